@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The configuration: YAML (libyaml) -> struct og_config. A file with an error
+ * is refused whole with "FILE:LINE:COL: message"; unknown keys are errors
+ * that name the closest known key. No file -> config_default(). */
+#pragma once
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define OG_MAX_RULES 64
+#define OG_MAX_MANAGED 64
+#define OG_ERR_SIZE 512
+
+enum og_rule_action {
+	RULE_PREFER,            /* add `adjust` (default +300) to the badness */
+	RULE_AVOID,             /* subtract `adjust` (default 300) */
+	RULE_PROTECT,           /* never a victim */
+};
+
+/* One rule: every field that is set must match (AND). Regexes are POSIX
+ * extended, unanchored unless the pattern anchors itself. */
+struct og_rule {
+	char *comm, *cmdline, *exe, *cgroup, *user;     /* source text, NULL if unset */
+	regex_t comm_re, cmdline_re, exe_re, cgroup_re, user_re;
+	enum og_rule_action action;
+	int adjust;             /* badness delta (always >= 0; sign from action) */
+	bool has_value;
+	int64_t value;          /* worth of keeping it alive (priority knapsack) */
+	int line;               /* where it was defined, for explanations */
+};
+
+/* A threshold pair: fires when the available amount is below the lower of
+ * percent (of total) and size (bytes), where set. percent < 0 / size == 0
+ * mean unset. */
+struct og_threshold {
+	double percent;
+	uint64_t size;
+};
+
+enum og_psi_mode { PSI_MODE_AUTO, PSI_MODE_TRIGGER, PSI_MODE_POLL };
+enum og_badness { BADNESS_OOM_SCORE, BADNESS_ANON_SWAP };
+enum og_kill_unit { KILL_UNIT_PROCESS, KILL_UNIT_CGROUP };
+
+struct og_config {
+	char *path;             /* file it came from, NULL for the built-in */
+
+	/* memory: system-wide guard */
+	bool memory_enabled;
+	struct og_threshold term_mem, term_swap;  /* SIGTERM level */
+	struct og_threshold kill_mem, kill_swap;  /* SIGKILL level */
+	uint64_t grace_ms;      /* SIGTERM -> SIGKILL */
+	uint64_t cooldown_ms;   /* after a victim exits */
+	uint64_t interval_max_ms;       /* idle polling period */
+	uint64_t interval_min_ms;       /* near a threshold */
+	enum og_badness badness;
+	enum og_kill_unit kill_unit;
+	uint64_t margin_bytes;  /* freed beyond the threshold (knapsack) */
+
+	/* psi: memory pressure */
+	bool psi_enabled;
+	enum og_psi_mode psi_mode;
+	bool psi_full;          /* trigger on "full" rather than "some" */
+	uint64_t psi_stall_us, psi_window_us;   /* trigger registration */
+	double psi_kill_full_percent;   /* full share over psi_duration that kills; <=0 off */
+	uint64_t psi_duration_ms;
+
+	/* cgroups: per-cgroup memory.max guard */
+	bool cgroups_enabled;
+	char *cgroup_root;      /* NULL = find cgroup2 in mountinfo */
+	double cg_term_headroom_percent;        /* of memory.max */
+	double cg_kill_headroom_percent;
+
+	/* rules (prefer/avoid/protect/value) */
+	struct og_rule rules[OG_MAX_RULES];
+	size_t n_rules;
+	int64_t default_value;
+
+	/* reporting */
+	bool json_logs;
+	bool kmsg;
+	char *record_path;      /* NULL = stdout */
+	bool dry_run;           /* also settable by --dry-run */
+
+	/* Sections of the OOM Protector seed (accepted, validated; the features
+	 * are marked active only where built). */
+	char *cg_name;
+	uint64_t cg_memory_low, cg_memory_min;
+	int64_t cg_cpu_weight, cg_io_weight;
+	char *managed[OG_MAX_MANAGED];
+	size_t n_managed;
+	bool gpu_enabled;
+	double gpu_threshold_percent;
+	bool nvidia_enabled, nvidia_perf_mode, nvidia_check_updates;
+	bool ebpf_enabled;
+	uint64_t ebpf_alloc_mb_per_sec;
+	bool dyn_enabled;
+	int64_t dyn_count;
+	int64_t dyn_score;
+	bool ml_enabled;
+	char *ml_log_path;
+
+	/* which top-level sections the file set (for "not active" notes) */
+	unsigned int sections_seen;
+};
+
+/* Bits of sections_seen. */
+enum {
+	SEC_MEMORY = 1u << 0, SEC_PSI = 1u << 1, SEC_CGROUPS = 1u << 2,
+	SEC_RULES = 1u << 3, SEC_LOGGING = 1u << 4, SEC_CGROUP_SETTINGS = 1u << 5,
+	SEC_MANAGED = 1u << 6, SEC_GPU = 1u << 7, SEC_NVIDIA = 1u << 8,
+	SEC_EBPF = 1u << 9, SEC_DYNAMIC = 1u << 10, SEC_ML = 1u << 11,
+	SEC_VALUES = 1u << 12,
+};
+
+/* Fill cfg with the built-in default policy (safe for desktops and servers). */
+void config_default(struct og_config *cfg);
+
+/* Load a YAML file over the built-in default. On error returns -errno
+ * (-EINVAL for content errors) and writes "FILE:LINE:COL: message" into err;
+ * cfg is left untouched (so a reload keeps the old config). */
+int config_load(const char *path, struct og_config *cfg, char err[OG_ERR_SIZE]);
+/* Same from a buffer; name is used in messages. */
+int config_load_buffer(const char *name, const char *buf, size_t len,
+		       struct og_config *cfg, char err[OG_ERR_SIZE]);
+
+/* Free everything a config owns (safe on a zeroed or default config). */
+void config_free(struct og_config *cfg);
+
+/* Print a one-line-per-section summary: which settings are in force and
+ * which sections are accepted but not active in this build. */
+void config_describe(const struct og_config *cfg, void *file /* FILE* */);

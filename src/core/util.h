@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Small shared helpers: cleanup attributes, checked number parsing, file reads
+ * relative to a directory fd, string escaping. Library code returns -errno and
+ * writes ret_* out-parameters only on success; it never logs. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+static inline void x_free(void *p) { free(p); }
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* Checked parsing. The whole string [s, s+len) or NUL-terminated s must be a
+ * number (leading/trailing blanks allowed); out of range gives -ERANGE,
+ * anything else -EINVAL. */
+int parse_u64(const char *s, uint64_t *ret);
+int parse_i64(const char *s, int64_t *ret);
+int parse_int_range(const char *s, int64_t lo, int64_t hi, int64_t *ret);
+/* Parse a size: "123", "512K", "1.5GiB", "200MB" (K/M/G/T, powers of 1024). */
+int parse_size(const char *s, uint64_t *ret);
+/* Parse a duration: "250ms", "2s", "1.5s", "100us", bare number = ms. */
+int parse_duration_ms(const char *s, uint64_t *ret);
+/* Parse a percentage "10", "10%", "2.5%" into [0,100]. */
+int parse_percent(const char *s, double *ret);
+
+/* Read up to size-1 bytes of dirfd/path into buf, NUL-terminate. Returns the
+ * number of bytes read or -errno. dirfd may be AT_FDCWD. */
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
+/* pread() from offset 0 of an already open fd, NUL-terminated. */
+ssize_t reread_fd(int fd, char *buf, size_t size);
+/* Write a string to dirfd/path (no O_CREAT). Returns 0 or -errno. */
+int write_file_at(int dirfd, const char *path, const char *s);
+
+/* Copy src into dst (size bytes), replacing control characters, quotes,
+ * backslashes and non-ASCII bytes by \xHH so an untrusted process name is
+ * safe in a log line. Always NUL-terminates. */
+void escape_untrusted(const char *src, char *dst, size_t size);
+
+/* Monotonic and realtime clocks in milliseconds / microseconds. */
+uint64_t now_ms(void);
+uint64_t now_us(void);
+uint64_t realtime_ms(void);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cgroup v2 memory files, relative to a cgroup directory fd. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "observe/psi.h"
+
+#define CG_MAX UINT64_MAX       /* "max" in memory.max and friends */
+
+struct cg_events {
+	uint64_t low, high, max, oom, oom_kill, oom_group_kill;
+};
+
+struct cg_mem {
+	uint64_t current;
+	uint64_t max;           /* CG_MAX if unlimited */
+	uint64_t high;
+	uint64_t low;
+	uint64_t min;
+	uint64_t swap_current;  /* 0 if no swap accounting */
+	uint64_t swap_max;
+	bool oom_group;
+	struct cg_events events;
+	struct psi pressure;
+	bool has_pressure;
+};
+
+/* "max\n" -> CG_MAX, "1234\n" -> 1234. */
+int parse_cg_limit(const char *buf, uint64_t *ret);
+/* memory.events: "low N\nhigh N\nmax N\noom N\noom_kill N\n..." (unknown keys ignored). */
+int parse_cg_events(const char *buf, struct cg_events *ret);
+/* /proc/self/mountinfo: the mount point of the first cgroup2 filesystem. */
+int parse_mountinfo_cgroup2(const char *buf, char *path, size_t size);
+
+/* Read memory.current, .max, .high, .low, .min, .swap.*, .oom.group,
+ * .events, .pressure from an open cgroup dir fd. memory.current is required
+ * (-ENOENT if the memory controller is not enabled there); others default. */
+int cgroup_read_mem(int cg_fd, struct cg_mem *ret);
+
+/* Depth-first walk of every cgroup below root_fd (root itself first, with
+ * relative path ""). The callback gets an fd for the cgroup dir (valid only
+ * during the call) and its path relative to root; a non-zero return stops
+ * the walk and is returned. Directories that vanish mid-walk are skipped.
+ * max_depth bounds recursion. */
+typedef int (*cgroup_walk_fn)(int cg_fd, const char *relpath, void *userdata);
+int cgroup_walk(int root_fd, int max_depth, cgroup_walk_fn fn, void *userdata);
