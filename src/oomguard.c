@@ -1,1 +1,122 @@
-int main(void) { return 1; }
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* oomguard: keep a Linux machine responsive when memory runs out.
+ *
+ *   oomguard [--config FILE] [--dry-run] [--psi-mode auto|trigger|poll]
+ *   oomguard check FILE
+ *   oomguard explain [--config FILE]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "og-config.h"
+#include "core/config.h"
+#include "core/daemon.h"
+#include "core/log.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: oomguard [OPTIONS]            run the daemon in the foreground\n"
+		"       oomguard check FILE           validate a config file\n"
+		"       oomguard explain [OPTIONS]    show what would be done now, and why\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE       YAML config (default: the built-in policy)\n"
+		"  -n, --dry-run           decide and log, but signal nothing\n"
+		"      --psi-mode MODE     auto, trigger or poll (force the polling fallback)\n"
+		"      --proc DIR          read processes and memory from DIR (default /proc)\n"
+		"      --cgroup-root DIR   cgroup v2 mount (default: from mountinfo)\n"
+		"  -v, --verbose           debug logging\n"
+		"  -V, --version           print the version\n"
+		"  -h, --help              this help\n");
+}
+
+static int cmd_check(const char *path)
+{
+	struct og_config cfg;
+	char err[OG_ERR_SIZE] = "";
+
+	config_default(&cfg);
+	if (config_load(path, &cfg, err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	printf("%s: OK\n", path);
+	config_describe(&cfg, stdout);
+	config_free(&cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "psi-mode", required_argument, NULL, 'P' },
+		{ "proc", required_argument, NULL, 'p' },
+		{ "cgroup-root", required_argument, NULL, 'g' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct og_opts o = { .psi_mode = -1 };
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o.config_path = optarg;
+			break;
+		case 'n':
+			o.dry_run = true;
+			break;
+		case 'P':
+			if (!strcmp(optarg, "auto"))
+				o.psi_mode = PSI_MODE_AUTO;
+			else if (!strcmp(optarg, "trigger"))
+				o.psi_mode = PSI_MODE_TRIGGER;
+			else if (!strcmp(optarg, "poll"))
+				o.psi_mode = PSI_MODE_POLL;
+			else {
+				fprintf(stderr, "oomguard: --psi-mode: expected auto, trigger or poll, got \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			o.proc_dir = optarg;
+			break;
+		case 'g':
+			o.cgroup_root = optarg;
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'V':
+			printf("oomguard %s\n", OG_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind == argc)
+		return daemon_run(&o);
+	if (!strcmp(argv[optind], "check")) {
+		if (argc - optind != 2) {
+			fprintf(stderr, "Usage: oomguard check FILE\n");
+			return 2;
+		}
+		return cmd_check(argv[optind + 1]);
+	}
+	if (!strcmp(argv[optind], "explain") && argc - optind == 1)
+		return explain_run(&o);
+	fprintf(stderr, "oomguard: unknown command \"%s\"\n", argv[optind]);
+	usage(stderr);
+	return 2;
+}

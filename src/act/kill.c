@@ -1,1 +1,82 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "act/kill.h"
+#include "core/util.h"
+#include "observe/proc.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_process_mrelease
+#define SYS_process_mrelease 448
+#endif
+
+int kill_open(int proc_fd, pid_t pid, uint64_t starttime, int *ret_pidfd)
+{
+	char path[32], buf[1024];
+	struct proc_stat st;
+	int fd, r;
+
+	if (pid <= 1 || pid == getpid())
+		return -EPERM;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return -errno;
+	/* The pidfd now pins the process: if the pid was reused before the
+	 * open, the stat read below shows the newcomer's starttime. */
+	snprintf(path, sizeof(path), "%d/stat", (int)pid);
+	r = (int)read_file_at(proc_fd, path, buf, sizeof(buf));
+	if (r >= 0)
+		r = parse_proc_stat(buf, &st);
+	if (r < 0) {
+		close(fd);
+		return r == -ENOENT ? -ESRCH : r;
+	}
+	if (st.starttime != starttime) {
+		close(fd);
+		return -ESRCH;
+	}
+	if (st.flags & PF_KTHREAD_FLAG) {
+		close(fd);
+		return -EPERM;
+	}
+	*ret_pidfd = fd;
+	return 0;
+}
+
+int kill_send(int pidfd, int sig)
+{
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int kill_mrelease(int pidfd)
+{
+	if (syscall(SYS_process_mrelease, pidfd, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int kill_cgroup(int cg_root_fd, const char *relpath)
+{
+	char path[4096];
+
+	while (*relpath == '/')
+		relpath++;
+	if (!*relpath)
+		return -EPERM;
+	if (snprintf(path, sizeof(path), "%s/cgroup.kill", relpath) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return write_file_at(cg_root_fd, path, "1");
+}

@@ -117,9 +117,11 @@ enum {
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */
 void config_default(struct og_config *cfg);
 
-/* Load a YAML file over the built-in default. On error returns -errno
- * (-EINVAL for content errors) and writes "FILE:LINE:COL: message" into err;
- * cfg is left untouched (so a reload keeps the old config). */
+/* Load a YAML file over the built-in default. On success the old content of
+ * *cfg (which must be a valid config: zeroed, default or loaded) is freed
+ * and replaced. On error returns -errno (-EINVAL for content errors), writes
+ * "FILE:LINE:COL: message" into err, and leaves cfg untouched (so a reload
+ * keeps the old config in force). */
 int config_load(const char *path, struct og_config *cfg, char err[OG_ERR_SIZE]);
 /* Same from a buffer; name is used in messages. */
 int config_load_buffer(const char *name, const char *buf, size_t len,

@@ -1,1 +1,219 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "decide/policy.h"
+
+#define MiB (1024.0 * 1024.0)
+
+const char *level_name(enum og_level l)
+{
+	return l == LEVEL_KILL ? "kill" : l == LEVEL_TERM ? "terminate" : "ok";
+}
+
+const char *trigger_name(enum og_trigger t)
+{
+	static const char *const n[] = { "none", "memory", "predicted", "psi", "cgroup" };
+	return (unsigned)t < ARRAY_SIZE(n) ? n[t] : "?";
+}
+
+uint64_t threshold_bytes(const struct og_threshold *t, uint64_t total)
+{
+	uint64_t b = 0;
+	bool set = false;
+
+	if (t->percent >= 0) {
+		b = (uint64_t)((double)total * t->percent / 100.0);
+		set = true;
+	}
+	if (t->size > 0 && (!set || t->size < b)) {
+		b = t->size;
+		set = true;
+	}
+	return set ? b : 0;
+}
+
+void policy_init(struct policy_state *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+void policy_note_psi_event(struct policy_state *st, uint64_t now_ms)
+{
+	st->psi_event_ms = now_ms ? now_ms : 1;
+}
+
+void policy_reset_psi(struct policy_state *st)
+{
+	st->ring_head = st->ring_n = 0;
+}
+
+static void psi_push(const struct og_config *cfg, struct policy_state *st,
+		     uint64_t now_ms, uint64_t total_us)
+{
+	uint64_t spacing = MAX(cfg->psi_duration_ms / (PSI_RING - 16), 50);
+
+	if (st->ring_n) {
+		size_t last = (st->ring_head + PSI_RING - 1) % PSI_RING;
+
+		if (now_ms - st->ring[last].t_ms < spacing)
+			return;
+	}
+	st->ring[st->ring_head].t_ms = now_ms;
+	st->ring[st->ring_head].total_us = total_us;
+	st->ring_head = (st->ring_head + 1) % PSI_RING;
+	if (st->ring_n < PSI_RING)
+		st->ring_n++;
+}
+
+/* Full-stall share over the newest sample at least `duration` old; -1 when
+ * the history is not that long yet. */
+static double psi_sustained(const struct og_config *cfg, const struct policy_state *st,
+			    uint64_t now_ms, uint64_t total_us)
+{
+	for (size_t k = 0; k < st->ring_n; k++) {
+		size_t i = (st->ring_head + PSI_RING - 1 - k) % PSI_RING;
+
+		if (now_ms - st->ring[i].t_ms >= cfg->psi_duration_ms)
+			return psi_share(st->ring[i].total_us, total_us,
+					 (now_ms - st->ring[i].t_ms) * 1000);
+	}
+	return -1;
+}
+
+static void update_rate(struct policy_state *st, uint64_t now_ms, uint64_t avail)
+{
+	if (st->have_prev && now_ms > st->prev_ms) {
+		double dt = (double)(now_ms - st->prev_ms) / 1000.0;
+		double inst = ((double)st->prev_avail - (double)avail) / dt;
+
+		st->rate = dt > 5.0 || !st->have_rate ? inst : 0.5 * st->rate + 0.5 * inst;
+		st->have_rate = true;
+	}
+	st->have_prev = true;
+	st->prev_ms = now_ms;
+	st->prev_avail = avail;
+}
+
+static bool below(uint64_t avail, uint64_t thr) { return thr && avail <= thr; }
+static double pct(uint64_t part, uint64_t total) { return total ? 100.0 * (double)part / (double)total : 0; }
+
+void policy_eval(const struct og_config *cfg, struct policy_state *st,
+		 const struct meminfo *mi, const struct psi *psi, uint64_t now_ms,
+		 struct verdict *out)
+{
+	struct verdict v = { .eta_ms = -1, .psi_full_share = -1 };
+	uint64_t avail = mi->mem_available, look;
+	bool swap_term, swap_kill;
+
+	v.term_mem = threshold_bytes(&cfg->term_mem, mi->mem_total);
+	v.kill_mem = threshold_bytes(&cfg->kill_mem, mi->mem_total);
+	v.term_swap = threshold_bytes(&cfg->term_swap, mi->swap_total);
+	v.kill_swap = threshold_bytes(&cfg->kill_swap, mi->swap_total);
+	/* Without swap, the swap half of a threshold always holds. */
+	swap_term = !mi->swap_total || mi->swap_free <= v.term_swap;
+	swap_kill = !mi->swap_total || mi->swap_free <= v.kill_swap;
+
+	update_rate(st, now_ms, avail);
+	v.rate = st->rate;
+	if (st->rate > 0 && avail > v.term_mem)
+		v.eta_ms = (double)(avail - v.term_mem) / st->rate * 1000.0;
+
+	if (cfg->memory_enabled && below(avail, v.kill_mem) && swap_kill) {
+		v.level = LEVEL_KILL;
+		v.trigger = TRIG_MEMORY;
+	} else if (cfg->memory_enabled && below(avail, v.term_mem) && swap_term) {
+		v.level = LEVEL_TERM;
+		v.trigger = TRIG_MEMORY;
+	} else if (cfg->memory_enabled && swap_term && v.eta_ms >= 0 &&
+		   v.eta_ms < (double)(cfg->interval_min_ms + 30)) {
+		/* Would cross before the next look: act now. */
+		v.level = LEVEL_TERM;
+		v.trigger = TRIG_PREDICTED;
+	}
+
+	if (psi && cfg->psi_enabled && psi->has_full) {
+		psi_push(cfg, st, now_ms, psi->full.total_us);
+		v.psi_full_share = psi_sustained(cfg, st, now_ms, psi->full.total_us);
+		if (v.level == LEVEL_OK && cfg->psi_kill_full_percent > 0 &&
+		    v.psi_full_share >= cfg->psi_kill_full_percent) {
+			v.level = LEVEL_TERM;
+			v.trigger = TRIG_PSI;
+		}
+	}
+
+	switch (v.trigger) {
+	case TRIG_MEMORY:
+	case TRIG_PREDICTED:
+		snprintf(v.reason, sizeof(v.reason),
+			 "%sMemAvailable %.0f MiB (%.1f%%) %s %s threshold %.0f MiB, SwapFree %.0f MiB (%.1f%%), consumed at %.0f MiB/s",
+			 v.trigger == TRIG_PREDICTED ? "predicted: " : "",
+			 avail / MiB, pct(avail, mi->mem_total),
+			 v.trigger == TRIG_PREDICTED ? "falls to" : "<=",
+			 level_name(v.level),
+			 (v.level == LEVEL_KILL ? v.kill_mem : v.term_mem) / MiB,
+			 mi->swap_free / MiB, pct(mi->swap_free, mi->swap_total),
+			 st->rate > 0 ? st->rate / MiB : 0.0);
+		break;
+	case TRIG_PSI:
+		snprintf(v.reason, sizeof(v.reason),
+			 "memory pressure: full stall %.1f%% over %llu ms >= %.1f%% (MemAvailable %.0f MiB)",
+			 v.psi_full_share, (unsigned long long)cfg->psi_duration_ms,
+			 cfg->psi_kill_full_percent, avail / MiB);
+		break;
+	default:
+		snprintf(v.reason, sizeof(v.reason), "MemAvailable %.0f MiB (%.1f%%), no threshold crossed",
+			 avail / MiB, pct(avail, mi->mem_total));
+	}
+	if (v.level != LEVEL_OK)
+		v.need_bytes = (v.term_mem > avail ? v.term_mem - avail : 0) + cfg->margin_bytes;
+
+	/* The adaptive interval. */
+	look = cfg->interval_max_ms;
+	if (v.level != LEVEL_OK ||
+	    (st->psi_event_ms && now_ms - st->psi_event_ms < PSI_EVENT_FAST_MS))
+		look = cfg->interval_min_ms;
+	if (v.eta_ms >= 0)
+		look = MIN(look, (uint64_t)(v.eta_ms / 2));
+	if (avail < 2 * v.term_mem || (psi && psi->some.avg10 >= 5.0))
+		look = MIN(look, 100);
+	v.next_ms = MAX(look, cfg->interval_min_ms);
+	*out = v;
+}
+
+void policy_cgroup(const struct og_config *cfg, const struct cg_mem *m,
+		   struct verdict *out)
+{
+	struct verdict v = { .eta_ms = -1, .psi_full_share = -1 };
+	uint64_t reclaimable = m->file > m->shmem ? m->file - m->shmem : 0;
+	uint64_t used = m->current > reclaimable ? m->current - reclaimable : 0;
+	uint64_t head = m->max > used ? m->max - used : 0;
+
+	v.next_ms = cfg->interval_max_ms;
+	if (!cfg->cgroups_enabled || m->max == CG_MAX || m->max == 0) {
+		*out = v;
+		return;
+	}
+	v.term_mem = (uint64_t)((double)m->max * cfg->cg_term_headroom_percent / 100.0);
+	v.kill_mem = (uint64_t)((double)m->max * cfg->cg_kill_headroom_percent / 100.0);
+	if (head <= v.kill_mem)
+		v.level = LEVEL_KILL;
+	else if (head <= v.term_mem)
+		v.level = LEVEL_TERM;
+	else if (m->has_pressure && cfg->psi_kill_full_percent > 0 &&
+		 m->pressure.full.avg10 >= cfg->psi_kill_full_percent)
+		v.level = LEVEL_TERM;
+	if (v.level != LEVEL_OK) {
+		v.trigger = TRIG_CGROUP;
+		v.need_bytes = v.term_mem - MIN(head, v.term_mem) + cfg->margin_bytes / 4;
+		snprintf(v.reason, sizeof(v.reason),
+			 "cgroup headroom %.1f MiB of memory.max %.0f MiB (%.1f%%) <= %s threshold %.1f%%, full pressure avg10 %.1f%%",
+			 head / MiB, m->max / MiB, pct(head, m->max), level_name(v.level),
+			 v.level == LEVEL_KILL ? cfg->cg_kill_headroom_percent : cfg->cg_term_headroom_percent,
+			 m->has_pressure ? m->pressure.full.avg10 : 0.0);
+	}
+	if (v.level != LEVEL_OK || head < 3 * v.term_mem)
+		v.next_ms = cfg->interval_min_ms;
+	*out = v;
+}

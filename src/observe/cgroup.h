@@ -21,6 +21,7 @@ struct cg_mem {
 	uint64_t swap_current;  /* 0 if no swap accounting */
 	uint64_t swap_max;
 	bool oom_group;
+	uint64_t anon, file, shmem;     /* from memory.stat; file includes shmem */
 	struct cg_events events;
 	struct psi pressure;
 	bool has_pressure;
@@ -30,11 +31,13 @@ struct cg_mem {
 int parse_cg_limit(const char *buf, uint64_t *ret);
 /* memory.events: "low N\nhigh N\nmax N\noom N\noom_kill N\n..." (unknown keys ignored). */
 int parse_cg_events(const char *buf, struct cg_events *ret);
+/* memory.stat: fills anon, file, shmem of ret (other fields untouched). */
+int parse_cg_memstat(const char *buf, struct cg_mem *ret);
 /* /proc/self/mountinfo: the mount point of the first cgroup2 filesystem. */
 int parse_mountinfo_cgroup2(const char *buf, char *path, size_t size);
 
 /* Read memory.current, .max, .high, .low, .min, .swap.*, .oom.group,
- * .events, .pressure from an open cgroup dir fd. memory.current is required
+ * .stat, .events, .pressure from an open cgroup dir fd. memory.current is required
  * (-ENOENT if the memory controller is not enabled there); others default. */
 int cgroup_read_mem(int cg_fd, struct cg_mem *ret);
 

@@ -1,1 +1,189 @@
-/* placeholder: being written */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <signal.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "report/record.h"
+
+static const char *signame(int sig)
+{
+	return sig == SIGKILL ? "SIGKILL" : sig == SIGTERM ? "SIGTERM" : "signal";
+}
+
+static void add_str(json_object *o, const char *k, const char *v)
+{
+	char esc[1024];
+
+	if (!v) {
+		json_object_object_add(o, k, NULL);
+		return;
+	}
+	escape_untrusted(v, esc, sizeof(esc));
+	json_object_object_add(o, k, json_object_new_string(esc));
+}
+
+static void add_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_opt(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, v < 0 ? NULL : json_object_new_int64(v));
+}
+
+static void add_time(json_object *o)
+{
+	uint64_t ms = realtime_ms();
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char iso[80];
+
+	gmtime_r(&s, &tm);
+	snprintf(iso, sizeof(iso), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+	json_object_object_add(o, "time", json_object_new_string(iso));
+	add_int(o, "time_ms", (int64_t)ms);
+}
+
+static int emit(const struct reporter *r, json_object *o)
+{
+	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	int ret = 0;
+
+	if (fprintf(r->out, "%s\n", s) < 0 || fflush(r->out) != 0)
+		ret = -EIO;
+	json_object_put(o);
+	return ret;
+}
+
+int report_decision(const struct reporter *r, const struct decision *d)
+{
+	json_object *o, *t, *v;
+
+	if (!r->out)
+		return 0;
+	if (!r->json) {
+		char esc[64];
+
+		escape_untrusted(d->comm ? d->comm : "", esc, sizeof(esc));
+		fprintf(r->out, "%s%s pid=%d comm=%s signal=%d trigger=%s: %s\n",
+			d->dry_run ? "dry-run " : "", d->event, (int)d->pid, esc, d->sig,
+			d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
+		return fflush(r->out) ? -EIO : 0;
+	}
+	o = json_object_new_object();
+	t = json_object_new_object();
+	v = json_object_new_object();
+	if (!o || !t || !v) {
+		json_object_put(o);
+		json_object_put(t);
+		json_object_put(v);
+		return -ENOMEM;
+	}
+	add_time(o);
+	add_str(o, "event", d->event);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(d->dry_run));
+
+	add_str(t, "type", d->trigger);
+	add_str(t, "level", d->level);
+	add_str(t, "reason", d->reason);
+	add_str(t, "scope", d->scope ? d->scope : "system");
+	add_int(t, "mem_total", (int64_t)d->mem_total);
+	add_int(t, "mem_available", (int64_t)d->mem_available);
+	add_int(t, "swap_total", (int64_t)d->swap_total);
+	add_int(t, "swap_free", (int64_t)d->swap_free);
+	json_object_object_add(t, "psi_some_avg10", json_object_new_double(d->psi_some_avg10));
+	json_object_object_add(t, "psi_full_avg10", json_object_new_double(d->psi_full_avg10));
+	json_object_object_add(o, "trigger", t);
+
+	add_int(v, "pid", d->pid);
+	add_str(v, "comm", d->comm);
+	add_str(v, "cgroup", d->cgroup);
+	add_int(v, "uid", d->uid);
+	add_int(v, "rss", (int64_t)d->rss);
+	add_int(v, "anon", (int64_t)d->anon);
+	add_int(v, "swap", (int64_t)d->swap);
+	add_int(v, "oom_score", d->oom_score);
+	add_int(v, "oom_score_adj", d->oom_score_adj);
+	add_int(v, "badness", d->badness);
+	add_int(v, "value", d->value);
+	add_opt(v, "rule_line", d->rule_line ? d->rule_line : -1);
+	json_object_object_add(v, "whole_cgroup", json_object_new_boolean(d->whole_cgroup));
+	json_object_object_add(o, "victim", v);
+
+	if (d->set_size) {
+		json_object *s = json_object_new_object();
+
+		add_int(s, "size", d->set_size);
+		add_int(s, "frees", (int64_t)d->set_freed);
+		add_int(s, "value_lost", d->set_value);
+		json_object_object_add(o, "chosen_set", s);
+	}
+	if (d->sig)
+		add_str(o, "signal", signame(d->sig));
+	else
+		json_object_object_add(o, "signal", NULL);
+	add_opt(o, "freed_bytes", d->freed_bytes);
+	add_opt(o, "exit_ms", d->exit_ms);
+	if (d->err)
+		add_str(o, "error", strerror(-d->err));
+	return emit(r, o);
+}
+
+int report_event(const struct reporter *r, const char *event, const char *msg)
+{
+	json_object *o;
+
+	if (!r->out)
+		return 0;
+	if (!r->json) {
+		fprintf(r->out, "%s: %s\n", event, msg);
+		return fflush(r->out) ? -EIO : 0;
+	}
+	if (!(o = json_object_new_object()))
+		return -ENOMEM;
+	add_time(o);
+	add_str(o, "event", event);
+	add_str(o, "message", msg);
+	return emit(r, o);
+}
+
+int report_kmsg(const struct reporter *r, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	if (r->kmsg_fd < 0)
+		return 0;
+	/* <4> = KERN_WARNING, so it shows in a default dmesg. */
+	n = snprintf(line, sizeof(line), "<4>oomguard: ");
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (write(r->kmsg_fd, line, strlen(line)) < 0)
+		return -errno;
+	return 0;
+}
+
+int report_decision_kmsg(const struct reporter *r, const struct decision *d)
+{
+	char comm[64], cg[256];
+
+	escape_untrusted(d->comm ? d->comm : "?", comm, sizeof(comm));
+	escape_untrusted(d->cgroup ? d->cgroup : "?", cg, sizeof(cg));
+	return report_kmsg(r, "%s%s %s pid %d (%s) cgroup %s anon+swap %llu KiB: %s trigger: %s",
+			   d->dry_run ? "dry-run: would send " : "sent ",
+			   d->sig ? signame(d->sig) : "?",
+			   d->whole_cgroup ? "to the cgroup of" : "to",
+			   (int)d->pid, comm, cg,
+			   (unsigned long long)((d->anon + d->swap) / 1024),
+			   d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
+}

@@ -1,1 +1,275 @@
-int main(void) { return 77; /* placeholder: being written */ }
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "decide/policy.h"
+
+#define MiB (1024ull * 1024)
+#define GiB (1024 * MiB)
+
+static struct og_config cfg;
+
+static int setup(void **state)
+{
+	(void)state;
+	config_default(&cfg);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	config_free(&cfg);
+	return 0;
+}
+
+static struct meminfo mem(uint64_t total, uint64_t avail, uint64_t swap_total, uint64_t swap_free)
+{
+	struct meminfo mi = { .mem_total = total, .mem_available = avail,
+			      .swap_total = swap_total, .swap_free = swap_free };
+	return mi;
+}
+
+static void test_threshold_bytes(void **state)
+{
+	struct og_threshold t = { .percent = 10, .size = 0 };
+
+	(void)state;
+	assert_int_equal(threshold_bytes(&t, 1000 * MiB), 100 * MiB);
+	t.size = 50 * MiB;      /* the lower of the two */
+	assert_int_equal(threshold_bytes(&t, 1000 * MiB), 50 * MiB);
+	t.size = 500 * MiB;
+	assert_int_equal(threshold_bytes(&t, 1000 * MiB), 100 * MiB);
+	t.percent = -1;         /* size only */
+	assert_int_equal(threshold_bytes(&t, 1000 * MiB), 500 * MiB);
+	t.size = 0;             /* neither: never fires */
+	assert_int_equal(threshold_bytes(&t, 1000 * MiB), 0);
+}
+
+static void test_levels_without_swap(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi;
+
+	(void)state;
+	policy_init(&st);
+	mi = mem(GiB, 600 * MiB, 0, 0);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	assert_int_equal(v.trigger, TRIG_NONE);
+	assert_int_equal(v.next_ms, cfg.interval_max_ms);      /* idle: 1 wakeup/s */
+
+	policy_init(&st);
+	mi = mem(GiB, 90 * MiB, 0, 0);  /* < 10% */
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.trigger, TRIG_MEMORY);
+	assert_true(v.need_bytes >= (uint64_t)(GiB / 10 - 90 * MiB) + cfg.margin_bytes - MiB);
+	assert_int_equal(v.next_ms, cfg.interval_min_ms);
+	assert_non_null(strstr(v.reason, "MemAvailable 90 MiB"));
+
+	policy_init(&st);
+	mi = mem(GiB, 40 * MiB, 0, 0);  /* < 5% */
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.level, LEVEL_KILL);
+}
+
+static void test_swap_must_also_be_low(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi;
+
+	(void)state;
+	policy_init(&st);
+	mi = mem(GiB, 40 * MiB, GiB, 800 * MiB);        /* memory low, swap plentiful */
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	policy_init(&st);
+	mi = mem(GiB, 40 * MiB, GiB, 80 * MiB);         /* swap below 10%, above 5% */
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+	policy_init(&st);
+	mi = mem(GiB, 40 * MiB, GiB, 20 * MiB);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.level, LEVEL_KILL);
+}
+
+static void test_disabled_memory_guard(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi = mem(GiB, 10 * MiB, 0, 0);
+
+	(void)state;
+	cfg.memory_enabled = false;
+	policy_init(&st);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	cfg.memory_enabled = true;
+	assert_int_equal(v.level, LEVEL_OK);
+}
+
+/* A fast fill shortens the interval, and one that would cross the
+ * threshold before the next look acts now. */
+static void test_rate_and_prediction(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi;
+
+	(void)state;
+	policy_init(&st);
+	mi = mem(GiB, 900 * MiB, 0, 0);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.next_ms, 1000);
+	mi.mem_available = 700 * MiB;   /* 200 MiB in 1 s */
+	policy_eval(&cfg, &st, &mi, NULL, 2000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	assert_true(v.rate > 150.0 * MiB && v.rate < 250.0 * MiB);
+	assert_true(v.eta_ms > 2000 && v.eta_ms < 4000);
+	assert_true(v.next_ms < 2000 && v.next_ms >= cfg.interval_min_ms);
+
+	/* 500 MiB/s, 20 MiB above the threshold: crosses within 40 ms. */
+	policy_init(&st);
+	mi = mem(GiB, 200 * MiB, 0, 0);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	mi.mem_available = 123 * MiB;
+	policy_eval(&cfg, &st, &mi, NULL, 1100, &v);
+	mi.mem_available = 123 * MiB - 10 * MiB;        /* 500 MiB/s */
+	policy_eval(&cfg, &st, &mi, NULL, 1120, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.trigger, TRIG_PREDICTED);
+	assert_non_null(strstr(v.reason, "predicted"));
+
+	/* A process that stops growing: no prediction. */
+	mi.mem_available = 113 * MiB;
+	policy_eval(&cfg, &st, &mi, NULL, 2200, &v);
+	policy_eval(&cfg, &st, &mi, NULL, 3300, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+}
+
+static struct psi psi_at(uint64_t full_total_us, double some_avg10)
+{
+	struct psi p = { .has_full = true };
+
+	p.full.total_us = full_total_us;
+	p.some.total_us = full_total_us;
+	p.some.avg10 = some_avg10;
+	return p;
+}
+
+static void test_psi_sustained(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi = mem(GiB, 500 * MiB, 0, 0);
+	struct psi p;
+	uint64_t t, total = 0;
+
+	(void)state;
+	policy_init(&st);
+	/* 50% full stall for 6 s, sampled every 100 ms. */
+	for (t = 0; t <= 6000; t += 100) {
+		p = psi_at(total, 50);
+		policy_eval(&cfg, &st, &mi, &p, 10000 + t, &v);
+		if (t < cfg.psi_duration_ms)
+			assert_int_equal(v.level, LEVEL_OK);    /* not sustained yet */
+		total += 50 * 1000;
+	}
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.trigger, TRIG_PSI);
+	assert_true(v.psi_full_share > 45 && v.psi_full_share < 55);
+	assert_int_equal(v.next_ms, cfg.interval_min_ms);
+	assert_true(v.need_bytes >= cfg.margin_bytes);
+
+	/* After a kill the history is forgotten. */
+	policy_reset_psi(&st);
+	p = psi_at(total, 50);
+	policy_eval(&cfg, &st, &mi, &p, 16200, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+
+	/* A short spike (2 s at 80%) then calm does not fire. */
+	policy_init(&st);
+	total = 0;
+	for (t = 0; t <= 8000; t += 100) {
+		p = psi_at(total, 10);
+		policy_eval(&cfg, &st, &mi, &p, 20000 + t, &v);
+		assert_int_equal(v.level, LEVEL_OK);
+		total += t < 2000 ? 80 * 1000 : 1000;
+	}
+}
+
+static void test_psi_event_polls_fast(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi = mem(GiB, 900 * MiB, 0, 0);
+
+	(void)state;
+	policy_init(&st);
+	policy_note_psi_event(&st, 5000);
+	policy_eval(&cfg, &st, &mi, NULL, 5100, &v);
+	assert_int_equal(v.next_ms, cfg.interval_min_ms);
+	policy_eval(&cfg, &st, &mi, NULL, 5000 + PSI_EVENT_FAST_MS + 10, &v);
+	assert_int_equal(v.next_ms, cfg.interval_max_ms);
+}
+
+static void test_cgroup_headroom(void **state)
+{
+	struct cg_mem m = { .max = 200 * MiB, .current = 150 * MiB };
+	struct verdict v;
+
+	(void)state;
+	policy_cgroup(&cfg, &m, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	m.current = 192 * MiB;  /* headroom 8 MiB = 4% <= 5% */
+	policy_cgroup(&cfg, &m, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.trigger, TRIG_CGROUP);
+	assert_true(v.need_bytes > 0);
+	assert_int_equal(v.next_ms, cfg.interval_min_ms);
+	m.current = 198 * MiB;  /* 1% */
+	policy_cgroup(&cfg, &m, &v);
+	assert_int_equal(v.level, LEVEL_KILL);
+	/* Page cache is reclaimable: a cgroup full of cache is healthy. */
+	m.file = 100 * MiB;
+	m.shmem = 0;
+	policy_cgroup(&cfg, &m, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	/* ... but tmpfs/shmem is not. */
+	m.shmem = 100 * MiB;
+	policy_cgroup(&cfg, &m, &v);
+	assert_int_equal(v.level, LEVEL_KILL);
+	/* Unlimited cgroups never fire. */
+	m.max = CG_MAX;
+	policy_cgroup(&cfg, &m, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	/* Sustained full pressure inside a limited cgroup does. */
+	m.max = 200 * MiB;
+	m.current = 100 * MiB;
+	m.shmem = m.file = 0;
+	m.has_pressure = true;
+	m.pressure.full.avg10 = 70;
+	policy_cgroup(&cfg, &m, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threshold_bytes),
+		cmocka_unit_test(test_levels_without_swap),
+		cmocka_unit_test(test_swap_must_also_be_low),
+		cmocka_unit_test(test_disabled_memory_guard),
+		cmocka_unit_test(test_rate_and_prediction),
+		cmocka_unit_test(test_psi_sustained),
+		cmocka_unit_test(test_psi_event_polls_fast),
+		cmocka_unit_test(test_cgroup_headroom),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,1 +1,254 @@
-int main(void) { return 77; /* placeholder: being written */ }
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Victim ranking and plans over a fixture /proc. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "decide/choose.h"
+#include "decide/rank.h"
+#include "decide/rules.h"
+#include "fixture.h"
+
+#define MiB (1024ull * 1024)
+
+struct world {
+	struct fixture *f;
+	int proc_fd;
+	struct proc_list l;
+	struct candidate cands[64];
+	struct og_config cfg;
+};
+
+static const struct fixture_proc procs[] = {
+	{ .pid = 1, .comm = "systemd", .cmdline = "/sbin/init", .exe = "/usr/lib/systemd/systemd",
+	  .cgroup = "/init.scope", .rss_anon_kb = 9000, .oom_score = 0 },
+	{ .pid = 2, .comm = "kthreadd", .kthread = 1 },
+	{ .pid = 10, .ppid = 2, .comm = "kworker/0:1", .kthread = 1 },
+	{ .pid = 100, .ppid = 1, .comm = "sshd", .cmdline = "sshd: /usr/sbin/sshd -D",
+	  .exe = "/usr/sbin/sshd", .cgroup = "/system.slice/ssh.service",
+	  .rss_anon_kb = 300000, .oom_score = 310 },
+	{ .pid = 200, .ppid = 1, .comm = "postgres", .cmdline = "postgres -D /var/lib/pg",
+	  .exe = "/usr/lib/postgresql/15/bin/postgres", .cgroup = "/system.slice/pg.service",
+	  .uid = 105, .rss_anon_kb = 600000, .oom_score = 600, .starttime = 500 },
+	{ .pid = 300, .ppid = 1, .comm = "hog", .cmdline = "./hog --rate 500",
+	  .exe = "/tmp/hog", .cgroup = "/user.slice/user-1000.slice/session-1.scope",
+	  .uid = 1000, .rss_anon_kb = 500000, .swap_kb = 10000, .oom_score = 510, .starttime = 900 },
+	{ .pid = 301, .ppid = 1, .comm = "chrome", .cmdline = "chrome --type=renderer",
+	  .exe = "/usr/lib/chromium/chromium", .cgroup = "/user.slice/user-1000.slice/app.scope",
+	  .uid = 1000, .rss_anon_kb = 200000, .oom_score = 200, .starttime = 800 },
+	{ .pid = 302, .ppid = 1, .comm = "shielded", .cmdline = "shielded",
+	  .exe = "/usr/bin/shielded", .cgroup = "/user.slice/user-1000.slice/app.scope",
+	  .uid = 1000, .rss_anon_kb = 900000, .oom_score = 0, .oom_score_adj = -1000 },
+	{ .pid = 303, .ppid = 1, .comm = "idle", .cmdline = "idle", .exe = "/usr/bin/idle",
+	  .cgroup = "/user.slice", .uid = 1000, .oom_score = 0 },
+};
+
+static int setup(void **state)
+{
+	static struct world w;
+
+	memset(&w, 0, sizeof(w));
+	w.f = fixture_new();
+	for (size_t i = 0; i < sizeof(procs) / sizeof(procs[0]); i++)
+		fixture_proc(w.f, "proc", &procs[i]);
+	w.proc_fd = fixture_open_dir(w.f, "proc");
+	config_default(&w.cfg);
+	usercache_set(1000, "alice");
+	usercache_set(105, "postgres");
+	*state = &w;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct world *w = *state;
+
+	close(w->proc_fd);
+	proc_list_free(&w->l);
+	config_free(&w->cfg);
+	fixture_free(w->f);
+	return 0;
+}
+
+static size_t rank(struct world *w, const char *scope, size_t *n)
+{
+	struct rank_input in = { .proc_fd = w->proc_fd, .self = 99999,
+				 .mem_total = 4096 * MiB, .cgroup = scope };
+
+	assert_true(proc_scan(w->proc_fd, &w->l) > 0);
+	return rank_candidates(&w->cfg, &in, &w->l, w->cands, n);
+}
+
+static const struct candidate *find(struct world *w, size_t n, int pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w->cands[i].p->pid == pid)
+			return &w->cands[i];
+	fail_msg("pid %d not ranked", pid);
+	return NULL;
+}
+
+static void test_default_order_and_exclusions(void **state)
+{
+	struct world *w = *state;
+	size_t n, eligible = rank(w, NULL, &n);
+
+	/* Kernel threads are left out entirely. */
+	assert_int_equal(n, 7);
+	/* eligible: postgres, hog, chrome, sshd (avoided by the default rule). */
+	assert_int_equal(eligible, 4);
+	assert_int_equal(w->cands[0].p->pid, 200);      /* highest oom_score */
+	assert_int_equal(w->cands[1].p->pid, 300);
+	assert_int_equal(w->cands[2].p->pid, 301);
+	assert_int_equal(w->cands[3].p->pid, 100);      /* 310 - 300 */
+	assert_int_equal(w->cands[3].badness, 10);
+	assert_true(w->cands[3].rule_line != 0 || w->cfg.rules[0].line == 0);
+	assert_int_equal(find(w, n, 1)->excluded, EXCL_PID1);
+	assert_int_equal(find(w, n, 302)->excluded, EXCL_ADJ_MIN);
+	assert_int_equal(find(w, n, 303)->excluded, EXCL_NO_MEMORY);
+	assert_int_equal(find(w, n, 300)->freed, (500000 + 10000) * 1024ull);
+}
+
+static void add_rule(struct og_config *cfg, const char *field, const char *re,
+		     enum og_rule_action action, int adjust)
+{
+	struct og_rule *r = &cfg->rules[cfg->n_rules++];
+	regex_t *rx;
+
+	memset(r, 0, sizeof(*r));
+	if (!strcmp(field, "comm")) { r->comm = strdup(re); rx = &r->comm_re; }
+	else if (!strcmp(field, "cmdline")) { r->cmdline = strdup(re); rx = &r->cmdline_re; }
+	else if (!strcmp(field, "exe")) { r->exe = strdup(re); rx = &r->exe_re; }
+	else if (!strcmp(field, "cgroup")) { r->cgroup = strdup(re); rx = &r->cgroup_re; }
+	else { r->user = strdup(re); rx = &r->user_re; }
+	assert_int_equal(regcomp(rx, re, REG_EXTENDED | REG_NOSUB), 0);
+	r->action = action;
+	r->adjust = adjust;
+	r->line = 40 + (int)cfg->n_rules;
+}
+
+static void test_rules_by_every_field(void **state)
+{
+	struct world *w = *state;
+	size_t n, eligible;
+
+	add_rule(&w->cfg, "exe", "^/usr/lib/postgresql/", RULE_PROTECT, 0);
+	add_rule(&w->cfg, "cmdline", "--type=renderer", RULE_PREFER, 1000);
+	add_rule(&w->cfg, "user", "^alice$", RULE_AVOID, 100);
+	eligible = rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 200)->excluded, EXCL_PROTECTED);
+	assert_int_equal(eligible, 3);
+	assert_int_equal(w->cands[0].p->pid, 301);      /* 200 + 1000 - 100 */
+	assert_int_equal(w->cands[0].badness, 1100);
+	assert_int_equal(w->cands[1].p->pid, 300);      /* 510 - 100 */
+	assert_int_equal(w->cands[1].badness, 410);
+
+	/* A cgroup rule, and a uid given as a number. */
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+	add_rule(&w->cfg, "cgroup", "^/user\\.slice/user-1000\\.slice/session-", RULE_PROTECT, 0);
+	add_rule(&w->cfg, "user", "^105$", RULE_PREFER, 50);
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->excluded, EXCL_PROTECTED);
+	assert_int_equal(find(w, n, 200)->badness, 650);
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+}
+
+/* A protect rule that cannot be evaluated (the process's files vanished)
+ * must leave the process alone. */
+static void test_unreadable_protect_field(void **state)
+{
+	struct world *w = *state;
+	size_t n;
+
+	add_rule(&w->cfg, "cmdline", "^never$", RULE_PROTECT, 0);
+	fixture_file(w->f, "proc/300/cmdline", "");     /* empty: unreadable/zombie */
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->excluded, EXCL_UNDECIDABLE);
+	fixture_file_len(w->f, "proc/300/cmdline", "./hog\0--rate\0500\0", 18);
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+}
+
+static void test_cgroup_scope(void **state)
+{
+	struct world *w = *state;
+	size_t n, eligible = rank(w, "/user.slice/user-1000.slice", &n);
+
+	assert_int_equal(eligible, 2);
+	assert_int_equal(w->cands[0].p->pid, 300);
+	assert_int_equal(w->cands[1].p->pid, 301);
+	assert_int_equal(find(w, n, 200)->excluded, EXCL_OUTSIDE);
+	assert_true(cgroup_path_within("/a/b", "/a"));
+	assert_true(cgroup_path_within("/a", "/a"));
+	assert_true(cgroup_path_within("/a/b", "/"));
+	assert_false(cgroup_path_within("/ab", "/a"));
+	assert_false(cgroup_path_within("/a", "/a/b"));
+}
+
+static void test_anon_swap_badness(void **state)
+{
+	struct world *w = *state;
+	size_t n;
+
+	w->cfg.badness = BADNESS_ANON_SWAP;
+	rank(w, NULL, &n);
+	w->cfg.badness = BADNESS_OOM_SCORE;
+	/* postgres 600000 KiB > hog 510000 KiB > chrome 200000 KiB of 4 GiB. */
+	assert_int_equal(w->cands[0].p->pid, 200);
+	assert_int_equal(w->cands[1].p->pid, 300);
+	assert_int_equal(w->cands[1].badness, (int64_t)(510000ull * 1024 / (4096 * MiB / 1000 + 1)));
+}
+
+static void test_plan_default_and_priority(void **state)
+{
+	struct world *w = *state;
+	struct ks_item items[64];
+	struct ks_scratch *ks = ks_scratch_new(64);
+	struct plan p;
+	size_t n, eligible = rank(w, NULL, &n);
+
+	assert_false(plan_priority_mode(&w->cfg, false));
+	assert_true(plan_priority_mode(&w->cfg, true));
+	assert_int_equal(plan_choose(w->cands, eligible, 100 * MiB, false, ks, items, &p), 0);
+	assert_int_equal(p.n, 1);
+	assert_int_equal(w->cands[p.idx[0]].p->pid, 200);
+	assert_false(p.priority);
+
+	/* Values: postgres is precious, the hog and chrome are cheap. */
+	for (size_t i = 0; i < eligible; i++) {
+		int pid = w->cands[i].p->pid;
+
+		w->cands[i].value = pid == 200 ? 100 : pid == 100 ? 50 : 1;
+	}
+	assert_int_equal(plan_choose(w->cands, eligible, 600 * MiB, true, ks, items, &p), 0);
+	assert_true(p.priority);
+	assert_true(p.covered);
+	assert_int_equal(p.n, 2);               /* hog + chrome: value 2 */
+	assert_int_equal(p.value, 2);
+	assert_int_equal(w->cands[p.idx[0]].p->pid, 300);       /* biggest first */
+	assert_int_equal(w->cands[p.idx[1]].p->pid, 301);
+	assert_int_equal(plan_choose(w->cands, 0, MiB, true, ks, items, &p), -ENOENT);
+	ks_scratch_free(ks);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_order_and_exclusions),
+		cmocka_unit_test(test_rules_by_every_field),
+		cmocka_unit_test(test_unreadable_protect_field),
+		cmocka_unit_test(test_cgroup_scope),
+		cmocka_unit_test(test_anon_swap_badness),
+		cmocka_unit_test(test_plan_default_and_priority),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

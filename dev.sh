@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# oomguard developer entry point (Debian 12, as root).
+#   ./dev.sh run [ARGS]   install build deps, build, run build/oomguard in the foreground
+#   ./dev.sh test         install everything, build, run every test (unit, fuzz,
+#                         ASan+UBSan, VM scenarios under QEMU); last line: N passed, N failed
+#   ./dev.sh build        install build deps and build
+set -euo pipefail
+cd "$(dirname "$0")"
+
+BUILD_PKGS="gcc meson ninja-build pkg-config libyaml-dev libjson-c-dev libsystemd-dev libbpf-dev libcmocka-dev"
+TEST_PKGS="clang llvm qemu-system-x86 linux-image-amd64 busybox-static kmod cpio python3"
+BENCH_PKGS="earlyoom nohang oomd stress-ng gnuplot-nox"
+
+need_install() {
+	local missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	echo ">> installing: ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "dev.sh: must run as root to install packages" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+	need_install $BUILD_PKGS
+	[ -f build/build.ninja ] || meson setup build >/dev/null
+	ninja -C build
+}
+
+case "${1:-}" in
+run)
+	shift
+	build >/dev/null
+	exec build/oomguard "$@"
+	;;
+build)
+	build
+	;;
+test)
+	need_install $BUILD_PKGS $TEST_PKGS
+	exec tests/run-all
+	;;
+bench)
+	need_install $BUILD_PKGS $TEST_PKGS $BENCH_PKGS
+	build
+	shift
+	exec bench/run "$@"
+	;;
+*)
+	sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+	;;
+esac

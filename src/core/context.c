@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/context.h"
+#include "core/util.h"
+#include "decide/rules.h"
+
+int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
+{
+	const char *proc = o->proc_dir ? o->proc_dir : "/proc";
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	c->opts = o;
+	c->proc_fd = c->meminfo_fd = c->psi_fd = c->cg_root_fd = -1;
+	config_default(&c->cfg);
+	if (o->config_path) {
+		r = config_load(o->config_path, &c->cfg, err);
+		if (r < 0) {
+			config_free(&c->cfg);
+			return r;
+		}
+	}
+	ctx_apply_opts(c);
+	usercache_load();
+
+	c->proc_fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->proc_fd < 0) {
+		r = -errno;
+		snprintf(err, OG_ERR_SIZE, "%s: %s", proc, strerror(errno));
+		ctx_close(c);
+		return r;
+	}
+	c->meminfo_fd = openat(c->proc_fd, "meminfo", O_RDONLY | O_CLOEXEC);
+	if (c->meminfo_fd < 0) {
+		r = -errno;
+		snprintf(err, OG_ERR_SIZE, "%s/meminfo: %s", proc, strerror(errno));
+		ctx_close(c);
+		return r;
+	}
+	c->psi_fd = openat(c->proc_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
+	ctx_open_cgroups(c);
+	return 0;
+}
+
+void ctx_apply_opts(struct og_ctx *c)
+{
+	if (c->opts->dry_run)
+		c->cfg.dry_run = true;
+	if (c->opts->psi_mode >= 0)
+		c->cfg.psi_mode = (enum og_psi_mode)c->opts->psi_mode;
+}
+
+void ctx_open_cgroups(struct og_ctx *c)
+{
+	const char *root = c->opts->cgroup_root ? c->opts->cgroup_root : c->cfg.cgroup_root;
+	char buf[16384];
+
+	if (c->cg_root_fd >= 0) {
+		close(c->cg_root_fd);
+		c->cg_root_fd = -1;
+	}
+	c->cg_root[0] = '\0';
+	if (root)
+		snprintf(c->cg_root, sizeof(c->cg_root), "%s", root);
+	else if (read_file_at(c->proc_fd, "self/mountinfo", buf, sizeof(buf)) < 0 ||
+		 parse_mountinfo_cgroup2(buf, c->cg_root, sizeof(c->cg_root)) < 0)
+		return;
+	c->cg_root_fd = open(c->cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+void ctx_close(struct og_ctx *c)
+{
+	int *fds[] = { &c->proc_fd, &c->meminfo_fd, &c->psi_fd, &c->cg_root_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (*fds[i] >= 0) {
+			close(*fds[i]);
+			*fds[i] = -1;
+		}
+	proc_list_free(&c->procs);
+	free(c->cands);
+	free(c->items);
+	ks_scratch_free(c->ks);
+	c->cands = NULL;
+	c->items = NULL;
+	c->ks = NULL;
+	c->cap = 0;
+	config_free(&c->cfg);
+}
+
+int ctx_read_memory(struct og_ctx *c, struct meminfo *mi, struct psi *psi, bool *have_psi)
+{
+	int r = meminfo_read_fd(c->meminfo_fd, mi);
+
+	if (r < 0)
+		return r;
+	*have_psi = c->psi_fd >= 0 && psi_read_fd(c->psi_fd, psi) == 0;
+	return 0;
+}
+
+/* Grow the per-process arrays to the list's size (rare: only when there are
+ * more processes than ever before). */
+static int ctx_reserve(struct og_ctx *c, size_t n)
+{
+	struct candidate *cands;
+	struct ks_item *items;
+	struct ks_scratch *ks;
+	size_t cap = c->cap;
+
+	if (n <= cap)
+		return 0;
+	while (cap < n)
+		cap = cap ? cap * 2 : 512;
+	cands = realloc(c->cands, cap * sizeof(*cands));
+	if (!cands)
+		return -ENOMEM;
+	c->cands = cands;
+	items = realloc(c->items, cap * sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	c->items = items;
+	ks = ks_scratch_new(cap);
+	if (!ks)
+		return -ENOMEM;
+	ks_scratch_free(c->ks);
+	c->ks = ks;
+	c->cap = cap;
+	return 0;
+}
+
+static bool never_managed(const struct proc_info *p, void *u)
+{
+	(void)p;
+	(void)u;
+	return false;
+}
+
+int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
+	     uint64_t swap_total, size_t *ret_n)
+{
+	struct rank_input in = {
+		.proc_fd = c->proc_fd,
+		.self = getpid(),
+		.mem_total = mem_total,
+		.swap_total = swap_total,
+		.cgroup = scope,
+		.is_managed = never_managed,
+	};
+	int r = proc_scan(c->proc_fd, &c->procs);
+
+	if (r < 0)
+		return r;
+	if ((r = ctx_reserve(c, c->procs.n)) < 0)
+		return r;
+	return (int)rank_candidates(&c->cfg, &in, &c->procs, c->cands, ret_n);
+}
+
+struct walk_state {
+	struct og_ctx *c;
+	struct cg_pick *pick;
+};
+
+/* Worse: a higher level, then less headroom relative to memory.max. */
+static bool cg_worse(const struct verdict *v, const struct cg_mem *m, const struct cg_pick *p)
+{
+	if (!p->found)
+		return true;
+	if (v->level != p->v.level)
+		return v->level > p->v.level;
+	return (double)m->current / (double)m->max > (double)p->mem.current / (double)p->mem.max;
+}
+
+static int walk_one(int cg_fd, const char *relpath, void *userdata)
+{
+	struct walk_state *w = userdata;
+	struct cg_mem m;
+	struct verdict v;
+
+	if (!*relpath || cgroup_read_mem(cg_fd, &m) < 0 || m.max == CG_MAX)
+		return 0;
+	w->pick->limited++;
+	policy_cgroup(&w->c->cfg, &m, &v);
+	w->pick->next_ms = MIN(w->pick->next_ms, v.next_ms);
+	if (v.level != LEVEL_OK && cg_worse(&v, &m, w->pick)) {
+		w->pick->found = true;
+		snprintf(w->pick->path, sizeof(w->pick->path), "/%s", relpath);
+		w->pick->mem = m;
+		w->pick->v = v;
+	}
+	return 0;
+}
+
+void ctx_scan_cgroups(struct og_ctx *c, struct cg_pick *ret)
+{
+	struct walk_state w = { c, ret };
+
+	memset(ret, 0, sizeof(*ret));
+	ret->next_ms = c->cfg.interval_max_ms;
+	if (c->cg_root_fd < 0 || !c->cfg.cgroups_enabled)
+		return;
+	cgroup_walk(c->cg_root_fd, 32, walk_one, &w);
+}

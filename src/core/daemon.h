@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+#include "core/context.h"
+
+/* Run the daemon in the foreground until SIGTERM/SIGINT. Returns the exit
+ * code for main. */
+int daemon_run(const struct og_opts *o);
+/* Print what would be done now and why. Returns the exit code. */
+int explain_run(const struct og_opts *o);

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Diagnostics on stderr, with syslog priorities when journald reads us. */
+#pragma once
+#include <syslog.h>
+
+void log_set_level(int max_prio);
+void og_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_err(...) og_log(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) og_log(LOG_WARNING, __VA_ARGS__)
+#define log_notice(...) og_log(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...) og_log(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) og_log(LOG_DEBUG, __VA_ARGS__)

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* When to act: thresholds, the fill-rate estimate and time to exhaustion,
+ * sustained PSI, the adaptive interval, per-cgroup headroom. Pure. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/config.h"
+#include "observe/cgroup.h"
+#include "observe/meminfo.h"
+#include "observe/psi.h"
+
+enum og_level { LEVEL_OK, LEVEL_TERM, LEVEL_KILL };
+enum og_trigger { TRIG_NONE, TRIG_MEMORY, TRIG_PREDICTED, TRIG_PSI, TRIG_CGROUP };
+
+#define PSI_RING 256
+#define PSI_EVENT_FAST_MS 2000  /* poll fast this long after a PSI event */
+
+struct policy_state {
+	bool have_prev, have_rate;
+	uint64_t prev_ms, prev_avail;
+	double rate;                    /* bytes/s being consumed (EMA); > 0 = filling */
+	uint64_t psi_event_ms;          /* last PSI trigger event, 0 = none */
+	struct { uint64_t t_ms, total_us; } ring[PSI_RING];
+	size_t ring_head, ring_n;
+};
+
+struct verdict {
+	enum og_level level;
+	enum og_trigger trigger;
+	char reason[256];
+	uint64_t need_bytes;            /* to get back above the terminate threshold, + margin */
+	uint64_t next_ms;               /* when to look again */
+	double rate;                    /* bytes/s */
+	double eta_ms;                  /* to the terminate threshold at this rate, -1 if not filling */
+	double psi_full_share;          /* percent over psi duration, -1 if unknown */
+	uint64_t term_mem, kill_mem, term_swap, kill_swap;      /* thresholds in bytes */
+};
+
+/* Bytes for a threshold: the lower of percent-of-total and size, where set;
+ * 0 when neither is set. */
+uint64_t threshold_bytes(const struct og_threshold *t, uint64_t total);
+
+void policy_init(struct policy_state *st);
+void policy_note_psi_event(struct policy_state *st, uint64_t now_ms);
+/* Forget pressure history (after a kill, so a new episode must build up). */
+void policy_reset_psi(struct policy_state *st);
+
+/* The system-wide verdict now. psi may be NULL (no PSI on this kernel). */
+void policy_eval(const struct og_config *cfg, struct policy_state *st,
+		 const struct meminfo *mi, const struct psi *psi, uint64_t now_ms,
+		 struct verdict *out);
+
+/* A cgroup's verdict from its memory files; LEVEL_OK when it has no
+ * memory.max. Its headroom counts reclaimable page cache as free. */
+void policy_cgroup(const struct og_config *cfg, const struct cg_mem *m,
+		   struct verdict *out);
+
+const char *level_name(enum og_level l);
+const char *trigger_name(enum og_trigger t);

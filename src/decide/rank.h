@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Victim ranking: who may be killed, and in which order. Pure apart from
+ * the lazy reads the rules ask for. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "core/config.h"
+#include "observe/proc.h"
+
+enum excl {
+	EXCL_NONE = 0,
+	EXCL_PID1,
+	EXCL_KTHREAD,
+	EXCL_SELF,
+	EXCL_ADJ_MIN,           /* oom_score_adj == -1000 */
+	EXCL_PROTECTED,         /* a protect rule */
+	EXCL_UNDECIDABLE,       /* a protect rule could not be evaluated */
+	EXCL_MANAGED,           /* a managed (critical) process */
+	EXCL_NO_MEMORY,
+	EXCL_OUTSIDE,           /* outside the cgroup being relieved */
+};
+
+struct candidate {
+	struct proc_info *p;
+	enum excl excluded;
+	int64_t badness;        /* higher dies first */
+	int64_t value;          /* worth of keeping it (rules or default) */
+	uint64_t freed;         /* estimate of what its death frees: anon + swap */
+	int adjust;             /* rule delta included in badness */
+	int rule_line;          /* first matching rule, 0 if none */
+};
+
+struct rank_input {
+	int proc_fd;
+	pid_t self;
+	uint64_t mem_total, swap_total;
+	const char *cgroup;     /* restrict to this cgroup subtree ("/a/b"); NULL = all */
+	/* optional: is this process managed (shielded)? NULL = none are */
+	bool (*is_managed)(const struct proc_info *p, void *userdata);
+	void *userdata;
+};
+
+/* Fill out (capacity >= l->n) with every non-kernel-thread process of l:
+ * eligible ones first, by badness descending (ties: more memory freed, then
+ * the younger process), then the excluded ones with their reason. Returns
+ * the number of eligible candidates; *ret_n gets the number written. */
+size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
+		       struct proc_list *l, struct candidate *out, size_t *ret_n);
+
+const char *excl_reason(enum excl e);
+
+/* Is `path` equal to `prefix` or below it ("/a/b" is below "/a")? */
+bool cgroup_path_within(const char *path, const char *prefix);
