@@ -29,8 +29,13 @@ struct ks_scratch;              /* opaque, preallocated working memory */
 struct ks_scratch *ks_scratch_new(size_t max_items);
 void ks_scratch_free(struct ks_scratch *s);
 
+/* Limit the branch-and-bound to `nodes` nodes per call (tuning, tests). */
+void ks_scratch_set_budget(struct ks_scratch *s, uint64_t nodes);
+
 /* Solve. Returns 0 and fills *ret, or -E2BIG if n > the scratch's
  * capacity, -EINVAL on a negative value. When no subset covers `need`, the
- * result is the set that frees the most (all items) with covered = 0. */
+ * result is the set that frees the most (all items with bytes > 0) with
+ * covered = 0. A sum of values that overflows int64_t gives -EINVAL; sums of
+ * bytes and work saturate at UINT64_MAX. On error *ret is untouched. */
 int ks_choose(struct ks_scratch *s, const struct ks_item *items, size_t n,
 	      uint64_t need, struct ks_result *ret);

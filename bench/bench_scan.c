@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Scan-and-rank time: proc_scan + rank_candidates (default rules) +
+ * plan_choose over this machine's real /proc, with 0, 100, 1,000 and 10,000
+ * extra sleeping processes forked for the run (harmless: each sleeps in
+ * pause() and is SIGKILLed after). Prints median and max over many runs.
+ *   build/bench/bench_scan [RUNS] */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/util.h"
+#include "decide/choose.h"
+#include "decide/rank.h"
+#include <signal.h>
+#include <sys/wait.h>
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void bench(const char *label, int proc_fd, int runs, const struct og_config *cfg)
+{
+	struct proc_list l = {0};
+	struct candidate *c = NULL;
+	struct ks_item *items = NULL;
+	struct ks_scratch *ks = NULL;
+	uint64_t *t = calloc((size_t)runs, sizeof(*t));
+	size_t n = 0, eligible = 0;
+	struct plan p;
+
+	for (int i = 0; i < runs; i++) {
+		struct rank_input in = { .proc_fd = proc_fd, .self = getpid(),
+					 .mem_total = 16ull << 30 };
+		uint64_t t0 = now_us();
+		int np = proc_scan(proc_fd, &l);
+
+		if (np < 0) {
+			fprintf(stderr, "proc_scan: %s\n", strerror(-np));
+			exit(1);
+		}
+		if (!c) {
+			c = calloc(l.cap + 1, sizeof(*c));
+			items = calloc(l.cap + 1, sizeof(*items));
+			ks = ks_scratch_new(l.cap + 1);
+		}
+		eligible = rank_candidates(cfg, &in, &l, c, &n);
+		plan_choose(c, eligible, 64ull << 20, false, ks, items, &p);
+		t[i] = now_us() - t0;
+	}
+	qsort(t, (size_t)runs, sizeof(*t), cmp_u64);
+	printf("| %-22s | %6zu | %8zu | %9.2f | %9.2f |\n", label, l.n, eligible,
+	       (double)t[runs / 2] / 1000.0, (double)t[runs - 1] / 1000.0);
+	free(t);
+	free(c);
+	free(items);
+	ks_scratch_free(ks);
+	proc_list_free(&l);
+}
+
+static pid_t *spawn(int n)
+{
+	pid_t *pids = calloc((size_t)n, sizeof(*pids));
+
+	for (int i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			for (;;)
+				pause();
+		}
+		if (pids[i] < 0) {
+			perror("fork");
+			exit(1);
+		}
+	}
+	return pids;
+}
+
+static void reap(pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++)
+		kill(pids[i], SIGKILL);
+	for (int i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	free(pids);
+}
+
+int main(int argc, char **argv)
+{
+	static const int sizes[] = { 0, 100, 1000, 10000 };
+	int runs = argc > 1 ? atoi(argv[1]) : 50;
+	struct og_config cfg;
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY);
+
+	config_default(&cfg);
+	printf("| %-26s | %6s | %8s | %9s | %9s |\n", "processes", "procs", "eligible", "median ms", "max ms");
+	printf("|----------------------------|--------|----------|-----------|-----------|\n");
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		pid_t *pids = spawn(sizes[s]);
+		char label[64];
+
+		usleep(200000);
+		snprintf(label, sizeof(label), "machine + %d sleepers", sizes[s]);
+		bench(label, fd, sizes[s] >= 10000 ? runs / 5 + 1 : runs, &cfg);
+		reap(pids, sizes[s]);
+	}
+	close(fd);
+	config_free(&cfg);
+	return 0;
+}
