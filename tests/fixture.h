@@ -3,6 +3,7 @@
  * fresh temp dir from a compact description, removed again by fixture_free. */
 #pragma once
 #include <limits.h>
+#include <stddef.h>
 
 struct fixture {
 	char dir[PATH_MAX];     /* absolute path of the temp dir */

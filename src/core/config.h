@@ -57,6 +57,7 @@ struct og_config {
 	enum og_badness badness;
 	enum og_kill_unit kill_unit;
 	uint64_t margin_bytes;  /* freed beyond the threshold (knapsack) */
+	uint64_t max_fill_rate; /* bytes/s memory can fill at worst: bounds the sleep */
 
 	/* psi: memory pressure */
 	bool psi_enabled;

@@ -1,1 +1,420 @@
-/* placeholder: being written */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Shared helpers: checked number parsing, file I/O relative to directory
+ * fds, escaping of untrusted strings, clocks. */
+#include "core/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static const char *skip_blanks(const char *s)
+{
+	while (is_blank(*s))
+		s++;
+	return s;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Digits only (no sign, no base prefix), then blanks, then the end. */
+int parse_u64(const char *s, uint64_t *ret)
+{
+	uint64_t v = 0;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_blanks(s);
+	if (*s == '+')
+		s++;
+	if (!is_digit(*s))
+		return -EINVAL;
+	for (; is_digit(*s); s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (v > (UINT64_MAX - d) / 10) {
+			/* keep scanning so that junk still reads -EINVAL */
+			while (is_digit(*s))
+				s++;
+			s = skip_blanks(s);
+			return *s ? -EINVAL : -ERANGE;
+		}
+		v = v * 10 + d;
+	}
+	s = skip_blanks(s);
+	if (*s)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int parse_i64(const char *s, int64_t *ret)
+{
+	uint64_t mag;
+	bool neg = false;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_blanks(s);
+	if (*s == '-') {
+		neg = true;
+		s++;
+	} else if (*s == '+') {
+		s++;
+	}
+	if (!is_digit(*s))
+		return -EINVAL;
+	r = parse_u64(s, &mag);
+	if (r < 0)
+		return r;
+	if (neg) {
+		if (mag > (uint64_t)INT64_MAX + 1)
+			return -ERANGE;
+		*ret = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
+	} else {
+		if (mag > INT64_MAX)
+			return -ERANGE;
+		*ret = (int64_t)mag;
+	}
+	return 0;
+}
+
+int parse_int_range(const char *s, int64_t lo, int64_t hi, int64_t *ret)
+{
+	int64_t v;
+	int r;
+
+	r = parse_i64(s, &v);
+	if (r < 0)
+		return r;
+	if (v < lo || v > hi)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+/* A non-negative decimal "123", "1.5", ".5": integer part and up to 9
+ * fraction digits (more are accepted and truncated). Advances *sp. */
+struct decimal {
+	uint64_t ip;
+	uint64_t frac;          /* fraction * 10^ndig */
+	unsigned ndig;
+};
+
+static int parse_decimal(const char **sp, struct decimal *d)
+{
+	const char *s = *sp;
+	bool any = false;
+
+	d->ip = 0;
+	d->frac = 0;
+	d->ndig = 0;
+	for (; is_digit(*s); s++) {
+		unsigned v = (unsigned)(*s - '0');
+
+		if (d->ip > (UINT64_MAX - v) / 10)
+			return -ERANGE;
+		d->ip = d->ip * 10 + v;
+		any = true;
+	}
+	if (*s == '.') {
+		s++;
+		for (; is_digit(*s); s++) {
+			if (d->ndig < 9) {
+				d->frac = d->frac * 10 + (uint64_t)(*s - '0');
+				d->ndig++;
+			}
+			any = true;
+		}
+	}
+	if (!any)
+		return -EINVAL;
+	*sp = s;
+	return 0;
+}
+
+static uint64_t pow10u(unsigned n)
+{
+	uint64_t p = 1;
+
+	while (n--)
+		p *= 10;
+	return p;
+}
+
+/* d * mult, with the fractional part rounded down (round_up: up). */
+static int decimal_scale(const struct decimal *d, uint64_t mult, bool round_up, uint64_t *ret)
+{
+	uint64_t whole, part = 0, p;
+
+	if (d->ip && mult > UINT64_MAX / d->ip)
+		return -ERANGE;
+	whole = d->ip * mult;
+	if (d->ndig) {
+		p = pow10u(d->ndig);
+		/* frac * mult may overflow: split mult = q * p + r. With
+		 * frac < p <= 1e9, frac * q < mult and frac * r < 1e18. */
+		uint64_t q = mult / p, r = mult % p;
+		uint64_t rem = d->frac * r;
+
+		part = d->frac * q;
+
+		part += rem / p;
+		if (round_up && rem % p)
+			part++;
+	}
+	if (whole > UINT64_MAX - part)
+		return -ERANGE;
+	*ret = whole + part;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *ret)
+{
+	struct decimal d;
+	uint64_t mult = 1, v;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_blanks(s);
+	if (*s == '+')
+		s++;
+	r = parse_decimal(&s, &d);
+	if (r < 0)
+		return r;
+	s = skip_blanks(s);
+	switch (*s) {
+	case 'k': case 'K': mult = 1ULL << 10; s++; break;
+	case 'm': case 'M': mult = 1ULL << 20; s++; break;
+	case 'g': case 'G': mult = 1ULL << 30; s++; break;
+	case 't': case 'T': mult = 1ULL << 40; s++; break;
+	default: break;
+	}
+	if (mult > 1 && (*s == 'i' || *s == 'I')) {
+		s++;
+		if (*s != 'b' && *s != 'B')
+			return -EINVAL;
+	}
+	if (*s == 'b' || *s == 'B')
+		s++;
+	s = skip_blanks(s);
+	if (*s)
+		return -EINVAL;
+	if (mult == 1 && d.frac)        /* fractional bytes make no sense */
+		return -EINVAL;
+	r = decimal_scale(&d, mult, false, &v);
+	if (r < 0)
+		return r;
+	*ret = v;
+	return 0;
+}
+
+int parse_duration_ms(const char *s, uint64_t *ret)
+{
+	static const struct { const char *unit; uint64_t us; } units[] = {
+		{ "us", 1 }, { "ms", 1000 }, { "s", 1000000 }, { "sec", 1000000 },
+		{ "min", 60000000 }, { "m", 60000000 }, { "h", 3600000000ULL },
+	};
+	struct decimal d;
+	uint64_t mult = 1000, us;
+	size_t n;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_blanks(s);
+	if (*s == '+')
+		s++;
+	r = parse_decimal(&s, &d);
+	if (r < 0)
+		return r;
+	s = skip_blanks(s);
+	if (*s) {
+		n = strlen(s);
+		while (n && is_blank(s[n - 1]))
+			n--;
+		mult = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+			if (strlen(units[i].unit) == n && strncasecmp(s, units[i].unit, n) == 0) {
+				mult = units[i].us;
+				break;
+			}
+		}
+		if (!mult)
+			return -EINVAL;
+	}
+	r = decimal_scale(&d, mult, true, &us);
+	if (r < 0)
+		return r;
+	*ret = us / 1000 + (us % 1000 ? 1 : 0);
+	return 0;
+}
+
+int parse_percent(const char *s, double *ret)
+{
+	struct decimal d;
+	double v;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	s = skip_blanks(s);
+	if (*s == '+')
+		s++;
+	r = parse_decimal(&s, &d);
+	if (r < 0)
+		return r;
+	s = skip_blanks(s);
+	if (*s == '%')
+		s++;
+	s = skip_blanks(s);
+	if (*s)
+		return -EINVAL;
+	if (d.ip > 100)
+		return -ERANGE;
+	v = (double)d.ip + (d.ndig ? (double)d.frac / (double)pow10u(d.ndig) : 0.0);
+	if (v > 100.0)
+		return -ERANGE;
+	*ret = v;
+	return 0;
+}
+
+ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd, err;
+
+	if (!buf || size == 0)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (got < size - 1) {
+		n = read(fd, buf + got, size - 1 - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+ssize_t reread_fd(int fd, char *buf, size_t size)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	if (!buf || size == 0)
+		return -EINVAL;
+	while (got < size - 1) {
+		n = pread(fd, buf + got, size - 1 - got, (off_t)got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	return (ssize_t)got;
+}
+
+int write_file_at(int dirfd, const char *path, const char *s)
+{
+	size_t len = strlen(s), done = 0;
+	ssize_t n;
+	int fd, err = 0;
+
+	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		n = write(fd, s + done, len - done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			break;
+		}
+		if (n == 0) {
+			err = -EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (close(fd) < 0 && !err && errno != EINTR)
+		err = -errno;
+	return err;
+}
+
+void escape_untrusted(const char *src, char *dst, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!dst || size == 0)
+		return;
+	for (; src && *src; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\') {
+			if (o + 4 >= size)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 0xf];
+		} else {
+			if (o + 1 >= size)
+				break;
+			dst[o++] = (char)c;
+		}
+	}
+	dst[o] = '\0';
+}
+
+static uint64_t clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
+}
+
+uint64_t now_us(void)
+{
+	return clock_us(CLOCK_MONOTONIC);
+}
+
+uint64_t now_ms(void)
+{
+	return clock_us(CLOCK_MONOTONIC) / 1000ULL;
+}
+
+uint64_t realtime_ms(void)
+{
+	return clock_us(CLOCK_REALTIME) / 1000ULL;
+}

@@ -127,7 +127,7 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		v.level = LEVEL_TERM;
 		v.trigger = TRIG_MEMORY;
 	} else if (cfg->memory_enabled && swap_term && v.eta_ms >= 0 &&
-		   v.eta_ms < (double)(cfg->interval_min_ms + 30)) {
+		   v.eta_ms < (double)cfg->interval_min_ms) {
 		/* Would cross before the next look: act now. */
 		v.level = LEVEL_TERM;
 		v.trigger = TRIG_PREDICTED;
@@ -176,6 +176,10 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		look = cfg->interval_min_ms;
 	if (v.eta_ms >= 0)
 		look = MIN(look, (uint64_t)(v.eta_ms / 2));
+	/* Never sleep longer than the worst-case fill would take to reach
+	 * the terminate threshold. */
+	if (cfg->max_fill_rate && avail > v.term_mem)
+		look = MIN(look, (avail - v.term_mem) * 1000 / cfg->max_fill_rate);
 	if (avail < 2 * v.term_mem || (psi && psi->some.avg10 >= 5.0))
 		look = MIN(look, 100);
 	v.next_ms = MAX(look, cfg->interval_min_ms);

@@ -94,6 +94,39 @@ static int cmp_candidates(const void *a, const void *b)
 	return x->p->pid - y->p->pid;
 }
 
+/* In-place heapsort: glibc's qsort may malloc, and this runs on the kill path. */
+static void sift_down(struct candidate *v, size_t root, size_t n)
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+		struct candidate tmp;
+
+		if (child >= n)
+			return;
+		if (child + 1 < n && cmp_candidates(&v[child], &v[child + 1]) < 0)
+			child++;
+		if (cmp_candidates(&v[root], &v[child]) >= 0)
+			return;
+		tmp = v[root];
+		v[root] = v[child];
+		v[child] = tmp;
+		root = child;
+	}
+}
+
+static void sort_candidates(struct candidate *v, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(v, i, n);
+	for (size_t end = n; end-- > 1;) {
+		struct candidate tmp = v[0];
+
+		v[0] = v[end];
+		v[end] = tmp;
+		sift_down(v, 0, end);
+	}
+}
+
 size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 		       struct proc_list *l, struct candidate *out, size_t *ret_n)
 {
@@ -114,7 +147,7 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 			eligible++;
 		n++;
 	}
-	qsort(out, n, sizeof(*out), cmp_candidates);
+	sort_candidates(out, n);
 	*ret_n = n;
 	return eligible;
 }

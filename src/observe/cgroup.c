@@ -1,1 +1,349 @@
-/* placeholder: being written */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* cgroup v2 memory files relative to a cgroup dir fd, and a bounded walk. */
+#include "observe/cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+int parse_cg_limit(const char *buf, uint64_t *ret)
+{
+	const char *s, *e;
+	char tmp[32];
+	size_t n;
+
+	if (!buf)
+		return -EINVAL;
+	for (s = buf; *s == ' ' || *s == '\t'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == '\n' || e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	n = (size_t)(e - s);
+	if (n == 3 && memcmp(s, "max", 3) == 0) {
+		*ret = CG_MAX;
+		return 0;
+	}
+	if (n == 0 || n >= sizeof(tmp))
+		return n == 0 ? -EINVAL : -ERANGE;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	return parse_u64(tmp, ret);
+}
+
+/* Iterate "key value" lines; calls fn for each with the value parsed. */
+typedef int (*kv_fn)(const char *key, size_t klen, uint64_t v, void *ud);
+
+static int parse_kv(const char *buf, kv_fn fn, void *ud)
+{
+	const char *p, *eol, *sp;
+	char tmp[32];
+	uint64_t v;
+	size_t n;
+	int r;
+
+	if (!buf)
+		return -EINVAL;
+	for (p = buf; *p; p = *eol ? eol + 1 : eol) {
+		eol = strchrnul(p, '\n');
+		if (eol == p)
+			continue;
+		sp = memchr(p, ' ', (size_t)(eol - p));
+		if (!sp || sp == p)
+			return -EINVAL;
+		n = (size_t)(eol - sp - 1);
+		if (n == 0 || n >= sizeof(tmp))
+			return n == 0 ? -EINVAL : -ERANGE;
+		memcpy(tmp, sp + 1, n);
+		tmp[n] = '\0';
+		r = parse_u64(tmp, &v);
+		if (r < 0)
+			return r;
+		r = fn(p, (size_t)(sp - p), v, ud);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool key_is(const char *key, size_t klen, const char *want)
+{
+	return strlen(want) == klen && memcmp(key, want, klen) == 0;
+}
+
+static int events_kv(const char *key, size_t klen, uint64_t v, void *ud)
+{
+	struct cg_events *ev = ud;
+
+	if (key_is(key, klen, "low"))
+		ev->low = v;
+	else if (key_is(key, klen, "high"))
+		ev->high = v;
+	else if (key_is(key, klen, "max"))
+		ev->max = v;
+	else if (key_is(key, klen, "oom"))
+		ev->oom = v;
+	else if (key_is(key, klen, "oom_kill"))
+		ev->oom_kill = v;
+	else if (key_is(key, klen, "oom_group_kill"))
+		ev->oom_group_kill = v;
+	return 0;
+}
+
+int parse_cg_events(const char *buf, struct cg_events *ret)
+{
+	struct cg_events ev = { 0 };
+	int r;
+
+	r = parse_kv(buf, events_kv, &ev);
+	if (r < 0)
+		return r;
+	*ret = ev;
+	return 0;
+}
+
+struct memstat3 {
+	uint64_t anon, file, shmem;
+};
+
+static int memstat_kv(const char *key, size_t klen, uint64_t v, void *ud)
+{
+	struct memstat3 *m = ud;
+
+	if (key_is(key, klen, "anon"))
+		m->anon = v;
+	else if (key_is(key, klen, "file"))
+		m->file = v;
+	else if (key_is(key, klen, "shmem"))
+		m->shmem = v;
+	return 0;
+}
+
+int parse_cg_memstat(const char *buf, struct cg_mem *ret)
+{
+	struct memstat3 m = { 0 };
+	int r;
+
+	r = parse_kv(buf, memstat_kv, &m);
+	if (r < 0)
+		return r;
+	ret->anon = m.anon;
+	ret->file = m.file;
+	ret->shmem = m.shmem;
+	return 0;
+}
+
+/* Copy a mountinfo field, decoding the kernel's \ooo octal escapes. */
+static int unescape_field(const char *s, const char *e, char *out, size_t size)
+{
+	size_t o = 0;
+
+	while (s < e) {
+		char c = *s;
+
+		if (c == '\\' && e - s >= 4 &&
+		    s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			c = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+			s += 4;
+		} else {
+			s++;
+		}
+		if (o + 1 >= size)
+			return -ENAMETOOLONG;
+		out[o++] = c;
+	}
+	if (o == 0)
+		return -EINVAL;
+	out[o] = '\0';
+	return 0;
+}
+
+int parse_mountinfo_cgroup2(const char *buf, char *path, size_t size)
+{
+	const char *p, *eol, *f[5], *fe[5], *sep, *t, *te;
+
+	if (!buf || !path || size == 0)
+		return -EINVAL;
+	for (p = buf; *p; p = *eol ? eol + 1 : eol) {
+		const char *q = p;
+		int i;
+
+		eol = strchrnul(p, '\n');
+		/* the first five fields: id parent maj:min root mountpoint */
+		for (i = 0; i < 5; i++) {
+			while (q < eol && *q == ' ')
+				q++;
+			f[i] = q;
+			while (q < eol && *q != ' ')
+				q++;
+			fe[i] = q;
+			if (f[i] == fe[i])
+				break;
+		}
+		if (i < 5)
+			continue;
+		/* optional fields end at a lone "-" */
+		sep = NULL;
+		for (const char *s = fe[4]; s + 2 < eol; s++) {
+			if (s[0] == ' ' && s[1] == '-' && s[2] == ' ') {
+				sep = s + 3;
+				break;
+			}
+		}
+		if (!sep)
+			continue;
+		t = sep;
+		for (te = t; te < eol && *te != ' '; te++)
+			;
+		if (te - t == 7 && memcmp(t, "cgroup2", 7) == 0)
+			return unescape_field(f[4], fe[4], path, size);
+	}
+	return -ENOENT;
+}
+
+/* Read an optional file into buf; false when it cannot be read. */
+static bool read_opt(int fd, const char *name, char *buf, size_t size)
+{
+	return read_file_at(fd, name, buf, size) >= 0;
+}
+
+int cgroup_read_mem(int cg_fd, struct cg_mem *ret)
+{
+	struct cg_mem m = { 0 };
+	char buf[8192];
+	uint64_t v;
+	ssize_t n;
+	int r;
+
+	n = read_file_at(cg_fd, "memory.current", buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	r = parse_cg_limit(buf, &m.current);
+	if (r < 0)
+		return r;
+	if (m.current == CG_MAX)
+		return -EINVAL;
+	m.max = m.high = m.swap_max = CG_MAX;
+
+	if (read_opt(cg_fd, "memory.max", buf, sizeof(buf)) &&
+	    (r = parse_cg_limit(buf, &m.max)) < 0)
+		return r;
+	if (read_opt(cg_fd, "memory.high", buf, sizeof(buf)) &&
+	    (r = parse_cg_limit(buf, &m.high)) < 0)
+		return r;
+	if (read_opt(cg_fd, "memory.low", buf, sizeof(buf)) &&
+	    (r = parse_cg_limit(buf, &m.low)) < 0)
+		return r;
+	if (read_opt(cg_fd, "memory.min", buf, sizeof(buf)) &&
+	    (r = parse_cg_limit(buf, &m.min)) < 0)
+		return r;
+	if (read_opt(cg_fd, "memory.swap.current", buf, sizeof(buf)) &&
+	    (r = parse_cg_limit(buf, &m.swap_current)) < 0)
+		return r;
+	if (read_opt(cg_fd, "memory.swap.max", buf, sizeof(buf)) &&
+	    (r = parse_cg_limit(buf, &m.swap_max)) < 0)
+		return r;
+	if (read_opt(cg_fd, "memory.oom.group", buf, sizeof(buf))) {
+		r = parse_u64(buf, &v);
+		if (r < 0)
+			return r;
+		if (v > 1)
+			return -EINVAL;
+		m.oom_group = v == 1;
+	}
+	if (read_opt(cg_fd, "memory.stat", buf, sizeof(buf)) &&
+	    (r = parse_cg_memstat(buf, &m)) < 0)
+		return r;
+	if (read_opt(cg_fd, "memory.events", buf, sizeof(buf)) &&
+	    (r = parse_cg_events(buf, &m.events)) < 0)
+		return r;
+	if (read_opt(cg_fd, "memory.pressure", buf, sizeof(buf))) {
+		r = parse_psi(buf, &m.pressure);
+		if (r < 0)
+			return r;
+		m.has_pressure = true;
+	}
+	*ret = m;
+	return 0;
+}
+
+static bool skip_errno(int err)
+{
+	return err == ENOENT || err == ENOTDIR || err == EACCES || err == ELOOP;
+}
+
+/* Calls fn for dfd (which it owns and closes), then its children. */
+static int walk(int dfd, char *path, size_t len, int depth, int max_depth,
+		cgroup_walk_fn fn, void *ud)
+{
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	r = fn(dfd, path, ud);
+	if (r != 0 || depth >= max_depth) {
+		close(dfd);
+		return r;
+	}
+	d = fdopendir(dfd);
+	if (!d) {
+		r = -errno;
+		close(dfd);
+		return r;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		size_t nl, nlen;
+		int cfd;
+
+		if (de->d_name[0] == '.' &&
+		    (de->d_name[1] == '\0' || (de->d_name[1] == '.' && de->d_name[2] == '\0')))
+			continue;
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		nl = strlen(de->d_name);
+		nlen = len + (len ? 1 : 0) + nl;
+		if (nlen >= PATH_MAX)
+			continue;
+		cfd = openat(dirfd(d), de->d_name,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0) {
+			if (skip_errno(errno))
+				continue;
+			r = -errno;
+			break;
+		}
+		if (len)
+			path[len] = '/';
+		memcpy(path + len + (len ? 1 : 0), de->d_name, nl + 1);
+		r = walk(cfd, path, nlen, depth + 1, max_depth, fn, ud);
+		path[len] = '\0';
+		if (r != 0)
+			break;
+	}
+	if (!de && errno && r == 0 && errno != ENOENT)
+		r = -errno;
+	closedir(d);
+	return r;
+}
+
+int cgroup_walk(int root_fd, int max_depth, cgroup_walk_fn fn, void *userdata)
+{
+	char path[PATH_MAX];
+	int dfd;
+
+	if (!fn || max_depth < 0)
+		return -EINVAL;
+	/* own open file description, so the caller's fd offset is untouched */
+	dfd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	path[0] = '\0';
+	return walk(dfd, path, 0, 0, max_depth, fn, userdata);
+}

@@ -1,1 +1,100 @@
-/* placeholder: being written */
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* /proc/meminfo parser and pread-based re-reader. */
+#include "observe/meminfo.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* Parse "   1234 kB" (the text after "Key:") up to the end of the line into
+ * bytes. The unit is optional ("HugePages_Total:  0" has none). */
+static int parse_kb_value(const char *s, const char *eol, uint64_t *ret)
+{
+	char tmp[32];
+	size_t n;
+	uint64_t v;
+	bool kb = false;
+	int r;
+
+	while (s < eol && (*s == ' ' || *s == '\t'))
+		s++;
+	while (eol > s && (eol[-1] == ' ' || eol[-1] == '\t' || eol[-1] == '\r'))
+		eol--;
+	if (eol - s >= 2 && eol[-2] == 'k' && eol[-1] == 'B') {
+		kb = true;
+		eol -= 2;
+	}
+	n = (size_t)(eol - s);
+	if (n == 0 || n >= sizeof(tmp))
+		return n == 0 ? -EINVAL : -ERANGE;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	r = parse_u64(tmp, &v);
+	if (r < 0)
+		return r;
+	if (kb) {
+		if (v > UINT64_MAX / 1024)
+			return -ERANGE;
+		v *= 1024;
+	}
+	*ret = v;
+	return 0;
+}
+
+int parse_meminfo(const char *buf, struct meminfo *ret)
+{
+	static const struct { const char *key; size_t off; unsigned bit; } keys[] = {
+		{ "MemTotal", offsetof(struct meminfo, mem_total), 1u << 0 },
+		{ "MemFree", offsetof(struct meminfo, mem_free), 1u << 1 },
+		{ "MemAvailable", offsetof(struct meminfo, mem_available), 1u << 2 },
+		{ "Buffers", offsetof(struct meminfo, buffers), 1u << 3 },
+		{ "Cached", offsetof(struct meminfo, cached), 1u << 4 },
+		{ "Shmem", offsetof(struct meminfo, shmem), 1u << 5 },
+		{ "AnonPages", offsetof(struct meminfo, anon_pages), 1u << 6 },
+		{ "SwapTotal", offsetof(struct meminfo, swap_total), 1u << 7 },
+		{ "SwapFree", offsetof(struct meminfo, swap_free), 1u << 8 },
+	};
+	struct meminfo m = { 0 };
+	unsigned seen = 0;
+	const char *p = buf, *eol, *colon;
+	int r;
+
+	if (!buf)
+		return -EINVAL;
+	for (; *p; p = *eol ? eol + 1 : eol) {
+		eol = strchrnul(p, '\n');
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (!colon)
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			size_t kl = strlen(keys[i].key);
+
+			if ((size_t)(colon - p) != kl || memcmp(p, keys[i].key, kl) != 0)
+				continue;
+			if (seen & keys[i].bit)
+				break;          /* first occurrence wins */
+			r = parse_kb_value(colon + 1, eol, (uint64_t *)((char *)&m + keys[i].off));
+			if (r < 0)
+				return r;
+			seen |= keys[i].bit;
+			break;
+		}
+	}
+	if (!(seen & 1u) || !(seen & (1u << 2)))
+		return -EINVAL;
+	*ret = m;
+	return 0;
+}
+
+int meminfo_read_fd(int fd, struct meminfo *ret)
+{
+	char buf[8192];
+	ssize_t n;
+
+	n = reread_fd(fd, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return parse_meminfo(buf, ret);
+}

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Pressure stall information (/proc/pressure/*, cgroup *.pressure). */
+/* Pressure stall information (/proc/pressure/{cpu,memory,io}, cgroup *.pressure). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,1 +1,362 @@
-int main(void) { return 77; /* placeholder: being written */ }
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/util.h"
+#include "observe/cgroup.h"
+#include "tests/fixture.h"
+
+static void test_limit(void **state)
+{
+	uint64_t v = 5;
+
+	assert_int_equal(parse_cg_limit("max\n", &v), 0);
+	assert_true(v == CG_MAX);
+	assert_int_equal(parse_cg_limit("max", &v), 0);
+	assert_true(v == CG_MAX);
+	assert_int_equal(parse_cg_limit("1234\n", &v), 0);
+	assert_true(v == 1234);
+	assert_int_equal(parse_cg_limit("0", &v), 0);
+	assert_true(v == 0);
+	v = 5;
+	assert_int_equal(parse_cg_limit("", &v), -EINVAL);
+	assert_int_equal(parse_cg_limit("\n", &v), -EINVAL);
+	assert_int_equal(parse_cg_limit("maxx\n", &v), -EINVAL);
+	assert_int_equal(parse_cg_limit("MAX\n", &v), -EINVAL);
+	assert_int_equal(parse_cg_limit("-1\n", &v), -EINVAL);
+	assert_int_equal(parse_cg_limit("12 34\n", &v), -EINVAL);
+	assert_int_equal(parse_cg_limit("18446744073709551616\n", &v), -ERANGE);
+	assert_int_equal(parse_cg_limit("123456789012345678901234567890123456\n", &v), -ERANGE);
+	assert_int_equal(parse_cg_limit(NULL, &v), -EINVAL);
+	assert_true(v == 5);
+}
+
+static void test_events(void **state)
+{
+	struct cg_events ev = { .low = 99 };
+
+	assert_int_equal(parse_cg_events("low 1\nhigh 22\nmax 333\noom 4\noom_kill 5\n"
+					 "oom_group_kill 6\nsome_future_key 77\n", &ev), 0);
+	assert_true(ev.low == 1 && ev.high == 22 && ev.max == 333);
+	assert_true(ev.oom == 4 && ev.oom_kill == 5 && ev.oom_group_kill == 6);
+	/* older kernel: fewer keys, no trailing newline */
+	assert_int_equal(parse_cg_events("low 0\nhigh 0\nmax 7\noom 1\noom_kill 1", &ev), 0);
+	assert_true(ev.max == 7 && ev.oom_group_kill == 0);
+	assert_int_equal(parse_cg_events("", &ev), 0);
+	assert_true(ev.max == 0);
+
+	ev.max = 42;
+	assert_int_equal(parse_cg_events("low 1\nhigh\n", &ev), -EINVAL);
+	assert_int_equal(parse_cg_events("low x\n", &ev), -EINVAL);
+	assert_int_equal(parse_cg_events("low -1\n", &ev), -EINVAL);
+	assert_int_equal(parse_cg_events(" 5\n", &ev), -EINVAL);
+	assert_int_equal(parse_cg_events("oom_kill 99999999999999999999\n", &ev), -ERANGE);
+	assert_int_equal(parse_cg_events(NULL, &ev), -EINVAL);
+	assert_true(ev.max == 42);
+}
+
+static void test_memstat(void **state)
+{
+	struct cg_mem m = { .current = 7 };
+
+	assert_int_equal(parse_cg_memstat("anon 100\nfile 200\nkernel 5\nshmem 50\nfile_mapped 9\n"
+					  "anon_thp 0\nfile_dirty 1\n", &m), 0);
+	assert_true(m.anon == 100 && m.file == 200 && m.shmem == 50);
+	assert_true(m.current == 7);     /* untouched */
+	assert_int_equal(parse_cg_memstat("anon 1\nfile x\n", &m), -EINVAL);
+	assert_true(m.anon == 100);      /* untouched on error */
+	assert_int_equal(parse_cg_memstat("", &m), 0);
+	assert_true(m.anon == 0 && m.file == 0);
+}
+
+/* This machine's mountinfo: cgroup v1 controllers plus a v2 "unified" mount. */
+static const char mountinfo_hybrid[] =
+	"21 26 0:20 / /proc rw,relatime - proc proc rw\n"
+	"22 26 0:21 / /sys rw,relatime - sysfs sysfs rw\n"
+	"26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
+	"30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+	"31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+	"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+	"39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+	"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+
+static void test_mountinfo(void **state)
+{
+	char path[64];
+
+	assert_int_equal(parse_mountinfo_cgroup2(mountinfo_hybrid, path, sizeof(path)), 0);
+	assert_string_equal(path, "/sys/fs/cgroup/unified");
+	/* pure v2 with optional fields; the first cgroup2 mount wins */
+	assert_int_equal(parse_mountinfo_cgroup2(
+		"35 24 0:30 / /sys/fs/cgroup rw,nosuid shared:9 master:1 - cgroup2 cgroup2 rw,nsdelegate\n"
+		"99 24 0:31 / /mnt/other rw - cgroup2 none rw\n", path, sizeof(path)), 0);
+	assert_string_equal(path, "/sys/fs/cgroup");
+	/* octal escapes in the mount point */
+	assert_int_equal(parse_mountinfo_cgroup2(
+		"35 24 0:30 / /mnt/my\\040cg\\134x rw - cgroup2 cgroup2 rw", path, sizeof(path)), 0);
+	assert_string_equal(path, "/mnt/my cg\\x");
+	/* "cgroup2" as a mount source or option or optional field is not the type */
+	strcpy(path, "keep");
+	assert_int_equal(parse_mountinfo_cgroup2(
+		"31 30 0:28 / /cgroup2 rw cgroup2 - cgroup cgroup2 cgroup2\n"
+		"31 30 0:28 / /x rw - cgroup2fs none rw\n", path, sizeof(path)), -ENOENT);
+	assert_int_equal(parse_mountinfo_cgroup2("", path, sizeof(path)), -ENOENT);
+	assert_int_equal(parse_mountinfo_cgroup2("1 2 3\n - cgroup2\n", path, sizeof(path)), -ENOENT);
+	assert_string_equal(path, "keep");
+	assert_int_equal(parse_mountinfo_cgroup2(mountinfo_hybrid, path, 10), -ENAMETOOLONG);
+}
+
+static const struct fixture_entry cg_tree[] = {
+	{ "memory.current", "1000\n" },        /* root: no memory.max in v2 */
+	{ "memory.stat", "anon 1\n" },
+	{ "cgroup.procs", "1\n" },
+	{ "system.slice/memory.current", "4096\n" },
+	{ "system.slice/memory.max", "max\n" },
+	{ "system.slice/memory.high", "8192\n" },
+	{ "system.slice/memory.low", "100\n" },
+	{ "system.slice/memory.min", "50\n" },
+	{ "system.slice/memory.swap.current", "10\n" },
+	{ "system.slice/memory.swap.max", "0\n" },
+	{ "system.slice/memory.oom.group", "1\n" },
+	{ "system.slice/memory.stat", "anon 3000\nfile 1000\nshmem 200\n" },
+	{ "system.slice/memory.events", "low 0\nhigh 3\nmax 2\noom 1\noom_kill 1\nfuture 9\n" },
+	{ "system.slice/memory.pressure",
+	  "some avg10=1.00 avg60=0.50 avg300=0.10 total=1234\n"
+	  "full avg10=0.50 avg60=0.20 avg300=0.05 total=567\n" },
+	{ "system.slice/sshd.service/memory.current", "10\n" },
+	{ "system.slice/sshd.service/deep/deeper/memory.current", "1\n" },
+	{ "user.slice/memory.current", "20\n" },
+	{ "user.slice/link", "->../system.slice" },
+	{ "nomem", NULL },
+	FIXTURE_END,
+};
+
+static void test_read_mem(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct cg_mem m = { .current = 77 };
+	int fd;
+
+	fixture_build(f, cg_tree);
+	fd = fixture_open_dir(f, "system.slice");
+	assert_int_equal(cgroup_read_mem(fd, &m), 0);
+	close(fd);
+	assert_true(m.current == 4096);
+	assert_true(m.max == CG_MAX);
+	assert_true(m.high == 8192);
+	assert_true(m.low == 100 && m.min == 50);
+	assert_true(m.swap_current == 10 && m.swap_max == 0);
+	assert_true(m.oom_group);
+	assert_true(m.anon == 3000 && m.file == 1000 && m.shmem == 200);
+	assert_true(m.events.high == 3 && m.events.max == 2 && m.events.oom_kill == 1);
+	assert_true(m.has_pressure);
+	assert_true(m.pressure.some.total_us == 1234 && m.pressure.full.total_us == 567);
+
+	/* only memory.current: defaults */
+	fd = fixture_open_dir(f, "user.slice");
+	assert_int_equal(cgroup_read_mem(fd, &m), 0);
+	close(fd);
+	assert_true(m.current == 20);
+	assert_true(m.max == CG_MAX && m.high == CG_MAX && m.swap_max == CG_MAX);
+	assert_true(m.low == 0 && m.min == 0 && m.swap_current == 0);
+	assert_false(m.oom_group);
+	assert_false(m.has_pressure);
+	assert_true(m.events.oom_kill == 0 && m.anon == 0);
+
+	/* no memory controller */
+	m.current = 77;
+	fd = fixture_open_dir(f, "nomem");
+	assert_int_equal(cgroup_read_mem(fd, &m), -ENOENT);
+	close(fd);
+	assert_true(m.current == 77);
+
+	/* hostile contents are errors, not garbage */
+	fixture_file(f, "bad/memory.current", "max\n");
+	fd = fixture_open_dir(f, "bad");
+	assert_int_equal(cgroup_read_mem(fd, &m), -EINVAL);
+	fixture_file(f, "bad/memory.current", "5\n");
+	fixture_file(f, "bad/memory.max", "lots\n");
+	assert_int_equal(cgroup_read_mem(fd, &m), -EINVAL);
+	fixture_file(f, "bad/memory.max", "99999999999999999999\n");
+	assert_int_equal(cgroup_read_mem(fd, &m), -ERANGE);
+	fixture_file(f, "bad/memory.max", "max\n");
+	fixture_file(f, "bad/memory.oom.group", "2\n");
+	assert_int_equal(cgroup_read_mem(fd, &m), -EINVAL);
+	fixture_file(f, "bad/memory.oom.group", "0\n");
+	fixture_file(f, "bad/memory.pressure", "some avg10=x\n");
+	assert_int_equal(cgroup_read_mem(fd, &m), -EINVAL);
+	fixture_file(f, "bad/memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=9\n");
+	assert_int_equal(cgroup_read_mem(fd, &m), 0);
+	assert_true(m.current == 5 && m.has_pressure && !m.pressure.has_full);
+	close(fd);
+	fixture_free(f);
+}
+
+struct walk_log {
+	char paths[32][128];
+	int n;
+	int stop_at;
+};
+
+static int log_cb(int cg_fd, const char *relpath, void *ud)
+{
+	struct walk_log *w = ud;
+	char buf[32];
+
+	/* the fd really is that directory */
+	if (read_file_at(cg_fd, "memory.current", buf, sizeof(buf)) < 0 &&
+	    strcmp(relpath, "nomem") != 0 && strcmp(relpath, "system.slice/sshd.service/deep") != 0)
+		return -100;
+	if (w->n >= 32)
+		return -101;
+	snprintf(w->paths[w->n++], sizeof(w->paths[0]), "%s", relpath);
+	if (w->stop_at && w->n == w->stop_at)
+		return 42;
+	return 0;
+}
+
+static bool logged(const struct walk_log *w, const char *p)
+{
+	for (int i = 0; i < w->n; i++)
+		if (strcmp(w->paths[i], p) == 0)
+			return true;
+	return false;
+}
+
+static void test_walk(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct walk_log w = { 0 };
+	int fd;
+
+	fixture_build(f, cg_tree);
+	fd = fixture_open_dir(f, "");
+
+	assert_int_equal(cgroup_walk(fd, 10, log_cb, &w), 0);
+	assert_int_equal(w.n, 7);
+	assert_string_equal(w.paths[0], "");     /* root first */
+	assert_true(logged(&w, "system.slice"));
+	assert_true(logged(&w, "system.slice/sshd.service"));
+	assert_true(logged(&w, "system.slice/sshd.service/deep"));
+	assert_true(logged(&w, "system.slice/sshd.service/deep/deeper"));
+	assert_true(logged(&w, "user.slice"));
+	assert_true(logged(&w, "nomem"));
+	assert_false(logged(&w, "user.slice/link"));    /* symlinks are not followed */
+	/* depth-first: a parent comes right before its first child */
+	for (int i = 1; i < w.n; i++) {
+		const char *slash = strrchr(w.paths[i], '/');
+
+		if (slash) {
+			size_t pl = (size_t)(slash - w.paths[i]);
+			bool parent_before = false;
+
+			for (int j = 0; j < i; j++)
+				if (strlen(w.paths[j]) == pl && strncmp(w.paths[j], w.paths[i], pl) == 0)
+					parent_before = true;
+			assert_true(parent_before);
+		}
+	}
+
+	/* bounded depth */
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(cgroup_walk(fd, 1, log_cb, &w), 0);
+	assert_int_equal(w.n, 4);
+	assert_false(logged(&w, "system.slice/sshd.service"));
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(cgroup_walk(fd, 0, log_cb, &w), 0);
+	assert_int_equal(w.n, 1);
+
+	/* a non-zero callback return stops the walk and is returned */
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 3;
+	assert_int_equal(cgroup_walk(fd, 10, log_cb, &w), 42);
+	assert_int_equal(w.n, 3);
+
+	/* the caller's fd is untouched: walking twice gives the same result */
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(cgroup_walk(fd, 10, log_cb, &w), 0);
+	assert_int_equal(w.n, 7);
+
+	assert_int_equal(cgroup_walk(fd, -1, log_cb, &w), -EINVAL);
+	assert_int_equal(cgroup_walk(fd, 1, NULL, &w), -EINVAL);
+	close(fd);
+	assert_int_equal(cgroup_walk(fd, 1, log_cb, &w), -EBADF);
+	fixture_free(f);
+}
+
+/* A directory removed during the walk is skipped. */
+struct vanish_ctx {
+	struct fixture *f;
+	int calls;
+};
+
+static int vanish_cb(int cg_fd, const char *relpath, void *ud)
+{
+	struct vanish_ctx *c = ud;
+
+	c->calls++;
+	if (strcmp(relpath, "") == 0) {
+		/* remove both children before the walk reaches them */
+		assert_int_equal(unlinkat(c->f->dirfd, "a/memory.current", 0), 0);
+		assert_int_equal(unlinkat(c->f->dirfd, "a", AT_REMOVEDIR), 0);
+		assert_int_equal(unlinkat(c->f->dirfd, "b", AT_REMOVEDIR), 0);
+	}
+	return 0;
+}
+
+static void test_walk_vanish(void **state)
+{
+	struct vanish_ctx c = { .f = fixture_new() };
+	int fd;
+
+	fixture_build(c.f, (const struct fixture_entry[]) {
+		{ "a/memory.current", "1\n" }, { "b", NULL }, { "c", NULL }, FIXTURE_END,
+	});
+	fd = fixture_open_dir(c.f, "");
+	assert_int_equal(cgroup_walk(fd, 4, vanish_cb, &c), 0);
+	assert_int_equal(c.calls, 2);   /* root and c */
+	close(fd);
+	fixture_free(c.f);
+}
+
+/* Read-only: this machine's mountinfo parses (v2 may be absent). */
+static void test_real_mountinfo(void **state)
+{
+	char buf[65536], path[4096];
+	ssize_t n = read_file_at(AT_FDCWD, "/proc/self/mountinfo", buf, sizeof(buf));
+	int r;
+
+	if (n <= 0)
+		skip();
+	r = parse_mountinfo_cgroup2(buf, path, sizeof(path));
+	if (strstr(buf, " - cgroup2 ")) {
+		assert_int_equal(r, 0);
+		assert_true(path[0] == '/');
+	} else {
+		assert_int_equal(r, -ENOENT);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_memstat),
+		cmocka_unit_test(test_mountinfo),
+		cmocka_unit_test(test_read_mem),
+		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_walk_vanish),
+		cmocka_unit_test(test_real_mountinfo),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

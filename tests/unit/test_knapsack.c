@@ -15,7 +15,7 @@
 
 #include "decide/knapsack.h"
 
-/* testing hook of knapsack.c (not in the header) */
+
 
 #define GiB (1024ull * 1024 * 1024)
 #define MiB (1024ull * 1024)

@@ -17,6 +17,8 @@ static int setup(void **state)
 {
 	(void)state;
 	config_default(&cfg);
+	/* The worst-case fill bound has a test of its own. */
+	cfg.max_fill_rate = 0;
 	return 0;
 }
 
@@ -204,6 +206,34 @@ static void test_psi_sustained(void **state)
 	}
 }
 
+/* Never sleep longer than memory could fill to the threshold at the
+ * assumed worst rate (6 GiB/s by default), as earlyoom does. */
+static void test_worst_case_fill_bound(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi = mem(GiB, 900 * MiB, 0, 0);
+
+	(void)state;
+	cfg.max_fill_rate = 6 * GiB;
+	policy_init(&st);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	/* (900 - 102.4) MiB at 6 GiB/s = 129 ms */
+	assert_int_equal(v.level, LEVEL_OK);
+	assert_true(v.next_ms >= 120 && v.next_ms <= 135);
+	/* A big machine with room sleeps the full second. */
+	mi = mem(64 * GiB, 40 * GiB, 0, 0);
+	policy_init(&st);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.next_ms, cfg.interval_max_ms);
+	/* Never below interval_min. */
+	mi = mem(GiB, 103 * MiB, 0, 0);
+	policy_init(&st);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.next_ms, cfg.interval_min_ms);
+	cfg.max_fill_rate = 0;
+}
+
 static void test_psi_event_polls_fast(void **state)
 {
 	struct policy_state st;
@@ -268,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_disabled_memory_guard),
 		cmocka_unit_test(test_rate_and_prediction),
 		cmocka_unit_test(test_psi_sustained),
+		cmocka_unit_test(test_worst_case_fill_bound),
 		cmocka_unit_test(test_psi_event_polls_fast),
 		cmocka_unit_test(test_cgroup_headroom),
 	};

@@ -1,1 +1,244 @@
-int main(void) { return 77; /* placeholder: being written */ }
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/util.h"
+#include "tests/fixture.h"
+
+static void test_parse_u64(void **state)
+{
+	uint64_t v = 7;
+
+	assert_int_equal(parse_u64("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(parse_u64("  42\n", &v), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(parse_u64("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+	v = 7;
+	assert_int_equal(parse_u64("18446744073709551616", &v), -ERANGE);
+	assert_int_equal(parse_u64("99999999999999999999999999", &v), -ERANGE);
+	assert_int_equal(v, 7);         /* untouched on error */
+	assert_int_equal(parse_u64("", &v), -EINVAL);
+	assert_int_equal(parse_u64("   ", &v), -EINVAL);
+	assert_int_equal(parse_u64("-1", &v), -EINVAL);
+	assert_int_equal(parse_u64("12abc", &v), -EINVAL);
+	assert_int_equal(parse_u64("0x10", &v), -EINVAL);
+	assert_int_equal(parse_u64("1 2", &v), -EINVAL);
+	assert_int_equal(parse_u64("99999999999999999999x", &v), -EINVAL);
+	assert_int_equal(parse_u64(NULL, &v), -EINVAL);
+	assert_int_equal(v, 7);
+}
+
+static void test_parse_i64(void **state)
+{
+	int64_t v = 7;
+
+	assert_int_equal(parse_i64("-1000", &v), 0);
+	assert_int_equal(v, -1000);
+	assert_int_equal(parse_i64("+5", &v), 0);
+	assert_int_equal(v, 5);
+	assert_int_equal(parse_i64("9223372036854775807", &v), 0);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(parse_i64("-9223372036854775808", &v), 0);
+	assert_true(v == INT64_MIN);
+	v = 7;
+	assert_int_equal(parse_i64("9223372036854775808", &v), -ERANGE);
+	assert_int_equal(parse_i64("-9223372036854775809", &v), -ERANGE);
+	assert_int_equal(parse_i64("--1", &v), -EINVAL);
+	assert_int_equal(parse_i64("-", &v), -EINVAL);
+	assert_int_equal(parse_i64("1.5", &v), -EINVAL);
+	assert_int_equal(v, 7);
+
+	assert_int_equal(parse_int_range("-1000", -1000, 1000, &v), 0);
+	assert_int_equal(v, -1000);
+	assert_int_equal(parse_int_range("1001", -1000, 1000, &v), -ERANGE);
+	assert_int_equal(parse_int_range("-1001", -1000, 1000, &v), -ERANGE);
+	assert_int_equal(parse_int_range("x", -1000, 1000, &v), -EINVAL);
+	assert_int_equal(v, -1000);
+}
+
+static void test_parse_size(void **state)
+{
+	static const struct { const char *s; uint64_t v; } ok[] = {
+		{ "123", 123 }, { "0", 0 }, { "512K", 512 * 1024 }, { "512KiB", 512 * 1024 },
+		{ "512k", 512 * 1024 }, { "512kb", 512 * 1024 }, { "1.5G", 1536ULL << 20 },
+		{ "200MB", 200ULL << 20 }, { "1GiB", 1ULL << 30 }, { "2T", 2ULL << 40 },
+		{ " 4 M ", 4ULL << 20 }, { "10B", 10 }, { "0.5K", 512 }, { "1.0", 1 },
+		{ "16777215T", 16777215ULL << 40 },
+	};
+	static const char *bad[] = {
+		"", "-1", "-1K", "K", "1X", "1KiX", "1Ki", "1.5", "1..5K", "abc", "1 2K",
+		"1e3", "0x10", "1GiBB",
+	};
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		v = 1;
+		assert_int_equal(parse_size(ok[i].s, &v), 0);
+		if (v != ok[i].v)
+			fail_msg("parse_size(\"%s\") = %llu, want %llu", ok[i].s,
+				 (unsigned long long)v, (unsigned long long)ok[i].v);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		v = 1;
+		if (parse_size(bad[i], &v) != -EINVAL)
+			fail_msg("parse_size(\"%s\") accepted", bad[i]);
+		assert_int_equal(v, 1);
+	}
+	assert_int_equal(parse_size("16777216T", &v), -ERANGE);
+	assert_int_equal(parse_size("99999999999999999999", &v), -ERANGE);
+	assert_int_equal(parse_size("18446744073709551615", &v), 0);
+	assert_true(v == UINT64_MAX);
+}
+
+static void test_parse_duration(void **state)
+{
+	static const struct { const char *s; uint64_t v; } ok[] = {
+		{ "250ms", 250 }, { "2s", 2000 }, { "1.5s", 1500 }, { "100us", 1 },
+		{ "1000us", 1 }, { "1001us", 2 }, { "0us", 0 }, { "1m", 60000 },
+		{ "1min", 60000 }, { "2h", 7200000 }, { "250", 250 }, { "0", 0 },
+		{ "2S", 2000 }, { " 3 ms ", 3 }, { "0.0015s", 2 },
+	};
+	static const char *bad[] = { "", "-1s", "s", "1x", "1 s s", "1ns", "1.s.", "ms" };
+	uint64_t v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		v = 99;
+		assert_int_equal(parse_duration_ms(ok[i].s, &v), 0);
+		if (v != ok[i].v)
+			fail_msg("parse_duration_ms(\"%s\") = %llu, want %llu", ok[i].s,
+				 (unsigned long long)v, (unsigned long long)ok[i].v);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		v = 99;
+		if (parse_duration_ms(bad[i], &v) != -EINVAL)
+			fail_msg("parse_duration_ms(\"%s\") accepted", bad[i]);
+		assert_int_equal(v, 99);
+	}
+	assert_int_equal(parse_duration_ms("99999999999999999h", &v), -ERANGE);
+}
+
+static void test_parse_percent(void **state)
+{
+	double v = -1;
+
+	assert_int_equal(parse_percent("10", &v), 0);
+	assert_true(v == 10.0);
+	assert_int_equal(parse_percent("10%", &v), 0);
+	assert_true(v == 10.0);
+	assert_int_equal(parse_percent("2.5%", &v), 0);
+	assert_true(v == 2.5);
+	assert_int_equal(parse_percent(" 100 % ", &v), 0);
+	assert_true(v == 100.0);
+	assert_int_equal(parse_percent("0", &v), 0);
+	assert_true(v == 0.0);
+	v = -1;
+	assert_int_equal(parse_percent("100.01", &v), -ERANGE);
+	assert_int_equal(parse_percent("101%", &v), -ERANGE);
+	assert_int_equal(parse_percent("-1", &v), -EINVAL);
+	assert_int_equal(parse_percent("nan", &v), -EINVAL);
+	assert_int_equal(parse_percent("inf", &v), -EINVAL);
+	assert_int_equal(parse_percent("1e1", &v), -EINVAL);
+	assert_int_equal(parse_percent("10%%", &v), -EINVAL);
+	assert_int_equal(parse_percent("", &v), -EINVAL);
+	assert_true(v == -1);
+}
+
+static void test_files(void **state)
+{
+	struct fixture *f = fixture_new();
+	char buf[8];
+	ssize_t n;
+	int fd;
+
+	fixture_file(f, "a", "hello world");
+	fixture_file(f, "empty", "");
+	n = read_file_at(f->dirfd, "a", buf, sizeof(buf));
+	assert_int_equal(n, 7);         /* truncated to size - 1 */
+	assert_string_equal(buf, "hello w");
+	n = read_file_at(f->dirfd, "empty", buf, sizeof(buf));
+	assert_int_equal(n, 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(read_file_at(f->dirfd, "missing", buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(read_file_at(f->dirfd, "a", buf, 0), -EINVAL);
+
+	/* like a kernel file: written at offset 0, not truncated */
+	assert_int_equal(write_file_at(f->dirfd, "a", "bye"), 0);
+	n = read_file_at(f->dirfd, "a", buf, sizeof(buf));
+	assert_int_equal(n, 7);
+	assert_string_equal(buf, "byelo w");
+	fixture_file(f, "a", "xyz");
+	assert_int_equal(write_file_at(f->dirfd, "a", "bye"), 0);
+	n = read_file_at(f->dirfd, "a", buf, sizeof(buf));
+	assert_int_equal(n, 3);
+	assert_string_equal(buf, "bye");
+	/* no O_CREAT */
+	assert_int_equal(write_file_at(f->dirfd, "new", "x"), -ENOENT);
+
+	fd = openat(f->dirfd, "a", O_RDONLY);
+	assert_true(fd >= 0);
+	for (int i = 0; i < 3; i++) {   /* pread ignores the file offset */
+		n = reread_fd(fd, buf, sizeof(buf));
+		assert_int_equal(n, 3);
+		assert_string_equal(buf, "bye");
+	}
+	close(fd);
+	assert_int_equal(reread_fd(-1, buf, sizeof(buf)), -EBADF);
+	fixture_free(f);
+}
+
+static void test_escape(void **state)
+{
+	char out[64];
+
+	escape_untrusted("bash", out, sizeof(out));
+	assert_string_equal(out, "bash");
+	escape_untrusted("a\nb\"c\\d'e\x7f\xc3\xa9", out, sizeof(out));
+	assert_string_equal(out, "a\\x0ab\\x22c\\x5cd\\x27e\\x7f\\xc3\\xa9");
+	/* truncation never splits an escape and always terminates */
+	escape_untrusted("ab\n", out, 5);
+	assert_string_equal(out, "ab");
+	escape_untrusted("abcdef", out, 4);
+	assert_string_equal(out, "abc");
+	escape_untrusted("x", out, 1);
+	assert_string_equal(out, "");
+	escape_untrusted(NULL, out, sizeof(out));
+	assert_string_equal(out, "");
+}
+
+static void test_clocks(void **state)
+{
+	uint64_t a = now_us(), b, ms = now_ms();
+
+	usleep(2000);
+	b = now_us();
+	assert_true(b >= a + 2000);
+	assert_true(b - a < 5000000);
+	assert_true(now_ms() >= ms + 2);
+	/* after 2020-01-01 */
+	assert_true(realtime_ms() > 1577836800000ULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_parse_i64),
+		cmocka_unit_test(test_parse_size),
+		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_parse_percent),
+		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_clocks),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The configuration schema (the keys of every section, their types, ranges
+ * and fields), the built-in defaults, freeing, and the human summary. The
+ * YAML walker in config.c interprets these tables. */
+#include "core/config-schema.h"
+
+#include <inttypes.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+
+/* Sections of the OOM Protector seed and whether this build implements them.
+ * Flip `active` when a feature lands; config_describe() reads this table. */
+static const struct {
+	unsigned int bit;
+	const char *name;
+	bool active;
+} seed_features[] = {
+	{ SEC_CGROUP_SETTINGS, "cgroup_settings", false },
+	{ SEC_MANAGED, "managed_processes", false },
+	{ SEC_GPU, "gpu_protection", false },
+	{ SEC_NVIDIA, "nvidia_monitor", false },
+	{ SEC_EBPF, "ebpf_monitor", false },
+	{ SEC_DYNAMIC, "dynamic_adjustment", false },
+	{ SEC_ML, "machine_learning", false },
+};
+
+/* Built-in rule: critical system processes are avoided as victims. */
+static const char default_avoid_comm[] =
+	"^(systemd|systemd-.*|init|sshd|dbus-daemon|dbus-broker|Xorg|Xwayland|"
+	"gnome-shell|plasmashell|kwin_wayland|kwin_x11|sddm|gdm|gdm3|gdm-.*|"
+	"lightdm|login|agetty)$";
+
+#define K(n, t, o, ...) { .name = (n), .type = (t), .off = (o), __VA_ARGS__ }
+#define SECTION(n, tab, bit) { .name = (n), .type = T_SECTION, .sub = (tab), .sec = (bit) }
+#define MS(s) ((int64_t)(s) * 1000)
+
+static const char *const badness_names[] = { "oom_score", "anon_swap", NULL };
+static const char *const kill_unit_names[] = { "process", "cgroup", NULL };
+static const char *const psi_mode_names[] = { "auto", "trigger", "poll", NULL };
+static const char *const psi_trigger_names[] = { "some", "full", NULL };
+static const char *const action_names[] = { "prefer", "avoid", "protect", NULL };
+
+#define THRESHOLD_KEYS(lvl)                                                     \
+	K("mem_available_percent", T_PERCENT, OFF(lvl##_mem.percent), .nullable = true), \
+	K("mem_available_size", T_SIZE, OFF(lvl##_mem.size)),                   \
+	K("swap_free_percent", T_PERCENT, OFF(lvl##_swap.percent), .nullable = true), \
+	K("swap_free_size", T_SIZE, OFF(lvl##_swap.size)),                      \
+	{ 0 }
+
+static const struct key term_keys[] = { THRESHOLD_KEYS(term) };
+static const struct key kill_keys[] = { THRESHOLD_KEYS(kill) };
+
+static const struct key memory_keys[] = {
+	K("enabled", T_BOOL, OFF(memory_enabled)),
+	SECTION("terminate", term_keys, 0),
+	SECTION("kill", kill_keys, 0),
+	K("grace_period", T_MS, OFF(grace_ms), .lo = 0, .hi = MS(600)),
+	K("cooldown", T_MS, OFF(cooldown_ms), .lo = 0, .hi = MS(600)),
+	K("interval_max", T_MS, OFF(interval_max_ms), .lo = 1, .hi = MS(60)),
+	K("interval_min", T_MS, OFF(interval_min_ms), .lo = 1, .hi = MS(60)),
+	K("badness", T_ENUM, OFF(badness), .names = badness_names),
+	K("kill_unit", T_ENUM, OFF(kill_unit), .names = kill_unit_names),
+	K("margin", T_SIZE, OFF(margin_bytes)),
+	K("max_fill_rate", T_SIZE, OFF(max_fill_rate)),
+	{ 0 }
+};
+
+static const struct key psi_keys[] = {
+	K("enabled", T_BOOL, OFF(psi_enabled)),
+	K("mode", T_ENUM, OFF(psi_mode), .names = psi_mode_names),
+	K("trigger", T_ENUM_BOOL, OFF(psi_full), .names = psi_trigger_names),
+	K("stall", T_US, OFF(psi_stall_us), .lo = 1, .hi = MS(MS(10))),
+	K("window", T_US, OFF(psi_window_us), .lo = MS(500), .hi = MS(MS(10))),
+	K("kill_full_percent", T_PERCENT, OFF(psi_kill_full_percent)),
+	K("duration", T_MS, OFF(psi_duration_ms), .lo = 1, .hi = MS(600)),
+	{ 0 }
+};
+
+static const struct key cgroups_keys[] = {
+	K("enabled", T_BOOL, OFF(cgroups_enabled)),
+	K("root", T_STR, OFF(cgroup_root), .nullable = true),
+	K("terminate_headroom_percent", T_PERCENT, OFF(cg_term_headroom_percent)),
+	K("kill_headroom_percent", T_PERCENT, OFF(cg_kill_headroom_percent)),
+	{ 0 }
+};
+
+static const struct key values_keys[] = {
+	K("default", T_INT, OFF(default_value), .lo = 0, .hi = 1000000),
+	{ 0 }
+};
+
+static const struct key logging_keys[] = {
+	K("json_logs", T_BOOL, OFF(json_logs)),
+	K("kmsg", T_BOOL, OFF(kmsg)),
+	K("record_path", T_STR, OFF(record_path), .nullable = true),
+	{ 0 }
+};
+
+static const struct key cgroup_settings_keys[] = {
+	K("name", T_NAME, OFF(cg_name)),
+	K("memory_low", T_SIZE, OFF(cg_memory_low)),
+	K("memory_min", T_SIZE, OFF(cg_memory_min)),
+	K("cpu_weight", T_INT, OFF(cg_cpu_weight), .lo = 1, .hi = 10000),
+	K("io_weight", T_INT, OFF(cg_io_weight), .lo = 1, .hi = 10000),
+	{ 0 }
+};
+
+static const struct key gpu_keys[] = {
+	K("enabled", T_BOOL, OFF(gpu_enabled)),
+	K("memory_threshold_percent", T_PERCENT, OFF(gpu_threshold_percent)),
+	{ 0 }
+};
+
+static const struct key nvidia_keys[] = {
+	K("enabled", T_BOOL, OFF(nvidia_enabled)),
+	K("set_performance_mode", T_BOOL, OFF(nvidia_perf_mode)),
+	K("check_driver_updates", T_BOOL, OFF(nvidia_check_updates)),
+	{ 0 }
+};
+
+static const struct key ebpf_keys[] = {
+	K("enabled", T_BOOL, OFF(ebpf_enabled)),
+	K("allocation_threshold_mb_per_sec", T_UINT, OFF(ebpf_alloc_mb_per_sec),
+	  .lo = 1, .hi = 1000000000),
+	{ 0 }
+};
+
+static const struct key dynamic_keys[] = {
+	K("enabled", T_BOOL, OFF(dyn_enabled)),
+	K("count", T_INT, OFF(dyn_count), .lo = 0, .hi = 1000),
+	K("score", T_INT, OFF(dyn_score), .lo = -1000, .hi = 1000),
+	{ 0 }
+};
+
+static const struct key ml_keys[] = {
+	K("data_collection", T_BOOL, OFF(ml_enabled)),
+	K("log_path", T_STR, OFF(ml_log_path), .nullable = true),
+	{ 0 }
+};
+
+const struct key config_top_keys[] = {
+	K("dry_run", T_BOOL, OFF(dry_run)),
+	SECTION("memory", memory_keys, SEC_MEMORY),
+	SECTION("psi", psi_keys, SEC_PSI),
+	SECTION("cgroups", cgroups_keys, SEC_CGROUPS),
+	{ .name = "rules", .type = T_RULES, .sec = SEC_RULES },
+	SECTION("values", values_keys, SEC_VALUES),
+	SECTION("logging", logging_keys, SEC_LOGGING),
+	SECTION("cgroup_settings", cgroup_settings_keys, SEC_CGROUP_SETTINGS),
+	{ .name = "managed_processes", .type = T_MANAGED, .sec = SEC_MANAGED },
+	SECTION("gpu_protection", gpu_keys, SEC_GPU),
+	SECTION("nvidia_monitor", nvidia_keys, SEC_NVIDIA),
+	SECTION("ebpf_monitor", ebpf_keys, SEC_EBPF),
+	SECTION("dynamic_adjustment", dynamic_keys, SEC_DYNAMIC),
+	SECTION("machine_learning", ml_keys, SEC_ML),
+	{ 0 }
+};
+
+const struct key config_rule_keys[] = {
+	K("comm", T_REGEX, ROFF(comm)),
+	K("cmdline", T_REGEX, ROFF(cmdline)),
+	K("exe", T_REGEX, ROFF(exe)),
+	K("cgroup", T_REGEX, ROFF(cgroup)),
+	K("user", T_REGEX, ROFF(user)),
+	K("action", T_ENUM, ROFF(action), .names = action_names),
+	K("adjust", T_INT32, ROFF(adjust), .lo = 0, .hi = 1000),
+	K("value", T_INT, ROFF(value), .lo = 0, .hi = 1000000),
+	{ 0 }
+};
+
+const struct rule_re_field config_rule_res[N_RULE_RES] = {
+	{ "comm", ROFF(comm), ROFF(comm_re) },
+	{ "cmdline", ROFF(cmdline), ROFF(cmdline_re) },
+	{ "exe", ROFF(exe), ROFF(exe_re) },
+	{ "cgroup", ROFF(cgroup), ROFF(cgroup_re) },
+	{ "user", ROFF(user), ROFF(user_re) },
+};
+
+/* ---- defaults and freeing -------------------------------------------- */
+
+void config_rule_free(struct og_rule *r, size_t n_compiled)
+{
+	for (size_t i = 0; i < N_RULE_RES; i++) {
+		if (RULE_STR(r, i) && i < n_compiled)
+			regfree(RULE_RE(r, i));
+		free(RULE_STR(r, i));
+		RULE_STR(r, i) = NULL;
+	}
+}
+
+void config_rules_free(struct og_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		config_rule_free(&cfg->rules[i], N_RULE_RES);
+	cfg->n_rules = 0;
+}
+
+void config_default(struct og_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->memory_enabled = true;
+	cfg->term_mem = cfg->term_swap = (struct og_threshold){ .percent = 10 };
+	cfg->kill_mem = cfg->kill_swap = (struct og_threshold){ .percent = 5 };
+	cfg->grace_ms = 2000;
+	cfg->cooldown_ms = 1000;
+	cfg->interval_max_ms = 1000;
+	cfg->interval_min_ms = 20;
+	cfg->badness = BADNESS_OOM_SCORE;
+	cfg->kill_unit = KILL_UNIT_PROCESS;
+	cfg->margin_bytes = 64ull << 20;
+	cfg->max_fill_rate = 6ull << 30;
+
+	cfg->psi_enabled = true;
+	cfg->psi_mode = PSI_MODE_AUTO;
+	cfg->psi_full = false;
+	cfg->psi_stall_us = 150000;
+	cfg->psi_window_us = 1000000;
+	cfg->psi_kill_full_percent = 40;
+	cfg->psi_duration_ms = 5000;
+
+	cfg->cgroups_enabled = true;
+	cfg->cg_term_headroom_percent = 5;
+	cfg->cg_kill_headroom_percent = 2;
+
+	cfg->default_value = 1;
+	cfg->json_logs = true;
+	cfg->kmsg = true;
+
+	cfg->cg_name = strdup("oomguard.slice");
+	cfg->cg_cpu_weight = 100;
+	cfg->cg_io_weight = 100;
+	cfg->gpu_threshold_percent = 90;
+	cfg->ebpf_alloc_mb_per_sec = 100;
+	cfg->dyn_count = 3;
+	cfg->dyn_score = 700;
+
+	struct og_rule *r = &cfg->rules[0];
+	r->comm = strdup(default_avoid_comm);
+	if (r->comm && regcomp(&r->comm_re, r->comm, CONFIG_RE_FLAGS) == 0) {
+		r->action = RULE_AVOID;
+		r->adjust = 300;
+		cfg->n_rules = 1;
+	} else {
+		free(r->comm);
+		r->comm = NULL;
+	}
+}
+
+void config_free(struct og_config *cfg)
+{
+	if (!cfg)
+		return;
+	config_rules_free(cfg);
+	for (size_t i = 0; i < cfg->n_managed; i++)
+		free(cfg->managed[i]);
+	free(cfg->path);
+	free(cfg->cgroup_root);
+	free(cfg->record_path);
+	free(cfg->cg_name);
+	free(cfg->ml_log_path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ---- messages -------------------------------------------------------- */
+
+static const char *fmt_dur(int64_t v, bool us, char *buf, size_t size)
+{
+	if (us && v % 1000)
+		snprintf(buf, size, "%" PRId64 "us", v);
+	else if (us ? v % 1000000 : v % 1000)
+		snprintf(buf, size, "%" PRId64 "ms", us ? v / 1000 : v);
+	else
+		snprintf(buf, size, "%" PRId64 "s", us ? v / 1000000 : v / 1000);
+	return buf;
+}
+
+const char *config_expectation(const struct key *k, char *buf, size_t size)
+{
+	char a[32], b[32];
+	size_t o;
+
+	switch (k->type) {
+	case T_BOOL:
+		return "true or false";
+	case T_PERCENT:
+		return "a percentage 0..100";
+	case T_SIZE:
+		return "a size such as 209715200 or 512MiB";
+	case T_MS:
+	case T_US:
+		snprintf(buf, size, "a duration %s..%s such as 2s or 1500ms",
+			 fmt_dur(k->lo, k->type == T_US, a, sizeof(a)),
+			 fmt_dur(k->hi, k->type == T_US, b, sizeof(b)));
+		return buf;
+	case T_INT:
+	case T_INT32:
+	case T_UINT:
+		snprintf(buf, size, "an integer %" PRId64 "..%" PRId64, k->lo, k->hi);
+		return buf;
+	case T_ENUM:
+	case T_ENUM_BOOL:
+		o = (size_t)snprintf(buf, size, "one of");
+		for (size_t i = 0; k->names[i] && o < size; i++)
+			o += (size_t)snprintf(buf + o, size - o, "%s %s",
+					      i ? "," : "", k->names[i]);
+		return buf;
+	case T_NAME:
+		return "a cgroup name: one path component, not \".\" or \"..\"";
+	case T_REGEX:
+		return "a non-empty regular expression";
+	default:
+		return "a non-empty string";
+	}
+}
+
+/* ---- describe -------------------------------------------------------- */
+
+static const char *fmt_threshold(const struct og_threshold *t, char *buf, size_t size)
+{
+	if (t->percent >= 0 && t->size)
+		snprintf(buf, size, "min(%g%%, %" PRIu64 " MiB)", t->percent, t->size >> 20);
+	else if (t->size)
+		snprintf(buf, size, "%" PRIu64 " MiB", t->size >> 20);
+	else
+		snprintf(buf, size, "%g%%", t->percent);
+	return buf;
+}
+
+void config_describe(const struct og_config *cfg, void *file)
+{
+	static const char *const yn[] = { "no", "yes" };
+	char a[64], b[64];
+	FILE *f = file;
+
+	fprintf(f, "config: %s%s\n", cfg->path ? cfg->path : "built-in defaults",
+		cfg->dry_run ? " (dry run: no signals are sent)" : "");
+	if (cfg->memory_enabled) {
+		fprintf(f, "memory: SIGTERM when available memory < %s and free swap < %s\n",
+			fmt_threshold(&cfg->term_mem, a, sizeof(a)),
+			fmt_threshold(&cfg->term_swap, b, sizeof(b)));
+		fprintf(f, "memory: SIGKILL when available memory < %s and free swap < %s\n",
+			fmt_threshold(&cfg->kill_mem, a, sizeof(a)),
+			fmt_threshold(&cfg->kill_swap, b, sizeof(b)));
+		fprintf(f, "memory: grace %" PRIu64 " ms, cooldown %" PRIu64 " ms, poll every %"
+			PRIu64 "..%" PRIu64 " ms, badness %s, kill unit %s, margin %" PRIu64 " MiB\n",
+			cfg->grace_ms, cfg->cooldown_ms, cfg->interval_min_ms, cfg->interval_max_ms,
+			badness_names[cfg->badness], kill_unit_names[cfg->kill_unit],
+			cfg->margin_bytes >> 20);
+	} else {
+		fprintf(f, "memory: disabled\n");
+	}
+	if (cfg->psi_enabled)
+		fprintf(f, "psi: mode %s, trigger %s %" PRIu64 " us per %" PRIu64
+			" us window, kill at full >= %g%% over %" PRIu64 " ms%s\n",
+			psi_mode_names[cfg->psi_mode], cfg->psi_full ? "full" : "some",
+			cfg->psi_stall_us, cfg->psi_window_us, cfg->psi_kill_full_percent,
+			cfg->psi_duration_ms, cfg->psi_kill_full_percent > 0 ? "" : " (off)");
+	else
+		fprintf(f, "psi: disabled\n");
+	if (cfg->cgroups_enabled)
+		fprintf(f, "cgroups: root %s, SIGTERM at < %g%% of memory.max free, SIGKILL at < %g%%\n",
+			cfg->cgroup_root ? cfg->cgroup_root : "(from mountinfo)",
+			cfg->cg_term_headroom_percent, cfg->cg_kill_headroom_percent);
+	else
+		fprintf(f, "cgroups: disabled\n");
+	fprintf(f, "rules: %zu, default value %" PRId64 "\n", cfg->n_rules, cfg->default_value);
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		const struct og_rule *r = &cfg->rules[i];
+
+		if (r->line)
+			fprintf(f, "  rule %zu (line %d):", i + 1, r->line);
+		else
+			fprintf(f, "  rule %zu (built-in):", i + 1);
+		if (r->action != RULE_PREFER || r->adjust)
+			fprintf(f, " %s", action_names[r->action]);
+		if (r->action != RULE_PROTECT && r->adjust)
+			fprintf(f, " %d", r->adjust);
+		if (r->has_value)
+			fprintf(f, " value %" PRId64, r->value);
+		for (size_t j = 0; j < N_RULE_RES; j++)
+			if (RULE_STR(r, j))
+				fprintf(f, " %s=~/%s/", config_rule_res[j].name, RULE_STR(r, j));
+		fputc('\n', f);
+	}
+	fprintf(f, "logging: json_logs %s, kmsg %s, record %s\n", yn[cfg->json_logs],
+		yn[cfg->kmsg], cfg->record_path ? cfg->record_path : "to stdout");
+	for (size_t i = 0; i < ARRAY_SIZE(seed_features); i++)
+		if ((cfg->sections_seen & seed_features[i].bit) && !seed_features[i].active)
+			fprintf(f, "%s: accepted, not active in this build\n",
+				seed_features[i].name);
+}

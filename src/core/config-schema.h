@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Internal to the configuration loader: the schema tables (config-schema.c)
+ * that the YAML walker (config.c) interprets. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+
+#define CONFIG_RE_FLAGS (REG_EXTENDED | REG_NOSUB)
+#define OFF(f) offsetof(struct og_config, f)
+#define ROFF(f) offsetof(struct og_rule, f)
+
+enum ktype {
+	T_SECTION,      /* nested mapping: sub */
+	T_BOOL,         /* bool */
+	T_PERCENT,      /* double, 0..100 */
+	T_SIZE,         /* uint64_t bytes */
+	T_MS,           /* uint64_t milliseconds, lo..hi */
+	T_US,           /* uint64_t microseconds, lo..hi */
+	T_INT,          /* int64_t, lo..hi */
+	T_INT32,        /* int, lo..hi */
+	T_UINT,         /* uint64_t, lo..hi */
+	T_ENUM,         /* int-sized enum: index into names */
+	T_ENUM_BOOL,    /* bool: names[1] -> true */
+	T_STR,          /* char *, non-empty */
+	T_NAME,         /* char *, one safe path component */
+	T_REGEX,        /* char *, compiled after the rule is read */
+	T_MANAGED,      /* managed_processes list */
+	T_RULES,        /* rules list */
+};
+
+struct key {
+	const char *name;
+	enum ktype type;
+	size_t off;
+	int64_t lo, hi;
+	const char *const *names;       /* T_ENUM*: NULL-terminated */
+	const struct key *sub;          /* T_SECTION */
+	unsigned int sec;               /* SEC_* bit of a top-level section */
+	bool nullable;                  /* null: percent unset / string NULL */
+};
+
+/* The top-level sections and the keys of one rule; { 0 }-terminated. */
+extern const struct key config_top_keys[];
+extern const struct key config_rule_keys[];
+
+/* The regex fields of a rule (name, offset of the source, of the regex_t). */
+struct rule_re_field {
+	const char *name;
+	size_t str, re;
+};
+#define N_RULE_RES 5
+extern const struct rule_re_field config_rule_res[N_RULE_RES];
+#define RULE_STR(r, i) (*(char **)((char *)(r) + config_rule_res[i].str))
+#define RULE_RE(r, i) ((regex_t *)((char *)(r) + config_rule_res[i].re))
+
+/* Frees a rule's strings and the regexes of its first n_compiled fields. */
+void config_rule_free(struct og_rule *r, size_t n_compiled);
+/* Frees all rules of cfg; n_rules becomes 0. */
+void config_rules_free(struct og_config *cfg);
+/* What key k expects, for "expected ..." messages (written into buf). */
+const char *config_expectation(const struct key *k, char *buf, size_t size);

@@ -1,0 +1,26 @@
+#!/bin/bash
+# A cgroup near its memory.max: oomguard kills its hog before the kernel's
+# cgroup OOM killer does, and nothing outside the cgroup.
+# vm-memory: 1024M
+# vm-timeout: 180
+. "$OG_REPO/tests/vm/lib.sh"
+. "$OG_REPO/tests/vm/guard.sh"
+require_bin og-hog oomguard
+
+cg=$(cg_make test.slice/limited.scope) || skip_all "cannot create a cgroup with the memory controller"
+on_exit "cg_remove test.slice"
+cg_set "$cg" memory.max 256M
+start_guard
+cg_run "$cg" "$(og_bin og-hog)" --step-mb 4 --period-ms 40 --name boxed --report /tmp/hog.mb &
+wait_until "grep -q . $cg/cgroup.procs" 10
+hog=$(head -1 "$cg/cgroup.procs")
+wait_for_exit "$hog" 90 || { kill -KILL "$hog"; require false "boxed hog alive after 90 s"; }
+ooms=$(cg_get "$cg" memory.events oom_kill)
+scope=$(rec '[x["trigger"]["scope"] for x in r if x["event"] in ("terminate", "kill")]')
+info hog_peak_mb="$(tr -d " " </tmp/hog.mb)" cg_oom_kill="$ooms" \
+	scope="$scope" signalled="$(signalled_pids)"
+require "guard_signalled $hog" "oomguard did not signal the boxed hog"
+require "[[ \$(signalled_pids) == $hog ]]" "oomguard signalled others: $(signalled_pids)"
+require "[[ $ooms -eq 0 ]]" "the kernel's cgroup OOM killer fired ($ooms)"
+require "[[ '$scope' == /test.slice/limited.scope* ]]" "trigger scope '$scope'"
+verdict
