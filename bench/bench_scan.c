@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Scan-and-rank time: proc_scan + rank_candidates (default rules) +
+/* Scan-and-rank time: proc_scan_top (statm of every process, full read of
+ * the 256 largest) + rank_candidates (default rules) +
  * plan_choose over this machine's real /proc, with 0, 100, 1,000 and 10,000
  * extra sleeping processes forked for the run (harmless: each sleeps in
  * pause() and is SIGKILLed after). Prints median and max over many runs.
@@ -38,7 +39,7 @@ static void bench(const char *label, int proc_fd, int runs, const struct og_conf
 		struct rank_input in = { .proc_fd = proc_fd, .self = getpid(),
 					 .mem_total = 16ull << 30 };
 		uint64_t t0 = now_us();
-		int np = proc_scan(proc_fd, &l);
+		int np = proc_scan_top(proc_fd, &l, PROC_SCAN_TOP);
 
 		if (np < 0) {
 			fprintf(stderr, "proc_scan: %s\n", strerror(-np));
@@ -54,7 +55,7 @@ static void bench(const char *label, int proc_fd, int runs, const struct og_conf
 		t[i] = now_us() - t0;
 	}
 	qsort(t, (size_t)runs, sizeof(*t), cmp_u64);
-	printf("| %-22s | %6zu | %8zu | %9.2f | %9.2f |\n", label, l.n, eligible,
+	printf("| %-26s | %6zu | %8zu | %9.2f | %9.2f |\n", label, l.seen, eligible,
 	       (double)t[runs / 2] / 1000.0, (double)t[runs - 1] / 1000.0);
 	free(t);
 	free(c);

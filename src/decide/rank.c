@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
 #include "decide/rank.h"
 #include "decide/rules.h"
+#include "observe/registry.h"
 
 const char *excl_reason(enum excl e)
 {
@@ -21,6 +23,72 @@ const char *excl_reason(enum excl e)
 		[EXCL_OUTSIDE] = "outside the cgroup",
 	};
 	return (unsigned)e < ARRAY_SIZE(names) ? names[e] : "?";
+}
+
+const char *value_source_name(enum value_source v)
+{
+	static const char *const names[] = { "default", "rule", "cgroup xattr",
+					      "registry (cgroup)", "registry (pid)" };
+	return (unsigned)v < ARRAY_SIZE(names) ? names[v] : "?";
+}
+
+bool candidates_have_values(const struct candidate *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (c[i].value_from >= VALUE_XATTR)
+			return true;
+	return false;
+}
+
+/* Values from the registry (pid, then cgroup) and cgroup xattrs override
+ * the rules'. xattr lookups are cached per cgroup within one ranking. */
+struct xattr_cache {
+	char path[64][128];
+	int64_t value[64];
+	bool has[64];
+	size_t n;
+};
+
+static void resolve_value(const struct rank_input *in, struct proc_list *l,
+			  struct proc_info *p, struct candidate *c, struct xattr_cache *xc)
+{
+	int64_t v;
+
+	if (in->registry && registry_lookup(in->registry, p->pid, p->starttime, NULL, &v)) {
+		c->value = v;
+		c->value_from = VALUE_REGISTRY_PID;
+		return;
+	}
+	if (!in->registry && !in->use_xattr)
+		return;
+	if (!p->cgroup)
+		proc_load_cgroup(in->proc_fd, l, p);
+	if (!p->cgroup || !*p->cgroup)
+		return;
+	if (in->registry && registry_lookup(in->registry, 0, 0, p->cgroup, &v)) {
+		c->value = v;
+		c->value_from = VALUE_REGISTRY_CGROUP;
+		return;
+	}
+	if (!in->use_xattr || in->cg_root_fd < 0)
+		return;
+	for (size_t i = 0; i < xc->n; i++)
+		if (!strcmp(xc->path[i], p->cgroup)) {
+			if (xc->has[i]) {
+				c->value = xc->value[i];
+				c->value_from = VALUE_XATTR;
+			}
+			return;
+		}
+	if (cgroup_value_xattr(in->cg_root_fd, p->cgroup, &v) == 0) {
+		c->value = v;
+		c->value_from = VALUE_XATTR;
+	}
+	if (xc->n < 64 && strlen(p->cgroup) < sizeof(xc->path[0])) {
+		snprintf(xc->path[xc->n], sizeof(xc->path[0]), "%s", p->cgroup);
+		xc->has[xc->n] = c->value_from == VALUE_XATTR;
+		xc->value[xc->n++] = v;
+	}
 }
 
 bool cgroup_path_within(const char *path, const char *prefix)
@@ -68,6 +136,7 @@ static enum excl classify(const struct og_config *cfg, const struct rank_input *
 	c->adjust = v.adjust;
 	c->rule_line = v.line;
 	c->value = v.has_value ? v.value : cfg->default_value;
+	c->value_from = v.has_value ? VALUE_RULE : VALUE_DEFAULT;
 	if (v.protect)
 		return EXCL_PROTECTED;
 	if (v.undecidable)
@@ -130,7 +199,10 @@ static void sort_candidates(struct candidate *v, size_t n)
 size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 		       struct proc_list *l, struct candidate *out, size_t *ret_n)
 {
+	static struct xattr_cache xc;
 	size_t n = 0, eligible = 0;
+
+	xc.n = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
 		struct proc_info *p = &l->v[i];
@@ -143,8 +215,10 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 		c->freed = p->anon + p->swap;
 		c->excluded = classify(cfg, in, l, p, c);
 		c->badness = base_badness(cfg, in, p) + c->adjust;
-		if (c->excluded == EXCL_NONE)
+		if (c->excluded == EXCL_NONE) {
+			resolve_value(in, l, p, c, &xc);
 			eligible++;
+		}
 		n++;
 	}
 	sort_candidates(out, n);

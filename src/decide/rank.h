@@ -22,6 +22,17 @@ enum excl {
 	EXCL_OUTSIDE,           /* outside the cgroup being relieved */
 };
 
+/* Where a candidate's value came from, in order of precedence. */
+enum value_source {
+	VALUE_DEFAULT = 0,
+	VALUE_RULE,
+	VALUE_XATTR,            /* trusted.oomguard.value on its cgroup */
+	VALUE_REGISTRY_CGROUP,
+	VALUE_REGISTRY_PID,
+};
+
+struct registry;
+
 struct candidate {
 	struct proc_info *p;
 	enum excl excluded;
@@ -29,6 +40,7 @@ struct candidate {
 	int64_t value;          /* worth of keeping it (rules or default) */
 	uint64_t freed;         /* estimate of what its death frees: anon + swap */
 	int adjust;             /* rule delta included in badness */
+	enum value_source value_from;
 	int rule_line;          /* first matching rule, 0 if none */
 };
 
@@ -40,6 +52,10 @@ struct rank_input {
 	/* optional: is this process managed (shielded)? NULL = none are */
 	bool (*is_managed)(const struct proc_info *p, void *userdata);
 	void *userdata;
+	/* optional value sources: the runtime registry, cgroup xattrs */
+	const struct registry *registry;
+	bool use_xattr;                 /* look up trusted.oomguard.value ... */
+	int cg_root_fd;                 /* ... on cgroups below this fd */
 };
 
 /* Fill out (capacity >= l->n) with every non-kernel-thread process of l:
@@ -50,6 +66,9 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 		       struct proc_list *l, struct candidate *out, size_t *ret_n);
 
 const char *excl_reason(enum excl e);
+const char *value_source_name(enum value_source v);
+/* Did any of the n candidates get its value from the registry or an xattr? */
+bool candidates_have_values(const struct candidate *c, size_t n);
 
 /* Is `path` equal to `prefix` or below it ("/a/b" is below "/a")? */
 bool cgroup_path_within(const char *path, const char *prefix);

@@ -516,7 +516,158 @@ out:
 	close(dfd);
 	if (r < 0)
 		return r;
+	l->seen = l->n;
 	return l->n > INT_MAX ? INT_MAX : (int)l->n;
+}
+
+/* A min-heap of (resident pages, pid): the `top` largest seen so far. */
+struct big {
+	uint64_t pages;
+	int pid;
+};
+
+static void big_sift(struct big *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+		struct big t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && h[c + 1].pages < h[c].pages)
+			c++;
+		if (h[i].pages <= h[c].pages)
+			return;
+		t = h[i];
+		h[i] = h[c];
+		h[c] = t;
+		i = c;
+	}
+}
+
+/* Resident pages from PID/statm ("size resident shared text lib data dt"). */
+static int statm_resident(int proc_fd, int pid, uint64_t *ret)
+{
+	char name[32], buf[128];
+	const char *sp;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d/statm", pid);
+	n = read_proc_file(proc_fd, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	sp = strchr(buf, ' ');
+	if (!sp)
+		return -EINVAL;
+	return tok_u64(sp + 1, sp + 1 + strcspn(sp + 1, " \n"), ret);
+}
+
+int proc_scan_top(int proc_fd, struct proc_list *l, size_t top)
+{
+	static struct big heap[PROC_SCAN_TOP];
+	char dbuf[32768] __attribute__((aligned(8)));
+	size_t hn = 0;
+	ssize_t nread;
+	int dfd, r = 0;
+
+	if (!l || top == 0)
+		return -EINVAL;
+	top = MIN(top, (size_t)PROC_SCAN_TOP);
+	dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	l->n = 0;
+	l->seen = 0;
+	l->arena_used = 0;
+	while ((nread = getdents64(dfd, dbuf, sizeof(dbuf))) > 0) {
+		for (ssize_t off = 0; off < nread;) {
+			struct linux_dirent64_ *d = (void *)(dbuf + off);
+			uint64_t pages;
+			int pid;
+
+			off += d->d_reclen;
+			if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
+				continue;
+			pid = parse_pid_name(d->d_name);
+			if (pid <= 0 || statm_resident(proc_fd, pid, &pages) < 0 || pages == 0)
+				continue;
+			l->seen++;
+			if (hn < top) {
+				heap[hn++] = (struct big){ pages, pid };
+				if (hn == top)
+					for (size_t i = hn / 2; i-- > 0;)
+						big_sift(heap, hn, i);
+			} else if (pages > heap[0].pages) {
+				heap[0] = (struct big){ pages, pid };
+				big_sift(heap, hn, 0);
+			}
+		}
+	}
+	if (nread < 0)
+		r = -errno;
+	close(dfd);
+	if (r < 0)
+		return r;
+	if ((r = list_reserve(l, hn)) < 0)
+		return r;
+	for (size_t i = 0; i < hn; i++)
+		if (proc_read_one(proc_fd, heap[i].pid, &l->v[l->n]) == 0)
+			l->n++;
+	return (int)l->n;
+}
+
+int parse_smaps_rollup(const char *buf, uint64_t *ret_private)
+{
+	static const char *const keys[] = { "Anonymous:", "Private_Clean:", "Private_Dirty:", "SwapPss:" };
+	uint64_t v[4] = {0};
+	unsigned seen = 0;
+
+	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *eol = strchr(p, '\n');
+
+		if (!eol)
+			eol = p + strlen(p);
+		for (unsigned k = 0; k < 4; k++) {
+			size_t kl = strlen(keys[k]);
+
+			if (!strncmp(p, keys[k], kl) && status_kb(p + kl, eol, &v[k]) == 0)
+				seen |= 1u << k;
+		}
+	}
+	if ((seen & 7u) != 7u)
+		return -EINVAL;
+	*ret_private = MIN(v[0], v[1] + v[2]) + v[3];
+	return 0;
+}
+
+int proc_read_private(int proc_fd, int pid, uint64_t *ret_private)
+{
+	char name[40], buf[4096];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d/smaps_rollup", pid);
+	n = read_proc_file(proc_fd, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return parse_smaps_rollup(buf, ret_private);
+}
+
+int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n)
+{
+	int r;
+
+	if (!l)
+		return -EINVAL;
+	l->n = 0;
+	l->seen = 0;
+	l->arena_used = 0;
+	if ((r = list_reserve(l, n)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (proc_read_one(proc_fd, pids[i], &l->v[l->n]) == 0)
+			l->n++;
+	l->seen = l->n;
+	return (int)l->n;
 }
 
 static const char *arena_put(struct proc_list *l, const char *s, size_t len)

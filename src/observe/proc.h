@@ -68,6 +68,7 @@ struct proc_info {
 struct proc_list {
 	struct proc_info *v;
 	size_t n, cap;
+	size_t seen;            /* processes with memory seen by the last scan */
 	char *arena;            /* bump allocator for lazy strings, reset per scan */
 	size_t arena_used, arena_cap;
 };
@@ -83,6 +84,25 @@ int proc_read_one(int proc_fd, int pid, struct proc_info *ret);
  * included with kthread=true so callers decide. Vanished processes are
  * skipped silently. Returns the number of processes or -errno. */
 int proc_scan(int proc_fd, struct proc_list *l);
+
+/* The fast scan: one cheap read (PID/statm) for every process, then the
+ * full proc_read_one() only for the `top` largest by resident memory.
+ * Processes without memory (kernel threads, zombies) are skipped. l->seen
+ * gets the number of processes with memory. Returns l->n or -errno. */
+#define PROC_SCAN_TOP 256
+int proc_scan_top(int proc_fd, struct proc_list *l, size_t top);
+
+/* Read exactly the given pids (e.g. a cgroup's members); vanished ones are
+ * skipped. Returns l->n or -errno. */
+int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n);
+
+/* /proc/PID/smaps_rollup: what the process's death frees, honestly: the
+ * anonymous memory only it maps (the lower of Anonymous and Private_Clean +
+ * Private_Dirty, so COW pages shared with a parent or child are not
+ * counted twice) plus its share of swap (SwapPss). -EINVAL without the
+ * needed lines. */
+int parse_smaps_rollup(const char *buf, uint64_t *ret_private);
+int proc_read_private(int proc_fd, int pid, uint64_t *ret_private);
 
 /* Lazy loaders; each returns 0 or -errno and sets the field ("" on error). */
 int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p);

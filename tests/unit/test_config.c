@@ -182,8 +182,7 @@ static void test_seed_sample(void **state)
 	assert_int_equal(cfg.rules[0].action, RULE_AVOID);
 
 	char *d = describe(&cfg);
-	const char *secs[] = { "cgroup_settings", "managed_processes", "gpu_protection",
-			       "nvidia_monitor", "ebpf_monitor", "dynamic_adjustment",
+	const char *secs[] = { "gpu_protection", "nvidia_monitor", "ebpf_monitor",
 			       "machine_learning" };
 	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
 		char line[96];
@@ -191,6 +190,13 @@ static void test_seed_sample(void **state)
 		snprintf(line, sizeof(line), "\n%s: accepted, not active in this build\n", secs[i]);
 		assert_non_null(strstr(d, line));
 	}
+	/* The shield sections are active (src/act/shield*.c, oomadj.c). */
+	assert_null(strstr(d, "cgroup_settings: accepted, not active"));
+	assert_null(strstr(d, "managed_processes: accepted, not active"));
+	assert_null(strstr(d, "dynamic_adjustment: accepted, not active"));
+	assert_non_null(strstr(d, "\ncgroup_settings: protected cgroup /oom_protector.slice: memory.low 200 MiB"));
+	assert_non_null(strstr(d, "\nmanaged_processes: 6, never oomguard's victims: windsurf code subl vim nvim go\n"));
+	assert_non_null(strstr(d, "\ndynamic_adjustment: the 3 largest non-managed processes get oom_score_adj 700"));
 	free(d);
 	config_free(&cfg);
 }
@@ -549,7 +555,8 @@ static void test_spellings(void **state)
 	char *d = describe(&cfg);
 	assert_non_null(strstr(d, "memory: disabled\n"));
 	assert_non_null(strstr(d, "psi: disabled\n"));
-	assert_non_null(strstr(d, "cgroup_settings: accepted, not active in this build\n"));
+	assert_non_null(strstr(d, "cgroup_settings: protected cgroup "));
+	assert_null(strstr(d, "cgroup_settings: accepted, not active"));
 	free(d);
 	config_free(&cfg);
 

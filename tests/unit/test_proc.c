@@ -529,6 +529,33 @@ static void test_real_proc(void **state)
 	proc_list_free(&l);
 }
 
+static void test_smaps_rollup(void **state)
+{
+	uint64_t v = 0;
+
+	(void)state;
+	/* COW-shared anon (Anonymous > private): only the private part. */
+	assert_int_equal(parse_smaps_rollup(
+		"55d0-7ffd ---p 00000000 00:00 0 [rollup]\nRss: 1000 kB\nPss: 600 kB\n"
+		"Shared_Clean: 200 kB\nShared_Dirty: 300 kB\nPrivate_Clean: 100 kB\n"
+		"Private_Dirty: 400 kB\nAnonymous: 700 kB\nSwap: 50 kB\nSwapPss: 20 kB\n", &v), 0);
+	assert_int_equal(v, (500 + 20) * 1024ull);
+	/* Private file pages (Private_* > Anonymous): only the anon part. */
+	assert_int_equal(parse_smaps_rollup("Private_Clean: 900 kB\nPrivate_Dirty: 100 kB\n"
+					    "Anonymous: 80 kB\n", &v), 0);
+	assert_int_equal(v, 80 * 1024ull);
+	assert_int_equal(parse_smaps_rollup("Rss: 5 kB\n", &v), -EINVAL);
+	assert_int_equal(parse_smaps_rollup("Anonymous: x kB\nPrivate_Clean: 1 kB\nPrivate_Dirty: 1 kB\n", &v), -EINVAL);
+	/* The real thing for this test process. */
+	int fd = open("/proc", O_RDONLY | O_DIRECTORY);
+	if (fd >= 0 && access("/proc/self/smaps_rollup", R_OK) == 0) {
+		assert_int_equal(proc_read_private(fd, getpid(), &v), 0);
+		assert_true(v > 0);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_lazy),
 		cmocka_unit_test(test_arena_full),
 		cmocka_unit_test(test_real_proc),
+		cmocka_unit_test(test_smaps_rollup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
