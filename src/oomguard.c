@@ -4,12 +4,14 @@
  *   oomguard [--config FILE] [--dry-run] [--psi-mode auto|trigger|poll]
  *   oomguard check FILE
  *   oomguard explain [--config FILE]
+ *   oomguard status [--config FILE]
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "og-config.h"
+#include "act/shieldd.h"
 #include "core/config.h"
 #include "core/daemon.h"
 #include "core/log.h"
@@ -20,6 +22,10 @@ static void usage(FILE *f)
 		"Usage: oomguard [OPTIONS]            run the daemon in the foreground\n"
 		"       oomguard check FILE           validate a config file\n"
 		"       oomguard explain [OPTIONS]    show what would be done now, and why\n"
+		"       oomguard status [OPTIONS]     the protected cgroup, its members and settings,\n"
+		"                                     and the oom_score_adj values oomguard set\n"
+		"       oomguard value set PID|CGROUP VALUE | clear PID|CGROUP | list\n"
+		"                                     the runtime value registry (root only)\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE       YAML config (default: the built-in policy)\n"
@@ -27,6 +33,7 @@ static void usage(FILE *f)
 		"      --psi-mode MODE     auto, trigger or poll (force the polling fallback)\n"
 		"      --proc DIR          read processes and memory from DIR (default /proc)\n"
 		"      --cgroup-root DIR   cgroup v2 mount (default: from mountinfo)\n"
+		"      --runtime-dir DIR   value registry dir (default /run/oomguard)\n"
 		"  -v, --verbose           debug logging\n"
 		"  -V, --version           print the version\n"
 		"  -h, --help              this help\n");
@@ -57,6 +64,7 @@ int main(int argc, char **argv)
 		{ "psi-mode", required_argument, NULL, 'P' },
 		{ "proc", required_argument, NULL, 'p' },
 		{ "cgroup-root", required_argument, NULL, 'g' },
+		{ "runtime-dir", required_argument, NULL, 'R' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -91,6 +99,9 @@ int main(int argc, char **argv)
 		case 'g':
 			o.cgroup_root = optarg;
 			break;
+		case 'R':
+			o.runtime_dir = optarg;
+			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
@@ -116,6 +127,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[optind], "explain") && argc - optind == 1)
 		return explain_run(&o);
+	if (!strcmp(argv[optind], "status") && argc - optind == 1)
+		return status_run(&o);
+	if (!strcmp(argv[optind], "value"))
+		return value_cmd(&o, argc - optind - 1, argv + optind + 1);
 	fprintf(stderr, "oomguard: unknown command \"%s\"\n", argv[optind]);
 	usage(stderr);
 	return 2;

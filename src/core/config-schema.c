@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "act/shield.h"
 #include "core/util.h"
 
 /* Sections of the OOM Protector seed and whether this build implements them.
@@ -19,12 +20,12 @@ static const struct {
 	const char *name;
 	bool active;
 } seed_features[] = {
-	{ SEC_CGROUP_SETTINGS, "cgroup_settings", false },
-	{ SEC_MANAGED, "managed_processes", false },
+	{ SEC_CGROUP_SETTINGS, "cgroup_settings", true },
+	{ SEC_MANAGED, "managed_processes", true },
 	{ SEC_GPU, "gpu_protection", false },
 	{ SEC_NVIDIA, "nvidia_monitor", false },
 	{ SEC_EBPF, "ebpf_monitor", false },
-	{ SEC_DYNAMIC, "dynamic_adjustment", false },
+	{ SEC_DYNAMIC, "dynamic_adjustment", true },
 	{ SEC_ML, "machine_learning", false },
 };
 
@@ -106,6 +107,12 @@ static const struct key cgroup_settings_keys[] = {
 	K("memory_min", T_SIZE, OFF(cg_memory_min)),
 	K("cpu_weight", T_INT, OFF(cg_cpu_weight), .lo = 1, .hi = 10000),
 	K("io_weight", T_INT, OFF(cg_io_weight), .lo = 1, .hi = 10000),
+	K("enabled", T_BOOL, OFF(cg_enabled)),
+	K("parent", T_STR, OFF(cg_parent), .nullable = true),
+	K("move_from_units", T_BOOL, OFF(cg_move_from_units)),
+	K("proc_connector", T_BOOL, OFF(cg_connector)),
+	K("rescan_interval", T_MS, OFF(cg_rescan_ms), .lo = 100, .hi = MS(600)),
+	K("managed_oom_score_adj", T_INT, OFF(cg_managed_adj), .lo = -1000, .hi = 0),
 	{ 0 }
 };
 
@@ -133,6 +140,8 @@ static const struct key dynamic_keys[] = {
 	K("enabled", T_BOOL, OFF(dyn_enabled)),
 	K("count", T_INT, OFF(dyn_count), .lo = 0, .hi = 1000),
 	K("score", T_INT, OFF(dyn_score), .lo = -1000, .hi = 1000),
+	K("interval", T_MS, OFF(dyn_interval_ms), .lo = 100, .hi = MS(600)),
+	K("state_file", T_STR, OFF(dyn_state_path), .nullable = true),
 	{ 0 }
 };
 
@@ -237,6 +246,12 @@ void config_default(struct og_config *cfg)
 	cfg->ebpf_alloc_mb_per_sec = 100;
 	cfg->dyn_count = 3;
 	cfg->dyn_score = 700;
+	cfg->dyn_interval_ms = 2000;
+	cfg->dyn_state_path = strdup("/run/oomguard/oom_score_adj.state");
+	cfg->cg_enabled = true;
+	cfg->cg_connector = true;
+	cfg->cg_rescan_ms = 2000;
+	cfg->cg_managed_adj = 1;
 
 	struct og_rule *r = &cfg->rules[0];
 	r->comm = strdup(default_avoid_comm);
@@ -262,6 +277,8 @@ void config_free(struct og_config *cfg)
 	free(cfg->record_path);
 	free(cfg->cg_name);
 	free(cfg->ml_log_path);
+	free(cfg->cg_parent);
+	free(cfg->dyn_state_path);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -388,6 +405,7 @@ void config_describe(const struct og_config *cfg, void *file)
 	}
 	fprintf(f, "logging: json_logs %s, kmsg %s, record %s\n", yn[cfg->json_logs],
 		yn[cfg->kmsg], cfg->record_path ? cfg->record_path : "to stdout");
+	shield_describe(cfg, f);
 	for (size_t i = 0; i < ARRAY_SIZE(seed_features); i++)
 		if ((cfg->sections_seen & seed_features[i].bit) && !seed_features[i].active)
 			fprintf(f, "%s: accepted, not active in this build\n",

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "act/shield.h"
 #include "core/util.h"
 
 #define MAX_FILE_SIZE (1u << 20)
@@ -461,7 +462,7 @@ static int load_rules(struct ctx *c, yaml_node_t *v)
 static int load_managed(struct ctx *c, yaml_node_t *v)
 {
 	struct og_config *cfg = c->cfg;
-	char buf[64];
+	char buf[160];
 
 	if (is_null(v))
 		return 0;
@@ -479,6 +480,8 @@ static int load_managed(struct ctx *c, yaml_node_t *v)
 		if (!s || !*s || is_null(n))
 			return fail(c, n->start_mark, "managed_processes[%zu]: expected a non-empty string, got %s",
 				    cfg->n_managed, describe_node(n, buf, sizeof(buf)));
+		if (shield_entry_check(s, buf, sizeof(buf)) < 0)
+			return fail(c, n->start_mark, "managed_processes[%zu]: %s", cfg->n_managed, buf);
 		if (!(cfg->managed[cfg->n_managed] = strdup(s)))
 			return oom(c, n->start_mark);
 		cfg->n_managed++;
@@ -577,6 +580,13 @@ static int validate(struct ctx *c)
 			cfg->psi_stall_us > cfg->psi_window_us, "psi.stall", "psi.window", a, b);
 	if (r < 0)
 		return r;
+	char cgpath[4096];
+
+	if (shield_path(cfg->cg_parent, cfg->cg_name, cgpath, sizeof(cgpath)) < 0)
+		return fail(c, mark_of(c, &cfg->cg_parent, &cfg->cg_name),
+			    "cgroup_settings.parent: expected a cgroup path such as "
+			    "/system.slice/oomguard.service (no \".\" or \"..\"), got \"%.60s\"",
+			    cfg->cg_parent ? cfg->cg_parent : "");
 	snprintf(a, sizeof(a), "%g", cfg->cg_kill_headroom_percent);
 	snprintf(b, sizeof(b), "%g", cfg->cg_term_headroom_percent);
 	return check_order(c, &cfg->cg_kill_headroom_percent, &cfg->cg_term_headroom_percent,

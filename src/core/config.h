@@ -99,6 +99,15 @@ struct og_config {
 	bool dyn_enabled;
 	int64_t dyn_count;
 	int64_t dyn_score;
+	/* shield (src/act/shield.c, oomadj.c, shieldd.c) */
+	bool cg_enabled;        /* create the protected cgroup (when managed or section set) */
+	char *cg_parent;        /* delegated subtree it goes under; NULL = the cgroup root */
+	bool cg_move_from_units;        /* under systemd: move processes out of units too */
+	bool cg_connector;      /* use the proc connector (else rescans only) */
+	uint64_t cg_rescan_ms;  /* managed scan + settings check period */
+	int64_t cg_managed_adj; /* oom_score_adj for managed processes; 1 = leave alone */
+	uint64_t dyn_interval_ms;
+	char *dyn_state_path;   /* where adjustments in force are written; NULL = nowhere */
 	bool ml_enabled;
 	char *ml_log_path;
 

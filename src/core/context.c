@@ -2,12 +2,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "act/shieldd.h"
 #include "core/context.h"
 #include "core/util.h"
 #include "decide/rules.h"
+#include "observe/registry.h"
 
 int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 {
@@ -16,7 +19,7 @@ int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 
 	memset(c, 0, sizeof(*c));
 	c->opts = o;
-	c->proc_fd = c->meminfo_fd = c->psi_fd = c->cg_root_fd = -1;
+	c->proc_fd = c->meminfo_fd = c->psi_fd = c->cg_root_fd = c->runtime_fd = -1;
 	config_default(&c->cfg);
 	if (o->config_path) {
 		r = config_load(o->config_path, &c->cfg, err);
@@ -43,6 +46,11 @@ int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 		return r;
 	}
 	c->psi_fd = openat(c->proc_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
+	c->reg = calloc(1, sizeof(*c->reg));
+	if (!c->reg) {
+		ctx_close(c);
+		return -ENOMEM;
+	}
 	ctx_open_cgroups(c);
 	return 0;
 }
@@ -53,6 +61,7 @@ void ctx_apply_opts(struct og_ctx *c)
 		c->cfg.dry_run = true;
 	if (c->opts->psi_mode >= 0)
 		c->cfg.psi_mode = (enum og_psi_mode)c->opts->psi_mode;
+	shield_ctx_update(c);   /* after every load: managed_processes may have changed */
 }
 
 void ctx_open_cgroups(struct og_ctx *c)
@@ -75,7 +84,7 @@ void ctx_open_cgroups(struct og_ctx *c)
 
 void ctx_close(struct og_ctx *c)
 {
-	int *fds[] = { &c->proc_fd, &c->meminfo_fd, &c->psi_fd, &c->cg_root_fd };
+	int *fds[] = { &c->proc_fd, &c->meminfo_fd, &c->psi_fd, &c->cg_root_fd, &c->runtime_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
@@ -85,7 +94,13 @@ void ctx_close(struct og_ctx *c)
 	proc_list_free(&c->procs);
 	free(c->cands);
 	free(c->items);
+	free(c->pids);
+	free(c->reg);
+	c->reg = NULL;
+	c->pids = NULL;
+	c->npids = c->pids_cap = 0;
 	ks_scratch_free(c->ks);
+	shield_ctx_free(c);
 	c->cands = NULL;
 	c->items = NULL;
 	c->ks = NULL;
@@ -133,11 +148,57 @@ static int ctx_reserve(struct og_ctx *c, size_t n)
 	return 0;
 }
 
-static bool never_managed(const struct proc_info *p, void *u)
+#define PRIVATE_REFINE_MAX 64
+
+static int collect_pids(int cg_fd, const char *relpath, void *userdata)
 {
-	(void)p;
-	(void)u;
-	return false;
+	struct og_ctx *c = userdata;
+	char buf[65536], *p, *end;
+
+	(void)relpath;
+	if (read_file_at(cg_fd, "cgroup.procs", buf, sizeof(buf)) < 0)
+		return 0;
+	for (p = buf; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid <= 0 || pid > INT_MAX)
+			continue;
+		if (c->npids == c->pids_cap) {
+			size_t cap = c->pids_cap ? c->pids_cap * 2 : 256;
+			int *v = realloc(c->pids, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			c->pids = v;
+			c->pids_cap = cap;
+		}
+		c->pids[c->npids++] = (int)pid;
+	}
+	return 0;
+}
+
+/* Processes to rank: the members of the scope cgroup subtree, or the
+ * largest processes of the machine (proc_scan_top). */
+static int ctx_scan(struct og_ctx *c, const char *scope)
+{
+	int fd, r;
+
+	if (!scope || c->cg_root_fd < 0)
+		return proc_scan_top(c->proc_fd, &c->procs, PROC_SCAN_TOP);
+	while (*scope == '/')
+		scope++;
+	fd = *scope ? openat(c->cg_root_fd, scope, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		    : dup(c->cg_root_fd);
+	if (fd < 0)
+		return -errno;
+	c->npids = 0;
+	r = cgroup_walk(fd, 32, collect_pids, c);
+	close(fd);
+	if (r < 0)
+		return r;
+	return proc_scan_pids(c->proc_fd, &c->procs, c->pids, c->npids);
 }
 
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
@@ -149,15 +210,42 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 		.mem_total = mem_total,
 		.swap_total = swap_total,
 		.cgroup = scope,
-		.is_managed = never_managed,
+		.is_managed = shield_is_managed,
+		.userdata = c,
+		.registry = c->reg,
+		.use_xattr = true,
+		.cg_root_fd = c->cg_root_fd,
 	};
-	int r = proc_scan(c->proc_fd, &c->procs);
+	int r = ctx_scan(c, scope);
 
 	if (r < 0)
 		return r;
 	if ((r = ctx_reserve(c, c->procs.n)) < 0)
 		return r;
-	return (int)rank_candidates(&c->cfg, &in, &c->procs, c->cands, ret_n);
+	/* The registry's dir appears with the first `oomguard value set`. */
+	if (c->runtime_fd < 0)
+		c->runtime_fd = open(c->opts->runtime_dir ? c->opts->runtime_dir : OG_RUNTIME_DIR,
+				     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->runtime_fd >= 0)
+		registry_refresh(c->runtime_fd, c->reg);        /* refused file: no entries */
+	r = (int)rank_candidates(&c->cfg, &in, &c->procs, c->cands, ret_n);
+	/* Choosing by value needs honest sizes: what each death really frees. */
+	if (ctx_priority_mode(c, (size_t)r))
+		for (size_t i = 0, k = 0; i < (size_t)r && k < PRIVATE_REFINE_MAX; i++) {
+			uint64_t priv;
+
+			if (c->cands[i].freed < (1u << 20))
+				continue;
+			k++;
+			if (proc_read_private(c->proc_fd, c->cands[i].p->pid, &priv) == 0)
+				c->cands[i].freed = priv;
+		}
+	return r;
+}
+
+bool ctx_priority_mode(const struct og_ctx *c, size_t eligible)
+{
+	return plan_priority_mode(&c->cfg, candidates_have_values(c->cands, eligible));
 }
 
 struct walk_state {

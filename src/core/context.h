@@ -12,6 +12,7 @@
 #include "observe/meminfo.h"
 #include "observe/proc.h"
 #include "observe/psi.h"
+#include "observe/registry.h"
 
 struct og_opts {
 	const char *config_path;        /* NULL = built-in default */
@@ -19,11 +20,15 @@ struct og_opts {
 	int psi_mode;                   /* -1 = as configured, else enum og_psi_mode */
 	const char *proc_dir;           /* default "/proc" */
 	const char *cgroup_root;        /* overrides config and mountinfo */
+	const char *runtime_dir;        /* value registry; default /run/oomguard */
 	bool json;                      /* explain --json */
 };
 
+struct shield_ctx;
+
 struct og_ctx {
 	struct og_config cfg;
+	struct shield_ctx *shield;      /* managed-process matching (act/shieldd.c) */
 	const struct og_opts *opts;
 	int proc_fd;
 	int meminfo_fd;
@@ -35,6 +40,10 @@ struct og_ctx {
 	struct ks_item *items;
 	size_t cap;
 	struct ks_scratch *ks;
+	int runtime_fd;                 /* the registry's dir, -1 if absent */
+	struct registry *reg;
+	int *pids;                      /* members of a cgroup being relieved */
+	size_t npids, pids_cap;
 };
 
 /* The worst cgroup found by ctx_scan_cgroups. */
@@ -61,5 +70,7 @@ int ctx_read_memory(struct og_ctx *c, struct meminfo *mi, struct psi *psi, bool 
  * Returns the number eligible (>= 0) or -errno; *ret_n gets all ranked. */
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 	     uint64_t swap_total, size_t *ret_n);
+/* Are values in play for the candidates ctx_rank just ranked? */
+bool ctx_priority_mode(const struct og_ctx *c, size_t eligible);
 /* Walk limited cgroups and pick the one in the worst state. */
 void ctx_scan_cgroups(struct og_ctx *c, struct cg_pick *ret);

@@ -15,6 +15,7 @@
 
 #include "og-config.h"
 #include "act/kill.h"
+#include "act/shieldd.h"
 #include "core/daemon.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -29,7 +30,8 @@ static int sd_watchdog_enabled(int unset, uint64_t *usec) { (void)unset; (void)u
 
 #define STUCK_MS 5000   /* a SIGKILLed victim that has not exited by then is given up on */
 
-enum { EV_TIMER = 1, EV_SIGNAL, EV_PSI, EV_VICTIM, EV_GRACE, EV_WATCHDOG };
+enum { EV_TIMER = 1, EV_SIGNAL, EV_PSI, EV_VICTIM, EV_GRACE, EV_WATCHDOG,
+       EV_SHIELD_TIMER, EV_SHIELD_CONN };
 
 struct victim {
 	int pidfd;              /* -1 = none in flight */
@@ -49,6 +51,19 @@ struct daemon {
 	int epfd, timer_fd, sig_fd, psi_trig_fd, grace_fd, wd_fd;
 	const char *psi_mode_desc;
 	struct victim vic;
+	struct shield_rt shield;        /* protected cgroup, dynamic oom_score_adj */
+	/* The rest of a chosen set (priority mode), killed one after another
+	 * until the set's goal is freed. */
+	struct {
+		int pid[PLAN_MAX];
+		uint64_t starttime[PLAN_MAX];
+		size_t n, next;
+		uint64_t need, freed, set_freed;
+		int64_t set_value;
+		struct verdict v;
+		char scope[PATH_MAX];
+		bool has_scope;
+	} queue;
 	uint64_t cooldown_until;
 	uint64_t last_skip_ms;
 	bool running;
@@ -197,10 +212,45 @@ static void act(struct daemon *d, const struct verdict *v, const char *scope,
 		skip_log(d, scope, strerror(-eligible), now);
 		return;
 	}
-	if (plan_choose(d->c.cands, (size_t)eligible, v->need_bytes,
-			plan_priority_mode(cfg, false), d->c.ks, d->c.items, &plan) < 0) {
-		skip_log(d, scope, "every process is excluded", now);
-		return;
+	if (d->queue.next < d->queue.n) {
+		/* The next member of the set chosen earlier, if still eligible. */
+		size_t i = 0, k = d->queue.next++;
+
+		while (i < (size_t)eligible && (d->c.cands[i].p->pid != d->queue.pid[k] ||
+						d->c.cands[i].p->starttime != d->queue.starttime[k]))
+			i++;
+		if (i == (size_t)eligible) {
+			arm_ms(d->timer_fd, 1);         /* gone or now shielded: the next one */
+			return;
+		}
+		memset(&plan, 0, sizeof(plan));
+		plan.n = 1;
+		plan.idx[0] = i;
+		plan.priority = true;
+		plan.freed = d->queue.set_freed;
+		plan.value = d->queue.set_value;
+	} else {
+		if (plan_choose(d->c.cands, (size_t)eligible, v->need_bytes,
+				ctx_priority_mode(&d->c, (size_t)eligible), d->c.ks, d->c.items, &plan) < 0) {
+			skip_log(d, scope, "every process is excluded", now);
+			return;
+		}
+		d->queue.n = d->queue.next = 0;
+		if (plan.priority && plan.n > 1 && !cfg->dry_run) {
+			for (size_t i = 0; i < plan.n; i++) {
+				d->queue.pid[i] = d->c.cands[plan.idx[i]].p->pid;
+				d->queue.starttime[i] = d->c.cands[plan.idx[i]].p->starttime;
+			}
+			d->queue.n = plan.n;
+			d->queue.next = 1;
+			d->queue.need = v->need_bytes;
+			d->queue.set_freed = plan.freed;
+			d->queue.set_value = plan.value;
+			d->queue.freed = 0;
+			d->queue.v = *v;
+			d->queue.has_scope = scope != NULL;
+			snprintf(d->queue.scope, sizeof(d->queue.scope), "%s", scope ? scope : "");
+		}
 	}
 	c = &d->c.cands[plan.idx[0]];
 	if (!c->p->cgroup)
@@ -232,7 +282,7 @@ static void act(struct daemon *d, const struct verdict *v, const char *scope,
 	dd->rule_line = c->rule_line;
 	dd->whole_cgroup = whole;
 	dd->sig = v->level == LEVEL_KILL || cfg->grace_ms == 0 ? SIGKILL : SIGTERM;
-	dd->set_size = plan.priority ? (unsigned)plan.n : 0;
+	dd->set_size = plan.priority ? (unsigned)MAX(plan.n, d->queue.n) : 0;
 	dd->set_freed = plan.freed;
 	dd->set_value = plan.value;
 	dd->freed_bytes = dd->exit_ms = -1;
@@ -289,6 +339,14 @@ static void victim_done(struct daemon *d, const char *event)
 		d->vic.d.mem_available = mi.mem_available;
 	}
 	report_decision(&d->rep, &d->vic.d);
+	if (d->queue.next < d->queue.n) {
+		d->queue.freed += d->vic.d.freed_bytes > 0 ? (uint64_t)d->vic.d.freed_bytes : 0;
+		if (d->queue.freed < d->queue.need) {
+			arm_ms(d->timer_fd, 1);         /* the rest of the set, no cooldown */
+			return;
+		}
+		d->queue.n = d->queue.next = 0;
+	}
 	d->cooldown_until = now + d->c.cfg.cooldown_ms;
 	arm_ms(d->timer_fd, d->c.cfg.interval_min_ms);
 }
@@ -334,6 +392,12 @@ static void tick(struct daemon *d)
 	if (d->vic.pidfd >= 0) {
 		if (v.level == LEVEL_KILL || (cg.found && cg.v.level == LEVEL_KILL))
 			escalate(d, v.level == LEVEL_KILL ? v.reason : cg.v.reason);
+	} else if (d->queue.next < d->queue.n) {
+		struct verdict qv = d->queue.v;
+
+		if (v.level > qv.level)
+			qv.level = v.level;
+		act(d, &qv, d->queue.has_scope ? d->queue.scope : NULL, &mi, &psi, have_psi, now);
 	} else if (now < d->cooldown_until && v.level != LEVEL_KILL &&
 		   !(cg.found && cg.v.level == LEVEL_KILL)) {
 		next = MIN(next, d->cooldown_until - now);
@@ -365,6 +429,7 @@ static void reload(struct daemon *d)
 	ctx_open_cgroups(&d->c);
 	d->rep.json = d->c.cfg.json_logs;
 	setup_psi(d);
+	shield_rt_reload(&d->shield, &d->c);
 	log_notice("config reloaded from %s", d->c.opts->config_path ? d->c.opts->config_path : "built-in default");
 	report_event(&d->rep, "reload", d->c.opts->config_path ? d->c.opts->config_path : "built-in default");
 	sd_notify(0, "READY=1");
@@ -468,6 +533,7 @@ int daemon_run(const struct og_opts *o)
 	}
 	self_protect(&d);
 	setup_psi(&d);
+	shield_rt_start(&d.shield, &d.c, d.epfd, EV_SHIELD_TIMER, EV_SHIELD_CONN);
 	config_describe(&d.c.cfg, stderr);
 	log_notice("oomguard %s running%s; cgroup root: %s", OG_VERSION,
 		   d.c.cfg.dry_run ? " in dry-run mode (nothing will be signalled)" : "",
@@ -513,10 +579,17 @@ int daemon_run(const struct og_opts *o)
 				drain(d.wd_fd);
 				sd_notify(0, "WATCHDOG=1");
 				break;
+			case EV_SHIELD_TIMER:
+				shield_rt_on_timer(&d.shield, &d.c);
+				break;
+			case EV_SHIELD_CONN:
+				shield_rt_on_conn(&d.shield, &d.c);
+				break;
 			}
 		}
 	}
 	sd_notify(0, "STOPPING=1");
+	shield_rt_stop(&d.shield, &d.c);
 	report_event(&d.rep, "stop", "signal");
 	if (d.rep.out && d.rep.out != stdout)
 		fclose(d.rep.out);

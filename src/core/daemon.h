@@ -5,5 +5,7 @@
 /* Run the daemon in the foreground until SIGTERM/SIGINT. Returns the exit
  * code for main. */
 int daemon_run(const struct og_opts *o);
+/* `oomguard value ...` with the arguments after "value". */
+int value_cmd(const struct og_opts *o, int argc, char **argv);
 /* Print what would be done now and why. Returns the exit code. */
 int explain_run(const struct og_opts *o);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "act/shieldd.h"
 #include "core/daemon.h"
 #include "core/util.h"
 #include "observe/cgroup.h"
@@ -27,7 +28,8 @@ static void print_candidates(const struct og_ctx *c, size_t eligible, size_t n)
 {
 	size_t shown = 0;
 
-	printf("\nCandidates (%zu eligible of %zu processes), most likely victim first:\n", eligible, n);
+	printf("\nCandidates (%zu eligible of the %zu largest of %zu processes with memory), most likely victim first:\n",
+	       eligible, n, c->procs.seen);
 	printf("  %4s %7s %-16s %7s %6s %5s %9s %9s %6s  %s\n", "#", "PID", "COMM", "BADNESS",
 	       "SCORE", "ADJ", "RSS MiB", "FREES MiB", "VALUE", "WHY");
 	for (size_t i = 0; i < eligible && i < SHOW_CANDIDATES; i++) {
@@ -37,6 +39,9 @@ static void print_candidates(const struct og_ctx *c, size_t eligible, size_t n)
 		escape_untrusted(k->p->comm, comm, sizeof(comm));
 		if (k->rule_line)
 			snprintf(why, sizeof(why), "rule at line %d (%+d)", k->rule_line, k->adjust);
+		if (k->value_from != VALUE_DEFAULT)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why), "%svalue from %s",
+				 *why ? ", " : "", value_source_name(k->value_from));
 		printf("  %4zu %7d %-16s %7lld %6d %5d %9.1f %9.1f %6lld  %s\n", i + 1, k->p->pid, comm,
 		       (long long)k->badness, k->p->oom_score, k->p->oom_score_adj, k->p->rss / MiB,
 		       k->freed / MiB, (long long)k->value,
@@ -139,6 +144,7 @@ int explain_run(const struct og_opts *o)
 		ctx_close(&c);
 		return 1;
 	}
+	shield_print(stdout, &c);
 	print_candidates(&c, (size_t)eligible, n);
 
 	/* Who would die now, or, if nothing fires, if memory ran short now. */
@@ -149,7 +155,7 @@ int explain_run(const struct og_opts *o)
 							hypo.term_mem - mi.mem_available : 0);
 	}
 	if (plan_choose(c.cands, (size_t)eligible, hypo.need_bytes,
-			plan_priority_mode(&c.cfg, false), c.ks, c.items, &plan) < 0) {
+			ctx_priority_mode(&c, (size_t)eligible), c.ks, c.items, &plan) < 0) {
 		printf("\nPlan: nobody can be killed (every process is excluded)\n");
 	} else {
 		print_plan(&c, &plan, &hypo);

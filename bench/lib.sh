@@ -1,0 +1,375 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# bench/lib.sh: guest side of the side-by-side benchmark (bench/run). Sourced
+# by the generated per-(scenario, daemon) wrappers after they set
+#   BENCH_SCEN (fast|slow|storm|thrash|shift|cgroup|cost), BENCH_DAEMON
+#   (none|earlyoom|oomd|nohang|oomguard), BENCH_RUNS, BENCH_DATA (dir with
+#   the host-made files for the page-cache thrash).
+# Runs inside a tests/vm guest (root, cgroup2, no swap, no systemd).
+#
+# Every run of one scenario uses the same layout, for every daemon:
+#   system.slice/bench-daemon.service  the daemon under test (foreground)
+#   system.slice/bench-probe.service   heartbeat (og-heartbeat) + sampler
+#   system.slice/bench-*.service       the workload (hog, allocators, ...)
+# so that oomd's shipped config (which only kills in system.slice/* and
+# user.slice sessions) can see the workload, and every daemon sees the same
+# tree. Before each run: sync, drop caches, dmesg -C, a fresh daemon; after
+# it: the workload cgroups are emptied with cgroup.kill and the daemon stopped.
+# One JSON line per run goes to /out/runs.jsonl.
+
+. "$OG_REPO/tests/vm/lib.sh"
+
+: "${BENCH_SCEN:?}" "${BENCH_DAEMON:?}" "${BENCH_RUNS:=5}" "${BENCH_DATA:=$OG_BUILD/bench-data}"
+SLICE=system.slice
+RUNS_OUT=$OG_OUT/runs.jsonl
+HOG=$(og_bin og-hog) || skip_all "og-hog not built in $OG_BUILD"
+
+bms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
+
+# cg_exec CGROUP CMD...: move this (sub)shell into CGROUP and exec CMD. Run it
+# as "cg_exec cg cmd &": then $! is CMD's own pid (tests/vm's cg_run keeps an
+# extra bash and sh in between).
+cg_exec() {
+	echo "$BASHPID" >"$(cg_path "$1")/cgroup.procs" || exit 1
+	shift
+	exec "$@"
+}
+
+# msleep SECONDS: sleep without a fork (a read timeout on a FIFO).
+msleep() {
+	if [[ -z ${BENCH_SLEEP_FD:-} ]]; then
+		mkfifo /tmp/bench-sleep.fifo 2>/dev/null
+		exec {BENCH_SLEEP_FD}<>/tmp/bench-sleep.fifo
+	fi
+	read -r -t "$1" -u "$BENCH_SLEEP_FD" _
+}
+
+# ---- the daemon under test ---------------------------------------------------
+
+DAEMON_PID=
+DAEMON_LOG=/tmp/daemon.log
+
+daemon_cmd() {
+	local EARLYOOM_ARGS=
+
+	case $BENCH_DAEMON in
+	earlyoom)
+		# Debian's defaults, as /etc/init.d/earlyoom and the unit use them.
+		[[ -r /etc/default/earlyoom ]] && . /etc/default/earlyoom
+		# shellcheck disable=SC2206
+		DCMD=(earlyoom $EARLYOOM_ARGS)
+		DREADY='mem avail:' ;;
+	oomd)
+		DCMD=(oomd --config /etc/oomd/oomd.json --cgroup-fs /sys/fs/cgroup)
+		DREADY='oomd running' ;;
+	nohang)
+		# The unit runs: nohang --monitor --config /etc/nohang/nohang.conf
+		DCMD=(nohang --monitor --config /etc/nohang/nohang.conf)
+		DREADY='Monitoring has started' ;;
+	oomguard)
+		DCMD=("$(og_bin oomguard)")
+		DREADY='"event":"start"' ;;
+	none) DCMD=() ;;
+	*) skip_all "unknown daemon $BENCH_DAEMON" ;;
+	esac
+}
+
+daemon_start() {
+	local cg
+
+	DAEMON_PID=
+	daemon_cmd
+	((${#DCMD[@]})) || return 0
+	command -v "${DCMD[0]}" >/dev/null || skip_all "${DCMD[0]} not installed on the host"
+	mkdir -p /run/oomd /var/lib/oomd 2>/dev/null
+	cg=$(cg_make "$SLICE/bench-daemon.service")
+	: >"$DAEMON_LOG"
+	cg_exec "$cg" "${DCMD[@]}" >"$DAEMON_LOG" 2>&1 &
+	DAEMON_PID=$!
+	if ! wait_until "grep -q -F '$DREADY' '$DAEMON_LOG'" 30; then
+		log "daemon $BENCH_DAEMON not ready after 30 s:"
+		sed 's/^/#   /' "$DAEMON_LOG"
+	fi
+}
+
+# daemon_stop FILE: stop it and keep its log.
+daemon_stop() {
+	[[ -n $DAEMON_PID ]] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null
+	wait_for_exit "$DAEMON_PID" 5 || kill -KILL "$DAEMON_PID" 2>/dev/null
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	cp -f "$DAEMON_LOG" "$1" 2>/dev/null
+}
+
+# ---- probes: heartbeat and sampler -----------------------------------------------
+
+HB_PID=
+SAMPLER_PID=
+
+# sampler FILE: every 50 ms one CSV line: epoch ms, MemAvailable kB, PSI
+# memory some/full avg10 and total (µs). Bash builtins only (no fork per
+# sample): the 50 ms sleep is a read timeout on a FIFO nobody writes.
+sampler() {
+	local f=$1 k v m sa st fa ft now
+
+	echo $BASHPID >"$(cg_path "$SLICE/bench-probe.service")/cgroup.procs"
+	mkfifo /tmp/sampler.fifo 2>/dev/null
+	exec 8<>/tmp/sampler.fifo 9>>"$f"
+	while :; do
+		now=${EPOCHREALTIME/./}
+		while read -r k v _; do
+			[[ $k == MemAvailable: ]] && { m=$v; break; }
+		done </proc/meminfo
+		{ read -r _ sa _ _ st; read -r _ fa _ _ ft; } </proc/pressure/memory
+		printf '%d,%d,%s,%s,%s,%s\n' $((now / 1000)) "$m" "${sa#avg10=}" \
+			"${fa#avg10=}" "${st#total=}" "${ft#total=}" >&9
+		read -r -t 0.05 -u 8 _
+	done
+}
+
+sampler_start() {
+	cg_make "$SLICE/bench-probe.service" >/dev/null
+	echo "epoch_ms,memavail_kb,some_avg10,full_avg10,some_total_us,full_total_us" >/tmp/samples.csv
+	sampler /tmp/samples.csv &
+	SAMPLER_PID=$!
+}
+
+# begin: start the heartbeat, let things settle 1 s, read the PSI totals and
+# set T0. Every episode calls it right before it starts its workload.
+begin() {
+	local cg
+
+	cg=$(cg_make "$SLICE/bench-probe.service")
+	: >/tmp/heartbeat
+	cg_exec "$cg" "$(og_bin og-heartbeat)" /tmp/heartbeat &
+	HB_PID=$!
+	wait_until "[[ -s /tmp/heartbeat ]]" 10
+	sleep 1
+	SOME0=$(psi_total memory some) FULL0=$(psi_total memory full)
+	T0=$(bms)
+	log "T0"
+}
+
+# probes_stop: stop both; sets HB_MAX and appends dead probes to COLLATERAL.
+probes_stop() {
+	if [[ -n $HB_PID ]]; then
+		if pid_alive "$HB_PID"; then
+			kill -TERM "$HB_PID"
+		else
+			COLLATERAL+=(og-heartbeat)
+		fi
+		wait "$HB_PID" 2>/dev/null
+		HB_MAX=$(awk 'NR == 1 { print $1 }' /tmp/heartbeat)
+	fi
+	if pid_alive "$SAMPLER_PID"; then
+		kill -KILL "$SAMPLER_PID"
+	else
+		COLLATERAL+=(sampler)
+	fi
+	wait "$SAMPLER_PID" 2>/dev/null
+	HB_PID= SAMPLER_PID=
+}
+
+# ---- workload bookkeeping ----------------------------------------------------------
+
+# Every scenario's episode fills these:
+#   T0        epoch ms when the workload started
+#   FIRST_MS  ms from T0 to the first workload death not caused by the script
+#   PEAK_MB   workload memory (MB, og-hog --report) at the first death, or
+#             the most it reached when nobody died
+#   DEATHS    workload processes that died of a signal the script did not send
+#   WORK      pids of the workload; DEAD[pid]=status for those that died
+declare -A DEAD=()
+WORK=()
+
+# wl_cg NAME: create system.slice/NAME for a workload; prints its path.
+wl_cg() { cg_make "$SLICE/$1"; }
+
+# wl_start NAME CGPATH OG-HOG-ARGS...: start one og-hog in CGPATH (from
+# wl_cg), reporting its size to its own file; appends the pid to WORK. Call it
+# plainly (not in $(...)).
+declare -A REPORT=()
+wl_start() {
+	local name=$1 cg=$2 f=/tmp/wl-${#WORK[@]}.mb
+
+	shift 2
+	cg_exec "$cg" "$HOG" --name "$name" --report "$f" "$@" 2>/dev/null &
+	WORK+=($!)
+	REPORT[$!]=$f
+}
+
+# wl_mb PID: the last size (MB) a workload process reported (survives a kill).
+wl_mb() {
+	local v=
+
+	[[ -n ${REPORT[$1]:-} ]] && v=$(tr -d ' \0\n' <"${REPORT[$1]}" 2>/dev/null)
+	echo "${v:-0}"
+}
+
+# wl_sum_mb: MB of all workload processes (the dead ones' last report too).
+wl_sum_mb() {
+	local p s=0
+
+	for p in "${WORK[@]}"; do
+		s=$((s + $(wl_mb "$p")))
+	done
+	echo $s
+}
+
+alive_work() {
+	local p
+
+	for p in "${WORK[@]}"; do
+		[[ -z ${DEAD[$p]:-} ]] && echo "$p"
+	done
+}
+
+# watch SECONDS [STOP-COND]: wait for workload deaths (wait -n: the time of
+# each death is exact) until SECONDS pass, every workload process is dead, or
+# STOP-COND (a shell string, checked every 0.25 s) holds. Records FIRST_MS,
+# PEAK_MB at the first death, DEATHS.
+watch() {
+	local deadline=$(($(bms) + $1 * 1000)) cond=${2:-false} tick who st alive p
+
+	while :; do
+		alive=($(alive_work))
+		((${#alive[@]})) || break
+		(($(bms) >= deadline)) && break
+		sleep 0.25 &
+		tick=$!
+		who=
+		wait -n -p who "${alive[@]}" "$tick"
+		st=$?
+		if [[ $who == "$tick" ]]; then
+			eval "$cond" && break
+			continue
+		fi
+		kill "$tick" 2>/dev/null
+		wait "$tick" 2>/dev/null
+		if [[ -n $who ]]; then
+			wl_died "$who" "$st"
+			continue
+		fi
+		# bash reaped a child while running something else (then wait -n
+		# no longer knows it): find it, get its status with plain wait.
+		for p in "${alive[@]}"; do
+			pid_alive "$p" && continue
+			wait "$p" 2>/dev/null
+			wl_died "$p" $?
+		done
+	done
+}
+
+wl_died() {	# wl_died PID STATUS
+	DEAD[$1]=$2
+	LAST_DEATH=$(bms)
+	if (($2 > 128)); then
+		if [[ -z $FIRST_MS ]]; then
+			FIRST_MS=$((LAST_DEATH - T0))
+			PEAK_MB=$(wl_sum_mb)
+		fi
+		DEATHS=$((DEATHS + 1))
+		log "workload pid $1 died, status $2"
+	fi
+}
+
+# wl_stop PID: the script itself ends a workload process (not a kill to count).
+wl_stop() {
+	[[ -n ${DEAD[$1]:-} ]] && return 0
+	DEAD[$1]=script
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+wl_cleanup() {
+	local d p
+
+	for d in /sys/fs/cgroup/$SLICE/bench-*.service; do
+		[[ -d $d && $d != */bench-daemon.service && $d != */bench-probe.service ]] || continue
+		echo 1 >"$d/cgroup.kill" 2>/dev/null
+	done
+	for p in "${WORK[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for d in /sys/fs/cgroup/$SLICE/bench-*.service; do
+		[[ -d $d && $d != */bench-daemon.service && $d != */bench-probe.service ]] || continue
+		wait_until "! grep -q . '$d/cgroup.procs'" 10
+		rmdir "$d" 2>/dev/null
+	done
+	rm -f /tmp/wl-*.mb
+	WORK=()
+	DEAD=()
+	REPORT=()
+}
+
+# ---- one run, many runs ----------------------------------------------------------
+
+json_str_list() {
+	local s="" x
+
+	for x in "$@"; do
+		s+="${s:+,}\"${x//\"/}\""
+	done
+	echo "[$s]"
+}
+
+# run_one I: one episode of the scenario (function `episode`) with a fresh
+# daemon and probes; appends a JSON record to /out/runs.jsonl.
+run_one() {
+	local i=$1 some1 full1 kern=false victims
+
+	log "setup"
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	dmesg -C
+	sleep 1
+	log "daemon start"
+	daemon_start
+	log "daemon ready"
+	sampler_start
+	T0= FIRST_MS= PEAK_MB= DEATHS=0 COLLATERAL=() RIGHT=false EXTRA= HB_MAX= LAST_DEATH=0
+	episode
+	# PSI and the heartbeat over the episode (plus a 1 s tail that lets
+	# the stall after the kill show).
+	sleep 1
+	some1=$(psi_total memory some) full1=$(psi_total memory full)
+	probes_stop
+	if [[ -n $DAEMON_PID ]] && ! pid_alive "$DAEMON_PID"; then
+		COLLATERAL+=("$BENCH_DAEMON")
+		DAEMON_PID_DEAD=1
+	fi
+	kernel_oom_fired && kern=true
+	IFS=$'\n' read -r -d "" -a victims <<<"$(kernel_oom_victims)"
+	dmesg >"$OG_OUT/dmesg-run$i.txt"
+	[[ -z $PEAK_MB ]] && PEAK_MB=$(wl_sum_mb)
+	verdict_right
+	wl_cleanup
+	daemon_stop "$OG_OUT/daemon-run$i.log"
+	cp -f /tmp/samples.csv "$OG_OUT/samples-run$i.csv"
+	printf '{"scenario":"%s","daemon":"%s","run":%d,"t0_ms":%s,"t_first_kill_ms":%s,"peak_mb":%s,"psi_some_us":%d,"psi_full_us":%d,"hb_max_ms":%s,"right":%s,"kernel_oom":%s,"kernel_victims":%s,"kills":%d,"workload_deaths":%d,"collateral":%s,"extra":{%s}}\n' \
+		"$BENCH_SCEN" "$BENCH_DAEMON" "$i" "$T0" "${FIRST_MS:-null}" "${PEAK_MB:-null}" \
+		$((some1 - SOME0)) $((full1 - FULL0)) "${HB_MAX:-null}" "$RIGHT" "$kern" \
+		"$(json_str_list "${victims[@]}")" $((DEATHS + ${#COLLATERAL[@]})) "$DEATHS" \
+		"$(json_str_list "${COLLATERAL[@]}")" "${EXTRA:-}" | tee -a "$RUNS_OUT"
+	info run="$i" first_kill_ms="${FIRST_MS:-none}" peak_mb="$PEAK_MB" \
+		psi_some_us=$((some1 - SOME0)) psi_full_us=$((full1 - FULL0)) hb_max_ms="$HB_MAX" \
+		right="$RIGHT" kernel_oom="$kern" kills=$((DEATHS + ${#COLLATERAL[@]}))
+}
+
+# Default "right victim": a workload process died and nothing else did.
+verdict_right() {
+	if ((DEATHS > 0 && ${#COLLATERAL[@]} == 0)); then RIGHT=true; else RIGHT=false; fi
+}
+
+bench_main() {
+	local i
+
+	: >"$RUNS_OUT"
+	echo "$BENCH_DAEMON" >"$OG_OUT/daemon"
+	for ((i = 1; i <= BENCH_RUNS; i++)); do
+		log "run $i of $BENCH_RUNS: $BENCH_SCEN with $BENCH_DAEMON"
+		run_one "$i"
+	done
+	pass "bench-$BENCH_SCEN-$BENCH_DAEMON"
+}

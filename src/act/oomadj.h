@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Dynamic oom_score_adj: the `count` largest non-managed processes get
+ * oom_score_adj = score so that the kernel's own OOM killer takes them
+ * first; managed processes may get a value <= 0. Originals are remembered
+ * and written back when a process leaves the set, on reload and on exit.
+ * The decisions are pure functions; the writes check the process's start
+ * time through a /proc/PID directory fd (no PID-reuse race). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define OOMADJ_MIN (-1000)
+#define OOMADJ_MAX 1000
+
+/* A process as the selection sees it. */
+struct oa_proc {
+	int pid;
+	uint64_t starttime;
+	uint64_t rss;           /* bytes */
+	bool eligible;          /* a user process, not managed, not PID 1, not us */
+};
+
+/* Indices (into v) of the `count` largest eligible processes by rss,
+ * largest first (ties: the lower pid). out has room for count. Returns how
+ * many were written. */
+size_t oomadj_top(const struct oa_proc *v, size_t n, size_t count, size_t *out);
+
+enum oa_mode {
+	OA_RAISE,               /* dynamic: only ever raise, never lower a higher value */
+	OA_LOWER,               /* managed: only ever lower */
+};
+
+/* A value oomguard wrote and what was there before. */
+struct oa_entry {
+	int pid;
+	uint64_t starttime;
+	int original;
+	int applied;
+	enum oa_mode mode;
+	char comm[16];
+};
+
+struct oa_state {
+	struct oa_entry *v;
+	size_t n, cap;
+};
+
+enum oa_decision {
+	OA_SKIP,                /* leave it (someone set it beyond the target; or it is protected) */
+	OA_KEEP,                /* ours and right */
+	OA_WRITE,               /* write the target */
+	OA_DISOWN,              /* ours, but someone changed it since: forget, never restore */
+};
+
+/* What to do with a process that should have `target` now, given its
+ * current value and the entry if oomguard already adjusted it (e may be
+ * NULL). RAISE skips processes someone protected (cur < 0) and those at or
+ * above target; LOWER skips those at or below target. */
+enum oa_decision oomadj_decide(const struct oa_entry *e, int cur, int target, enum oa_mode mode);
+/* A tracked process is no longer wanted: restore its original only if the
+ * value is still the one oomguard wrote. */
+bool oomadj_should_restore(const struct oa_entry *e, int cur);
+
+/* What is wanted this round. */
+struct oa_want {
+	int pid;
+	uint64_t starttime;
+	int target;
+	enum oa_mode mode;
+	const char *comm;
+};
+
+/* Read / write /proc/PID/oom_score_adj of the process with that start time:
+ * -ESRCH when the pid is gone or belongs to another process now. */
+int oomadj_read(int proc_fd, int pid, uint64_t starttime, int *ret);
+int oomadj_write(int proc_fd, int pid, uint64_t starttime, int value);
+
+struct oa_stats {
+	unsigned written, restored, disowned, gone;
+};
+
+/* One round: restore the tracked processes not in want, then apply want.
+ * Returns 0 or -ENOMEM; individual write errors are counted, not fatal. */
+int oomadj_sync(struct oa_state *st, int proc_fd, const struct oa_want *want, size_t n,
+		struct oa_stats *stats);
+/* Write every original back (reload, exit); the state is emptied. */
+void oomadj_restore_all(struct oa_state *st, int proc_fd, struct oa_stats *stats);
+void oomadj_free(struct oa_state *st);
+
+/* The state as text ("pid starttime original applied mode comm" lines) and
+ * back, for the state file that `oomguard status` reads and that a restarted
+ * daemon uses to restore what a crashed one left behind. */
+int oomadj_format(const struct oa_state *st, char *buf, size_t size);
+int oomadj_parse(const char *buf, struct oa_state *st);

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* `oomguard status` and the shield part of `oomguard explain`: the
+ * protected cgroup, its settings read back from the kernel, its members and
+ * the dynamic oom_score_adj values in force. Reads only. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "act/shieldd.h"
+#include "core/util.h"
+
+#define MiB (1024.0 * 1024.0)
+#define SHOW_MEMBERS 50
+
+static void comm_of(int proc_fd, int pid, char *out, size_t size)
+{
+	char name[32], buf[1024];
+	struct proc_stat ps;
+
+	snprintf(name, sizeof(name), "%d/stat", pid);
+	if (read_file_at(proc_fd, name, buf, sizeof(buf)) < 0 || parse_proc_stat(buf, &ps) < 0)
+		snprintf(out, size, "?");
+	else
+		escape_untrusted(ps.comm, out, size);
+}
+
+static void print_cgroup(FILE *f, struct og_ctx *c, const char *path)
+{
+	const struct og_config *cfg = &c->cfg;
+	struct shield_settings s;
+	struct shield_cg cg;
+	char root[PATH_MAX] = "";
+	int r, n, *pids;
+
+	if (shield_v2_usable(c->cg_root_fd)) {
+		snprintf(root, sizeof(root), "%s", c->cg_root);
+		r = shield_v2_open(c->cg_root_fd, path, &cg);
+	} else {
+		int roots[SH_NCTRL];
+
+		r = shield_v1_roots(c->proc_fd, roots, root);
+		if (r == 0) {
+			r = shield_v1_open(roots, path, &cg);
+			shield_v1_roots_close(roots);
+		}
+	}
+	if (r < 0) {
+		fprintf(f, "  protected cgroup: %s%s: not there (%s); the daemon creates it\n",
+			root, path, strerror(-r));
+		return;
+	}
+	fprintf(f, "  protected cgroup: %s%s (cgroup %s)\n", root, path,
+		cg.mode == SHIELD_V2 ? "v2" : "v1 fallback");
+	if (shield_read(&cg, &s) == 0) {
+		if (cg.mode == SHIELD_V2)
+			fprintf(f, "  settings (kernel): memory.low %.1f MiB, memory.min %.1f MiB, "
+				"cpu.weight %" PRId64 ", io.weight %" PRId64 "\n",
+				s.memory_low / MiB, s.memory_min / MiB, s.cpu_weight, s.io_weight);
+		else
+			fprintf(f, "  settings (kernel): memory.soft_limit_in_bytes %.1f MiB, cpu.shares "
+				"as a weight %" PRId64 ", blkio weight %" PRId64 " (memory.min: no v1 "
+				"equivalent)\n", s.memory_low >= (1ull << 62) ? -1.0 : s.memory_low / MiB,
+				s.cpu_weight, s.io_weight);
+		fprintf(f, "  settings (config): memory.low %.1f MiB, memory.min %.1f MiB, "
+			"cpu.weight %" PRId64 ", io.weight %" PRId64 "\n", cfg->cg_memory_low / MiB,
+			cfg->cg_memory_min / MiB, cfg->cg_cpu_weight, cfg->cg_io_weight);
+	}
+	pids = calloc(65536, sizeof(*pids));
+	n = pids ? shield_members(&cg, pids, 65536) : -ENOMEM;
+	if (n < 0) {
+		fprintf(f, "  members: cannot read (%s)\n", strerror(-n));
+	} else {
+		fprintf(f, "  members (%d):%s\n", n, n ? "" : " none");
+		for (int i = 0; i < n && i < 65536 && i < SHOW_MEMBERS; i++) {
+			char comm[64];
+
+			comm_of(c->proc_fd, pids[i], comm, sizeof(comm));
+			fprintf(f, "    %7d %s\n", pids[i], comm);
+		}
+		if (n > SHOW_MEMBERS)
+			fprintf(f, "    ... %d more\n", n - SHOW_MEMBERS);
+	}
+	free(pids);
+	shield_cg_close(&cg);
+}
+
+static void print_adjust(FILE *f, struct og_ctx *c)
+{
+	const struct og_config *cfg = &c->cfg;
+	char buf[65536];
+	struct oa_state st;
+
+	if (cfg->dyn_enabled)
+		fprintf(f, "  dynamic oom_score_adj: the %" PRId64 " largest non-managed processes get %"
+			PRId64 ", every %" PRIu64 " ms\n", cfg->dyn_count, cfg->dyn_score,
+			cfg->dyn_interval_ms);
+	else
+		fprintf(f, "  dynamic oom_score_adj: off\n");
+	if (!cfg->dyn_state_path)
+		return;
+	if (read_file_at(AT_FDCWD, cfg->dyn_state_path, buf, sizeof(buf)) < 0) {
+		fprintf(f, "  adjustments in force: none (%s absent)\n", cfg->dyn_state_path);
+		return;
+	}
+	if (oomadj_parse(buf, &st) < 0)
+		return;
+	fprintf(f, "  adjustments in force (%s): %zu\n", cfg->dyn_state_path, st.n);
+	for (size_t i = 0; i < st.n; i++) {
+		const struct oa_entry *e = &st.v[i];
+		int cur;
+		int r = oomadj_read(c->proc_fd, e->pid, e->starttime, &cur);
+
+		fprintf(f, "    %7d %-16s %5d -> %5d (%s)%s\n", e->pid, e->comm, e->original, e->applied,
+			e->mode == OA_RAISE ? "largest" : "managed",
+			r < 0 ? " gone" : cur != e->applied ? " changed since" : "");
+	}
+	oomadj_free(&st);
+}
+
+void shield_print(FILE *f, struct og_ctx *c)
+{
+	const struct og_config *cfg = &c->cfg;
+	char path[PATH_MAX];
+
+	fprintf(f, "\nShield:\n");
+	if (shield_wanted(cfg) && shield_path(cfg->cg_parent, cfg->cg_name, path, sizeof(path)) == 0)
+		print_cgroup(f, c, path);
+	else
+		fprintf(f, "  protected cgroup: none configured\n");
+	fprintf(f, "  managed_processes (%zu):", cfg->n_managed);
+	for (size_t i = 0; i < cfg->n_managed; i++)
+		fprintf(f, " %s", cfg->managed[i]);
+	fprintf(f, "%s\n", cfg->n_managed ? "" : " none");
+	if (cfg->cg_managed_adj <= 0)
+		fprintf(f, "  managed processes get oom_score_adj <= %" PRId64 "\n", cfg->cg_managed_adj);
+	print_adjust(f, c);
+}
+
+int status_run(const struct og_opts *o)
+{
+	struct og_ctx c;
+	char err[OG_ERR_SIZE] = "";
+
+	if (ctx_open(&c, o, err) < 0) {
+		fprintf(stderr, "oomguard: %s\n", err);
+		return 1;
+	}
+	printf("Config: %s\n", o->config_path ? o->config_path : "built-in default");
+	shield_print(stdout, &c);
+	ctx_close(&c);
+	return 0;
+}

@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The shield in the daemon (see shieldd.h). Nothing here is on the kill
+ * path: it runs from its own timer and the connector fd. */
+#include "act/shieldd.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "decide/rank.h"
+#include "observe/connector.h"
+
+#define MiB (1024.0 * 1024.0)
+#define LEAF_NAME "supervisor"  /* where a delegated parent's own processes go */
+
+/* ---- the ranking hook ---------------------------------------------------- */
+
+void shield_ctx_update(struct og_ctx *c)
+{
+	char err[256];
+
+	if (!c->shield && !(c->shield = calloc(1, sizeof(*c->shield))))
+		return;
+	shield_matcher_free(&c->shield->m);
+	/* The loader checked every entry: this cannot fail but for memory. */
+	if (shield_matcher_init(&c->shield->m, c->cfg.managed, c->cfg.n_managed, err,
+				sizeof(err)) < 0)
+		log_warn("managed_processes: %s", err);
+	c->shield->path[0] = '\0';
+	if (shield_wanted(&c->cfg) &&
+	    shield_path(c->cfg.cg_parent, c->cfg.cg_name, c->shield->path,
+			sizeof(c->shield->path)) < 0)
+		c->shield->path[0] = '\0';
+}
+
+void shield_ctx_free(struct og_ctx *c)
+{
+	if (!c->shield)
+		return;
+	shield_matcher_free(&c->shield->m);
+	free(c->shield);
+	c->shield = NULL;
+}
+
+bool shield_is_managed(const struct proc_info *cp, void *userdata)
+{
+	struct og_ctx *c = userdata;
+	struct shield_ctx *sc = c->shield;
+	struct proc_info *p = (struct proc_info *)cp;  /* lazy fields of c->procs */
+
+	if (!sc)
+		return false;
+	if (sc->m.n) {
+		if (shield_matches(&sc->m, p->comm, NULL, NULL))
+			return true;
+		if (sc->m.need_exe && !p->exe)
+			proc_load_exe(c->proc_fd, &c->procs, p);
+		if (sc->m.need_cmdline && !p->cmdline)
+			proc_load_cmdline(c->proc_fd, &c->procs, p);
+		if ((sc->m.need_exe || sc->m.need_cmdline) &&
+		    shield_matches(&sc->m, p->comm, p->exe ? p->exe : "", p->cmdline ? p->cmdline : ""))
+			return true;
+	}
+	if (sc->path[0]) {
+		if (!p->cgroup)
+			proc_load_cgroup(c->proc_fd, &c->procs, p);
+		if (p->cgroup && *p->cgroup && cgroup_path_within(p->cgroup, sc->path))
+			return true;
+	}
+	return false;
+}
+
+/* ---- reading one process -------------------------------------------------- */
+
+static int stat_of(int proc_fd, int pid, struct proc_stat *ps)
+{
+	char name[32], buf[1024];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d/stat", pid);
+	n = read_file_at(proc_fd, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return parse_proc_stat(buf, ps);
+}
+
+static bool matches_pid(const struct shield_matcher *m, int proc_fd, int pid, const char *comm)
+{
+	char name[32], exe[PATH_MAX] = "", raw[4096], cmd[4096] = "";
+	ssize_t n;
+
+	if (!m->n)
+		return false;
+	if (shield_matches(m, comm, NULL, NULL))
+		return true;
+	if (!m->need_exe && !m->need_cmdline)
+		return false;
+	if (m->need_exe) {
+		snprintf(name, sizeof(name), "%d/exe", pid);
+		n = readlinkat(proc_fd, name, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+	}
+	if (m->need_cmdline) {
+		snprintf(name, sizeof(name), "%d/cmdline", pid);
+		n = read_file_at(proc_fd, name, raw, sizeof(raw));
+		if (n > 0)
+			parse_cmdline(raw, (size_t)n, cmd, sizeof(cmd));
+	}
+	return shield_matches(m, comm, exe, cmd);
+}
+
+/* ---- the cgroup ---------------------------------------------------------------- */
+
+static void settings_of(const struct og_config *cfg, struct shield_settings *s)
+{
+	*s = (struct shield_settings){ .memory_low = cfg->cg_memory_low,
+				       .memory_min = cfg->cg_memory_min,
+				       .cpu_weight = cfg->cg_cpu_weight,
+				       .io_weight = cfg->cg_io_weight };
+}
+
+static const char *ctrl_list(unsigned ctrls, bool v1, char *buf, size_t size)
+{
+	static const char *const v2[] = { "memory", "cpu", "io" }, *const v1n[] = { "memory", "cpu", "blkio" };
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (int c = 0; c < SH_NCTRL; c++)
+		if (ctrls & SH_BIT(c))
+			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? " " : "", v1 ? v1n[c] : v2[c]);
+	if (!o)
+		snprintf(buf, size, "none");
+	return buf;
+}
+
+static void setup_cgroup(struct shield_rt *s, struct og_ctx *c)
+{
+	const struct og_config *cfg = &c->cfg;
+	struct shield_settings set;
+	char path[PATH_MAX], why[768] = "", ctl[64];
+	unsigned rw = 0;
+	int r;
+
+	shield_cg_close(&s->cg);
+	if (!shield_wanted(cfg) || shield_path(cfg->cg_parent, cfg->cg_name, path, sizeof(path)) < 0)
+		return;
+	if (shield_v2_usable(c->cg_root_fd)) {
+		r = shield_v2_create(c->cg_root_fd, path, cfg->cg_parent, LEAF_NAME, &s->cg, why,
+				     sizeof(why));
+	} else {
+		int roots[SH_NCTRL];
+
+		r = shield_v1_roots(c->proc_fd, roots, NULL);
+		if (r == 0) {
+			r = shield_v1_create(roots, path, &s->cg);
+			shield_v1_roots_close(roots);
+		}
+		if (r < 0)
+			snprintf(why, sizeof(why), "%s", r == -ENOENT ?
+				 "no memory controller on cgroup v2 or v1" : strerror(-r));
+	}
+	if (r < 0) {
+		log_warn("shield: cannot create the protected cgroup %s: %s; managed processes "
+			 "are still never oomguard's victims", path, why);
+		return;
+	}
+	if (*why)
+		log_warn("shield: %s", why);
+	settings_of(cfg, &set);
+	r = shield_apply(&s->cg, &set, &rw);
+	log_notice("shield: protected cgroup %s (cgroup %s, controllers: %s): memory.low %" PRIu64
+		   ", memory.min %" PRIu64 ", cpu.weight %" PRId64 ", io.weight %" PRId64 "%s%s",
+		   s->cg.path, s->cg.mode == SHIELD_V2 ? "v2" : "v1",
+		   ctrl_list(s->cg.ctrls, s->cg.mode == SHIELD_V1, ctl, sizeof(ctl)),
+		   set.memory_low, set.memory_min, set.cpu_weight, set.io_weight,
+		   r < 0 ? "; some settings were refused: " : "", r < 0 ? strerror(-r) : "");
+	if (s->cg.mode == SHIELD_V1)
+		log_warn("shield: the memory controller is on cgroup v1: memory_low becomes "
+			 "memory.soft_limit_in_bytes, which only orders reclaim and guarantees "
+			 "nothing; memory_min has no v1 equivalent (see README)");
+	if (s->systemd && !cfg->cg_move_from_units)
+		log_notice("shield: PID 1 is systemd: processes in systemd units are not moved "
+			   "(cgroup_settings.move_from_units: false)%s; they are still never "
+			   "oomguard's victims. The systemd way: MemoryLow= on their slice (README)",
+			   cfg->cg_parent ? "" : " and no delegated parent is set");
+}
+
+/* Re-apply the settings; recreate the cgroup if it was removed. */
+static void check_cgroup(struct shield_rt *s, struct og_ctx *c)
+{
+	struct shield_settings set;
+	unsigned rw = 0;
+	char ctl[64];
+	int r;
+
+	if (s->cg.mode == SHIELD_OFF)
+		return;
+	settings_of(&c->cfg, &set);
+	r = shield_apply(&s->cg, &set, &rw);
+	if (r == -ENOENT || r == -ENODEV) {
+		log_warn("shield: the protected cgroup %s was removed; creating it again", s->cg.path);
+		setup_cgroup(s, c);
+		return;
+	}
+	if (rw)
+		log_notice("shield: %s settings of %s were changed behind our back; re-applied",
+			   ctrl_list(rw, s->cg.mode == SHIELD_V1, ctl, sizeof(ctl)), s->cg.path);
+}
+
+static int read_members(struct shield_rt *s, size_t *ret_n)
+{
+	int n;
+
+	for (;;) {
+		n = shield_members(&s->cg, s->members, s->members_cap);
+		if (n < 0)
+			return n;
+		if ((size_t)n <= s->members_cap)
+			break;
+		int *v = realloc(s->members, (size_t)n * 2 * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->members = v;
+		s->members_cap = (size_t)n * 2;
+	}
+	*ret_n = (size_t)n;
+	return 0;
+}
+
+static bool refused_before(struct shield_rt *s, int pid, uint64_t start)
+{
+	for (size_t i = 0; i < SHIELD_REFUSED; i++)
+		if (s->refused[i].pid == pid && s->refused[i].start == start)
+			return true;
+	s->refused[s->refused_next].pid = pid;
+	s->refused[s->refused_next].start = start;
+	s->refused_next = (s->refused_next + 1) % SHIELD_REFUSED;
+	return false;
+}
+
+/* May we take pid out of where it is? Under systemd only from the root
+ * cgroup or from inside our delegated parent, unless configured. */
+static bool may_move(struct shield_rt *s, struct og_ctx *c, int pid, char *where, size_t size)
+{
+	const struct og_config *cfg = &c->cfg;
+	char name[32], buf[4096], parent[PATH_MAX], *slash;
+
+	if (!s->systemd || cfg->cg_move_from_units)
+		return true;
+	snprintf(name, sizeof(name), "%d/cgroup", pid);
+	if (read_file_at(c->proc_fd, name, buf, sizeof(buf)) < 0 ||
+	    parse_proc_cgroup(buf, where, size) < 0)
+		return false;
+	if (!strcmp(where, "/"))
+		return true;
+	if (!cfg->cg_parent || shield_path(cfg->cg_parent, cfg->cg_name, parent, sizeof(parent)) < 0)
+		return false;
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		return false;
+	*slash = '\0';
+	return cgroup_path_within(where, parent);
+}
+
+static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t start,
+		     const char *comm, const char *how)
+{
+	char where[PATH_MAX] = "", ec[64];
+	struct proc_stat ps;
+	int r;
+
+	escape_untrusted(comm, ec, sizeof(ec));
+	if (!may_move(s, c, pid, where, sizeof(where))) {
+		if (!refused_before(s, pid, start))
+			log_notice("shield: pid %d (%s) is in %s under systemd: not moved "
+				   "(cgroup_settings.move_from_units: false); still never a victim",
+				   pid, ec, *where ? where : "?");
+		return;
+	}
+	/* The pid must still be the process that matched. */
+	if (stat_of(c->proc_fd, pid, &ps) < 0 || ps.starttime != start)
+		return;
+	r = shield_move(&s->cg, pid);
+	if (r == 0) {
+		s->moved++;
+		log_notice("shield: moved pid %d (%s) into %s (%s)", pid, ec, s->cg.path, how);
+	} else if (r != -ESRCH && !refused_before(s, pid, start)) {
+		log_warn("shield: cannot move pid %d (%s) into %s: %s", pid, ec, s->cg.path,
+			 strerror(-r));
+	}
+}
+
+/* ---- the state file ----------------------------------------------------------------- */
+
+static void save_state(struct shield_rt *s, struct og_ctx *c)
+{
+	const char *path = c->cfg.dyn_state_path;
+	char tmp[PATH_MAX], *buf;
+	size_t size = 128 * (s->adj.n + 1);
+	int fd, n;
+
+	if (!path)
+		return;
+	if (!s->adj.n) {
+		unlink(path);
+		return;
+	}
+	buf = malloc(size);
+	if (!buf || (n = oomadj_format(&s->adj, buf, size)) < 0) {
+		free(buf);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT) {
+		char dir[PATH_MAX], *sl;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		sl = strrchr(dir, '/');
+		if (sl && sl != dir) {
+			*sl = '\0';
+			mkdir(dir, 0755);
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	}
+	if (fd < 0 || write(fd, buf, (size_t)n) != n || close(fd) < 0 || rename(tmp, path) < 0) {
+		if (!s->state_warned)
+			log_warn("shield: cannot write %s: %s (oomguard status will not list "
+				 "the adjustments)", path, strerror(errno));
+		s->state_warned = true;
+		if (fd >= 0)
+			unlink(tmp);
+	}
+	free(buf);
+}
+
+/* What a previous run left behind (a crash): restore it. */
+static void recover_state(struct shield_rt *s, struct og_ctx *c)
+{
+	char buf[65536];
+	struct oa_state old;
+	struct oa_stats st;
+
+	if (!c->cfg.dyn_state_path || read_file_at(AT_FDCWD, c->cfg.dyn_state_path, buf, sizeof(buf)) < 0)
+		return;
+	if (oomadj_parse(buf, &old) > 0) {
+		oomadj_restore_all(&old, c->proc_fd, &st);
+		log_notice("shield: restored %u oom_score_adj values a previous run left behind",
+			   st.restored);
+	}
+	oomadj_free(&old);
+	unlink(c->cfg.dyn_state_path);
+	(void)s;
+}
+
+/* ---- the periodic pass ---------------------------------------------------------------- */
+
+struct scan {
+	struct oa_proc *procs;
+	char (*comm)[16];
+	bool *managed;
+	size_t n, cap;
+};
+
+static int scan_push(struct scan *sc, const struct oa_proc *p, const char *comm, bool managed)
+{
+	if (sc->n == sc->cap) {
+		size_t cap = sc->cap ? sc->cap * 2 : 512;
+		struct oa_proc *v = realloc(sc->procs, cap * sizeof(*v));
+		char (*cm)[16];
+		bool *mg;
+
+		if (!v)
+			return -ENOMEM;
+		sc->procs = v;
+		if (!(cm = realloc(sc->comm, cap * sizeof(*cm))))
+			return -ENOMEM;
+		sc->comm = cm;
+		if (!(mg = realloc(sc->managed, cap * sizeof(*mg))))
+			return -ENOMEM;
+		sc->managed = mg;
+		sc->cap = cap;
+	}
+	sc->procs[sc->n] = *p;
+	snprintf(sc->comm[sc->n], sizeof(sc->comm[0]), "%.15s", comm);
+	sc->managed[sc->n] = managed;
+	sc->n++;
+	return 0;
+}
+
+static void scan_free(struct scan *sc)
+{
+	free(sc->procs);
+	free(sc->comm);
+	free(sc->managed);
+}
+
+static void sync_adj(struct shield_rt *s, struct og_ctx *c, const struct scan *sc)
+{
+	const struct og_config *cfg = &c->cfg;
+	size_t count = cfg->dyn_enabled ? (size_t)cfg->dyn_count : 0, k = 0, nw = 0;
+	size_t *top = calloc(count + 1, sizeof(*top));
+	struct oa_want *want = calloc(count + sc->n + 1, sizeof(*want));
+	struct oa_stats st;
+
+	if (!top || !want)
+		goto out;
+	if (count)
+		k = oomadj_top(sc->procs, sc->n, count, top);
+	for (size_t i = 0; i < k; i++) {
+		const struct oa_proc *p = &sc->procs[top[i]];
+
+		want[nw++] = (struct oa_want){ p->pid, p->starttime, (int)cfg->dyn_score, OA_RAISE,
+					       sc->comm[top[i]] };
+	}
+	if (cfg->cg_managed_adj <= 0)
+		for (size_t i = 0; i < sc->n; i++)
+			if (sc->managed[i])
+				want[nw++] = (struct oa_want){ sc->procs[i].pid, sc->procs[i].starttime,
+							       (int)cfg->cg_managed_adj, OA_LOWER,
+							       sc->comm[i] };
+	if (oomadj_sync(&s->adj, c->proc_fd, want, nw, &st) < 0)
+		goto out;
+	if (st.written || st.restored || st.disowned || st.gone) {
+		log_info("shield: oom_score_adj: %u written, %u restored, %u left to whoever changed "
+			 "them, %u gone; %zu in force", st.written, st.restored, st.disowned, st.gone,
+			 s->adj.n);
+		save_state(s, c);
+	}
+out:
+	free(top);
+	free(want);
+}
+
+static void pass(struct shield_rt *s, struct og_ctx *c)
+{
+	const struct og_config *cfg = &c->cfg;
+	const struct shield_matcher *m = c->shield ? &c->shield->m : NULL;
+	struct scan sc = { 0 };
+	size_t nmem = 0;
+	pid_t self = getpid();
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	check_cgroup(s, c);
+	if (s->cg.mode != SHIELD_OFF && read_members(s, &nmem) < 0)
+		nmem = 0;
+	fd = dup(c->proc_fd);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		struct proc_stat ps;
+		struct oa_proc p;
+		bool managed;
+		int64_t pid;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    parse_int_range(de->d_name, 1, INT32_MAX, &pid) < 0)
+			continue;
+		if (stat_of(c->proc_fd, (int)pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
+		    pid == self)
+			continue;
+		managed = (s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, MIN(nmem, s->members_cap), (int)pid)) ||
+			  (m && matches_pid(m, c->proc_fd, (int)pid, ps.comm));
+		if (managed && s->cg.mode != SHIELD_OFF &&
+		    !shield_pid_in(s->members, MIN(nmem, s->members_cap), (int)pid))
+			try_move(s, c, (int)pid, ps.starttime, ps.comm, "rescan");
+		p = (struct oa_proc){ .pid = (int)pid, .starttime = ps.starttime,
+				      .rss = ps.rss_pages * 4096, .eligible = !managed && pid != 1 };
+		if (scan_push(&sc, &p, ps.comm, managed) < 0)
+			break;
+	}
+	closedir(d);
+	if (cfg->dyn_enabled || cfg->cg_managed_adj <= 0 || s->adj.n)
+		sync_adj(s, c, &sc);
+	scan_free(&sc);
+}
+
+static void arm(struct shield_rt *s, uint64_t ms)
+{
+	struct itimerspec its = { 0 };
+
+	if (s->timer_fd < 0)
+		return;
+	if (ms) {
+		its.it_value.tv_sec = (time_t)(ms / 1000);
+		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	}
+	timerfd_settime(s->timer_fd, 0, &its, NULL);
+}
+
+/* ---- connector events ------------------------------------------------------------------ */
+
+struct conn_ctx {
+	struct shield_rt *s;
+	struct og_ctx *c;
+};
+
+static void on_event(const struct conn_event *ev, void *userdata)
+{
+	struct conn_ctx *cc = userdata;
+	struct shield_rt *s = cc->s;
+	struct og_ctx *c = cc->c;
+	struct proc_stat ps;
+	size_t nmem = 0;
+
+	if (ev->what == CONN_ACK) {
+		if (ev->err)
+			log_warn("shield: proc connector subscription refused: %s", strerror(ev->err));
+		return;
+	}
+	/* A fork's child inherits the parent's cgroup: nothing to do. */
+	if ((ev->what != CONN_EXEC && ev->what != CONN_COMM) || s->cg.mode == SHIELD_OFF ||
+	    !c->shield || !c->shield->m.n)
+		return;
+	if (stat_of(c->proc_fd, ev->pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
+	    !matches_pid(&c->shield->m, c->proc_fd, ev->pid, ps.comm))
+		return;
+	if (read_members(s, &nmem) == 0 && shield_pid_in(s->members, MIN(nmem, s->members_cap), ev->pid))
+		return;
+	try_move(s, c, ev->pid, ps.starttime, ps.comm,
+		 ev->what == CONN_EXEC ? "exec event" : "comm event");
+}
+
+void shield_rt_on_conn(struct shield_rt *s, struct og_ctx *c)
+{
+	struct conn_ctx cc = { s, c };
+	int r = connector_drain(s->conn_fd, on_event, &cc);
+
+	if (r == -ENOBUFS) {
+		log_info("shield: proc connector overflowed; rescanning now");
+		arm(s, 1);
+	}
+}
+
+/* ---- life cycle ------------------------------------------------------------------------- */
+
+static void setup(struct shield_rt *s, struct og_ctx *c)
+{
+	const struct og_config *cfg = &c->cfg;
+	bool any = shield_wanted(cfg) || cfg->n_managed || cfg->dyn_enabled;
+
+	setup_cgroup(s, c);
+	if (cfg->cg_connector && cfg->n_managed && s->cg.mode != SHIELD_OFF && s->conn_fd < 0) {
+		int fd = connector_open();
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = s->conn_tag };
+
+		if (fd < 0) {
+			log_warn("shield: proc connector unavailable (%s%s); rescanning every %" PRIu64 " ms",
+				 strerror(-fd), fd == -EPERM ? ": needs CAP_NET_ADMIN" : "",
+				 cfg->cg_rescan_ms);
+		} else if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+		} else {
+			s->conn_fd = fd;
+			log_notice("shield: proc connector: managed processes are moved when they exec");
+		}
+	} else if ((!cfg->cg_connector || !cfg->n_managed || s->cg.mode == SHIELD_OFF) &&
+		   s->conn_fd >= 0) {
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->conn_fd, NULL);
+		close(s->conn_fd);
+		s->conn_fd = -1;
+	}
+	s->period_ms = cfg->dyn_enabled ? MIN(cfg->cg_rescan_ms, cfg->dyn_interval_ms) : cfg->cg_rescan_ms;
+	arm(s, any ? 1 : 0);
+}
+
+void shield_rt_start(struct shield_rt *s, struct og_ctx *c, int epfd, uint64_t timer_tag,
+		     uint64_t conn_tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = timer_tag };
+	char comm[32] = "";
+
+	memset(s, 0, sizeof(*s));
+	s->cg.mode = SHIELD_OFF;
+	for (int i = 0; i < SH_NCTRL; i++)
+		s->cg.fd[i] = -1;
+	s->epfd = epfd;
+	s->conn_fd = -1;
+	s->conn_tag = conn_tag;
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->timer_fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, s->timer_fd, &ev) < 0) {
+		close(s->timer_fd);
+		s->timer_fd = -1;
+	}
+	if (s->timer_fd < 0)
+		log_warn("shield: no timer: %s", strerror(errno));
+	read_file_at(c->proc_fd, "1/comm", comm, sizeof(comm));
+	s->systemd = !strcmp(comm, "systemd\n") || !strcmp(comm, "systemd");
+	recover_state(s, c);
+	setup(s, c);
+}
+
+void shield_rt_on_timer(struct shield_rt *s, struct og_ctx *c)
+{
+	uint64_t x;
+
+	while (read(s->timer_fd, &x, sizeof(x)) > 0)
+		;
+	pass(s, c);
+	arm(s, s->period_ms);
+}
+
+static void restore_all(struct shield_rt *s, struct og_ctx *c, const char *why)
+{
+	struct oa_stats st;
+
+	if (!s->adj.n)
+		return;
+	oomadj_restore_all(&s->adj, c->proc_fd, &st);
+	log_notice("shield: %s: restored %u oom_score_adj values (%u changed by others since, "
+		   "%u gone)", why, st.restored, st.disowned, st.gone);
+	save_state(s, c);
+}
+
+void shield_rt_reload(struct shield_rt *s, struct og_ctx *c)
+{
+	restore_all(s, c, "reload");
+	memset(s->refused, 0, sizeof(s->refused));
+	setup(s, c);
+}
+
+void shield_rt_stop(struct shield_rt *s, struct og_ctx *c)
+{
+	restore_all(s, c, "exit");
+	if (c->cfg.dyn_state_path)
+		unlink(c->cfg.dyn_state_path);
+	oomadj_free(&s->adj);
+	shield_cg_close(&s->cg);
+	if (s->conn_fd >= 0)
+		close(s->conn_fd);
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	s->conn_fd = s->timer_fd = -1;
+	free(s->members);
+	s->members = NULL;
+	s->members_cap = 0;
+}

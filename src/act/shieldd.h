@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The shield in the daemon: keeps managed processes in the protected cgroup
+ * (proc connector events + periodic rescans), keeps its settings applied,
+ * and runs the dynamic oom_score_adj. Also the ranking hook that makes
+ * managed processes never victims, and the `status`/`explain` output. */
+#pragma once
+#include <stdio.h>
+
+#include "act/oomadj.h"
+#include "act/shield.h"
+#include "core/context.h"
+
+/* What the ranking needs (one per og_ctx, rebuilt after each config load). */
+struct shield_ctx {
+	struct shield_matcher m;
+	char path[PATH_MAX];    /* the protected cgroup, "/parent/name"; "" if none */
+};
+
+void shield_ctx_update(struct og_ctx *c);
+void shield_ctx_free(struct og_ctx *c);
+/* rank_input.is_managed: matches managed_processes, or lives in the
+ * protected cgroup. userdata is the og_ctx. */
+bool shield_is_managed(const struct proc_info *p, void *userdata);
+
+#define SHIELD_REFUSED 64
+
+struct shield_rt {
+	struct shield_cg cg;
+	struct oa_state adj;
+	int epfd, timer_fd, conn_fd;
+	uint64_t conn_tag;
+	bool systemd;           /* PID 1 is systemd */
+	uint64_t period_ms;
+	int *members;
+	size_t members_cap;
+	struct { int pid; uint64_t start; } refused[SHIELD_REFUSED];   /* logged once */
+	size_t refused_next;
+	unsigned moved;         /* processes moved in since start */
+	bool state_warned;
+};
+
+/* Daemon side. start registers the timer (and connector) fds in epfd with
+ * the given tags; each on_* is called when that fd is readable. */
+void shield_rt_start(struct shield_rt *s, struct og_ctx *c, int epfd, uint64_t timer_tag,
+		     uint64_t conn_tag);
+void shield_rt_on_timer(struct shield_rt *s, struct og_ctx *c);
+void shield_rt_on_conn(struct shield_rt *s, struct og_ctx *c);
+/* After a config reload: restores every oom_score_adj, sets up again. */
+void shield_rt_reload(struct shield_rt *s, struct og_ctx *c);
+/* On exit: restores every oom_score_adj it changed, closes its fds. */
+void shield_rt_stop(struct shield_rt *s, struct og_ctx *c);
+
+/* The shield's state as the kernel has it now (never creates anything). */
+void shield_print(FILE *f, struct og_ctx *c);
+/* `oomguard status`. Returns the exit code. */
+int status_run(const struct og_opts *o);
