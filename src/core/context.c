@@ -29,7 +29,7 @@ int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 		}
 	}
 	ctx_apply_opts(c);
-	usercache_load();
+	usercache_load_for(&c->cfg);
 
 	c->proc_fd = open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (c->proc_fd < 0) {

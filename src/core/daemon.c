@@ -425,7 +425,7 @@ static void reload(struct daemon *d)
 		}
 	}
 	ctx_apply_opts(&d->c);
-	usercache_load();
+	usercache_load_for(&d->c.cfg);
 	ctx_open_cgroups(&d->c);
 	d->rep.json = d->c.cfg.json_logs;
 	setup_psi(d);

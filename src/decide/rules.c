@@ -27,6 +27,16 @@ void usercache_set(uid_t uid, const char *name)
 	usercache_n++;
 }
 
+void usercache_load_for(const struct og_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].user) {
+			usercache_load();
+			return;
+		}
+	usercache_n = 0;
+}
+
 const char *usercache_name(uid_t uid)
 {
 	for (size_t i = 0; i < usercache_n; i++)

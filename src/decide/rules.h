@@ -25,5 +25,8 @@ void rules_eval(const struct og_config *cfg, int proc_fd, struct proc_list *l,
 /* uid -> user name cache for `user:` rules, filled from the passwd database
  * by usercache_load() (at start and reload, never on the kill path). */
 void usercache_load(void);
+/* Load it only if some rule matches on `user:` (NSS pulls in libraries a
+ * daemon that never needs names should not carry). */
+void usercache_load_for(const struct og_config *cfg);
 void usercache_set(uid_t uid, const char *name);        /* tests */
 const char *usercache_name(uid_t uid);                  /* NULL if unknown */
