@@ -173,7 +173,9 @@ static void test_unreadable_protect_field(void **state)
 	fixture_file(w->f, "proc/300/cmdline", "");     /* empty: unreadable/zombie */
 	rank(w, NULL, &n);
 	assert_int_equal(find(w, n, 300)->excluded, EXCL_UNDECIDABLE);
-	fixture_file_len(w->f, "proc/300/cmdline", "./hog\0--rate\0500\0", 18);
+	static const char cmdline[] = "./hog\0--rate\0500";
+
+	fixture_file_len(w->f, "proc/300/cmdline", cmdline, sizeof(cmdline));
 	config_free(&w->cfg);
 	config_default(&w->cfg);
 }
