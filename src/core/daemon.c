@@ -281,7 +281,8 @@ static void act(struct daemon *d, const struct verdict *v, const char *scope,
 	dd->value = c->value;
 	dd->rule_line = c->rule_line;
 	dd->whole_cgroup = whole;
-	dd->sig = v->level == LEVEL_KILL || cfg->grace_ms == 0 ? SIGKILL : SIGTERM;
+	/* cgroup.kill only knows SIGKILL. */
+	dd->sig = v->level == LEVEL_KILL || cfg->grace_ms == 0 || whole ? SIGKILL : SIGTERM;
 	dd->set_size = plan.priority ? (unsigned)MAX(plan.n, d->queue.n) : 0;
 	dd->set_freed = plan.freed;
 	dd->set_value = plan.value;
