@@ -246,6 +246,14 @@ void fixture_proc(struct fixture *f, const char *procdir, const struct fixture_p
 	proc_path(path, sizeof(path), procdir, p->pid, "status");
 	fixture_file(f, path, buf);
 
+	/* statm in pages: size resident shared text lib data dt (0s for kthreads) */
+	snprintf(buf, sizeof(buf), "%lu %lu %lu 10 0 %lu 0\n",
+		 p->kthread ? 0 : (rss_kb + 8192) / 4, p->kthread ? 0 : rss_kb / 4,
+		 p->kthread ? 0 : (p->rss_file_kb + p->rss_shmem_kb) / 4,
+		 p->kthread ? 0 : p->rss_anon_kb / 4);
+	proc_path(path, sizeof(path), procdir, p->pid, "statm");
+	fixture_file(f, path, buf);
+
 	snprintf(buf, sizeof(buf), "%d\n", p->oom_score);
 	proc_path(path, sizeof(path), procdir, p->pid, "oom_score");
 	fixture_file(f, path, buf);

@@ -468,29 +468,23 @@ static int parse_pid_name(const char *s)
 	return v;
 }
 
-int proc_scan(int proc_fd, struct proc_list *l)
+/* Call fn for every numeric entry of proc_fd; a non-zero return stops. */
+static int pid_iter(int proc_fd, int (*fn)(int pid, void *u), void *u)
 {
 	char dbuf[32768] __attribute__((aligned(8)));
 	ssize_t nread;
 	int dfd, r = 0;
 
-	if (!l)
-		return -EINVAL;
 	/* a fresh open file description: independent offset from proc_fd */
 	dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
-	l->n = 0;
-	l->arena_used = 0;
-	for (;;) {
-		nread = getdents64(dfd, dbuf, sizeof(dbuf));
+	while (r == 0 && (nread = getdents64(dfd, dbuf, sizeof(dbuf))) != 0) {
 		if (nread < 0) {
 			r = -errno;
 			break;
 		}
-		if (nread == 0)
-			break;
-		for (ssize_t off = 0; off < nread;) {
+		for (ssize_t off = 0; r == 0 && off < nread;) {
 			struct linux_dirent64_ *d = (void *)(dbuf + off);
 			int pid;
 
@@ -498,22 +492,42 @@ int proc_scan(int proc_fd, struct proc_list *l)
 			if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
 				continue;
 			pid = parse_pid_name(d->d_name);
-			if (pid <= 0)
-				continue;
-			r = list_reserve(l, l->n + 1);
-			if (r < 0)
-				goto out;
-			r = proc_read_one(proc_fd, pid, &l->v[l->n]);
-			if (r < 0) {
-				/* vanished, or a process we may not read */
-				r = 0;
-				continue;
-			}
-			l->n++;
+			if (pid > 0)
+				r = fn(pid, u);
 		}
 	}
-out:
 	close(dfd);
+	return r;
+}
+
+struct scan_all {
+	int proc_fd;
+	struct proc_list *l;
+};
+
+static int scan_one(int pid, void *u)
+{
+	struct scan_all *s = u;
+	int r = list_reserve(s->l, s->l->n + 1);
+
+	if (r < 0)
+		return r;
+	/* vanished, or a process we may not read: skipped */
+	if (proc_read_one(s->proc_fd, pid, &s->l->v[s->l->n]) == 0)
+		s->l->n++;
+	return 0;
+}
+
+int proc_scan(int proc_fd, struct proc_list *l)
+{
+	struct scan_all s = { proc_fd, l };
+	int r;
+
+	if (!l)
+		return -EINVAL;
+	l->n = 0;
+	l->arena_used = 0;
+	r = pid_iter(proc_fd, scan_one, &s);
 	if (r < 0)
 		return r;
 	l->seen = l->n;
@@ -562,55 +576,48 @@ static int statm_resident(int proc_fd, int pid, uint64_t *ret)
 	return tok_u64(sp + 1, sp + 1 + strcspn(sp + 1, " \n"), ret);
 }
 
+struct scan_top {
+	int proc_fd;
+	struct big *heap;
+	size_t hn, top, seen;
+};
+
+static int top_one(int pid, void *u)
+{
+	struct scan_top *t = u;
+	uint64_t pages;
+
+	if (statm_resident(t->proc_fd, pid, &pages) < 0 || pages == 0)
+		return 0;
+	t->seen++;
+	if (t->hn < t->top) {
+		t->heap[t->hn++] = (struct big){ pages, pid };
+		if (t->hn == t->top)
+			for (size_t i = t->hn / 2; i-- > 0;)
+				big_sift(t->heap, t->hn, i);
+	} else if (pages > t->heap[0].pages) {
+		t->heap[0] = (struct big){ pages, pid };
+		big_sift(t->heap, t->hn, 0);
+	}
+	return 0;
+}
+
 int proc_scan_top(int proc_fd, struct proc_list *l, size_t top)
 {
 	static struct big heap[PROC_SCAN_TOP];
-	char dbuf[32768] __attribute__((aligned(8)));
-	size_t hn = 0;
-	ssize_t nread;
-	int dfd, r = 0;
+	struct scan_top t = { proc_fd, heap, 0, MIN(top, (size_t)PROC_SCAN_TOP), 0 };
+	int r;
 
 	if (!l || top == 0)
 		return -EINVAL;
-	top = MIN(top, (size_t)PROC_SCAN_TOP);
-	dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
 	l->n = 0;
-	l->seen = 0;
 	l->arena_used = 0;
-	while ((nread = getdents64(dfd, dbuf, sizeof(dbuf))) > 0) {
-		for (ssize_t off = 0; off < nread;) {
-			struct linux_dirent64_ *d = (void *)(dbuf + off);
-			uint64_t pages;
-			int pid;
-
-			off += d->d_reclen;
-			if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
-				continue;
-			pid = parse_pid_name(d->d_name);
-			if (pid <= 0 || statm_resident(proc_fd, pid, &pages) < 0 || pages == 0)
-				continue;
-			l->seen++;
-			if (hn < top) {
-				heap[hn++] = (struct big){ pages, pid };
-				if (hn == top)
-					for (size_t i = hn / 2; i-- > 0;)
-						big_sift(heap, hn, i);
-			} else if (pages > heap[0].pages) {
-				heap[0] = (struct big){ pages, pid };
-				big_sift(heap, hn, 0);
-			}
-		}
-	}
-	if (nread < 0)
-		r = -errno;
-	close(dfd);
-	if (r < 0)
+	if ((r = pid_iter(proc_fd, top_one, &t)) < 0)
 		return r;
-	if ((r = list_reserve(l, hn)) < 0)
+	l->seen = t.seen;
+	if ((r = list_reserve(l, t.hn)) < 0)
 		return r;
-	for (size_t i = 0; i < hn; i++)
+	for (size_t i = 0; i < t.hn; i++)
 		if (proc_read_one(proc_fd, heap[i].pid, &l->v[l->n]) == 0)
 			l->n++;
 	return (int)l->n;

@@ -180,6 +180,25 @@ static void test_unreadable_protect_field(void **state)
 	config_default(&w->cfg);
 }
 
+/* The fast scan keeps only the largest processes, and never a kernel thread
+ * or a process without memory. */
+static void test_scan_top(void **state)
+{
+	struct world *w = *state;
+	int pids[] = { 300, 200, 999 };
+
+	assert_int_equal(proc_scan_top(w->proc_fd, &w->l, 2), 2);
+	assert_int_equal(w->l.seen, 6);         /* idle (no memory) and kthreads skipped */
+	assert_true((w->l.v[0].pid == 302 && w->l.v[1].pid == 200) ||
+		    (w->l.v[0].pid == 200 && w->l.v[1].pid == 302));
+	assert_int_equal(proc_scan_top(w->proc_fd, &w->l, 100), 6);
+	assert_int_equal(proc_scan_top(w->proc_fd, &w->l, 0), -EINVAL);
+	/* A cgroup's members: exactly those pids, vanished ones skipped. */
+	assert_int_equal(proc_scan_pids(w->proc_fd, &w->l, pids, 3), 2);
+	assert_int_equal(w->l.v[0].pid, 300);
+	assert_int_equal(w->l.v[1].pid, 200);
+}
+
 static void test_cgroup_scope(void **state)
 {
 	struct world *w = *state;
@@ -248,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_default_order_and_exclusions),
 		cmocka_unit_test(test_rules_by_every_field),
 		cmocka_unit_test(test_unreadable_protect_field),
+		cmocka_unit_test(test_scan_top),
 		cmocka_unit_test(test_cgroup_scope),
 		cmocka_unit_test(test_anon_swap_badness),
 		cmocka_unit_test(test_plan_default_and_priority),
