@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "act/shield.h"
 #include "core/util.h"
 #include "observe/proc.h"
 
@@ -43,6 +44,8 @@ size_t oomadj_top(const struct oa_proc *v, size_t n, size_t count, size_t *out)
 enum oa_decision oomadj_decide(const struct oa_entry *e, int cur, int target, enum oa_mode mode)
 {
 	if (e) {
+		if (e->hands_off)
+			return OA_SKIP;
 		if (cur != e->applied)
 			return OA_DISOWN;
 		return cur == target ? OA_KEEP : OA_WRITE;
@@ -112,7 +115,7 @@ int oomadj_write(int proc_fd, int pid, uint64_t starttime, int value)
 	if (fd < 0)
 		return fd;
 	snprintf(buf, sizeof(buf), "%d", value);
-	r = write_file_at(fd, "oom_score_adj", buf);
+	r = shield_write(fd, "oom_score_adj", buf);
 	close(fd);
 	return r;
 }
@@ -159,10 +162,19 @@ int oomadj_sync(struct oa_state *st, int proc_fd, const struct oa_want *want, si
 		for (size_t j = 0; j < n && !wanted; j++)
 			wanted = want[j].pid == e->pid && want[j].starttime == e->starttime &&
 				 want[j].mode == e->mode;
-		if (wanted)
+		if (wanted) {
 			i++;
-		else
+		} else if (e->hands_off) {
+			int cur;
+
+			/* remembered while the process lives, so it is not taken again */
+			if (oomadj_read(proc_fd, e->pid, e->starttime, &cur) < 0)
+				drop(st, e);
+			else
+				i++;
+		} else {
 			restore_one(st, e, proc_fd, stats);     /* moves the last into slot i */
+		}
 	}
 	for (size_t j = 0; j < n; j++) {
 		const struct oa_want *w = &want[j];
@@ -180,7 +192,7 @@ int oomadj_sync(struct oa_state *st, int proc_fd, const struct oa_want *want, si
 		case OA_KEEP:
 			break;
 		case OA_DISOWN:
-			drop(st, e);
+			e->hands_off = true;
 			stats->disowned++;
 			break;
 		case OA_WRITE:
@@ -218,8 +230,21 @@ int oomadj_sync(struct oa_state *st, int proc_fd, const struct oa_want *want, si
 void oomadj_restore_all(struct oa_state *st, int proc_fd, struct oa_stats *stats)
 {
 	*stats = (struct oa_stats){ 0 };
-	while (st->n)
-		restore_one(st, &st->v[st->n - 1], proc_fd, stats);
+	while (st->n) {
+		if (st->v[st->n - 1].hands_off)
+			st->n--;
+		else
+			restore_one(st, &st->v[st->n - 1], proc_fd, stats);
+	}
+}
+
+size_t oomadj_in_force(const struct oa_state *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->n; i++)
+		n += !st->v[i].hands_off;
+	return n;
 }
 
 void oomadj_free(struct oa_state *st)
@@ -239,6 +264,8 @@ int oomadj_format(const struct oa_state *st, char *buf, size_t size)
 		char comm[sizeof(e->comm) * 4];
 		int n;
 
+		if (e->hands_off)
+			continue;
 		escape_untrusted(e->comm, comm, sizeof(comm));
 		for (char *c = comm; *c; c++)
 			if (*c == ' ')

@@ -38,6 +38,7 @@ struct oa_entry {
 	int original;
 	int applied;
 	enum oa_mode mode;
+	bool hands_off;         /* someone else changed it: never touched again */
 	char comm[16];
 };
 
@@ -50,7 +51,7 @@ enum oa_decision {
 	OA_SKIP,                /* leave it (someone set it beyond the target; or it is protected) */
 	OA_KEEP,                /* ours and right */
 	OA_WRITE,               /* write the target */
-	OA_DISOWN,              /* ours, but someone changed it since: forget, never restore */
+	OA_DISOWN,              /* ours, but someone changed it since: hands off from now on */
 };
 
 /* What to do with a process that should have `target` now, given its
@@ -84,6 +85,8 @@ struct oa_stats {
  * Returns 0 or -ENOMEM; individual write errors are counted, not fatal. */
 int oomadj_sync(struct oa_state *st, int proc_fd, const struct oa_want *want, size_t n,
 		struct oa_stats *stats);
+/* How many entries are in force (not hands-off). */
+size_t oomadj_in_force(const struct oa_state *st);
 /* Write every original back (reload, exit); the state is emptied. */
 void oomadj_restore_all(struct oa_state *st, int proc_fd, struct oa_stats *stats);
 void oomadj_free(struct oa_state *st);

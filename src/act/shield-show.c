@@ -153,3 +153,41 @@ int status_run(const struct og_opts *o)
 	ctx_close(&c);
 	return 0;
 }
+
+/* ---- describing the config ------------------------------------------------ */
+
+bool shield_wanted(const struct og_config *cfg)
+{
+	return cfg->cg_enabled && (cfg->n_managed > 0 || (cfg->sections_seen & SEC_CGROUP_SETTINGS));
+}
+
+void shield_describe(const struct og_config *cfg, void *file)
+{
+	FILE *f = file;
+	char path[PATH_MAX];
+
+	if (shield_wanted(cfg) && shield_path(cfg->cg_parent, cfg->cg_name, path, sizeof(path)) == 0)
+		fprintf(f, "cgroup_settings: protected cgroup %s: memory.low %" PRIu64 " MiB, memory.min %"
+			PRIu64 " MiB, cpu.weight %" PRId64 ", io.weight %" PRId64 "; rescan every %" PRIu64
+			" ms%s%s\n", path, cfg->cg_memory_low >> 20, cfg->cg_memory_min >> 20,
+			cfg->cg_cpu_weight, cfg->cg_io_weight, cfg->cg_rescan_ms,
+			cfg->cg_connector ? " + proc connector" : "",
+			cfg->cg_move_from_units ? ", moves processes out of systemd units" : "");
+	else if (cfg->sections_seen & SEC_CGROUP_SETTINGS)
+		fprintf(f, "cgroup_settings: disabled (no protected cgroup)\n");
+	if (cfg->n_managed) {
+		fprintf(f, "managed_processes: %zu, never oomguard's victims%s:", cfg->n_managed,
+			cfg->cg_managed_adj <= 0 ? ", oom_score_adj lowered to" : "");
+		if (cfg->cg_managed_adj <= 0)
+			fprintf(f, " %" PRId64 ";", cfg->cg_managed_adj);
+		for (size_t i = 0; i < cfg->n_managed; i++)
+			fprintf(f, " %s", cfg->managed[i]);
+		fputc('\n', f);
+	}
+	if (cfg->dyn_enabled)
+		fprintf(f, "dynamic_adjustment: the %" PRId64 " largest non-managed processes get "
+			"oom_score_adj %" PRId64 " (never lowered), checked every %" PRIu64 " ms\n",
+			cfg->dyn_count, cfg->dyn_score, cfg->dyn_interval_ms);
+	else if (cfg->sections_seen & SEC_DYNAMIC)
+		fprintf(f, "dynamic_adjustment: disabled\n");
+}

@@ -169,7 +169,7 @@ static int write_u64_at(int fd, const char *file, uint64_t v)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return write_file_at(fd, file, buf);
+	return shield_write(fd, file, buf);
 }
 
 static uint64_t page_down(uint64_t v)
@@ -216,7 +216,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 		*ret_have = have;
 		return 0;
 	}
-	r = write_file_at(dir, "cgroup.subtree_control", want);
+	r = shield_write(dir, "cgroup.subtree_control", want);
 	if (r == -EBUSY && *rel && delegated && !strcmp(rel, delegated) && leaf) {
 		/* Our delegated subtree's own processes (the daemon itself
 		 * under systemd's Delegate=) go into a leaf first. */
@@ -229,7 +229,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 			return -errno;
 		shield_move_all(dir, lfd);
 		close(lfd);
-		r = write_file_at(dir, "cgroup.subtree_control", want);
+		r = shield_write(dir, "cgroup.subtree_control", want);
 	}
 	if (r == -EINVAL) {
 		/* One of them refused: enable one at a time. */
@@ -240,7 +240,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 			if (!(add & SH_BIT(c)))
 				continue;
 			snprintf(one, sizeof(one), "+%s", v2_names[c]);
-			if (write_file_at(dir, "cgroup.subtree_control", one) == 0)
+			if (shield_write(dir, "cgroup.subtree_control", one) == 0)
 				have |= SH_BIT(c);
 			else
 				snprintf(why, whysize, "%s: cannot enable %s", *rel ? rel : "/",
@@ -613,7 +613,7 @@ int shield_apply(const struct shield_cg *cg, const struct shield_settings *s,
 
 			if (read_io_weight(fd, "io.weight", &cur) < 0 || cur != (uint64_t)s->io_weight) {
 				snprintf(buf, sizeof(buf), "default %" PRId64, s->io_weight);
-				note(&first, write_file_at(fd, "io.weight", buf));
+				note(&first, shield_write(fd, "io.weight", buf));
 				rw |= SH_BIT(SH_IO);
 			}
 		}
@@ -688,6 +688,29 @@ int shield_read(const struct shield_cg *cg, struct shield_settings *ret)
 	return 0;
 }
 
+int shield_write(int dirfd, const char *file, const char *s)
+{
+	size_t len = strlen(s), done = 0;
+	int fd = openat(dirfd, file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, s + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : -EIO;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	return err;
+}
+
 /* ---- membership ------------------------------------------------------------- */
 
 int shield_move(const struct shield_cg *cg, int pid)
@@ -699,7 +722,7 @@ int shield_move(const struct shield_cg *cg, int pid)
 		return -EINVAL;
 	snprintf(buf, sizeof(buf), "%d", pid);
 	if (cg->mode == SHIELD_V2)
-		return write_file_at(cg->fd[0], "cgroup.procs", buf);
+		return shield_write(cg->fd[0], "cgroup.procs", buf);
 	if (cg->mode != SHIELD_V1)
 		return -EBADF;
 	for (int c = 0; c < SH_NCTRL; c++) {
@@ -707,7 +730,7 @@ int shield_move(const struct shield_cg *cg, int pid)
 
 		if (cg->fd[c] < 0)
 			continue;
-		r = write_file_at(cg->fd[c], "cgroup.procs", buf);
+		r = shield_write(cg->fd[c], "cgroup.procs", buf);
 		if (c == SH_MEM && r < 0)
 			return r;       /* gone, or not ours to move: leave the rest */
 		note(&first, r);
@@ -754,7 +777,7 @@ int shield_move_all(int src_fd, int dst_fd)
 		int r;
 
 		snprintf(s, sizeof(s), "%d", pids[i]);
-		r = write_file_at(dst_fd, "cgroup.procs", s);
+		r = shield_write(dst_fd, "cgroup.procs", s);
 		if (r != -ESRCH)
 			note(&first, r);
 	}
@@ -788,42 +811,4 @@ int shield_members(const struct shield_cg *cg, int *pids, size_t cap)
 bool shield_pid_in(const int *pids, size_t n, int pid)
 {
 	return bsearch(&pid, pids, n, sizeof(*pids), cmp_int) != NULL;
-}
-
-/* ---- describing the config ------------------------------------------------ */
-
-bool shield_wanted(const struct og_config *cfg)
-{
-	return cfg->cg_enabled && (cfg->n_managed > 0 || (cfg->sections_seen & SEC_CGROUP_SETTINGS));
-}
-
-void shield_describe(const struct og_config *cfg, void *file)
-{
-	FILE *f = file;
-	char path[PATH_MAX];
-
-	if (shield_wanted(cfg) && shield_path(cfg->cg_parent, cfg->cg_name, path, sizeof(path)) == 0)
-		fprintf(f, "cgroup_settings: protected cgroup %s: memory.low %" PRIu64 " MiB, memory.min %"
-			PRIu64 " MiB, cpu.weight %" PRId64 ", io.weight %" PRId64 "; rescan every %" PRIu64
-			" ms%s%s\n", path, cfg->cg_memory_low >> 20, cfg->cg_memory_min >> 20,
-			cfg->cg_cpu_weight, cfg->cg_io_weight, cfg->cg_rescan_ms,
-			cfg->cg_connector ? " + proc connector" : "",
-			cfg->cg_move_from_units ? ", moves processes out of systemd units" : "");
-	else if (cfg->sections_seen & SEC_CGROUP_SETTINGS)
-		fprintf(f, "cgroup_settings: disabled (no protected cgroup)\n");
-	if (cfg->n_managed) {
-		fprintf(f, "managed_processes: %zu, never oomguard's victims%s:", cfg->n_managed,
-			cfg->cg_managed_adj <= 0 ? ", oom_score_adj lowered to" : "");
-		if (cfg->cg_managed_adj <= 0)
-			fprintf(f, " %" PRId64 ";", cfg->cg_managed_adj);
-		for (size_t i = 0; i < cfg->n_managed; i++)
-			fprintf(f, " %s", cfg->managed[i]);
-		fputc('\n', f);
-	}
-	if (cfg->dyn_enabled)
-		fprintf(f, "dynamic_adjustment: the %" PRId64 " largest non-managed processes get "
-			"oom_score_adj %" PRId64 " (never lowered), checked every %" PRIu64 " ms\n",
-			cfg->dyn_count, cfg->dyn_score, cfg->dyn_interval_ms);
-	else if (cfg->sections_seen & SEC_DYNAMIC)
-		fprintf(f, "dynamic_adjustment: disabled\n");
 }

@@ -311,7 +311,7 @@ static void save_state(struct shield_rt *s, struct og_ctx *c)
 
 	if (!path)
 		return;
-	if (!s->adj.n) {
+	if (!oomadj_in_force(&s->adj)) {
 		unlink(path);
 		return;
 	}
@@ -405,7 +405,7 @@ static void scan_free(struct scan *sc)
 	free(sc->managed);
 }
 
-static void sync_adj(struct shield_rt *s, struct og_ctx *c, const struct scan *sc)
+static void sync_adj(struct shield_rt *s, struct og_ctx *c, struct scan *sc)
 {
 	const struct og_config *cfg = &c->cfg;
 	size_t count = cfg->dyn_enabled ? (size_t)cfg->dyn_count : 0, k = 0, nw = 0;
@@ -415,8 +415,26 @@ static void sync_adj(struct shield_rt *s, struct og_ctx *c, const struct scan *s
 
 	if (!top || !want)
 		goto out;
-	if (count)
+	if (count) {
+		/* A process someone protected (oom_score_adj < 0: sshd, the
+		 * test's own trigger, ...) is not raised and takes no place:
+		 * look a little further down the list for them. */
+		size_t more = count + 16, m;
+		size_t *cand = calloc(more, sizeof(*cand));
+
+		if (!cand)
+			goto out;
+		m = oomadj_top(sc->procs, sc->n, more, cand);
+		for (size_t i = 0; i < m; i++) {
+			struct oa_proc *p = &sc->procs[cand[i]];
+			int cur;
+
+			if (oomadj_read(c->proc_fd, p->pid, p->starttime, &cur) == 0 && cur < 0)
+				p->eligible = false;
+		}
+		free(cand);
 		k = oomadj_top(sc->procs, sc->n, count, top);
+	}
 	for (size_t i = 0; i < k; i++) {
 		const struct oa_proc *p = &sc->procs[top[i]];
 
@@ -434,7 +452,7 @@ static void sync_adj(struct shield_rt *s, struct og_ctx *c, const struct scan *s
 	if (st.written || st.restored || st.disowned || st.gone) {
 		log_info("shield: oom_score_adj: %u written, %u restored, %u left to whoever changed "
 			 "them, %u gone; %zu in force", st.written, st.restored, st.disowned, st.gone,
-			 s->adj.n);
+			 oomadj_in_force(&s->adj));
 		save_state(s, c);
 	}
 out:

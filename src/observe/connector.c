@@ -48,10 +48,13 @@ fail:
 
 static int parse_event(const struct cn_msg *cn, size_t len, struct conn_event *ev)
 {
-	const struct proc_event *pe = (const void *)cn->data;
+	/* The event sits at offset 36 of the datagram: copy it to align it. */
+	struct proc_event copy = { 0 };
+	const struct proc_event *pe = &copy;
 
 	if (len < sizeof(*cn) || cn->len > len - sizeof(*cn))
 		return -EINVAL;
+	memcpy(&copy, cn->data, cn->len < sizeof(copy) ? cn->len : sizeof(copy));
 	if (cn->id.idx != CN_IDX_PROC || cn->id.val != CN_VAL_PROC)
 		return 0;
 	/* what, cpu, timestamp_ns come first; the union after. */
