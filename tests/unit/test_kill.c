@@ -37,16 +37,25 @@ static int teardown(void **state)
 
 static pid_t spawn_sleeper(bool ignore_term)
 {
-	pid_t pid = fork();
+	int ready[2];
+	pid_t pid;
+	char c;
 
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
 	if (pid == 0) {
 		if (ignore_term)
 			signal(SIGTERM, SIG_IGN);
+		/* Tell the parent the disposition is in place. */
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
 		for (;;)
 			pause();
 	}
 	assert_true(pid > 0);
-	usleep(20000);  /* let it install its handler */
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
 	return pid;
 }
 
