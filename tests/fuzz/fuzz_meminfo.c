@@ -6,21 +6,16 @@
 #include <string.h>
 
 #include "observe/meminfo.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct meminfo m;
 	char *buf;
 
-	if (size > 1 << 20)
-		return 0;
-	buf = malloc(size + 1);
+	buf = fuzz_cstring(data, size);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	(void)parse_meminfo(buf, &m);
 	free(buf);
 	return 0;

@@ -9,8 +9,7 @@
 
 #include "observe/cgroup.h"
 #include "observe/proc.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -23,13 +22,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n;
 	char *buf;
 
-	if (size > 1 << 20)
-		return 0;
-	buf = malloc(size + 1);
+	buf = fuzz_cstring(data, size);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 
 	if (parse_proc_stat(buf, &st) == 0 && (st.pid <= 0 || strlen(st.comm) >= sizeof(st.comm)))
 		abort();

@@ -6,21 +6,16 @@
 #include <string.h>
 
 #include "observe/psi.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct psi p;
 	char *buf;
 
-	if (size > 1 << 20)
-		return 0;
-	buf = malloc(size + 1);
+	buf = fuzz_cstring(data, size);
 	if (!buf)
 		return 0;
-	memcpy(buf, data, size);
-	buf[size] = '\0';
 	if (parse_psi(buf, &p) == 0) {
 		double s = psi_share(p.some.total_us, p.full.total_us,
 				     p.some.total_us ^ p.full.total_us);
