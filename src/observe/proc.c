@@ -710,20 +710,32 @@ static int set_field(struct proc_list *l, const char **field, const char *s, siz
 	return 0;
 }
 
+/* Read PID/name for a lazy field; on failure the field becomes "" (read,
+ * but unknown) and -errno is returned. */
+static ssize_t load_raw(int proc_fd, struct proc_info *p, const char *name,
+			const char **field, char *raw, size_t size)
+{
+	char path[40];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/%s", p->pid, name);
+	n = read_file_at(proc_fd, path, raw, size);
+	if (n < 0)
+		*field = "";
+	return n;
+}
+
 int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p)
 {
-	char path[32], raw[4096], out[4096];
+	char raw[4096], out[4096];
 	ssize_t n;
 	size_t len;
 
 	if (p->cmdline)
 		return 0;
-	snprintf(path, sizeof(path), "%d/cmdline", p->pid);
-	n = read_file_at(proc_fd, path, raw, sizeof(raw));
-	if (n < 0) {
-		p->cmdline = "";
+	n = load_raw(proc_fd, p, "cmdline", &p->cmdline, raw, sizeof(raw));
+	if (n < 0)
 		return (int)n;
-	}
 	len = parse_cmdline(raw, (size_t)n, out, sizeof(out));
 	return set_field(l, &p->cmdline, out, len);
 }
@@ -754,18 +766,15 @@ int proc_load_exe(int proc_fd, struct proc_list *l, struct proc_info *p)
 
 int proc_load_cgroup(int proc_fd, struct proc_list *l, struct proc_info *p)
 {
-	char path[32], raw[4096], cg[PATH_MAX];
+	char raw[4096], cg[PATH_MAX];
 	ssize_t n;
 	int r;
 
 	if (p->cgroup)
 		return 0;
-	snprintf(path, sizeof(path), "%d/cgroup", p->pid);
-	n = read_file_at(proc_fd, path, raw, sizeof(raw));
-	if (n < 0) {
-		p->cgroup = "";
+	n = load_raw(proc_fd, p, "cgroup", &p->cgroup, raw, sizeof(raw));
+	if (n < 0)
 		return (int)n;
-	}
 	r = parse_proc_cgroup(raw, cg, sizeof(cg));
 	if (r < 0) {
 		p->cgroup = "";
