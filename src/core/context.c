@@ -74,6 +74,8 @@ void ctx_open_cgroups(struct og_ctx *c)
 		c->cg_root_fd = -1;
 	}
 	c->cg_root[0] = '\0';
+	c->n_limited = 0;
+	c->cg_walk_ms = 0;      /* walk again at the next check */
 	if (root)
 		snprintf(c->cg_root, sizeof(c->cg_root), "%s", root);
 	else if (read_file_at(c->proc_fd, "self/mountinfo", buf, sizeof(buf)) < 0 ||
@@ -248,11 +250,6 @@ bool ctx_priority_mode(const struct og_ctx *c, size_t eligible)
 	return plan_priority_mode(&c->cfg, candidates_have_values(c->cands, eligible));
 }
 
-struct walk_state {
-	struct og_ctx *c;
-	struct cg_pick *pick;
-};
-
 /* Worse: a higher level, then less headroom relative to memory.max. */
 static bool cg_worse(const struct verdict *v, const struct cg_mem *m, const struct cg_pick *p)
 {
@@ -263,33 +260,59 @@ static bool cg_worse(const struct verdict *v, const struct cg_mem *m, const stru
 	return (double)m->current / (double)m->max > (double)p->mem.current / (double)p->mem.max;
 }
 
-static int walk_one(int cg_fd, const char *relpath, void *userdata)
+/* The walk reads one file per cgroup: memory.max. */
+static int find_limited(int cg_fd, const char *relpath, void *userdata)
 {
-	struct walk_state *w = userdata;
+	struct og_ctx *c = userdata;
+	char buf[32];
+	uint64_t max;
+
+	if (!*relpath || c->n_limited == CG_LIMITED_MAX ||
+	    read_file_at(cg_fd, "memory.max", buf, sizeof(buf)) < 0 ||
+	    parse_cg_limit(buf, &max) < 0 || max == CG_MAX ||
+	    strlen(relpath) >= sizeof(c->cg_limited[0]))
+		return 0;
+	snprintf(c->cg_limited[c->n_limited++], sizeof(c->cg_limited[0]), "%s", relpath);
+	return 0;
+}
+
+static void check_limited(struct og_ctx *c, const char *relpath, struct cg_pick *pick)
+{
 	struct cg_mem m;
 	struct verdict v;
+	int fd = openat(c->cg_root_fd, relpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (!*relpath || cgroup_read_mem(cg_fd, &m) < 0 || m.max == CG_MAX)
-		return 0;
-	w->pick->limited++;
-	policy_cgroup(&w->c->cfg, &m, &v);
-	w->pick->next_ms = MIN(w->pick->next_ms, v.next_ms);
-	if (v.level != LEVEL_OK && cg_worse(&v, &m, w->pick)) {
-		w->pick->found = true;
-		snprintf(w->pick->path, sizeof(w->pick->path), "/%s", relpath);
-		w->pick->mem = m;
-		w->pick->v = v;
+	if (fd < 0)
+		return;         /* removed since the walk */
+	if (cgroup_read_mem(fd, &m) < 0 || m.max == CG_MAX) {
+		close(fd);
+		return;
 	}
-	return 0;
+	close(fd);
+	pick->limited++;
+	policy_cgroup(&c->cfg, &m, &v);
+	pick->next_ms = MIN(pick->next_ms, v.next_ms);
+	if (v.level != LEVEL_OK && cg_worse(&v, &m, pick)) {
+		pick->found = true;
+		snprintf(pick->path, sizeof(pick->path), "/%s", relpath);
+		pick->mem = m;
+		pick->v = v;
+	}
 }
 
 void ctx_scan_cgroups(struct og_ctx *c, struct cg_pick *ret)
 {
-	struct walk_state w = { c, ret };
+	uint64_t now = now_ms();
 
 	memset(ret, 0, sizeof(*ret));
 	ret->next_ms = c->cfg.interval_max_ms;
 	if (c->cg_root_fd < 0 || !c->cfg.cgroups_enabled)
 		return;
-	cgroup_walk(c->cg_root_fd, 32, walk_one, &w);
+	if (!c->cg_walk_ms || now - c->cg_walk_ms >= CG_WALK_MS) {
+		c->n_limited = 0;
+		cgroup_walk(c->cg_root_fd, 32, find_limited, c);
+		c->cg_walk_ms = now;
+	}
+	for (size_t i = 0; i < c->n_limited; i++)
+		check_limited(c, c->cg_limited[i], ret);
 }

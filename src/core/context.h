@@ -26,6 +26,9 @@ struct og_opts {
 
 struct shield_ctx;
 
+#define CG_LIMITED_MAX 128
+#define CG_WALK_MS 2000
+
 struct og_ctx {
 	struct og_config cfg;
 	struct shield_ctx *shield;      /* managed-process matching (act/shieldd.c) */
@@ -41,6 +44,11 @@ struct og_ctx {
 	size_t cap;
 	struct ks_scratch *ks;
 	int runtime_fd;                 /* the registry's dir, -1 if absent */
+	/* Cgroups with a memory.max, found by a walk every CG_WALK_MS; each
+	 * check between walks reads only these. */
+	char cg_limited[CG_LIMITED_MAX][256];
+	size_t n_limited;
+	uint64_t cg_walk_ms;
 	struct registry *reg;
 	int *pids;                      /* members of a cgroup being relieved */
 	size_t npids, pids_cap;
