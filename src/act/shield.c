@@ -608,7 +608,7 @@ int shield_apply(const struct shield_cg *cg, const struct shield_settings *s,
 				rw |= SH_BIT(SH_CPU);
 		}
 		if (cg->ctrls & SH_BIT(SH_IO)) {
-			uint64_t cur;
+			uint64_t cur = 0;
 			char buf[32];
 
 			if (read_io_weight(fd, "io.weight", &cur) < 0 || cur != (uint64_t)s->io_weight) {
