@@ -635,7 +635,7 @@ int shield_apply(const struct shield_cg *cg, const struct shield_settings *s,
 				rw |= SH_BIT(SH_CPU);
 		}
 		if (cg->fd[SH_IO] >= 0) {
-			uint64_t wt = (uint64_t)MIN(MAX(s->io_weight, 10), 1000), cur;
+			uint64_t wt = (uint64_t)MIN(MAX(s->io_weight, 10), 1000), cur = 0;
 			const char *f = "blkio.weight";
 			int r;
 
