@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# bench/lib.sh: guest side of the side-by-side benchmark (bench/run). Sourced
-# by the generated per-(scenario, daemon) wrappers after they set
-#   BENCH_SCEN (fast|slow|storm|thrash|shift|cgroup|cost), BENCH_DAEMON
-#   (none|earlyoom|oomd|nohang|oomguard), BENCH_RUNS, BENCH_DATA (dir with
-#   the host-made files for the page-cache thrash).
-# Runs inside a tests/vm guest (root, cgroup2, no swap, no systemd).
+# bench/lib.sh: guest side of the side-by-side benchmark (bench/run). The
+# per-daemon wrappers bench/run generates set BENCH_DAEMON (none|earlyoom|
+# oomd|nohang|oomguard), BENCH_RUNS, BENCH_SCENS and BENCH_DATA (the host-made
+# files for the page-cache thrash), source this and call bench_all, which runs
+# bench/scenarios/SCEN.sh for each scenario in a subshell (BENCH_SCEN=SCEN).
+# Runs inside a tests/vm guest (root, cgroup2, no swap, no systemd). One boot
+# per daemon runs every scenario asked for, each in its own subshell.
 #
 # Every run of one scenario uses the same layout, for every daemon:
 #   system.slice/bench-daemon.service  the daemon under test (foreground)
@@ -145,7 +146,7 @@ begin() {
 	cg_exec "$cg" "$(og_bin og-heartbeat)" /tmp/heartbeat &
 	HB_PID=$!
 	wait_until "[[ -s /tmp/heartbeat ]]" 10
-	sleep 1
+	sleep 0.5
 	SOME0=$(psi_total memory some) FULL0=$(psi_total memory full)
 	T0=$(bms)
 	log "T0"
@@ -199,79 +200,92 @@ wl_start() {
 	REPORT[$!]=$f
 }
 
-# wl_mb PID: the last size (MB) a workload process reported (survives a kill).
+# wl_mb PID: the last size (MB) a workload process reported (survives a
+# kill). No fork: the storm calls it for 40 processes every 0.25 s.
 wl_mb() {
 	local v=
 
-	[[ -n ${REPORT[$1]:-} ]] && v=$(tr -d ' \0\n' <"${REPORT[$1]}" 2>/dev/null)
+	[[ -n ${REPORT[$1]:-} ]] && read -r v 2>/dev/null <"${REPORT[$1]}"
+	v=${v//[^0-9]/}
 	echo "${v:-0}"
 }
 
 # wl_sum_mb: MB of all workload processes (the dead ones' last report too).
 wl_sum_mb() {
-	local p s=0
+	local p v s=0
 
 	for p in "${WORK[@]}"; do
-		s=$((s + $(wl_mb "$p")))
+		v=
+		[[ -n ${REPORT[$p]:-} ]] && read -r v 2>/dev/null <"${REPORT[$p]}"
+		v=${v//[^0-9]/}
+		s=$((s + ${v:-0}))
 	done
 	echo $s
+}
+
+# alive PID: running and not a zombie (builtins only).
+alive() {
+	local l
+
+	read -r l <"/proc/$1/stat" 2>/dev/null || return 1
+	l=${l##*) }
+	[[ ${l:0:1} != [ZX] ]]
 }
 
 alive_work() {
 	local p
 
 	for p in "${WORK[@]}"; do
-		[[ -z ${DEAD[$p]:-} ]] && echo "$p"
+		[[ -z ${DEAD[$p]:-} ]] && alive "$p" && echo "$p"
 	done
 }
 
-# watch SECONDS [STOP-COND]: wait for workload deaths (wait -n: the time of
-# each death is exact) until SECONDS pass, every workload process is dead, or
-# STOP-COND (a shell string, checked every 0.25 s) holds. Records FIRST_MS,
-# PEAK_MB at the first death, DEATHS.
+# watch SECONDS [STOP-COND]: wait for workload deaths until SECONDS pass,
+# every workload process is dead, or STOP-COND (a shell string, checked every
+# 0.25 s) holds. A death is timed by bash's wait -n (exact) or, when bash
+# reaped the child while doing something else (then wait -n no longer knows
+# it), by the next look at /proc (within one loop turn). The workload never
+# exits by itself (og-hog runs until killed), so every death the script did
+# not cause counts as a kill. Records FIRST_MS, PEAK_MB at the first death,
+# DEATHS.
 watch() {
-	local deadline=$(($(bms) + $1 * 1000)) cond=${2:-false} tick who st alive p
+	local deadline=$(($(bms) + $1 * 1000)) cond=${2:-false} tick who p alive
 
 	while :; do
-		alive=($(alive_work))
+		alive=()
+		for p in "${WORK[@]}"; do
+			[[ -n ${DEAD[$p]:-} ]] && continue
+			if alive "$p"; then
+				alive+=("$p")
+			else
+				wl_died "$p"
+			fi
+		done
 		((${#alive[@]})) || break
 		(($(bms) >= deadline)) && break
 		sleep 0.25 &
 		tick=$!
 		who=
-		wait -n -p who "${alive[@]}" "$tick"
-		st=$?
+		wait -n -p who "${alive[@]}" "$tick" 2>/dev/null
 		if [[ $who == "$tick" ]]; then
 			eval "$cond" && break
 			continue
 		fi
 		kill "$tick" 2>/dev/null
 		wait "$tick" 2>/dev/null
-		if [[ -n $who ]]; then
-			wl_died "$who" "$st"
-			continue
-		fi
-		# bash reaped a child while running something else (then wait -n
-		# no longer knows it): find it, get its status with plain wait.
-		for p in "${alive[@]}"; do
-			pid_alive "$p" && continue
-			wait "$p" 2>/dev/null
-			wl_died "$p" $?
-		done
+		[[ -n $who ]] && wl_died "$who"
 	done
 }
 
-wl_died() {	# wl_died PID STATUS
-	DEAD[$1]=$2
+wl_died() {	# wl_died PID
+	DEAD[$1]=killed
 	LAST_DEATH=$(bms)
-	if (($2 > 128)); then
-		if [[ -z $FIRST_MS ]]; then
-			FIRST_MS=$((LAST_DEATH - T0))
-			PEAK_MB=$(wl_sum_mb)
-		fi
-		DEATHS=$((DEATHS + 1))
-		log "workload pid $1 died, status $2"
+	if [[ -z $FIRST_MS ]]; then
+		FIRST_MS=$((LAST_DEATH - T0))
+		PEAK_MB=$(wl_sum_mb)
 	fi
+	DEATHS=$((DEATHS + 1))
+	log "workload pid $1 died"
 }
 
 # wl_stop PID: the script itself ends a workload process (not a kill to count).
@@ -323,7 +337,6 @@ run_one() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	dmesg -C
-	sleep 1
 	log "daemon start"
 	daemon_start
 	log "daemon ready"
@@ -341,12 +354,12 @@ run_one() {
 	fi
 	kernel_oom_fired && kern=true
 	IFS=$'\n' read -r -d "" -a victims <<<"$(kernel_oom_victims)"
-	dmesg >"$OG_OUT/dmesg-run$i.txt"
+	dmesg >"$OG_OUT/dmesg-$BENCH_SCEN-run$i.txt"
 	[[ -z $PEAK_MB ]] && PEAK_MB=$(wl_sum_mb)
 	verdict_right
 	wl_cleanup
-	daemon_stop "$OG_OUT/daemon-run$i.log"
-	cp -f /tmp/samples.csv "$OG_OUT/samples-run$i.csv"
+	daemon_stop "$OG_OUT/daemon-$BENCH_SCEN-run$i.log"
+	cp -f /tmp/samples.csv "$OG_OUT/samples-$BENCH_SCEN-run$i.csv"
 	printf '{"scenario":"%s","daemon":"%s","run":%d,"t0_ms":%s,"t_first_kill_ms":%s,"peak_mb":%s,"psi_some_us":%d,"psi_full_us":%d,"hb_max_ms":%s,"right":%s,"kernel_oom":%s,"kernel_victims":%s,"kills":%d,"workload_deaths":%d,"collateral":%s,"extra":{%s}}\n' \
 		"$BENCH_SCEN" "$BENCH_DAEMON" "$i" "$T0" "${FIRST_MS:-null}" "${PEAK_MB:-null}" \
 		$((some1 - SOME0)) $((full1 - FULL0)) "${HB_MAX:-null}" "$RIGHT" "$kern" \
@@ -365,11 +378,23 @@ verdict_right() {
 bench_main() {
 	local i
 
-	: >"$RUNS_OUT"
 	echo "$BENCH_DAEMON" >"$OG_OUT/daemon"
 	for ((i = 1; i <= BENCH_RUNS; i++)); do
 		log "run $i of $BENCH_RUNS: $BENCH_SCEN with $BENCH_DAEMON"
 		run_one "$i"
 	done
 	pass "bench-$BENCH_SCEN-$BENCH_DAEMON"
+}
+
+# bench_all: the wrapper's entry point: every scenario of BENCH_SCENS, each
+# in a subshell (own functions, traps and jobs), appending to runs.jsonl.
+bench_all() {
+	local s
+
+	for s in $BENCH_SCENS; do
+		(
+			BENCH_SCEN=$s
+			. "$OG_REPO/bench/scenarios/$s.sh"
+		) || fail "bench-$s-$BENCH_DAEMON" "scenario script exited with $?"
+	done
 }

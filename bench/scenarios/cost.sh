@@ -22,10 +22,10 @@ echo "$BENCH_DAEMON" >"$OG_OUT/daemon"
 if [[ $BENCH_DAEMON == none ]]; then
 	echo '{"daemon":"none"}' >"$OG_OUT/cost.json"
 	pass "bench-cost-none"
-	exit 0
+	return 0 2>/dev/null || exit 0
 fi
 daemon_start
-[[ -n $DAEMON_PID ]] || { fail "bench-cost-$BENCH_DAEMON" "daemon did not start"; exit 0; }
+[[ -n $DAEMON_PID ]] || { fail "bench-cost-$BENCH_DAEMON" "daemon did not start"; return 0 2>/dev/null || exit 0; }
 sleep 5
 read -r c0 t0 <<<"$(snap "$DAEMON_PID")"
 s0=$(bms)

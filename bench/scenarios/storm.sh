@@ -7,11 +7,15 @@
 . "$OG_REPO/bench/lib.sh"
 
 storm_settled() {
-	local p
+	local p v
 
 	(($(bms) - LAST_DEATH >= 2000)) || return 1
-	for p in $(alive_work); do
-		(($(wl_mb "$p") >= 25)) || return 1
+	for p in "${WORK[@]}"; do
+		[[ -n ${DEAD[$p]:-} ]] && continue
+		v=
+		read -r v 2>/dev/null <"${REPORT[$p]}"
+		v=${v//[^0-9]/}
+		((${v:-0} >= 25)) || return 1
 	done
 }
 
