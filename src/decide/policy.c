@@ -171,9 +171,12 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 
 	/* The adaptive interval. */
 	look = cfg->interval_max_ms;
-	if (v.level != LEVEL_OK ||
-	    (st->psi_event_ms && now_ms - st->psi_event_ms < PSI_EVENT_FAST_MS))
+	if (v.level != LEVEL_OK)
 		look = cfg->interval_min_ms;
+	/* Right after a PSI event: look again soon, but a burst of stalls with
+	 * memory to spare does not need the 20 ms pace of an episode. */
+	if (st->psi_event_ms && now_ms - st->psi_event_ms < PSI_EVENT_FAST_MS)
+		look = MIN(look, PSI_EVENT_INTERVAL_MS);
 	if (v.eta_ms >= 0)
 		look = MIN(look, (uint64_t)(v.eta_ms / 2));
 	/* Never sleep longer than the worst-case fill would take to reach

@@ -14,7 +14,8 @@ enum og_level { LEVEL_OK, LEVEL_TERM, LEVEL_KILL };
 enum og_trigger { TRIG_NONE, TRIG_MEMORY, TRIG_PREDICTED, TRIG_PSI, TRIG_CGROUP };
 
 #define PSI_RING 256
-#define PSI_EVENT_FAST_MS 2000  /* poll fast this long after a PSI event */
+#define PSI_EVENT_FAST_MS 1000  /* poll faster this long after a PSI event */
+#define PSI_EVENT_INTERVAL_MS 100
 
 struct policy_state {
 	bool have_prev, have_rate;

@@ -244,7 +244,7 @@ static void test_psi_event_polls_fast(void **state)
 	policy_init(&st);
 	policy_note_psi_event(&st, 5000);
 	policy_eval(&cfg, &st, &mi, NULL, 5100, &v);
-	assert_int_equal(v.next_ms, cfg.interval_min_ms);
+	assert_int_equal(v.next_ms, PSI_EVENT_INTERVAL_MS);
 	policy_eval(&cfg, &st, &mi, NULL, 5000 + PSI_EVENT_FAST_MS + 10, &v);
 	assert_int_equal(v.next_ms, cfg.interval_max_ms);
 }
