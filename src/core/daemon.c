@@ -42,6 +42,7 @@ struct victim {
 	char comm[64];
 	char cgroup[256];
 	char reason[256];
+	char scope[PATH_MAX];   /* the record outlives the caller's buffer */
 };
 
 struct daemon {
@@ -266,7 +267,8 @@ static void act(struct daemon *d, const struct verdict *v, const char *scope,
 	dd->trigger = trigger_name(v->trigger);
 	dd->level = level_name(v->level);
 	dd->reason = d->vic.reason;
-	dd->scope = scope;
+	snprintf(d->vic.scope, sizeof(d->vic.scope), "%s", scope ? scope : "");
+	dd->scope = scope ? d->vic.scope : NULL;
 	dd->dry_run = cfg->dry_run;
 	dd->pid = c->p->pid;
 	dd->comm = d->vic.comm;
