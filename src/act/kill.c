@@ -23,7 +23,6 @@
 
 int kill_open(int proc_fd, pid_t pid, uint64_t starttime, int *ret_pidfd)
 {
-	char path[32], buf[1024];
 	struct proc_stat st;
 	int fd, r;
 
@@ -34,10 +33,7 @@ int kill_open(int proc_fd, pid_t pid, uint64_t starttime, int *ret_pidfd)
 		return -errno;
 	/* The pidfd now pins the process: if the pid was reused before the
 	 * open, the stat read below shows the newcomer's starttime. */
-	snprintf(path, sizeof(path), "%d/stat", (int)pid);
-	r = (int)read_file_at(proc_fd, path, buf, sizeof(buf));
-	if (r >= 0)
-		r = parse_proc_stat(buf, &st);
+	r = proc_read_stat(proc_fd, (int)pid, &st);
 	if (r < 0) {
 		close(fd);
 		return r == -ENOENT ? -ESRCH : r;

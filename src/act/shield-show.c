@@ -17,11 +17,9 @@
 
 static void comm_of(int proc_fd, int pid, char *out, size_t size)
 {
-	char name[32], buf[1024];
 	struct proc_stat ps;
 
-	snprintf(name, sizeof(name), "%d/stat", pid);
-	if (read_file_at(proc_fd, name, buf, sizeof(buf)) < 0 || parse_proc_stat(buf, &ps) < 0)
+	if (proc_read_stat(proc_fd, pid, &ps) < 0)
 		snprintf(out, size, "?");
 	else
 		escape_untrusted(ps.comm, out, size);

@@ -81,18 +81,6 @@ bool shield_is_managed(const struct proc_info *cp, void *userdata)
 
 /* ---- reading one process -------------------------------------------------- */
 
-static int stat_of(int proc_fd, int pid, struct proc_stat *ps)
-{
-	char name[32], buf[1024];
-	ssize_t n;
-
-	snprintf(name, sizeof(name), "%d/stat", pid);
-	n = read_file_at(proc_fd, name, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	return parse_proc_stat(buf, ps);
-}
-
 static bool matches_pid(const struct shield_matcher *m, int proc_fd, int pid, const char *comm)
 {
 	char name[32], exe[PATH_MAX] = "", raw[4096], cmd[4096] = "";
@@ -288,7 +276,7 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 		return;
 	}
 	/* The pid must still be the process that matched. */
-	if (stat_of(c->proc_fd, pid, &ps) < 0 || ps.starttime != start)
+	if (proc_read_stat(c->proc_fd, pid, &ps) < 0 || ps.starttime != start)
 		return;
 	r = shield_move(&s->cg, pid);
 	if (r == 0) {
@@ -490,7 +478,7 @@ static void pass(struct shield_rt *s, struct og_ctx *c)
 		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
 		    parse_int_range(de->d_name, 1, INT32_MAX, &pid) < 0)
 			continue;
-		if (stat_of(c->proc_fd, (int)pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
+		if (proc_read_stat(c->proc_fd, (int)pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
 		    pid == self)
 			continue;
 		managed = (s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, MIN(nmem, s->members_cap), (int)pid)) ||
@@ -546,7 +534,7 @@ static void on_event(const struct conn_event *ev, void *userdata)
 	if ((ev->what != CONN_EXEC && ev->what != CONN_COMM) || s->cg.mode == SHIELD_OFF ||
 	    !c->shield || !c->shield->m.n)
 		return;
-	if (stat_of(c->proc_fd, ev->pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
+	if (proc_read_stat(c->proc_fd, ev->pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
 	    !matches_pid(&c->shield->m, c->proc_fd, ev->pid, ps.comm))
 		return;
 	if (read_members(s, &nmem) == 0 && shield_pid_in(s->members, MIN(nmem, s->members_cap), ev->pid))

@@ -15,33 +15,35 @@
 
 #define PROC_ARENA_SIZE (1u << 20)
 
-/* Parse the token [s, e) as a number with the checked helpers. */
-static int tok_u64(const char *s, const char *e, uint64_t *ret)
+/* Copy the token [s, e) into tmp (32 bytes), NUL-terminated. */
+static int tok_copy(const char *s, const char *e, char *tmp)
 {
-	char tmp[32];
 	size_t n = (size_t)(e - s);
 
 	if (n == 0)
 		return -EINVAL;
-	if (n >= sizeof(tmp))
+	if (n >= 32)
 		return -ERANGE;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
-	return parse_u64(tmp, ret);
+	return 0;
+}
+
+/* Parse the token [s, e) as a number with the checked helpers. */
+static int tok_u64(const char *s, const char *e, uint64_t *ret)
+{
+	char tmp[32];
+	int r = tok_copy(s, e, tmp);
+
+	return r < 0 ? r : parse_u64(tmp, ret);
 }
 
 static int tok_i64(const char *s, const char *e, int64_t lo, int64_t hi, int64_t *ret)
 {
 	char tmp[32];
-	size_t n = (size_t)(e - s);
+	int r = tok_copy(s, e, tmp);
 
-	if (n == 0)
-		return -EINVAL;
-	if (n >= sizeof(tmp))
-		return -ERANGE;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	return parse_int_range(tmp, lo, hi, ret);
+	return r < 0 ? r : parse_int_range(tmp, lo, hi, ret);
 }
 
 int parse_proc_stat(const char *buf, struct proc_stat *ret)
@@ -645,6 +647,18 @@ int parse_smaps_rollup(const char *buf, uint64_t *ret_private)
 		return -EINVAL;
 	*ret_private = MIN(v[0], v[1] + v[2]) + v[3];
 	return 0;
+}
+
+int proc_read_stat(int proc_fd, int pid, struct proc_stat *ret)
+{
+	char name[32], buf[1024];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d/stat", pid);
+	n = read_file_at(proc_fd, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return parse_proc_stat(buf, ret);
 }
 
 int proc_read_private(int proc_fd, int pid, uint64_t *ret_private)

@@ -34,6 +34,8 @@ struct proc_status {
 /* /proc/PID/stat. The comm is delimited by the first '(' and the LAST ')',
  * because comm may itself contain ')' and spaces. */
 int parse_proc_stat(const char *buf, struct proc_stat *ret);
+/* Read and parse PID/stat relative to an open /proc dir fd. */
+int proc_read_stat(int proc_fd, int pid, struct proc_stat *ret);
 /* /proc/PID/status: Uid, VmRSS, RssAnon, RssFile, RssShmem, VmSwap. Kernel
  * threads have no VmRSS: all sizes read 0 then. Uid is required. */
 int parse_proc_status(const char *buf, struct proc_status *ret);
