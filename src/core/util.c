@@ -303,7 +303,9 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
 	if (fd < 0)
 		return -errno;
 	while (got < size - 1) {
-		n = read(fd, buf + got, size - 1 - got);
+		size_t want = size - 1 - got;
+
+		n = read(fd, buf + got, want);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -311,9 +313,12 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
 			close(fd);
 			return err;
 		}
-		if (n == 0)
-			break;
 		got += (size_t)n;
+		/* For kernel (seq) files and regular files a short read is the
+		 * end: no second read() just to see 0 (syscalls are what a
+		 * /proc scan costs). */
+		if ((size_t)n < want)
+			break;
 	}
 	close(fd);
 	buf[got] = '\0';

@@ -33,8 +33,9 @@ int parse_duration_ms(const char *s, uint64_t *ret);
 /* Parse a percentage "10", "10%", "2.5%" into [0,100]. */
 int parse_percent(const char *s, double *ret);
 
-/* Read up to size-1 bytes of dirfd/path into buf, NUL-terminate. Returns the
- * number of bytes read or -errno. dirfd may be AT_FDCWD. */
+/* Read up to size-1 bytes of dirfd/path into buf, NUL-terminate. A short
+ * read is taken as the end of the file (true of kernel and regular files).
+ * Returns the number of bytes read or -errno. dirfd may be AT_FDCWD. */
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
 /* pread() from offset 0 of an already open fd, NUL-terminated. */
 ssize_t reread_fd(int fd, char *buf, size_t size);

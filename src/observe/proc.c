@@ -310,38 +310,6 @@ void proc_list_free(struct proc_list *l)
 	l->arena_used = l->arena_cap = 0;
 }
 
-/* Like read_file_at, for /proc seq files: a read that does not fill the
- * buffer returned everything, so EOF needs no second read (a syscall is
- * the main cost of a scan). */
-static ssize_t read_proc_file(int dfd, const char *name, char *buf, size_t size)
-{
-	size_t got = 0;
-	ssize_t n;
-	int fd, err;
-
-	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	while (got < size - 1) {
-		size_t want = size - 1 - got;
-
-		n = read(fd, buf + got, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			close(fd);
-			return err;
-		}
-		got += (size_t)n;
-		if ((size_t)n < want)
-			break;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return (ssize_t)got;
-}
-
 static int read_small_int(int dfd, const char *name, int lo, int hi, int *ret)
 {
 	char buf[32];
@@ -349,7 +317,7 @@ static int read_small_int(int dfd, const char *name, int lo, int hi, int *ret)
 	int64_t v;
 	int r;
 
-	n = read_proc_file(dfd, name, buf, sizeof(buf));
+	n = read_file_at(dfd, name, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	r = parse_int_range(buf, lo, hi, &v);
@@ -380,7 +348,7 @@ int proc_read_one(int proc_fd, int pid, struct proc_info *ret)
 	if (dfd < 0)
 		return -errno;
 
-	n = read_proc_file(dfd, "stat", buf, sizeof(buf));
+	n = read_file_at(dfd, "stat", buf, sizeof(buf));
 	if (n < 0) {
 		r = (int)n;
 		goto out;
@@ -398,7 +366,7 @@ int proc_read_one(int proc_fd, int pid, struct proc_info *ret)
 	/* Kernel threads have no memory, run as root and are never OOM
 	 * victims: skip the three other files (they are half the work). */
 	if (!pi.kthread) {
-		n = read_proc_file(dfd, "status", buf, sizeof(buf));
+		n = read_file_at(dfd, "status", buf, sizeof(buf));
 		if (n < 0) {
 			r = (int)n;
 			goto out;
@@ -569,7 +537,7 @@ static int statm_resident(int proc_fd, int pid, uint64_t *ret)
 	ssize_t n;
 
 	snprintf(name, sizeof(name), "%d/statm", pid);
-	n = read_proc_file(proc_fd, name, buf, sizeof(buf));
+	n = read_file_at(proc_fd, name, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	sp = strchr(buf, ' ');
@@ -667,7 +635,7 @@ int proc_read_private(int proc_fd, int pid, uint64_t *ret_private)
 	ssize_t n;
 
 	snprintf(name, sizeof(name), "%d/smaps_rollup", pid);
-	n = read_proc_file(proc_fd, name, buf, sizeof(buf));
+	n = read_file_at(proc_fd, name, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	return parse_smaps_rollup(buf, ret_private);
