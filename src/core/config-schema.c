@@ -78,6 +78,8 @@ static const struct key psi_keys[] = {
 	K("window", T_US, OFF(psi_window_us), .lo = MS(500), .hi = MS(MS(10))),
 	K("kill_full_percent", T_PERCENT, OFF(psi_kill_full_percent)),
 	K("duration", T_MS, OFF(psi_duration_ms), .lo = 1, .hi = MS(600)),
+	K("thrash_full_percent", T_PERCENT, OFF(psi_thrash_full_percent)),
+	K("thrash_refault_percent", T_UINT, OFF(psi_thrash_refault_percent), .lo = 1, .hi = 10000),
 	{ 0 }
 };
 
@@ -230,6 +232,8 @@ void config_default(struct og_config *cfg)
 	cfg->psi_window_us = 1000000;
 	cfg->psi_kill_full_percent = 40;
 	cfg->psi_duration_ms = 5000;
+	cfg->psi_thrash_full_percent = 15;
+	cfg->psi_thrash_refault_percent = 100;
 
 	cfg->cgroups_enabled = true;
 	cfg->cg_term_headroom_percent = 5;
@@ -376,7 +380,12 @@ void config_describe(const struct og_config *cfg, void *file)
 			psi_mode_names[cfg->psi_mode], cfg->psi_full ? "full" : "some",
 			cfg->psi_stall_us, cfg->psi_window_us, cfg->psi_kill_full_percent,
 			cfg->psi_duration_ms, cfg->psi_kill_full_percent > 0 ? "" : " (off)");
-	else
+	if (cfg->psi_enabled && cfg->psi_thrash_full_percent > 0)
+		fprintf(f, "thrash: at full >= %g%% over %" PRIu64 " ms while refaults reach %" PRIu64 "%% of the file cache\n",
+			cfg->psi_thrash_full_percent, cfg->psi_duration_ms, cfg->psi_thrash_refault_percent);
+	else if (cfg->psi_enabled)
+		fprintf(f, "thrash: off\n");
+	if (!cfg->psi_enabled)
 		fprintf(f, "psi: disabled\n");
 	if (cfg->cgroups_enabled)
 		fprintf(f, "cgroups: root %s, SIGTERM at < %g%% of memory.max free, SIGKILL at < %g%%\n",

@@ -66,6 +66,8 @@ struct og_config {
 	uint64_t psi_stall_us, psi_window_us;   /* trigger registration */
 	double psi_kill_full_percent;   /* full share over psi_duration that kills; <=0 off */
 	uint64_t psi_duration_ms;
+	double psi_thrash_full_percent;         /* page-cache thrash: full share over psi_duration (<=0 off) ... */
+	uint64_t psi_thrash_refault_percent;    /* ... while refaults reach this share of the file LRU */
 
 	/* cgroups: per-cgroup memory.max guard */
 	bool cgroups_enabled;

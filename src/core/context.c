@@ -19,7 +19,7 @@ int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 
 	memset(c, 0, sizeof(*c));
 	c->opts = o;
-	c->proc_fd = c->meminfo_fd = c->psi_fd = c->cg_root_fd = c->runtime_fd = -1;
+	c->proc_fd = c->meminfo_fd = c->psi_fd = c->vmstat_fd = c->cg_root_fd = c->runtime_fd = -1;
 	config_default(&c->cfg);
 	if (o->config_path) {
 		r = config_load(o->config_path, &c->cfg, err);
@@ -46,6 +46,7 @@ int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 		return r;
 	}
 	c->psi_fd = openat(c->proc_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
+	c->vmstat_fd = openat(c->proc_fd, "vmstat", O_RDONLY | O_CLOEXEC);
 	c->reg = calloc(1, sizeof(*c->reg));
 	if (!c->reg) {
 		ctx_close(c);
@@ -86,7 +87,8 @@ void ctx_open_cgroups(struct og_ctx *c)
 
 void ctx_close(struct og_ctx *c)
 {
-	int *fds[] = { &c->proc_fd, &c->meminfo_fd, &c->psi_fd, &c->cg_root_fd, &c->runtime_fd };
+	int *fds[] = { &c->proc_fd, &c->meminfo_fd, &c->psi_fd, &c->vmstat_fd, &c->cg_root_fd,
+		       &c->runtime_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
@@ -117,6 +119,17 @@ int ctx_read_memory(struct og_ctx *c, struct meminfo *mi, struct psi *psi, bool 
 	if (r < 0)
 		return r;
 	*have_psi = c->psi_fd >= 0 && psi_read_fd(c->psi_fd, psi) == 0;
+	/* The refault counters matter only while tasks stall on memory: read
+	 * them when the full stall total grew, else keep the last reading (an
+	 * idle machine never pays for /proc/vmstat). */
+	if (*have_psi && psi->has_full && c->vmstat_fd >= 0 &&
+	    (!c->has_vm || psi->full.total_us != c->vm_full_us)) {
+		c->has_vm = vmstat_read_fd(c->vmstat_fd, &c->vm) == 0;
+		c->vm_full_us = psi->full.total_us;
+	}
+	mi->has_vmstat = c->has_vm;
+	mi->refault_file = c->vm.refault_file * (uint64_t)sysconf(_SC_PAGESIZE);
+	mi->file_lru = c->vm.file_lru * (uint64_t)sysconf(_SC_PAGESIZE);
 	return 0;
 }
 

@@ -36,6 +36,10 @@ struct og_ctx {
 	int proc_fd;
 	int meminfo_fd;
 	int psi_fd;                     /* /proc/pressure/memory for reading, -1 if none */
+	int vmstat_fd;                  /* /proc/vmstat, -1 if none */
+	struct vmstat vm;               /* its last reading, taken when memory stalled */
+	bool has_vm;
+	uint64_t vm_full_us;            /* PSI full total at that reading */
 	int cg_root_fd;                 /* -1 if no cgroup2 */
 	char cg_root[PATH_MAX];
 	struct proc_list procs;

@@ -123,7 +123,12 @@ int explain_run(const struct og_opts *o)
 		printf("PSI memory: some avg10=%.2f avg60=%.2f, full avg10=%.2f avg60=%.2f; kill when full >= %.0f%% for %llu ms\n",
 		       psi.some.avg10, psi.some.avg60, psi.full.avg10, psi.full.avg60,
 		       c.cfg.psi_kill_full_percent, (unsigned long long)c.cfg.psi_duration_ms);
-	else
+	if (have_psi && mi.has_vmstat && c.cfg.psi_thrash_full_percent > 0)
+		printf("Page cache: %.0f MiB on the file LRU, %.0f MiB refaulted since boot; thrash when full >= %.0f%% for %llu ms while refaults reach %llu%% of it\n",
+		       mi.file_lru / MiB, mi.refault_file / MiB, c.cfg.psi_thrash_full_percent,
+		       (unsigned long long)c.cfg.psi_duration_ms,
+		       (unsigned long long)c.cfg.psi_thrash_refault_percent);
+	if (!have_psi)
 		printf("PSI memory: not available\n");
 	printf("Thresholds (memory guard %s):\n", c.cfg.memory_enabled ? "on" : "off");
 	print_threshold("terminate", v.term_mem, v.term_swap, &mi);

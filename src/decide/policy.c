@@ -14,7 +14,7 @@ const char *level_name(enum og_level l)
 
 const char *trigger_name(enum og_trigger t)
 {
-	static const char *const n[] = { "none", "memory", "predicted", "psi", "cgroup" };
+	static const char *const n[] = { "none", "memory", "predicted", "psi", "cgroup", "thrash" };
 	return (unsigned)t < ARRAY_SIZE(n) ? n[t] : "?";
 }
 
@@ -50,7 +50,7 @@ void policy_reset_psi(struct policy_state *st)
 }
 
 static void psi_push(const struct og_config *cfg, struct policy_state *st,
-		     uint64_t now_ms, uint64_t total_us)
+		     uint64_t now_ms, uint64_t total_us, uint64_t refault)
 {
 	uint64_t spacing = MAX(cfg->psi_duration_ms / (PSI_RING - 16), 50);
 
@@ -62,22 +62,21 @@ static void psi_push(const struct og_config *cfg, struct policy_state *st,
 	}
 	st->ring[st->ring_head].t_ms = now_ms;
 	st->ring[st->ring_head].total_us = total_us;
+	st->ring[st->ring_head].refault = refault;
 	st->ring_head = (st->ring_head + 1) % PSI_RING;
 	if (st->ring_n < PSI_RING)
 		st->ring_n++;
 }
 
-/* Full-stall share over the newest sample at least `duration` old; -1 when
- * the history is not that long yet. */
-static double psi_sustained(const struct og_config *cfg, const struct policy_state *st,
-			    uint64_t now_ms, uint64_t total_us)
+/* The newest sample at least `duration` old; -1 when the history is not
+ * that long yet. */
+static int psi_since(const struct og_config *cfg, const struct policy_state *st, uint64_t now_ms)
 {
 	for (size_t k = 0; k < st->ring_n; k++) {
 		size_t i = (st->ring_head + PSI_RING - 1 - k) % PSI_RING;
 
 		if (now_ms - st->ring[i].t_ms >= cfg->psi_duration_ms)
-			return psi_share(st->ring[i].total_us, total_us,
-					 (now_ms - st->ring[i].t_ms) * 1000);
+			return (int)i;
 	}
 	return -1;
 }
@@ -103,7 +102,7 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		 const struct meminfo *mi, const struct psi *psi, uint64_t now_ms,
 		 struct verdict *out)
 {
-	struct verdict v = { .eta_ms = -1, .psi_full_share = -1 };
+	struct verdict v = { .eta_ms = -1, .psi_full_share = -1, .refault_percent = -1 };
 	uint64_t avail = mi->mem_available, look;
 	bool swap_term, swap_kill;
 
@@ -134,12 +133,28 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 	}
 
 	if (psi && cfg->psi_enabled && psi->has_full) {
-		psi_push(cfg, st, now_ms, psi->full.total_us);
-		v.psi_full_share = psi_sustained(cfg, st, now_ms, psi->full.total_us);
+		int i;
+
+		psi_push(cfg, st, now_ms, psi->full.total_us, mi->refault_file);
+		i = psi_since(cfg, st, now_ms);
+		if (i >= 0) {
+			v.psi_full_share = psi_share(st->ring[i].total_us, psi->full.total_us,
+						     (now_ms - st->ring[i].t_ms) * 1000);
+			if (mi->has_vmstat && mi->file_lru && mi->refault_file >= st->ring[i].refault)
+				v.refault_percent = pct(mi->refault_file - st->ring[i].refault, mi->file_lru);
+		}
 		if (v.level == LEVEL_OK && cfg->psi_kill_full_percent > 0 &&
 		    v.psi_full_share >= cfg->psi_kill_full_percent) {
 			v.level = LEVEL_TERM;
 			v.trigger = TRIG_PSI;
+		} else if (v.level == LEVEL_OK && cfg->psi_thrash_full_percent > 0 &&
+			   v.psi_full_share >= cfg->psi_thrash_full_percent &&
+			   v.refault_percent >= (double)cfg->psi_thrash_refault_percent) {
+			/* The page cache is evicted and read back faster than it
+			 * holds: MemAvailable counts it as free, but it is the
+			 * working set, and tasks wait on it. */
+			v.level = LEVEL_TERM;
+			v.trigger = TRIG_THRASH;
 		}
 	}
 
@@ -161,6 +176,13 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 			 "memory pressure: full stall %.1f%% over %llu ms >= %.1f%% (MemAvailable %.0f MiB)",
 			 v.psi_full_share, (unsigned long long)cfg->psi_duration_ms,
 			 cfg->psi_kill_full_percent, avail / MiB);
+		break;
+	case TRIG_THRASH:
+		snprintf(v.reason, sizeof(v.reason),
+			 "page-cache thrash: full stall %.1f%% over %llu ms >= %.1f%%, refaults %.0f%% of the %.0f MiB file cache >= %llu%% (MemAvailable %.0f MiB)",
+			 v.psi_full_share, (unsigned long long)cfg->psi_duration_ms,
+			 cfg->psi_thrash_full_percent, v.refault_percent,
+			 mi->file_lru / MiB, (unsigned long long)cfg->psi_thrash_refault_percent, avail / MiB);
 		break;
 	default:
 		snprintf(v.reason, sizeof(v.reason), "MemAvailable %.0f MiB (%.1f%%), no threshold crossed",

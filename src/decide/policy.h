@@ -11,7 +11,7 @@
 #include "observe/psi.h"
 
 enum og_level { LEVEL_OK, LEVEL_TERM, LEVEL_KILL };
-enum og_trigger { TRIG_NONE, TRIG_MEMORY, TRIG_PREDICTED, TRIG_PSI, TRIG_CGROUP };
+enum og_trigger { TRIG_NONE, TRIG_MEMORY, TRIG_PREDICTED, TRIG_PSI, TRIG_CGROUP, TRIG_THRASH };
 
 #define PSI_RING 256
 #define PSI_EVENT_FAST_MS 1000  /* poll faster this long after a PSI event */
@@ -22,7 +22,7 @@ struct policy_state {
 	uint64_t prev_ms, prev_avail;
 	double rate;                    /* bytes/s being consumed (EMA); > 0 = filling */
 	uint64_t psi_event_ms;          /* last PSI trigger event, 0 = none */
-	struct { uint64_t t_ms, total_us; } ring[PSI_RING];
+	struct { uint64_t t_ms, total_us, refault; } ring[PSI_RING];
 	size_t ring_head, ring_n;
 };
 
@@ -35,6 +35,7 @@ struct verdict {
 	double rate;                    /* bytes/s */
 	double eta_ms;                  /* to the terminate threshold at this rate, -1 if not filling */
 	double psi_full_share;          /* percent over psi duration, -1 if unknown */
+	double refault_percent;         /* file pages refaulted over that time, % of the file LRU; -1 if unknown */
 	uint64_t term_mem, kill_mem, term_swap, kill_swap;      /* thresholds in bytes */
 };
 

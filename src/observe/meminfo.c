@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* /proc/meminfo parser and pread-based re-reader. */
+/* /proc/meminfo and /proc/vmstat parsers and pread-based re-readers. */
 #include "observe/meminfo.h"
 
 #include <errno.h>
@@ -97,4 +97,52 @@ int meminfo_read_fd(int fd, struct meminfo *ret)
 	if (n < 0)
 		return (int)n;
 	return parse_meminfo(buf, ret);
+}
+
+int parse_vmstat(const char *buf, struct vmstat *ret)
+{
+	static const char *const keys[] = {
+		"workingset_refault_file", "workingset_refault", "nr_active_file", "nr_inactive_file",
+	};
+	uint64_t v[ARRAY_SIZE(keys)] = { 0 };
+	unsigned seen = 0;
+	const char *p = buf, *eol, *sp;
+	char tmp[32];
+
+	if (!buf)
+		return -EINVAL;
+	for (; *p; p = *eol ? eol + 1 : eol) {
+		eol = strchrnul(p, '\n');
+		sp = memchr(p, ' ', (size_t)(eol - p));
+		if (!sp || (size_t)(eol - sp - 1) >= sizeof(tmp))
+			continue;
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+			if ((size_t)(sp - p) != strlen(keys[i]) || memcmp(p, keys[i], (size_t)(sp - p)) ||
+			    (seen & (1u << i)))
+				continue;
+			memcpy(tmp, sp + 1, (size_t)(eol - sp - 1));
+			tmp[eol - sp - 1] = '\0';
+			if (parse_u64(tmp, &v[i]) < 0)
+				return -EINVAL;
+			seen |= 1u << i;
+		}
+	}
+	if (!(seen & 3u) || (seen & 12u) != 12u)
+		return -EINVAL;
+	/* Before 5.9 the one counter was for file pages only; after, the
+	 * plain name is gone (there are _anon and _file). */
+	ret->refault_file = (seen & 1u) ? v[0] : v[1];
+	ret->file_lru = v[2] + v[3];
+	return 0;
+}
+
+int vmstat_read_fd(int fd, struct vmstat *ret)
+{
+	char buf[16384];
+	ssize_t n;
+
+	n = reread_fd(fd, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return parse_vmstat(buf, ret);
 }

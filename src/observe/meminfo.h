@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* /proc/meminfo: a pure parser and a reader that keeps the file open. */
+/* /proc/meminfo and /proc/vmstat: pure parsers and readers that keep the
+ * file open. */
 #pragma once
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -14,6 +16,14 @@ struct meminfo {            /* all in bytes */
 	uint64_t anon_pages;
 	uint64_t swap_total;    /* includes zram swap devices */
 	uint64_t swap_free;
+	/* From /proc/vmstat, read only while memory stalls (see ctx_read_memory). */
+	bool has_vmstat;
+	uint64_t refault_file;  /* workingset_refault_file (or _refault before 5.9) */
+	uint64_t file_lru;      /* nr_active_file + nr_inactive_file */
+};
+
+struct vmstat {                 /* in pages */
+	uint64_t refault_file, file_lru;
 };
 
 /* Parse the text of /proc/meminfo. MemTotal and MemAvailable are required
@@ -22,3 +32,9 @@ int parse_meminfo(const char *buf, struct meminfo *ret);
 
 /* Re-read an open /proc/meminfo fd with pread (no allocation). */
 int meminfo_read_fd(int fd, struct meminfo *ret);
+
+/* Parse the text of /proc/vmstat ("key value" lines, in pages): the file
+ * refault counter and the file LRU size. -EINVAL without a refault counter
+ * or without both LRU lines. */
+int parse_vmstat(const char *buf, struct vmstat *ret);
+int vmstat_read_fd(int fd, struct vmstat *ret);

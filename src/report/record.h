@@ -16,7 +16,7 @@ struct reporter {
 
 struct decision {
 	const char *event;      /* "terminate", "kill", "escalate", "exit", "skip", "error" */
-	const char *trigger;    /* "memory", "predicted", "psi", "cgroup" */
+	const char *trigger;    /* "memory", "predicted", "psi", "thrash", "cgroup" */
 	const char *level;      /* "terminate", "kill" */
 	const char *reason;
 	bool dry_run;

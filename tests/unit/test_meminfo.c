@@ -128,6 +128,51 @@ static void test_real_proc_meminfo(void **state)
 	assert_true(m.cached < m.mem_total);
 }
 
+static void test_parse_vmstat(void **state)
+{
+	struct vmstat v;
+
+	(void)state;
+	/* 6.1: refaults split into _anon and _file. */
+	assert_int_equal(parse_vmstat("nr_free_pages 1000\nnr_inactive_anon 5\nnr_active_anon 6\n"
+				      "nr_inactive_file 300\nnr_active_file 700\n"
+				      "workingset_refault_anon 9\nworkingset_refault_file 4242\n", &v), 0);
+	assert_int_equal(v.refault_file, 4242);
+	assert_int_equal(v.file_lru, 1000);
+	/* Before 5.9 one counter, file pages only; no trailing newline. */
+	assert_int_equal(parse_vmstat("nr_inactive_file 1\nnr_active_file 2\nworkingset_refault 77", &v), 0);
+	assert_int_equal(v.refault_file, 77);
+	assert_int_equal(v.file_lru, 3);
+	/* A prefix is not the key; the first occurrence wins. */
+	assert_int_equal(parse_vmstat("nr_inactive_file 1\nnr_active_file 2\nworkingset_refault_anon 5\n", &v), -EINVAL);
+	assert_int_equal(parse_vmstat("nr_inactive_file 1\nnr_active_file 2\nworkingset_refault_file 5\n"
+				      "workingset_refault_file 9\n", &v), 0);
+	assert_int_equal(v.refault_file, 5);
+	/* Missing LRU lines, garbage values, empty and NULL input. */
+	assert_int_equal(parse_vmstat("nr_active_file 2\nworkingset_refault_file 5\n", &v), -EINVAL);
+	assert_int_equal(parse_vmstat("nr_inactive_file x\nnr_active_file 2\nworkingset_refault_file 5\n", &v), -EINVAL);
+	assert_int_equal(parse_vmstat("nr_inactive_file -1\nnr_active_file 2\nworkingset_refault_file 5\n", &v), -EINVAL);
+	assert_int_equal(parse_vmstat("", &v), -EINVAL);
+	assert_int_equal(parse_vmstat(NULL, &v), -EINVAL);
+}
+
+/* Read-only look at this machine's real /proc/vmstat, twice through one fd. */
+static void test_real_proc_vmstat(void **state)
+{
+	struct vmstat a, b;
+	int fd = open("/proc/vmstat", O_RDONLY | O_CLOEXEC);
+
+	(void)state;
+	if (fd < 0)
+		skip();
+	assert_int_equal(vmstat_read_fd(fd, &a), 0);
+	assert_int_equal(vmstat_read_fd(fd, &b), 0);
+	close(fd);
+	assert_true(b.refault_file >= a.refault_file);
+	assert_true(a.file_lru > 0);
+	assert_true(a.file_lru < (uint64_t)sysconf(_SC_PHYS_PAGES));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +182,8 @@ int main(void)
 		cmocka_unit_test(test_hostile_values),
 		cmocka_unit_test(test_read_fd_fixture),
 		cmocka_unit_test(test_real_proc_meminfo),
+		cmocka_unit_test(test_parse_vmstat),
+		cmocka_unit_test(test_real_proc_vmstat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

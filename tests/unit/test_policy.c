@@ -206,6 +206,88 @@ static void test_psi_sustained(void **state)
 	}
 }
 
+/* Page-cache thrash: full stalls that stay under kill_full_percent act only
+ * while the file cache is refaulted faster than it holds. */
+static void test_thrash(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi = mem(GiB, 250 * MiB, 0, 0);
+	struct psi p;
+	uint64_t t, total = 0;
+
+	(void)state;
+	mi.has_vmstat = true;
+	mi.file_lru = 200 * MiB;
+	/* 25% full stall for 6 s with 60 MiB/s refaulted: 150% of the cache
+	 * over the 5 s window. */
+	policy_init(&st);
+	for (t = 0; t <= 6000; t += 100) {
+		p = psi_at(total, 40);
+		policy_eval(&cfg, &st, &mi, &p, 10000 + t, &v);
+		if (t < cfg.psi_duration_ms)
+			assert_int_equal(v.level, LEVEL_OK);
+		total += 25 * 1000;
+		mi.refault_file += 6 * MiB;
+	}
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.trigger, TRIG_THRASH);
+	assert_true(v.refault_percent > 140 && v.refault_percent < 160);
+	assert_non_null(strstr(v.reason, "page-cache thrash"));
+	assert_true(v.need_bytes >= cfg.margin_bytes);
+
+	/* The same stalls with few refaults (not the cache: e.g. reclaim of
+	 * anon memory under a limit) are left to kill_full_percent. */
+	policy_init(&st);
+	total = 0;
+	for (t = 0; t <= 8000; t += 100) {
+		p = psi_at(total, 40);
+		policy_eval(&cfg, &st, &mi, &p, 30000 + t, &v);
+		assert_int_equal(v.level, LEVEL_OK);
+		total += 25 * 1000;
+		mi.refault_file += 1 * MiB;     /* 25% of the cache in 5 s */
+	}
+	assert_true(v.refault_percent > 20 && v.refault_percent < 30);
+
+	/* Heavy refaults with little stall (a streaming reader) do not act. */
+	policy_init(&st);
+	total = 0;
+	for (t = 0; t <= 8000; t += 100) {
+		p = psi_at(total, 5);
+		policy_eval(&cfg, &st, &mi, &p, 50000 + t, &v);
+		assert_int_equal(v.level, LEVEL_OK);
+		total += 5 * 1000;              /* 5% full */
+		mi.refault_file += 10 * MiB;
+	}
+
+	/* Without /proc/vmstat, no thrash verdict. */
+	policy_init(&st);
+	mi.has_vmstat = false;
+	total = 0;
+	for (t = 0; t <= 6000; t += 100) {
+		p = psi_at(total, 40);
+		policy_eval(&cfg, &st, &mi, &p, 70000 + t, &v);
+		assert_int_equal(v.level, LEVEL_OK);
+		total += 25 * 1000;
+		mi.refault_file += 6 * MiB;
+	}
+	assert_true(v.refault_percent < 0);
+
+	/* Off when thrash_full_percent is 0. */
+	policy_init(&st);
+	mi.has_vmstat = true;
+	cfg.psi_thrash_full_percent = 0;
+	total = 0;
+	for (t = 0; t <= 6000; t += 100) {
+		p = psi_at(total, 40);
+		policy_eval(&cfg, &st, &mi, &p, 90000 + t, &v);
+		assert_int_equal(v.level, LEVEL_OK);
+		total += 25 * 1000;
+		mi.refault_file += 6 * MiB;
+	}
+	cfg.psi_thrash_full_percent = 15;
+}
+
 /* Never sleep longer than memory could fill to the threshold at the
  * assumed worst rate (6 GiB/s by default), as earlyoom does. */
 static void test_worst_case_fill_bound(void **state)
@@ -298,6 +380,7 @@ int main(void)
 		cmocka_unit_test(test_disabled_memory_guard),
 		cmocka_unit_test(test_rate_and_prediction),
 		cmocka_unit_test(test_psi_sustained),
+		cmocka_unit_test(test_thrash),
 		cmocka_unit_test(test_worst_case_fill_bound),
 		cmocka_unit_test(test_psi_event_polls_fast),
 		cmocka_unit_test(test_cgroup_headroom),
