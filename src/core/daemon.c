@@ -22,11 +22,37 @@
 #include "decide/rules.h"
 #include "report/record.h"
 #if HAVE_LIBSYSTEMD
+#include <dlfcn.h>
+#include <stdlib.h>
 #include <systemd/sd-daemon.h>
-#else
-static int sd_notify(int unset, const char *state) { (void)unset; (void)state; return 0; }
-static int sd_watchdog_enabled(int unset, uint64_t *usec) { (void)unset; (void)usec; return 0; }
 #endif
+
+/* libsystemd is loaded only when systemd listens (NOTIFY_SOCKET or
+ * WATCHDOG_USEC set). Linked, Debian 12's pulls in libgcrypt, libgpg-error,
+ * liblzma, libzstd, liblz4 and libcap: about 1 MiB of resident pages in a
+ * daemon that otherwise never uses them. */
+static int (*notify_fn)(int, const char *);
+static int (*watchdog_fn)(int, uint64_t *);
+
+static void sd_load(void)
+{
+#if HAVE_LIBSYSTEMD
+	void *h;
+
+	if (!getenv("NOTIFY_SOCKET") && !getenv("WATCHDOG_USEC"))
+		return;
+	h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		log_warn("NOTIFY_SOCKET is set but %s: no readiness or watchdog notifications", dlerror());
+		return;
+	}
+	notify_fn = (__typeof__(&sd_notify))dlsym(h, "sd_notify");
+	watchdog_fn = (__typeof__(&sd_watchdog_enabled))dlsym(h, "sd_watchdog_enabled");
+#endif
+}
+
+static int sd_notify_(const char *state) { return notify_fn ? notify_fn(0, state) : 0; }
+static int sd_watchdog_(uint64_t *usec) { return watchdog_fn ? watchdog_fn(0, usec) : 0; }
 
 #define STUCK_MS 5000   /* a SIGKILLed victim that has not exited by then is given up on */
 
@@ -417,13 +443,13 @@ static void reload(struct daemon *d)
 	char err[OG_ERR_SIZE] = "";
 	int r;
 
-	sd_notify(0, "RELOADING=1");
+	sd_notify_("RELOADING=1");
 	if (d->c.opts->config_path) {
 		r = config_load(d->c.opts->config_path, &d->c.cfg, err);
 		if (r < 0) {
 			log_err("reload refused, old config stays in force: %s", err);
 			report_event(&d->rep, "reload-refused", err);
-			sd_notify(0, "READY=1\nSTATUS=reload refused; old config in force");
+			sd_notify_("READY=1\nSTATUS=reload refused; old config in force");
 			return;
 		}
 	}
@@ -435,7 +461,7 @@ static void reload(struct daemon *d)
 	shield_rt_reload(&d->shield, &d->c);
 	log_notice("config reloaded from %s", d->c.opts->config_path ? d->c.opts->config_path : "built-in default");
 	report_event(&d->rep, "reload", d->c.opts->config_path ? d->c.opts->config_path : "built-in default");
-	sd_notify(0, "READY=1");
+	sd_notify_("READY=1");
 }
 
 static void on_signal(struct daemon *d)
@@ -481,7 +507,7 @@ static int open_fds(struct daemon *d)
 	ep_add(d->epfd, d->sig_fd, EPOLLIN, EV_SIGNAL);
 	ep_add(d->epfd, d->timer_fd, EPOLLIN, EV_TIMER);
 	ep_add(d->epfd, d->grace_fd, EPOLLIN, EV_GRACE);
-	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
+	if (sd_watchdog_(&wd_usec) > 0 && wd_usec > 0) {
 		struct itimerspec its = {0};
 		uint64_t half = wd_usec / 2;
 
@@ -530,6 +556,7 @@ int daemon_run(const struct og_opts *o)
 			return 1;
 		}
 	}
+	sd_load();
 	if ((r = open_fds(&d)) < 0) {
 		log_err("event loop setup: %s", strerror(-r));
 		return 1;
@@ -542,7 +569,7 @@ int daemon_run(const struct og_opts *o)
 		   d.c.cfg.dry_run ? " in dry-run mode (nothing will be signalled)" : "",
 		   d.c.cg_root_fd >= 0 ? d.c.cg_root : "none");
 	report_event(&d.rep, "start", d.c.cfg.dry_run ? "dry-run" : "active");
-	sd_notify(0, "READY=1");
+	sd_notify_("READY=1");
 	arm_ms(d.timer_fd, 1);
 	d.running = true;
 	while (d.running) {
@@ -580,7 +607,7 @@ int daemon_run(const struct og_opts *o)
 				break;
 			case EV_WATCHDOG:
 				drain(d.wd_fd);
-				sd_notify(0, "WATCHDOG=1");
+				sd_notify_("WATCHDOG=1");
 				break;
 			case EV_SHIELD_TIMER:
 				shield_rt_on_timer(&d.shield, &d.c);
@@ -591,7 +618,7 @@ int daemon_run(const struct og_opts *o)
 			}
 		}
 	}
-	sd_notify(0, "STOPPING=1");
+	sd_notify_("STOPPING=1");
 	shield_rt_stop(&d.shield, &d.c);
 	report_event(&d.rep, "stop", "signal");
 	if (d.rep.out && d.rep.out != stdout)
