@@ -121,12 +121,13 @@ static void disarm(int tfd)
 	timerfd_settime(tfd, 0, &its, NULL);
 }
 
+/* A timerfd: one read takes the expiry count and resets it. */
 static void drain(int fd)
 {
 	uint64_t x;
 
-	while (read(fd, &x, sizeof(x)) > 0)
-		;
+	if (read(fd, &x, sizeof(x)) < 0 && errno != EAGAIN)
+		log_warn("timerfd read: %s", strerror(errno));
 }
 
 /* Register (or re-register) the PSI trigger as the config asks. */

@@ -347,6 +347,21 @@ ssize_t reread_fd(int fd, char *buf, size_t size)
 	return (ssize_t)got;
 }
 
+ssize_t reread_whole_fd(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (!buf || size == 0)
+		return -EINVAL;
+	do
+		n = pread(fd, buf, size - 1, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return n;
+}
+
 int write_file_at(int dirfd, const char *path, const char *s)
 {
 	size_t len = strlen(s), done = 0;

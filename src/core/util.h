@@ -39,6 +39,10 @@ int parse_percent(const char *s, double *ret);
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
 /* pread() from offset 0 of an already open fd, NUL-terminated. */
 ssize_t reread_fd(int fd, char *buf, size_t size);
+/* The same for a file the kernel produces in one piece (single_open proc
+ * files such as meminfo and the PSI files): one pread, whose short count
+ * is the end. */
+ssize_t reread_whole_fd(int fd, char *buf, size_t size);
 /* Write a string to dirfd/path (no O_CREAT). Returns 0 or -errno. */
 int write_file_at(int dirfd, const char *path, const char *s);
 

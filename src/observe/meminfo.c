@@ -93,7 +93,7 @@ int meminfo_read_fd(int fd, struct meminfo *ret)
 	char buf[8192];
 	ssize_t n;
 
-	n = reread_fd(fd, buf, sizeof(buf));
+	n = reread_whole_fd(fd, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	return parse_meminfo(buf, ret);

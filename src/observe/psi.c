@@ -107,7 +107,7 @@ int psi_read_fd(int fd, struct psi *ret)
 	char buf[512];
 	ssize_t n;
 
-	n = reread_fd(fd, buf, sizeof(buf));
+	n = reread_whole_fd(fd, buf, sizeof(buf));
 	if (n < 0)
 		return (int)n;
 	return parse_psi(buf, ret);
