@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "act/shieldd.h"
 #include "core/context.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "decide/rules.h"
 #include "observe/registry.h"
@@ -20,6 +23,7 @@ int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 	memset(c, 0, sizeof(*c));
 	c->opts = o;
 	c->proc_fd = c->meminfo_fd = c->psi_fd = c->vmstat_fd = c->cg_root_fd = c->runtime_fd = -1;
+	c->cg_ino_fd = -1;
 	config_default(&c->cfg);
 	if (o->config_path) {
 		r = config_load(o->config_path, &c->cfg, err);
@@ -74,6 +78,10 @@ void ctx_open_cgroups(struct og_ctx *c)
 		close(c->cg_root_fd);
 		c->cg_root_fd = -1;
 	}
+	if (c->cg_ino_fd >= 0) {
+		close(c->cg_ino_fd);
+		c->cg_ino_fd = -1;
+	}
 	c->cg_root[0] = '\0';
 	c->n_limited = 0;
 	c->cg_walk_ms = 0;      /* walk again at the next check */
@@ -83,12 +91,35 @@ void ctx_open_cgroups(struct og_ctx *c)
 		 parse_mountinfo_cgroup2(buf, c->cg_root, sizeof(c->cg_root)) < 0)
 		return;
 	c->cg_root_fd = open(c->cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->cg_root_fd >= 0)
+		c->cg_ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+}
+
+bool ctx_cgroup_events(struct og_ctx *c)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+	ssize_t n;
+
+	while ((n = read(c->cg_ino_fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct inotify_event *e = (const struct inotify_event *)(buf + off);
+
+			off += (ssize_t)(sizeof(*e) + e->len);
+			if ((e->mask & IN_Q_OVERFLOW) || (e->mask & (IN_CREATE | IN_ISDIR)) == (IN_CREATE | IN_ISDIR) ||
+			    (e->len && (e->mask & IN_MODIFY) && !strcmp(e->name, "memory.max")))
+				changed = true;
+		}
+	}
+	if (changed)
+		c->cg_walk_ms = 0;
+	return changed;
 }
 
 void ctx_close(struct og_ctx *c)
 {
 	int *fds[] = { &c->proc_fd, &c->meminfo_fd, &c->psi_fd, &c->vmstat_fd, &c->cg_root_fd,
-		       &c->runtime_fd };
+		       &c->cg_ino_fd, &c->runtime_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0) {
@@ -280,6 +311,19 @@ static int find_limited(int cg_fd, const char *relpath, void *userdata)
 	char buf[32];
 	uint64_t max;
 
+	/* Watch before reading memory.max: a write in between is not lost. */
+	if (c->cg_ino_fd >= 0) {
+		char abs[PATH_MAX + 8];
+
+		if (snprintf(abs, sizeof(abs), "%s%s%s", c->cg_root, *relpath ? "/" : "", relpath) <
+		    PATH_MAX && inotify_add_watch(c->cg_ino_fd, abs, IN_CREATE | IN_MODIFY | IN_ONLYDIR |
+				      IN_DONT_FOLLOW | IN_EXCL_UNLINK) < 0 && errno == ENOSPC) {
+			log_warn("cgroups: inotify watch limit reached; walking the tree every %d ms",
+				 CG_WALK_MS);
+			close(c->cg_ino_fd);
+			c->cg_ino_fd = -1;
+		}
+	}
 	if (!*relpath || c->n_limited == CG_LIMITED_MAX ||
 	    read_file_at(cg_fd, "memory.max", buf, sizeof(buf)) < 0 ||
 	    parse_cg_limit(buf, &max) < 0 || max == CG_MAX ||
@@ -321,7 +365,8 @@ void ctx_scan_cgroups(struct og_ctx *c, struct cg_pick *ret)
 	ret->next_ms = c->cfg.interval_max_ms;
 	if (c->cg_root_fd < 0 || !c->cfg.cgroups_enabled)
 		return;
-	if (!c->cg_walk_ms || now - c->cg_walk_ms >= CG_WALK_MS) {
+	if (!c->cg_walk_ms ||
+	    now - c->cg_walk_ms >= (c->cg_ino_fd >= 0 ? CG_WALK_SAFETY_MS : CG_WALK_MS)) {
 		c->n_limited = 0;
 		cgroup_walk(c->cg_root_fd, 32, find_limited, c);
 		c->cg_walk_ms = now;

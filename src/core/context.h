@@ -27,7 +27,8 @@ struct og_opts {
 struct shield_ctx;
 
 #define CG_LIMITED_MAX 128
-#define CG_WALK_MS 2000
+#define CG_WALK_MS 2000          /* without inotify */
+#define CG_WALK_SAFETY_MS 60000  /* with inotify: a walk in case an event was missed */
 
 struct og_ctx {
 	struct og_config cfg;
@@ -53,6 +54,10 @@ struct og_ctx {
 	char cg_limited[CG_LIMITED_MAX][256];
 	size_t n_limited;
 	uint64_t cg_walk_ms;
+	/* inotify on every cgroup directory: a new child cgroup or a write to
+	 * memory.max asks for a walk (ctx_cgroup_events); -1 = walk every
+	 * CG_WALK_MS instead. */
+	int cg_ino_fd;
 	struct registry *reg;
 	int *pids;                      /* members of a cgroup being relieved */
 	size_t npids, pids_cap;
@@ -76,6 +81,9 @@ void ctx_close(struct og_ctx *c);
 void ctx_apply_opts(struct og_ctx *c);
 /* Open the cgroup root from opts, config or mountinfo. */
 void ctx_open_cgroups(struct og_ctx *c);
+/* Read the cgroup inotify events; true when the tree or a limit changed
+ * (the next ctx_scan_cgroups walks). */
+bool ctx_cgroup_events(struct og_ctx *c);
 
 int ctx_read_memory(struct og_ctx *c, struct meminfo *mi, struct psi *psi, bool *have_psi);
 /* Scan /proc and rank; scope limits to a cgroup subtree (NULL = all).

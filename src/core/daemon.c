@@ -57,7 +57,7 @@ static int sd_watchdog_(uint64_t *usec) { return watchdog_fn ? watchdog_fn(0, us
 #define STUCK_MS 5000   /* a SIGKILLed victim that has not exited by then is given up on */
 
 enum { EV_TIMER = 1, EV_SIGNAL, EV_PSI, EV_VICTIM, EV_GRACE, EV_WATCHDOG,
-       EV_SHIELD_TIMER, EV_SHIELD_CONN };
+       EV_SHIELD_TIMER, EV_SHIELD_CONN, EV_CGROUPS };
 
 struct victim {
 	int pidfd;              /* -1 = none in flight */
@@ -457,6 +457,8 @@ static void reload(struct daemon *d)
 	ctx_apply_opts(&d->c);
 	usercache_load_for(&d->c.cfg);
 	ctx_open_cgroups(&d->c);
+	if (d->c.cg_ino_fd >= 0)
+		ep_add(d->epfd, d->c.cg_ino_fd, EPOLLIN, EV_CGROUPS);
 	d->rep.json = d->c.cfg.json_logs;
 	setup_psi(d);
 	shield_rt_reload(&d->shield, &d->c);
@@ -564,6 +566,8 @@ int daemon_run(const struct og_opts *o)
 	}
 	self_protect(&d);
 	setup_psi(&d);
+	if (d.c.cg_ino_fd >= 0)
+		ep_add(d.epfd, d.c.cg_ino_fd, EPOLLIN, EV_CGROUPS);
 	shield_rt_start(&d.shield, &d.c, d.epfd, EV_SHIELD_TIMER, EV_SHIELD_CONN);
 	config_describe(&d.c.cfg, stderr);
 	log_notice("oomguard %s running%s; cgroup root: %s", OG_VERSION,
@@ -615,6 +619,11 @@ int daemon_run(const struct og_opts *o)
 				break;
 			case EV_SHIELD_CONN:
 				shield_rt_on_conn(&d.shield, &d.c);
+				break;
+			case EV_CGROUPS:
+				/* A new cgroup or a changed memory.max: look now. */
+				if (ctx_cgroup_events(&d.c))
+					tick(&d);
 				break;
 			}
 		}

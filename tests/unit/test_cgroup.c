@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/context.h"
 #include "core/util.h"
 #include "observe/cgroup.h"
 #include "tests/fixture.h"
@@ -345,6 +346,52 @@ static void test_real_mountinfo(void **state)
 	}
 }
 
+/* The daemon learns of new cgroups and changed limits from inotify, not by
+ * walking the tree every few seconds. */
+static void test_ctx_cgroup_watch(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct og_opts o = { .psi_mode = -1 };
+	struct og_ctx c;
+	struct cg_pick pick;
+	char err[OG_ERR_SIZE], proc[PATH_MAX + 8], cg[PATH_MAX + 8];
+
+	(void)state;
+	fixture_file(f, "proc/meminfo", "MemTotal: 4000000 kB\nMemAvailable: 1000000 kB\n");
+	fixture_file(f, "cg/a/memory.max", "max\n");
+	snprintf(proc, sizeof(proc), "%s/proc", f->dir);
+	snprintf(cg, sizeof(cg), "%s/cg", f->dir);
+	o.proc_dir = proc;
+	o.cgroup_root = cg;
+	assert_int_equal(ctx_open(&c, &o, err), 0);
+	assert_true(c.cg_ino_fd >= 0);
+	ctx_scan_cgroups(&c, &pick);
+	assert_int_equal(c.n_limited, 0);
+	assert_false(ctx_cgroup_events(&c));
+	/* A limit set: a walk is due, and it finds the cgroup. */
+	fixture_file(f, "cg/a/memory.max", "1000000\n");
+	assert_true(ctx_cgroup_events(&c));
+	assert_int_equal(c.cg_walk_ms, 0);
+	ctx_scan_cgroups(&c, &pick);
+	assert_int_equal(c.n_limited, 1);
+	assert_string_equal(c.cg_limited[0], "a");
+	/* Other files written: nothing to do. */
+	fixture_file(f, "cg/a/cgroup.procs", "1\n");
+	assert_false(ctx_cgroup_events(&c));
+	assert_true(c.cg_walk_ms != 0);
+	/* A new cgroup, then a limit inside it (watched since the walk). */
+	fixture_dir(f, "cg/a/b");
+	assert_true(ctx_cgroup_events(&c));
+	ctx_scan_cgroups(&c, &pick);
+	fixture_file(f, "cg/a/b/memory.max", "5000\n");
+	assert_true(ctx_cgroup_events(&c));
+	ctx_scan_cgroups(&c, &pick);
+	assert_int_equal(c.n_limited, 2);
+	ctx_close(&c);
+	assert_int_equal(c.cg_ino_fd, -1);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_vanish),
 		cmocka_unit_test(test_real_mountinfo),
+		cmocka_unit_test(test_ctx_cgroup_watch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

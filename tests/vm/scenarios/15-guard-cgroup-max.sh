@@ -1,16 +1,19 @@
 #!/bin/bash
 # A cgroup near its memory.max: oomguard kills its hog before the kernel's
-# cgroup OOM killer does, and nothing outside the cgroup.
+# cgroup OOM killer does, and nothing outside the cgroup. The cgroup is made
+# and limited after oomguard started, and the hog fills it in ~2.5 s: it must
+# learn of it at once (inotify), not at its next safety walk (60 s).
 # vm-memory: 1024M
 # vm-timeout: 180
 . "$OG_REPO/tests/vm/lib.sh"
 . "$OG_REPO/tests/vm/guard.sh"
 require_bin og-hog oomguard
 
+start_guard
+sleep 1
 cg=$(cg_make test.slice/limited.scope) || skip_all "cannot create a cgroup with the memory controller"
 on_exit "cg_remove test.slice"
 cg_set "$cg" memory.max 256M
-start_guard
 cg_run "$cg" "$(og_bin og-hog)" --step-mb 4 --period-ms 40 --name boxed --report /tmp/hog.mb &
 wait_until "grep -q . $cg/cgroup.procs" 10
 hog=$(head -1 "$cg/cgroup.procs")
