@@ -51,6 +51,7 @@ int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 	}
 	c->psi_fd = openat(c->proc_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
 	c->vmstat_fd = openat(c->proc_fd, "vmstat", O_RDONLY | O_CLOEXEC);
+	c->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	c->reg = calloc(1, sizeof(*c->reg));
 	if (!c->reg) {
 		ctx_close(c);
@@ -159,8 +160,8 @@ int ctx_read_memory(struct og_ctx *c, struct meminfo *mi, struct psi *psi, bool 
 		c->vm_full_us = psi->full.total_us;
 	}
 	mi->has_vmstat = c->has_vm;
-	mi->refault_file = c->vm.refault_file * (uint64_t)sysconf(_SC_PAGESIZE);
-	mi->file_lru = c->vm.file_lru * (uint64_t)sysconf(_SC_PAGESIZE);
+	mi->refault_file = c->vm.refault_file * c->page_size;
+	mi->file_lru = c->vm.file_lru * c->page_size;
 	return 0;
 }
 

@@ -40,6 +40,7 @@ struct og_ctx {
 	int vmstat_fd;                  /* /proc/vmstat, -1 if none */
 	struct vmstat vm;               /* its last reading, taken when memory stalled */
 	bool has_vm;
+	uint64_t page_size;
 	uint64_t vm_full_us;            /* PSI full total at that reading */
 	int cg_root_fd;                 /* -1 if no cgroup2 */
 	char cg_root[PATH_MAX];

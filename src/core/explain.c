@@ -133,7 +133,12 @@ int explain_run(const struct og_opts *o)
 	printf("Thresholds (memory guard %s):\n", c.cfg.memory_enabled ? "on" : "off");
 	print_threshold("terminate", v.term_mem, v.term_swap, &mi);
 	print_threshold("kill", v.kill_mem, v.kill_swap, &mi);
-	printf("Now: %s: %s\n", level_name(v.level), v.reason);
+	if (v.level == LEVEL_OK)
+		printf("Now: ok: MemAvailable %.0f MiB (%.1f%%), no threshold crossed\n",
+		       mi.mem_available / MiB,
+		       mi.mem_total ? 100.0 * (double)mi.mem_available / (double)mi.mem_total : 0.0);
+	else
+		printf("Now: %s: %s\n", level_name(v.level), v.reason);
 
 	ctx_scan_cgroups(&c, &cg);
 	printf("Cgroups: root %s, %u with a memory.max", c.cg_root_fd >= 0 ? c.cg_root : "(none)", cg.limited);

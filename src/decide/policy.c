@@ -185,8 +185,7 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 			 mi->file_lru / MiB, (unsigned long long)cfg->psi_thrash_refault_percent, avail / MiB);
 		break;
 	default:
-		snprintf(v.reason, sizeof(v.reason), "MemAvailable %.0f MiB (%.1f%%), no threshold crossed",
-			 avail / MiB, pct(avail, mi->mem_total));
+		break;  /* no text: formatting it on every idle tick costs more than the rest */
 	}
 	if (v.level != LEVEL_OK)
 		v.need_bytes = (v.term_mem > avail ? v.term_mem - avail : 0) + cfg->margin_bytes;

@@ -29,7 +29,7 @@ struct policy_state {
 struct verdict {
 	enum og_level level;
 	enum og_trigger trigger;
-	char reason[256];
+	char reason[256];               /* empty when level is LEVEL_OK */
 	uint64_t need_bytes;            /* to get back above the terminate threshold, + margin */
 	uint64_t next_ms;               /* when to look again */
 	double rate;                    /* bytes/s */

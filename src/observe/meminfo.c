@@ -45,17 +45,16 @@ static int parse_kb_value(const char *s, const char *eol, uint64_t *ret)
 
 int parse_meminfo(const char *buf, struct meminfo *ret)
 {
-	static const struct { const char *key; size_t off; unsigned bit; } keys[] = {
-		{ "MemTotal", offsetof(struct meminfo, mem_total), 1u << 0 },
-		{ "MemFree", offsetof(struct meminfo, mem_free), 1u << 1 },
-		{ "MemAvailable", offsetof(struct meminfo, mem_available), 1u << 2 },
-		{ "Buffers", offsetof(struct meminfo, buffers), 1u << 3 },
-		{ "Cached", offsetof(struct meminfo, cached), 1u << 4 },
-		{ "Shmem", offsetof(struct meminfo, shmem), 1u << 5 },
-		{ "AnonPages", offsetof(struct meminfo, anon_pages), 1u << 6 },
-		{ "SwapTotal", offsetof(struct meminfo, swap_total), 1u << 7 },
-		{ "SwapFree", offsetof(struct meminfo, swap_free), 1u << 8 },
+#define KEY(k, f, b) { k, sizeof(k) - 1, offsetof(struct meminfo, f), 1u << (b) }
+	static const struct { const char *key; size_t len, off; unsigned bit; } keys[] = {
+		KEY("MemTotal", mem_total, 0), KEY("MemFree", mem_free, 1),
+		KEY("MemAvailable", mem_available, 2), KEY("Buffers", buffers, 3),
+		KEY("Cached", cached, 4), KEY("Shmem", shmem, 5),
+		KEY("AnonPages", anon_pages, 6), KEY("SwapTotal", swap_total, 7),
+		KEY("SwapFree", swap_free, 8),
 	};
+#undef KEY
+	const unsigned all = (1u << ARRAY_SIZE(keys)) - 1;
 	struct meminfo m = { 0 };
 	unsigned seen = 0;
 	const char *p = buf, *eol, *colon;
@@ -63,15 +62,14 @@ int parse_meminfo(const char *buf, struct meminfo *ret)
 
 	if (!buf)
 		return -EINVAL;
-	for (; *p; p = *eol ? eol + 1 : eol) {
+	/* Stop once every key is seen: they are all among the first 20 lines. */
+	for (; *p && seen != all; p = *eol ? eol + 1 : eol) {
 		eol = strchrnul(p, '\n');
 		colon = memchr(p, ':', (size_t)(eol - p));
 		if (!colon)
 			continue;
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			size_t kl = strlen(keys[i].key);
-
-			if ((size_t)(colon - p) != kl || memcmp(p, keys[i].key, kl) != 0)
+			if ((size_t)(colon - p) != keys[i].len || memcmp(p, keys[i].key, keys[i].len) != 0)
 				continue;
 			if (seen & keys[i].bit)
 				break;          /* first occurrence wins */

@@ -12,27 +12,34 @@
 
 #include "core/util.h"
 
-/* "key=" then a non-negative decimal; advances *sp past it. */
+/* "key=" then a non-negative decimal "D[.D]" (the kernel prints "%lu.%02lu");
+ * advances *sp past it. Parsed by hand: strtod, on every tick, cost more
+ * than reading the file. */
 static int parse_avg(const char **sp, const char *key, double *ret)
 {
 	const char *s = *sp;
 	size_t kl = strlen(key);
-	char *end;
-	double v;
+	double v = 0, scale = 1;
+	int digits = 0;
 
 	if (strncmp(s, key, kl) != 0 || s[kl] != '=')
 		return -EINVAL;
 	s += kl + 1;
 	if (!(*s >= '0' && *s <= '9'))
 		return -EINVAL;         /* no sign, no "inf"/"nan", no blanks */
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0.0)
-		return -EINVAL;
-	for (const char *q = s; q < end; q++)
-		if (!((*q >= '0' && *q <= '9') || *q == '.'))
-			return -EINVAL; /* reject exponents and hex floats */
-	*sp = end;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = ++digits <= 15 ? v * 10 + (*s - '0') : 1e15;  /* clamped below */
+	if (*s == '.') {
+		s++;
+		if (!(*s >= '0' && *s <= '9'))
+			return -EINVAL;
+		for (; *s >= '0' && *s <= '9'; s++)
+			if (scale < 1e15) {
+				scale *= 10;
+				v += (*s - '0') / scale;
+			}
+	}
+	*sp = s;
 	*ret = v > 100.0 ? 100.0 : v;   /* a share: never above 100 % */
 	return 0;
 }
