@@ -370,7 +370,9 @@ def main():
       "shipped config (soft threshold 5% MemAvailable, hard 2%, PSI checking off, fill-rate "
       "prediction on). It is Python: it pays the interpreter in RSS and start time.")
     w("  - **oomguard**: `build-bench/oomguard` with no arguments (built-in default policy: SIGTERM at "
-      "10%, SIGKILL at 5%, fill-rate prediction, PSI full >= 40% for 5 s).")
+      "10%, SIGKILL at 5%, fill-rate prediction, PSI full >= 40% over 5 s, and the page-cache "
+      "thrash trigger: PSI full >= 15% over 5 s while the file pages refaulted reach the size of "
+      "the file LRU).")
     w("- Probes, the same for every daemon: `og-heartbeat` (wakes every 10 ms, touches 8 MB, records "
       "its longest lateness) and a fork-free bash sampler writing MemAvailable and "
       "`/proc/pressure/memory` every 50 ms to a CSV.")
@@ -482,12 +484,17 @@ def main():
                 w(f"| {DAEMON_LABEL[d]} | {c['wake']:.0f} | {c['cpu']:.1f} | {c['rss']:.1f} | {c['threads']} |")
         w("")
         og = costs.get("oomguard")
+        if og:
+            w("The guest has no systemd, so oomguard runs without libsystemd, which it loads only "
+              "when `NOTIFY_SOCKET` or `WATCHDOG_USEC` is set: under systemd add about 1 MiB of "
+              "shared-library pages to its RSS (earlyoom is measured the same way, without systemd).")
+            w("")
         if og and og["wake"] > 120:
             w("oomguard wakes far more often than once a second here although it is idle: its "
               "adaptive interval is also capped by the time the worst-case fill rate "
               "(`max_fill_rate`, default 6 GiB/s) would need to reach the terminate threshold, "
               "(MemAvailable − 10%) / 6 GiB/s ≈ 120 ms in this 1 GiB guest (it is ≥ 1 s only "
-              "above ~6 GiB available), and every tick also walks the cgroup tree. Under TCG "
+              "above ~6 GiB available). earlyoom makes the same assumption and wakes as often. Under TCG "
               "each tick costs far more CPU than on real hardware, so read the CPU column as a "
               "ratio between daemons, not as an absolute.")
             w("")
