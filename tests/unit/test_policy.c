@@ -206,30 +206,41 @@ static void test_psi_sustained(void **state)
 	}
 }
 
+/* Feed policy_eval `ms` of samples every 100 ms from a fresh state: full
+ * stall at `full_pct`, `refault_mib` of file pages refaulted per sample.
+ * Returns when the verdict first is not OK (or at the end) and its time. */
+static uint64_t thrash_feed(struct meminfo *mi, unsigned full_pct, unsigned refault_mib,
+			    uint64_t ms, struct verdict *v)
+{
+	struct policy_state st;
+	struct psi p;
+	uint64_t t, total = 0;
+
+	policy_init(&st);
+	for (t = 0; t <= ms; t += 100) {
+		p = psi_at(total, 40);
+		policy_eval(&cfg, &st, mi, &p, 10000 + t, v);
+		if (v->level != LEVEL_OK)
+			return t;
+		total += full_pct * 1000;
+		mi->refault_file += refault_mib * MiB;
+	}
+	return t;
+}
+
 /* Page-cache thrash: full stalls that stay under kill_full_percent act only
  * while the file cache is refaulted faster than it holds. */
 static void test_thrash(void **state)
 {
-	struct policy_state st;
 	struct verdict v;
 	struct meminfo mi = mem(GiB, 250 * MiB, 0, 0);
-	struct psi p;
-	uint64_t t, total = 0;
 
 	(void)state;
 	mi.has_vmstat = true;
 	mi.file_lru = 200 * MiB;
-	/* 25% full stall for 6 s with 60 MiB/s refaulted: 150% of the cache
-	 * over the 5 s window. */
-	policy_init(&st);
-	for (t = 0; t <= 6000; t += 100) {
-		p = psi_at(total, 40);
-		policy_eval(&cfg, &st, &mi, &p, 10000 + t, &v);
-		if (t < cfg.psi_duration_ms)
-			assert_int_equal(v.level, LEVEL_OK);
-		total += 25 * 1000;
-		mi.refault_file += 6 * MiB;
-	}
+	/* 25% full stall with 6 MiB refaulted per 100 ms: 150% of the cache
+	 * over the 5 s window, so it acts once the window is full. */
+	assert_int_equal(thrash_feed(&mi, 25, 6, 8000, &v), cfg.psi_duration_ms);
 	assert_int_equal(v.level, LEVEL_TERM);
 	assert_int_equal(v.trigger, TRIG_THRASH);
 	assert_true(v.refault_percent > 140 && v.refault_percent < 160);
@@ -238,53 +249,25 @@ static void test_thrash(void **state)
 
 	/* The same stalls with few refaults (not the cache: e.g. reclaim of
 	 * anon memory under a limit) are left to kill_full_percent. */
-	policy_init(&st);
-	total = 0;
-	for (t = 0; t <= 8000; t += 100) {
-		p = psi_at(total, 40);
-		policy_eval(&cfg, &st, &mi, &p, 30000 + t, &v);
-		assert_int_equal(v.level, LEVEL_OK);
-		total += 25 * 1000;
-		mi.refault_file += 1 * MiB;     /* 25% of the cache in 5 s */
-	}
+	thrash_feed(&mi, 25, 1, 8000, &v);      /* 25% of the cache in 5 s */
+	assert_int_equal(v.level, LEVEL_OK);
 	assert_true(v.refault_percent > 20 && v.refault_percent < 30);
 
 	/* Heavy refaults with little stall (a streaming reader) do not act. */
-	policy_init(&st);
-	total = 0;
-	for (t = 0; t <= 8000; t += 100) {
-		p = psi_at(total, 5);
-		policy_eval(&cfg, &st, &mi, &p, 50000 + t, &v);
-		assert_int_equal(v.level, LEVEL_OK);
-		total += 5 * 1000;              /* 5% full */
-		mi.refault_file += 10 * MiB;
-	}
+	thrash_feed(&mi, 5, 10, 8000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
 
 	/* Without /proc/vmstat, no thrash verdict. */
-	policy_init(&st);
 	mi.has_vmstat = false;
-	total = 0;
-	for (t = 0; t <= 6000; t += 100) {
-		p = psi_at(total, 40);
-		policy_eval(&cfg, &st, &mi, &p, 70000 + t, &v);
-		assert_int_equal(v.level, LEVEL_OK);
-		total += 25 * 1000;
-		mi.refault_file += 6 * MiB;
-	}
+	thrash_feed(&mi, 25, 6, 8000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
 	assert_true(v.refault_percent < 0);
 
 	/* Off when thrash_full_percent is 0. */
-	policy_init(&st);
 	mi.has_vmstat = true;
 	cfg.psi_thrash_full_percent = 0;
-	total = 0;
-	for (t = 0; t <= 6000; t += 100) {
-		p = psi_at(total, 40);
-		policy_eval(&cfg, &st, &mi, &p, 90000 + t, &v);
-		assert_int_equal(v.level, LEVEL_OK);
-		total += 25 * 1000;
-		mi.refault_file += 6 * MiB;
-	}
+	thrash_feed(&mi, 25, 6, 8000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
 	cfg.psi_thrash_full_percent = 15;
 }
 
