@@ -107,7 +107,11 @@ bool ctx_cgroup_events(struct og_ctx *c)
 			const struct inotify_event *e = (const struct inotify_event *)(buf + off);
 
 			off += (ssize_t)(sizeof(*e) + e->len);
-			if ((e->mask & IN_Q_OVERFLOW) || (e->mask & (IN_CREATE | IN_ISDIR)) == (IN_CREATE | IN_ISDIR) ||
+			/* A new child cgroup, a limit written, or lost events.
+			 * Everything else (cgroup.procs writes, the kernel's
+			 * memory.events notifications) is dropped. */
+			if ((e->mask & IN_Q_OVERFLOW) ||
+			    (e->mask & (IN_CREATE | IN_ISDIR)) == (IN_CREATE | IN_ISDIR) ||
 			    (e->len && (e->mask & IN_MODIFY) && !strcmp(e->name, "memory.max")))
 				changed = true;
 		}
