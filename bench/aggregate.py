@@ -433,6 +433,20 @@ def main():
                 w("Lowest MemAvailable during the thrash (% of MemTotal, lowest over the runs): "
                   + ", ".join(parts) + ".")
                 w("")
+            # oomguard's runs without a kill: was the stall memory pressure at all?
+            og = [r for r in rows if r["daemon"] == "oomguard"]
+            quiet = [x for x in (og[0]["runs"] if og else []) if not x.get("kills")]
+            if quiet:
+                # A run without a kill lasts the whole 15 s of readers + 1 s.
+                w("oomguard's thrash trigger did not fire in " + "; ".join(
+                    f"run {x['run']}: PSI full {x['psi_full_us'] / 1000:.0f} ms over the 16 s "
+                    f"episode ({x['psi_full_us'] / 160000:.0f}%, under the trigger's 15%), "
+                    f"heartbeat max {x['hb_max_ms']:.0f} ms" for x in quiet)
+                  + ". A long heartbeat stall with so little memory stall is the whole guest "
+                  "stalled (the host, or its 9p server), not reclaim; the kernel-only runs, with "
+                  "nobody acting, stalled " + next((r["full"] for r in rows if r["daemon"] == "none"), "?")
+                  + " ms.")
+                w("")
         if scen == "storm":
             parts = []
             for r in rows:
