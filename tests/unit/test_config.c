@@ -101,6 +101,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.psi_window_us, 1000000);
 	assert_true(cfg.psi_kill_full_percent == 40);
 	assert_int_equal(cfg.psi_duration_ms, 5000);
+	assert_true(cfg.psi_thrash_full_percent == 15);
+	assert_int_equal(cfg.psi_thrash_refault_percent, 100);
 	assert_true(cfg.cgroups_enabled);
 	assert_null(cfg.cgroup_root);
 	assert_true(cfg.cg_term_headroom_percent == 5 && cfg.cg_kill_headroom_percent == 2);
@@ -518,7 +520,8 @@ static void test_spellings(void **state)
 		"  grace_period: 1500ms\n  cooldown: 2500\n  interval_max: 1.5s\n  interval_min: 50ms\n"
 		"  margin: 1048576\n  badness: anon_swap\n  kill_unit: cgroup\n  enabled: off\n"
 		"psi: {enabled: no, mode: poll, trigger: full, stall: 500us, window: 2s,"
-		" kill_full_percent: 0, duration: 10s}\n"
+		" kill_full_percent: 0, duration: 10s, thrash_full_percent: 25,"
+		" thrash_refault_percent: 250}\n"
 		"cgroups: {enabled: False, root: /mnt/cg2, terminate_headroom_percent: 7.5%,"
 		" kill_headroom_percent: 0}\n"
 		"cgroup_settings: {memory_low: 200MiB, memory_min: 64K}\n"
@@ -544,6 +547,8 @@ static void test_spellings(void **state)
 	assert_int_equal(cfg.psi_window_us, 2000000);
 	assert_true(cfg.psi_kill_full_percent == 0);
 	assert_int_equal(cfg.psi_duration_ms, 10000);
+	assert_true(cfg.psi_thrash_full_percent == 25);
+	assert_int_equal(cfg.psi_thrash_refault_percent, 250);
 	assert_false(cfg.cgroups_enabled);
 	assert_string_equal(cfg.cgroup_root, "/mnt/cg2");
 	assert_true(cfg.cg_term_headroom_percent == 7.5 && cfg.cg_kill_headroom_percent == 0);
@@ -573,6 +578,10 @@ static void test_spellings(void **state)
 	assert_null(cfg.record_path);
 	config_free(&cfg);
 	/* ...but with neither percent nor size a threshold is refused */
+	expect_error("psi:\n  thrash_refault_percent: 0\n",
+		     "t.yaml:2:27: psi.thrash_refault_percent: expected an integer 1..10000, got \"0\"");
+	expect_error("psi: {thrash_full_percent: 101}\n",
+		     "t.yaml:1:28: psi.thrash_full_percent: expected a percentage 0..100, got \"101\"");
 	expect_error("memory:\n  terminate: {mem_available_size: 512MiB, swap_free_percent: ~}\n",
 		     "t.yaml:2:62: memory.terminate: set swap_free_percent or swap_free_size");
 
