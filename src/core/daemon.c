@@ -55,6 +55,7 @@ static int sd_notify_(const char *state) { return notify_fn ? notify_fn(0, state
 static int sd_watchdog_(uint64_t *usec) { return watchdog_fn ? watchdog_fn(0, usec) : 0; }
 
 #define STUCK_MS 5000   /* a SIGKILLed victim that has not exited by then is given up on */
+#define RANK_REUSE_MS 1000      /* at the kill level, a system ranking this fresh is reused */
 
 enum { EV_TIMER = 1, EV_SIGNAL, EV_PSI, EV_VICTIM, EV_GRACE, EV_WATCHDOG,
        EV_SHIELD_TIMER, EV_SHIELD_CONN, EV_CGROUPS };
@@ -91,6 +92,13 @@ struct daemon {
 		char scope[PATH_MAX];
 		bool has_scope;
 	} queue;
+	/* The last system-wide ranking (d->c.cands), for the next victim at
+	 * the kill level; any other ctx_rank call invalidates it. */
+	struct {
+		uint64_t ms;            /* 0 = none */
+		int eligible;
+		size_t n, next;         /* next: first candidate not yet taken */
+	} rank;
 	uint64_t cooldown_until;
 	uint64_t last_skip_ms;
 	bool running;
@@ -223,6 +231,34 @@ static void skip_log(struct daemon *d, const char *scope, const char *why, uint6
 	report_event(&d->rep, "skip", msg);
 }
 
+/* At the kill level memory may be all gone, and a fresh /proc scan then
+ * takes hundreds of ms (0.4 s in the fork-storm benchmark) while the kernel's
+ * OOM killer is moments away. A system-wide ranking under RANK_REUSE_MS old
+ * is good enough for the next victim: its next candidate that still runs
+ * under the same comm (pid and start time are checked again by kill_open).
+ * Never with values in play: those sets come from the knapsack. */
+static bool reuse_ranking(struct daemon *d, const struct verdict *v, const char *scope,
+			  uint64_t now)
+{
+	char path[32], comm[64];
+	ssize_t k;
+
+	if (v->level != LEVEL_KILL || scope || d->c.cfg.dry_run || d->queue.next < d->queue.n ||
+	    !d->rank.ms || now - d->rank.ms >= RANK_REUSE_MS)
+		return false;
+	for (; d->rank.next < (size_t)d->rank.eligible; d->rank.next++) {
+		const struct proc_info *p = d->c.cands[d->rank.next].p;
+
+		snprintf(path, sizeof(path), "%d/comm", p->pid);
+		k = read_file_at(d->c.proc_fd, path, comm, sizeof(comm));
+		if (k > 0 && comm[k - 1] == '\n')
+			comm[--k] = '\0';
+		if (k > 0 && !strcmp(comm, p->comm))
+			return true;
+	}
+	return false;
+}
+
 /* Pick and signal one victim for verdict v (scope: cgroup or NULL). */
 static void act(struct daemon *d, const struct verdict *v, const char *scope,
 		const struct meminfo *mi, const struct psi *psi, bool have_psi, uint64_t now)
@@ -235,10 +271,27 @@ static void act(struct daemon *d, const struct verdict *v, const char *scope,
 	int eligible, r, pidfd = -1;
 	bool whole;
 
+	if (reuse_ranking(d, v, scope, now)) {
+		eligible = d->rank.eligible;
+		n = d->rank.n;
+		memset(&plan, 0, sizeof(plan));
+		plan.n = 1;
+		plan.idx[0] = d->rank.next;
+		plan.freed = d->c.cands[d->rank.next].freed;
+		plan.value = d->c.cands[d->rank.next].value;
+		plan.covered = plan.freed >= v->need_bytes;
+		goto chosen;
+	}
 	eligible = ctx_rank(&d->c, scope, mi->mem_total, mi->swap_total, &n);
+	d->rank.ms = 0;
 	if (eligible < 0) {
 		skip_log(d, scope, strerror(-eligible), now);
 		return;
+	}
+	if (!scope && !ctx_priority_mode(&d->c, (size_t)eligible)) {
+		d->rank.ms = now;
+		d->rank.eligible = eligible;
+		d->rank.n = n;
 	}
 	if (d->queue.next < d->queue.n) {
 		/* The next member of the set chosen earlier, if still eligible. */
@@ -280,7 +333,9 @@ static void act(struct daemon *d, const struct verdict *v, const char *scope,
 			snprintf(d->queue.scope, sizeof(d->queue.scope), "%s", scope ? scope : "");
 		}
 	}
+chosen:
 	c = &d->c.cands[plan.idx[0]];
+	d->rank.next = plan.idx[0] + 1;
 	if (!c->p->cgroup)
 		proc_load_cgroup(d->c.proc_fd, &d->c.procs, c->p);
 	whole = whole_cgroup_ok(d, c, n);
