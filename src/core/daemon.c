@@ -511,6 +511,7 @@ static void reload(struct daemon *d)
 	}
 	ctx_apply_opts(&d->c);
 	usercache_load_for(&d->c.cfg);
+	d->rank.ms = 0;         /* ranked under the old rules */
 	ctx_open_cgroups(&d->c);
 	if (d->c.cg_ino_fd >= 0)
 		ep_add(d->epfd, d->c.cg_ino_fd, EPOLLIN, EV_CGROUPS);
