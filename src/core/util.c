@@ -180,6 +180,26 @@ static int decimal_scale(const struct decimal *d, uint64_t mult, bool round_up, 
 	return 0;
 }
 
+int parse_decimal_double(const char **sp, double *ret)
+{
+	struct decimal d;
+	int r = parse_decimal(sp, &d);
+
+	if (r == -ERANGE) {     /* the integer part overflowed: skip the rest */
+		while (is_digit(**sp))
+			(*sp)++;
+		if (**sp == '.')
+			while (is_digit(*++*sp))
+				;
+		*ret = (double)UINT64_MAX;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	*ret = (double)d.ip + (double)d.frac / (double)pow10u(d.ndig);
+	return 0;
+}
+
 int parse_size(const char *s, uint64_t *ret)
 {
 	struct decimal d;

@@ -28,6 +28,10 @@ int parse_i64(const char *s, int64_t *ret);
 int parse_int_range(const char *s, int64_t lo, int64_t hi, int64_t *ret);
 /* Parse a size: "123", "512K", "1.5GiB", "200MB" (K/M/G/T, powers of 1024). */
 int parse_size(const char *s, uint64_t *ret);
+/* A plain decimal "D", "D.D" or ".D" at *sp (no sign, no exponent) as a
+ * double, saturating at UINT64_MAX for a huge integer part; advances *sp
+ * past it. -EINVAL without a digit. */
+int parse_decimal_double(const char **sp, double *ret);
 /* Parse a duration: "250ms", "2s", "1.5s", "100us", bare number = ms. */
 int parse_duration_ms(const char *s, uint64_t *ret);
 /* Parse a percentage "10", "10%", "2.5%" into [0,100]. */

@@ -13,32 +13,21 @@
 #include "core/util.h"
 
 /* "key=" then a non-negative decimal "D[.D]" (the kernel prints "%lu.%02lu");
- * advances *sp past it. Parsed by hand: strtod, on every tick, cost more
- * than reading the file. */
+ * advances *sp past it. No strtod: on every tick it cost more than reading
+ * the file. */
 static int parse_avg(const char **sp, const char *key, double *ret)
 {
 	const char *s = *sp;
 	size_t kl = strlen(key);
-	double v = 0, scale = 1;
-	int digits = 0;
+	double v;
 
 	if (strncmp(s, key, kl) != 0 || s[kl] != '=')
 		return -EINVAL;
 	s += kl + 1;
 	if (!(*s >= '0' && *s <= '9'))
 		return -EINVAL;         /* no sign, no "inf"/"nan", no blanks */
-	for (; *s >= '0' && *s <= '9'; s++)
-		v = ++digits <= 15 ? v * 10 + (*s - '0') : 1e15;  /* clamped below */
-	if (*s == '.') {
-		s++;
-		if (!(*s >= '0' && *s <= '9'))
-			return -EINVAL;
-		for (; *s >= '0' && *s <= '9'; s++)
-			if (scale < 1e15) {
-				scale *= 10;
-				v += (*s - '0') / scale;
-			}
-	}
+	if (parse_decimal_double(&s, &v) < 0 || s[-1] == '.')
+		return -EINVAL;         /* "1." has no fraction digits */
 	*sp = s;
 	*ret = v > 100.0 ? 100.0 : v;   /* a share: never above 100 % */
 	return 0;

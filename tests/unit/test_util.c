@@ -65,6 +65,34 @@ static void test_parse_i64(void **state)
 	assert_int_equal(v, -1000);
 }
 
+static void test_parse_decimal_double(void **state)
+{
+	const char *s;
+	double v;
+
+	(void)state;
+	s = "12.25 x";
+	assert_int_equal(parse_decimal_double(&s, &v), 0);
+	assert_true(v == 12.25);
+	assert_string_equal(s, " x");
+	s = ".5";
+	assert_int_equal(parse_decimal_double(&s, &v), 0);
+	assert_true(v == 0.5 && *s == '\0');
+	s = "7";
+	assert_int_equal(parse_decimal_double(&s, &v), 0);
+	assert_true(v == 7 && *s == '\0');
+	/* a huge integer part saturates and is consumed whole, fraction too */
+	s = "123456789012345678901234567890.5 y";
+	assert_int_equal(parse_decimal_double(&s, &v), 0);
+	assert_true(v >= 1.8e19);
+	assert_string_equal(s, " y");
+	s = "x1";
+	assert_int_equal(parse_decimal_double(&s, &v), -EINVAL);
+	assert_string_equal(s, "x1");
+	s = ".";
+	assert_int_equal(parse_decimal_double(&s, &v), -EINVAL);
+}
+
 static void test_parse_size(void **state)
 {
 	static const struct { const char *s; uint64_t v; } ok[] = {
@@ -232,6 +260,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_parse_i64),
+		cmocka_unit_test(test_parse_decimal_double),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_parse_percent),
