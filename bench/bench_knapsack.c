@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "decide/knapsack.h"
+#include "victim/knapsack.h"
 
 static uint64_t rng = 0x0b5e55ed;
 

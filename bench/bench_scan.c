@@ -13,8 +13,8 @@
 
 #include "core/config.h"
 #include "core/util.h"
-#include "decide/choose.h"
-#include "decide/rank.h"
+#include "victim/choose.h"
+#include "victim/rank.h"
 #include <signal.h>
 #include <sys/wait.h>
 

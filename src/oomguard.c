@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "og-config.h"
-#include "act/shieldd.h"
+#include "guards/shield/shieldd.h"
 #include "core/config.h"
 #include "core/daemon.h"
 #include "core/log.h"

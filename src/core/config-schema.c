@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "act/shield.h"
+#include "guards/shield/shield.h"
 #include "core/util.h"
 
 /* Sections of the OOM Protector seed and whether this build implements them.

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#include "act/shield.h"
+#include "guards/shield/shield.h"
 #include "core/util.h"
 
 #define MAX_FILE_SIZE (1u << 20)

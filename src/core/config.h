@@ -101,7 +101,7 @@ struct og_config {
 	bool dyn_enabled;
 	int64_t dyn_count;
 	int64_t dyn_score;
-	/* shield (src/act/shield.c, oomadj.c, shieldd.c) */
+	/* shield (src/guards/shield/shield.c, oomadj.c, shieldd.c) */
 	bool cg_enabled;        /* create the protected cgroup (when managed or section set) */
 	char *cg_parent;        /* delegated subtree it goes under; NULL = the cgroup root */
 	bool cg_move_from_units;        /* under systemd: move processes out of units too */

@@ -8,11 +8,11 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "act/shieldd.h"
+#include "guards/shield/shieldd.h"
 #include "core/context.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "decide/rules.h"
+#include "victim/rules.h"
 #include "observe/registry.h"
 
 int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])

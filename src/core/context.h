@@ -5,9 +5,9 @@
 #include <limits.h>
 #include <stdbool.h>
 #include "core/config.h"
-#include "decide/choose.h"
-#include "decide/policy.h"
-#include "decide/rank.h"
+#include "victim/choose.h"
+#include "guards/memory/policy.h"
+#include "victim/rank.h"
 #include "observe/cgroup.h"
 #include "observe/meminfo.h"
 #include "observe/proc.h"
@@ -32,7 +32,7 @@ struct shield_ctx;
 
 struct og_ctx {
 	struct og_config cfg;
-	struct shield_ctx *shield;      /* managed-process matching (act/shieldd.c) */
+	struct shield_ctx *shield;      /* managed-process matching (guards/shield/shieldd.c) */
 	const struct og_opts *opts;
 	int proc_fd;
 	int meminfo_fd;

@@ -14,12 +14,12 @@
 #include <unistd.h>
 
 #include "og-config.h"
-#include "act/kill.h"
-#include "act/shieldd.h"
+#include "victim/kill.h"
+#include "guards/shield/shieldd.h"
 #include "core/daemon.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "decide/rules.h"
+#include "victim/rules.h"
 #include "report/record.h"
 #if HAVE_LIBSYSTEMD
 #include <dlfcn.h>

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "act/shieldd.h"
+#include "guards/shield/shieldd.h"
 #include "core/daemon.h"
 #include "core/util.h"
 #include "observe/cgroup.h"

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "decide/rank.h"
+#include "victim/rank.h"
 #include "observe/registry.h"
 
 int parse_registry(const char *buf, struct registry *ret, int *ret_line)

@@ -192,7 +192,7 @@ static void test_seed_sample(void **state)
 		snprintf(line, sizeof(line), "\n%s: accepted, not active in this build\n", secs[i]);
 		assert_non_null(strstr(d, line));
 	}
-	/* The shield sections are active (src/act/shield*.c, oomadj.c). */
+	/* The shield sections are active (src/guards/shield/). */
 	assert_null(strstr(d, "cgroup_settings: accepted, not active"));
 	assert_null(strstr(d, "managed_processes: accepted, not active"));
 	assert_null(strstr(d, "dynamic_adjustment: accepted, not active"));

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "act/kill.h"
+#include "victim/kill.h"
 #include "core/util.h"
 #include "fixture.h"
 #include "observe/proc.h"

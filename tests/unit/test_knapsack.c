@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "decide/knapsack.h"
+#include "victim/knapsack.h"
 
 
 

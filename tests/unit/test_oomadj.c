@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "act/oomadj.h"
+#include "guards/shield/oomadj.h"
 #include "core/util.h"
 #include "tests/fixture.h"
 

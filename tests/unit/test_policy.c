@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "decide/policy.h"
+#include "guards/memory/policy.h"
 
 #define MiB (1024ull * 1024)
 #define GiB (1024 * MiB)

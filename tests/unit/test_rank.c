@@ -11,9 +11,9 @@
 #include <cmocka.h>
 
 #include "core/config.h"
-#include "decide/choose.h"
-#include "decide/rank.h"
-#include "decide/rules.h"
+#include "victim/choose.h"
+#include "victim/rank.h"
+#include "victim/rules.h"
 #include "fixture.h"
 
 #define MiB (1024ull * 1024)

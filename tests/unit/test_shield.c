@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "act/shield.h"
-#include "act/shieldd.h"
+#include "guards/shield/shield.h"
+#include "guards/shield/shieldd.h"
 #include "core/config.h"
 #include "core/context.h"
 #include "core/util.h"

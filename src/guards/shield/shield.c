@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "act/shield.h"
+#include "guards/shield/shield.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "act/kill.h"
+#include "victim/kill.h"
 #include "core/util.h"
 #include "observe/proc.h"
 

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "decide/rank.h"
-#include "decide/rules.h"
+#include "victim/rank.h"
+#include "victim/rules.h"
 #include "observe/registry.h"
 
 const char *excl_reason(enum excl e)

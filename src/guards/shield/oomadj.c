@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "act/oomadj.h"
+#include "guards/shield/oomadj.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "act/shield.h"
+#include "guards/shield/shield.h"
 #include "core/util.h"
 #include "observe/proc.h"
 

@@ -6,8 +6,8 @@
 #pragma once
 #include <stdio.h>
 
-#include "act/oomadj.h"
-#include "act/shield.h"
+#include "guards/shield/oomadj.h"
+#include "guards/shield/shield.h"
 #include "core/context.h"
 
 /* What the ranking needs (one per og_ctx, rebuilt after each config load). */

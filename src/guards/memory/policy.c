@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/util.h"
-#include "decide/policy.h"
+#include "guards/memory/policy.h"
 
 #define MiB (1024.0 * 1024.0)
 

@@ -14,7 +14,7 @@
  *   5. depth-first branch and bound over the survivors in value-per-byte
  *      order, LP-relaxation bound on value, count bound, node budget.
  * All memory comes from the scratch; ks_choose never allocates. */
-#include "decide/knapsack.h"
+#include "victim/knapsack.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "decide/rules.h"
+#include "victim/rules.h"
 
 #define USERCACHE_SIZE 256
 

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decide/choose.h"
+#include "victim/choose.h"
 
 bool plan_priority_mode(const struct og_config *cfg, bool registry_has_values)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The shield in the daemon (see shieldd.h). Nothing here is on the kill
  * path: it runs from its own timer and the connector fd. */
-#include "act/shieldd.h"
+#include "guards/shield/shieldd.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,7 +16,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
-#include "decide/rank.h"
+#include "victim/rank.h"
 #include "observe/connector.h"
 
 #define MiB (1024.0 * 1024.0)

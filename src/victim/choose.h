@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/config.h"
-#include "decide/knapsack.h"
-#include "decide/rank.h"
+#include "victim/knapsack.h"
+#include "victim/rank.h"
 
 #define PLAN_MAX 64
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "act/shieldd.h"
+#include "guards/shield/shieldd.h"
 #include "core/util.h"
 
 #define MiB (1024.0 * 1024.0)
