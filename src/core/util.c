@@ -246,6 +246,7 @@ int parse_duration_ms(const char *s, uint64_t *ret)
 	static const struct { const char *unit; uint64_t us; } units[] = {
 		{ "us", 1 }, { "ms", 1000 }, { "s", 1000000 }, { "sec", 1000000 },
 		{ "min", 60000000 }, { "m", 60000000 }, { "h", 3600000000ULL },
+		{ "d", 86400000000ULL },
 	};
 	struct decimal d;
 	uint64_t mult = 1000, us;
