@@ -10,16 +10,15 @@
 #include "core/util.h"
 #include "observe/cgroup.h"
 
-#define MiB (1024.0 * 1024.0)
 #define SHOW_CANDIDATES 15
 #define SHOW_EXCLUDED 10
 
 static void print_threshold(const char *name, uint64_t mem, uint64_t swap, const struct meminfo *mi)
 {
-	printf("  %-9s at MemAvailable <= %.0f MiB (%.1f%%)", name, mem / MiB,
+	printf("  %-9s at MemAvailable <= %.0f MiB (%.1f%%)", name, (double)mem / MiB,
 	       mi->mem_total ? 100.0 * (double)mem / (double)mi->mem_total : 0.0);
 	if (mi->swap_total)
-		printf(" and SwapFree <= %.0f MiB\n", swap / MiB);
+		printf(" and SwapFree <= %.0f MiB\n", (double)swap / MiB);
 	else
 		printf(" (no swap)\n");
 }
@@ -43,8 +42,8 @@ static void print_candidates(const struct og_ctx *c, size_t eligible, size_t n)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why), "%svalue from %s",
 				 *why ? ", " : "", value_source_name(k->value_from));
 		printf("  %4zu %7d %-16s %7lld %6d %5d %9.1f %9.1f %6lld  %s\n", i + 1, k->p->pid, comm,
-		       (long long)k->badness, k->p->oom_score, k->p->oom_score_adj, k->p->rss / MiB,
-		       k->freed / MiB, (long long)k->value,
+		       (long long)k->badness, k->p->oom_score, k->p->oom_score_adj, (double)k->p->rss / MiB,
+		       (double)k->freed / MiB, (long long)k->value,
 		       *why ? why : (c->cfg.badness == BADNESS_OOM_SCORE ? "oom_score" : "anon+swap"));
 	}
 	if (eligible > SHOW_CANDIDATES)
@@ -73,7 +72,7 @@ static void print_plan(const struct og_ctx *c, const struct plan *p, const struc
 	if (p->priority)
 		printf("by value (knapsack%s): %zu process%s, frees %.1f MiB, loses value %lld%s\n",
 		       p->exact ? ", optimal" : ", shortlist", p->n, p->n == 1 ? "" : "es",
-		       p->freed / MiB, (long long)p->value, p->covered ? "" : " (not enough!)");
+		       (double)p->freed / MiB, (long long)p->value, p->covered ? "" : " (not enough!)");
 	else
 		printf("by badness (no values configured): the worst process, then re-check\n");
 	for (size_t i = 0; i < p->n; i++) {
@@ -83,7 +82,7 @@ static void print_plan(const struct og_ctx *c, const struct plan *p, const struc
 		escape_untrusted(k->p->comm, comm, sizeof(comm));
 		printf("  %s pid %d (%s), frees ~%.1f MiB, value %lld\n",
 		       v->level == LEVEL_KILL || c->cfg.grace_ms == 0 ? "SIGKILL" : "SIGTERM",
-		       k->p->pid, comm, k->freed / MiB, (long long)k->value);
+		       k->p->pid, comm, (double)k->freed / MiB, (long long)k->value);
 	}
 }
 
@@ -116,16 +115,16 @@ int explain_run(const struct og_opts *o)
 	printf("Config: %s%s\n", o->config_path ? o->config_path : "built-in default",
 	       c.cfg.dry_run ? " (dry-run)" : "");
 	printf("Memory: MemAvailable %.0f MiB of %.0f MiB (%.1f%%), SwapFree %.0f MiB of %.0f MiB\n",
-	       mi.mem_available / MiB, mi.mem_total / MiB,
+	       (double)mi.mem_available / MiB, (double)mi.mem_total / MiB,
 	       mi.mem_total ? 100.0 * (double)mi.mem_available / (double)mi.mem_total : 0.0,
-	       mi.swap_free / MiB, mi.swap_total / MiB);
+	       (double)mi.swap_free / MiB, (double)mi.swap_total / MiB);
 	if (have_psi)
 		printf("PSI memory: some avg10=%.2f avg60=%.2f, full avg10=%.2f avg60=%.2f; kill when full >= %.0f%% for %llu ms\n",
 		       psi.some.avg10, psi.some.avg60, psi.full.avg10, psi.full.avg60,
 		       c.cfg.psi_kill_full_percent, (unsigned long long)c.cfg.psi_duration_ms);
 	if (have_psi && mi.has_vmstat && c.cfg.psi_thrash_full_percent > 0)
 		printf("Page cache: %.0f MiB on the file LRU, %.0f MiB refaulted since boot; thrash when full >= %.0f%% for %llu ms while refaults reach %llu%% of it\n",
-		       mi.file_lru / MiB, mi.refault_file / MiB, c.cfg.psi_thrash_full_percent,
+		       (double)mi.file_lru / MiB, (double)mi.refault_file / MiB, c.cfg.psi_thrash_full_percent,
 		       (unsigned long long)c.cfg.psi_duration_ms,
 		       (unsigned long long)c.cfg.psi_thrash_refault_percent);
 	if (!have_psi)
@@ -135,7 +134,7 @@ int explain_run(const struct og_opts *o)
 	print_threshold("kill", v.kill_mem, v.kill_swap, &mi);
 	if (v.level == LEVEL_OK)
 		printf("Now: ok: MemAvailable %.0f MiB (%.1f%%), no threshold crossed\n",
-		       mi.mem_available / MiB,
+		       (double)mi.mem_available / MiB,
 		       mi.mem_total ? 100.0 * (double)mi.mem_available / (double)mi.mem_total : 0.0);
 	else
 		printf("Now: %s: %s\n", level_name(v.level), v.reason);

@@ -14,6 +14,12 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* Sizes in bytes, as unsigned long long: 200 * MiB is an integer. To print a
+ * fraction, divide a double: (double)bytes / MiB. */
+#define KiB (1024ull)
+#define MiB (1024ull * 1024)
+#define GiB (1024ull * 1024 * 1024)
+
 static inline void x_free(void *p) { free(p); }
 static inline void freep(void *p) { free(*(void **)p); }
 static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }

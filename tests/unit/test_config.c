@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/util.h"
 
-#define MiB (1ull << 20)
 
 static int load(const char *yaml, struct og_config *cfg, char *err)
 {

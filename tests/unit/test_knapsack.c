@@ -13,12 +13,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/util.h"
 #include "victim/knapsack.h"
 
 
 
-#define GiB (1024ull * 1024 * 1024)
-#define MiB (1024ull * 1024)
 
 /* ---- allocation counter (not under ASan, which owns malloc) ---- */
 #if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__)

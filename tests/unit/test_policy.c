@@ -6,10 +6,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/util.h"
 #include "guards/memory/policy.h"
 
-#define MiB (1024ull * 1024)
-#define GiB (1024 * MiB)
 
 static struct og_config cfg;
 

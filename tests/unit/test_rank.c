@@ -11,12 +11,12 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/util.h"
 #include "victim/choose.h"
 #include "victim/rank.h"
 #include "victim/rules.h"
 #include "fixture.h"
 
-#define MiB (1024ull * 1024)
 
 struct world {
 	struct fixture *f;

@@ -23,7 +23,6 @@
 #include "core/util.h"
 #include "tests/fixture.h"
 
-#define MiB (1024ull * 1024)
 
 static char *slurp(struct fixture *f, const char *path)
 {

@@ -5,7 +5,6 @@
 #include "core/util.h"
 #include "guards/memory/policy.h"
 
-#define MiB (1024.0 * 1024.0)
 
 const char *level_name(enum og_level l)
 {
@@ -164,25 +163,25 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		snprintf(v.reason, sizeof(v.reason),
 			 "%sMemAvailable %.0f MiB (%.1f%%) %s %s threshold %.0f MiB, SwapFree %.0f MiB (%.1f%%), consumed at %.0f MiB/s",
 			 v.trigger == TRIG_PREDICTED ? "predicted: " : "",
-			 avail / MiB, pct(avail, mi->mem_total),
+			 (double)avail / MiB, pct(avail, mi->mem_total),
 			 v.trigger == TRIG_PREDICTED ? "falls to" : "<=",
 			 level_name(v.level),
-			 (v.level == LEVEL_KILL ? v.kill_mem : v.term_mem) / MiB,
-			 mi->swap_free / MiB, pct(mi->swap_free, mi->swap_total),
+			 (double)(v.level == LEVEL_KILL ? v.kill_mem : v.term_mem) / MiB,
+			 (double)mi->swap_free / MiB, pct(mi->swap_free, mi->swap_total),
 			 st->rate > 0 ? st->rate / MiB : 0.0);
 		break;
 	case TRIG_PSI:
 		snprintf(v.reason, sizeof(v.reason),
 			 "memory pressure: full stall %.1f%% over %llu ms >= %.1f%% (MemAvailable %.0f MiB)",
 			 v.psi_full_share, (unsigned long long)cfg->psi_duration_ms,
-			 cfg->psi_kill_full_percent, avail / MiB);
+			 cfg->psi_kill_full_percent, (double)avail / MiB);
 		break;
 	case TRIG_THRASH:
 		snprintf(v.reason, sizeof(v.reason),
 			 "page-cache thrash: full stall %.1f%% over %llu ms >= %.1f%%, refaults %.0f%% of the %.0f MiB file cache >= %llu%% (MemAvailable %.0f MiB)",
 			 v.psi_full_share, (unsigned long long)cfg->psi_duration_ms,
 			 cfg->psi_thrash_full_percent, v.refault_percent,
-			 mi->file_lru / MiB, (unsigned long long)cfg->psi_thrash_refault_percent, avail / MiB);
+			 (double)mi->file_lru / MiB, (unsigned long long)cfg->psi_thrash_refault_percent, (double)avail / MiB);
 		break;
 	default:
 		break;  /* no text: formatting it on every idle tick costs more than the rest */
@@ -237,7 +236,7 @@ void policy_cgroup(const struct og_config *cfg, const struct cg_mem *m,
 		v.need_bytes = v.term_mem - MIN(head, v.term_mem) + cfg->margin_bytes / 4;
 		snprintf(v.reason, sizeof(v.reason),
 			 "cgroup headroom %.1f MiB of memory.max %.0f MiB (%.1f%%) <= %s threshold %.1f%%, full pressure avg10 %.1f%%",
-			 head / MiB, m->max / MiB, pct(head, m->max), level_name(v.level),
+			 (double)head / MiB, (double)m->max / MiB, pct(head, m->max), level_name(v.level),
 			 v.level == LEVEL_KILL ? cfg->cg_kill_headroom_percent : cfg->cg_term_headroom_percent,
 			 m->has_pressure ? m->pressure.full.avg10 : 0.0);
 	}

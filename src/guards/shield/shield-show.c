@@ -12,7 +12,6 @@
 #include "guards/shield/shieldd.h"
 #include "core/util.h"
 
-#define MiB (1024.0 * 1024.0)
 #define SHOW_MEMBERS 50
 
 static void comm_of(int proc_fd, int pid, char *out, size_t size)
@@ -56,15 +55,15 @@ static void print_cgroup(FILE *f, struct og_ctx *c, const char *path)
 		if (cg.mode == SHIELD_V2)
 			fprintf(f, "  settings (kernel): memory.low %.1f MiB, memory.min %.1f MiB, "
 				"cpu.weight %" PRId64 ", io.weight %" PRId64 "\n",
-				s.memory_low / MiB, s.memory_min / MiB, s.cpu_weight, s.io_weight);
+				(double)s.memory_low / MiB, (double)s.memory_min / MiB, s.cpu_weight, s.io_weight);
 		else
 			fprintf(f, "  settings (kernel): memory.soft_limit_in_bytes %.1f MiB, cpu.shares "
 				"as a weight %" PRId64 ", blkio weight %" PRId64 " (memory.min: no v1 "
-				"equivalent)\n", s.memory_low >= (1ull << 62) ? -1.0 : s.memory_low / MiB,
+				"equivalent)\n", s.memory_low >= (1ull << 62) ? -1.0 : (double)s.memory_low / MiB,
 				s.cpu_weight, s.io_weight);
 		fprintf(f, "  settings (config): memory.low %.1f MiB, memory.min %.1f MiB, "
-			"cpu.weight %" PRId64 ", io.weight %" PRId64 "\n", cfg->cg_memory_low / MiB,
-			cfg->cg_memory_min / MiB, cfg->cg_cpu_weight, cfg->cg_io_weight);
+			"cpu.weight %" PRId64 ", io.weight %" PRId64 "\n", (double)cfg->cg_memory_low / MiB,
+			(double)cfg->cg_memory_min / MiB, cfg->cg_cpu_weight, cfg->cg_io_weight);
 	}
 	pids = calloc(65536, sizeof(*pids));
 	n = pids ? shield_members(&cg, pids, 65536) : -ENOMEM;

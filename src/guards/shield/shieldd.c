@@ -19,7 +19,6 @@
 #include "victim/rank.h"
 #include "observe/connector.h"
 
-#define MiB (1024.0 * 1024.0)
 #define LEAF_NAME "supervisor"  /* where a delegated parent's own processes go */
 
 /* ---- the ranking hook ---------------------------------------------------- */
