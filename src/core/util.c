@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/timerfd.h>
 #include <time.h>
 
 static bool is_blank(char c)
@@ -435,6 +436,24 @@ void escape_untrusted(const char *src, char *dst, size_t size)
 		}
 	}
 	dst[o] = '\0';
+}
+
+int timerfd_arm_ms(int tfd, uint64_t ms)
+{
+	struct itimerspec its = { 0 };
+
+	if (!ms)
+		ms = 1;
+	its.it_value.tv_sec = (time_t)(ms / 1000);
+	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+	return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+int timerfd_disarm(int tfd)
+{
+	struct itimerspec its = { 0 };
+
+	return timerfd_settime(tfd, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
 static uint64_t clock_us(clockid_t id)

@@ -61,6 +61,12 @@ int write_file_at(int dirfd, const char *path, const char *s);
  * safe in a log line. Always NUL-terminates. */
 void escape_untrusted(const char *src, char *dst, size_t size);
 
+/* Arm a timerfd to expire once, ms from now; 0 is taken as 1 ms (as soon as
+ * possible: a zero time would disarm it). 0 or -errno. */
+int timerfd_arm_ms(int tfd, uint64_t ms);
+/* Stop a timerfd. 0 or -errno. */
+int timerfd_disarm(int tfd);
+
 /* Monotonic and realtime clocks in milliseconds / microseconds. */
 uint64_t now_ms(void);
 uint64_t now_us(void);

@@ -5,7 +5,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -256,6 +258,35 @@ static void test_clocks(void **state)
 	assert_true(realtime_ms() > 1577836800000ULL);
 }
 
+static void test_timerfd(void **state)
+{
+	struct itimerspec its;
+	struct pollfd pfd;
+	uint64_t x;
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+
+	assert_true(tfd >= 0);
+	/* far ahead: armed for about that long, once (no interval) */
+	assert_int_equal(timerfd_arm_ms(tfd, 60500), 0);
+	assert_int_equal(timerfd_gettime(tfd, &its), 0);
+	assert_true(its.it_value.tv_sec == 60 || (its.it_value.tv_sec == 59 && its.it_value.tv_nsec > 0));
+	assert_true(its.it_interval.tv_sec == 0 && its.it_interval.tv_nsec == 0);
+	assert_int_equal(timerfd_disarm(tfd), 0);
+	assert_int_equal(timerfd_gettime(tfd, &its), 0);
+	assert_true(its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0);
+	/* 0 means as soon as possible, not "disarmed" */
+	assert_int_equal(timerfd_arm_ms(tfd, 0), 0);
+	pfd = (struct pollfd){ .fd = tfd, .events = POLLIN };
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(tfd, &x, sizeof(x)), (ssize_t)sizeof(x));
+	assert_true(x == 1);
+	assert_int_equal(timerfd_arm_ms(tfd, 2), 0);
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	close(tfd);
+	assert_int_equal(timerfd_arm_ms(-1, 5), -EBADF);
+	assert_int_equal(timerfd_disarm(-1), -EBADF);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_clocks),
+		cmocka_unit_test(test_timerfd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

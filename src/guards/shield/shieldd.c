@@ -496,17 +496,15 @@ static void pass(struct shield_rt *s, struct og_ctx *c)
 	scan_free(&sc);
 }
 
+/* The next pass in ms; 0 = none. */
 static void arm(struct shield_rt *s, uint64_t ms)
 {
-	struct itimerspec its = { 0 };
-
 	if (s->timer_fd < 0)
 		return;
-	if (ms) {
-		its.it_value.tv_sec = (time_t)(ms / 1000);
-		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
-	}
-	timerfd_settime(s->timer_fd, 0, &its, NULL);
+	if (ms)
+		timerfd_arm_ms(s->timer_fd, ms);
+	else
+		timerfd_disarm(s->timer_fd);
 }
 
 /* ---- connector events ------------------------------------------------------------------ */
