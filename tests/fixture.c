@@ -3,6 +3,7 @@
  * Every failure prints its reason and aborts: a broken fixture must never
  * let a test pass. */
 #include "tests/fixture.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 __attribute__((noreturn, format(printf, 1, 2)))
@@ -160,6 +163,50 @@ void fixture_build(struct fixture *f, const struct fixture_entry *e)
 		else
 			fixture_file(f, e->path, e->content);
 	}
+}
+
+pid_t fixture_fifo(struct fixture *f, const char *path, const char *content, size_t len,
+		   size_t chunk)
+{
+	const struct timespec pause = { 0, 200000 };    /* 0.2 ms */
+	pid_t pid;
+
+	mkdir_parent(f, path);
+	if (mkfifoat(f->dirfd, path, 0644) < 0)
+		die("mkfifo %s/%s: %s", f->dir, path, strerror(errno));
+	if (chunk == 0)
+		die("fixture_fifo: chunk 0");
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid > 0)
+		return pid;
+	alarm(10);
+	int fd = openat(f->dirfd, path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		_exit(2);
+	for (size_t done = 0; done < len;) {
+		ssize_t w = write(fd, content + done, MIN(chunk, len - done));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(3);
+		done += (size_t)w;
+		nanosleep(&pause, NULL);
+	}
+	_exit(close(fd) < 0 ? 4 : 0);
+}
+
+void fixture_reap(pid_t writer)
+{
+	int st;
+
+	if (waitpid(writer, &st, 0) < 0)
+		die("waitpid %d: %s", (int)writer, strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("fifo writer %d failed (status 0x%x)", (int)writer, st);
 }
 
 int fixture_open_dir(struct fixture *f, const char *path)

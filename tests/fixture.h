@@ -4,6 +4,7 @@
 #pragma once
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct fixture {
 	char dir[PATH_MAX];     /* absolute path of the temp dir */
@@ -25,6 +26,14 @@ void fixture_build(struct fixture *f, const struct fixture_entry *e);
 void fixture_file(struct fixture *f, const char *path, const char *content);
 void fixture_file_len(struct fixture *f, const char *path, const char *content, size_t len);
 void fixture_dir(struct fixture *f, const char *path);
+/* A FIFO at path, fed by a child process that writes len bytes of content
+ * in pieces of `chunk` bytes with a pause after each, so a reader sees short
+ * reads long before the end (as from a kernel file produced a page at a
+ * time). The child gives up after 10 s without a reader. fixture_reap waits
+ * for it and aborts unless it wrote everything. */
+pid_t fixture_fifo(struct fixture *f, const char *path, const char *content, size_t len,
+		   size_t chunk);
+void fixture_reap(pid_t writer);
 /* O_DIRECTORY fd of f->dir/path ("" = the root). Caller closes. */
 int fixture_open_dir(struct fixture *f, const char *path);
 

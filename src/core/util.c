@@ -347,6 +347,59 @@ ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size)
 	return (ssize_t)got;
 }
 
+/* Room for at least one more byte and the NUL. */
+static int grow(char **buf, size_t *cap, size_t got)
+{
+	size_t ncap;
+	char *nb;
+
+	if (*buf && got + 1 < *cap)
+		return 0;
+	if (*buf && *cap >= READ_WHOLE_MAX)
+		return -EFBIG;
+	ncap = *buf && *cap >= 4096 ? *cap * 2 : 4096;
+	ncap = MIN(ncap, (size_t)READ_WHOLE_MAX);
+	nb = realloc(*buf, ncap);
+	if (!nb)
+		return -ENOMEM;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
+ssize_t read_file_whole_at(int dirfd, const char *path, char **buf, size_t *cap)
+{
+	size_t got = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	if (!buf || !cap)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		r = grow(buf, cap, got);
+		if (r < 0)
+			break;
+		n = read(fd, *buf + got, *cap - 1 - got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (r < 0)
+		return r;
+	(*buf)[got] = '\0';
+	return (ssize_t)got;
+}
+
 ssize_t reread_fd(int fd, char *buf, size_t size)
 {
 	size_t got = 0;

@@ -47,6 +47,14 @@ int parse_percent(const char *s, double *ret);
  * read is taken as the end of the file (true of kernel and regular files).
  * Returns the number of bytes read or -errno. dirfd may be AT_FDCWD. */
 ssize_t read_file_at(int dirfd, const char *path, char *buf, size_t size);
+/* Read all of dirfd/path into the malloc'd *buf, NUL-terminated, calling
+ * read() until it returns 0: kernel files produced a page at a time
+ * (mountinfo, cgroup.procs) and pipes give short reads long before their
+ * end, so read_file_at would lose the rest. *buf (NULL at first) and *cap
+ * (its size) are reused and grown; the caller frees *buf, also after an
+ * error. Returns the length, or -errno (-EFBIG past READ_WHOLE_MAX bytes). */
+#define READ_WHOLE_MAX (64u << 20)
+ssize_t read_file_whole_at(int dirfd, const char *path, char **buf, size_t *cap);
 /* pread() from offset 0 of an already open fd, NUL-terminated. */
 ssize_t reread_fd(int fd, char *buf, size_t size);
 /* The same for a file the kernel produces in one piece (single_open proc

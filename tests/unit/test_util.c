@@ -6,8 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -226,6 +229,57 @@ static void test_files(void **state)
 	fixture_free(f);
 }
 
+static void test_read_whole(void **state)
+{
+	struct fixture *f = fixture_new();
+	size_t len = 100000, cap = 0;
+	char *big = malloc(len + 1), *buf = NULL;
+	pid_t w;
+
+	assert_non_null(big);
+	for (size_t i = 0; i < len; i++)
+		big[i] = (char)('a' + i % 26);
+	big[len] = '\0';
+	fixture_file(f, "big", big);
+	fixture_file(f, "empty", "");
+
+	/* from nothing: grown to hold it all */
+	assert_int_equal(read_file_whole_at(f->dirfd, "big", &buf, &cap), (ssize_t)len);
+	assert_true(cap > len);
+	assert_string_equal(buf, big);
+	/* reused: an empty file, then a missing one (buffer kept for the caller) */
+	assert_int_equal(read_file_whole_at(f->dirfd, "empty", &buf, &cap), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(read_file_whole_at(f->dirfd, "missing", &buf, &cap), -ENOENT);
+	assert_non_null(buf);
+	free(buf);
+	buf = NULL;
+	cap = 0;
+	assert_int_equal(read_file_whole_at(f->dirfd, "missing", &buf, &cap), -ENOENT);
+	assert_null(buf);
+	assert_int_equal(read_file_whole_at(f->dirfd, "big", NULL, &cap), -EINVAL);
+
+	/* Short reads long before the end. read_file_at takes the first for
+	 * the end (which proves the pipe does give short reads) ... */
+	char *part = malloc(len + 1);
+
+	assert_non_null(part);
+	w = fixture_fifo(f, "pipe", big, len, 1000);
+	assert_true(read_file_at(f->dirfd, "pipe", part, len + 1) < (ssize_t)len);
+	free(part);
+	kill(w, SIGKILL);
+	waitpid(w, NULL, 0);
+	unlinkat(f->dirfd, "pipe", 0);
+	/* ... read_file_whole_at reads on to the end */
+	w = fixture_fifo(f, "pipe", big, len, 1000);
+	assert_int_equal(read_file_whole_at(f->dirfd, "pipe", &buf, &cap), (ssize_t)len);
+	assert_string_equal(buf, big);
+	fixture_reap(w);
+	free(buf);
+	free(big);
+	fixture_free(f);
+}
+
 static void test_escape(void **state)
 {
 	char out[64];
@@ -297,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_parse_percent),
 		cmocka_unit_test(test_files),
+		cmocka_unit_test(test_read_whole),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_clocks),
 		cmocka_unit_test(test_timerfd),
