@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "observe/mountinfo.h"  /* parse_mountinfo_cgroup2, for earlier users */
 #include "observe/psi.h"
 
 #define CG_MAX UINT64_MAX       /* "max" in memory.max and friends */
@@ -33,8 +34,6 @@ int parse_cg_limit(const char *buf, uint64_t *ret);
 int parse_cg_events(const char *buf, struct cg_events *ret);
 /* memory.stat: fills anon, file, shmem of ret (other fields untouched). */
 int parse_cg_memstat(const char *buf, struct cg_mem *ret);
-/* /proc/self/mountinfo: the mount point of the first cgroup2 filesystem. */
-int parse_mountinfo_cgroup2(const char *buf, char *path, size_t size);
 
 /* Read memory.current, .max, .high, .low, .min, .swap.*, .oom.group,
  * .stat, .events, .pressure from an open cgroup dir fd. memory.current is required

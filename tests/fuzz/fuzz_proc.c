@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* libFuzzer target: /proc/PID and cgroup file parsers. The same input is
- * given to each parser: they must never crash and must keep their output
- * NUL-terminated within bounds. */
+/* libFuzzer target: /proc/PID and cgroup file parsers (mountinfo's are in
+ * fuzz_mountinfo). The same input is given to each parser: they must never
+ * crash and must keep their output NUL-terminated within bounds. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -37,8 +37,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)parse_cg_events(buf, &ev);
 	(void)parse_cg_limit(buf, &lim);
 	(void)parse_cg_memstat(buf, &m);
-	if (parse_mountinfo_cgroup2(buf, path, sizeof(path)) == 0 && strlen(path) >= sizeof(path))
-		abort();
 	free(buf);
 	return 0;
 }

@@ -78,43 +78,6 @@ static void test_memstat(void **state)
 	assert_true(m.anon == 0 && m.file == 0);
 }
 
-/* This machine's mountinfo: cgroup v1 controllers plus a v2 "unified" mount. */
-static const char mountinfo_hybrid[] =
-	"21 26 0:20 / /proc rw,relatime - proc proc rw\n"
-	"22 26 0:21 / /sys rw,relatime - sysfs sysfs rw\n"
-	"26 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
-	"30 22 0:27 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
-	"31 30 0:28 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
-	"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
-	"39 30 0:36 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
-	"40 30 0:37 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
-
-static void test_mountinfo(void **state)
-{
-	char path[64];
-
-	assert_int_equal(parse_mountinfo_cgroup2(mountinfo_hybrid, path, sizeof(path)), 0);
-	assert_string_equal(path, "/sys/fs/cgroup/unified");
-	/* pure v2 with optional fields; the first cgroup2 mount wins */
-	assert_int_equal(parse_mountinfo_cgroup2(
-		"35 24 0:30 / /sys/fs/cgroup rw,nosuid shared:9 master:1 - cgroup2 cgroup2 rw,nsdelegate\n"
-		"99 24 0:31 / /mnt/other rw - cgroup2 none rw\n", path, sizeof(path)), 0);
-	assert_string_equal(path, "/sys/fs/cgroup");
-	/* octal escapes in the mount point */
-	assert_int_equal(parse_mountinfo_cgroup2(
-		"35 24 0:30 / /mnt/my\\040cg\\134x rw - cgroup2 cgroup2 rw", path, sizeof(path)), 0);
-	assert_string_equal(path, "/mnt/my cg\\x");
-	/* "cgroup2" as a mount source or option or optional field is not the type */
-	strcpy(path, "keep");
-	assert_int_equal(parse_mountinfo_cgroup2(
-		"31 30 0:28 / /cgroup2 rw cgroup2 - cgroup cgroup2 cgroup2\n"
-		"31 30 0:28 / /x rw - cgroup2fs none rw\n", path, sizeof(path)), -ENOENT);
-	assert_int_equal(parse_mountinfo_cgroup2("", path, sizeof(path)), -ENOENT);
-	assert_int_equal(parse_mountinfo_cgroup2("1 2 3\n - cgroup2\n", path, sizeof(path)), -ENOENT);
-	assert_string_equal(path, "keep");
-	assert_int_equal(parse_mountinfo_cgroup2(mountinfo_hybrid, path, 10), -ENAMETOOLONG);
-}
-
 static const struct fixture_entry cg_tree[] = {
 	{ "memory.current", "1000\n" },        /* root: no memory.max in v2 */
 	{ "memory.stat", "anon 1\n" },
@@ -328,24 +291,6 @@ static void test_walk_vanish(void **state)
 	fixture_free(c.f);
 }
 
-/* Read-only: this machine's mountinfo parses (v2 may be absent). */
-static void test_real_mountinfo(void **state)
-{
-	char buf[65536], path[4096];
-	ssize_t n = read_file_at(AT_FDCWD, "/proc/self/mountinfo", buf, sizeof(buf));
-	int r;
-
-	if (n <= 0)
-		skip();
-	r = parse_mountinfo_cgroup2(buf, path, sizeof(path));
-	if (strstr(buf, " - cgroup2 ")) {
-		assert_int_equal(r, 0);
-		assert_true(path[0] == '/');
-	} else {
-		assert_int_equal(r, -ENOENT);
-	}
-}
-
 /* The daemon learns of new cgroups and changed limits from inotify, not by
  * walking the tree every few seconds. */
 static void test_ctx_cgroup_watch(void **state)
@@ -398,11 +343,9 @@ int main(void)
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_memstat),
-		cmocka_unit_test(test_mountinfo),
 		cmocka_unit_test(test_read_mem),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_vanish),
-		cmocka_unit_test(test_real_mountinfo),
 		cmocka_unit_test(test_ctx_cgroup_watch),
 	};
 

@@ -296,30 +296,6 @@ static void v1_tree(struct fixture *f, bool bfq)
 	fixture_file(f, "v1/blkio/prot/cgroup.procs", "");
 }
 
-static void test_mountinfo_v1(void **state)
-{
-	const char *mi =
-		"34 30 0:31 / /sys/fs/cgroup/memory rw,relatime shared:15 - cgroup cgroup rw,memory\n"
-		"31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
-		"36 30 0:33 / /sys/fs/cgroup/net_cls rw - cgroup cgroup rw,net_cls\n"
-		"37 30 0:34 / /mnt/with\\040space rw - cgroup cgroup rw,blkio\n";
-	char p[PATH_MAX];
-
-	assert_int_equal(parse_mountinfo_cgroup1(mi, "memory", p, sizeof(p)), 0);
-	assert_string_equal(p, "/sys/fs/cgroup/memory");
-	assert_int_equal(parse_mountinfo_cgroup1(mi, "cpu", p, sizeof(p)), 0);
-	assert_string_equal(p, "/sys/fs/cgroup/cpu,cpuacct");
-	assert_int_equal(parse_mountinfo_cgroup1(mi, "blkio", p, sizeof(p)), 0);
-	assert_string_equal(p, "/mnt/with space");
-	/* "cpu" is not "cpuacct" or "cpuset" */
-	assert_int_equal(parse_mountinfo_cgroup1("1 2 0:1 / /x rw - cgroup cgroup rw,cpuset\n", "cpu",
-						 p, sizeof(p)), -ENOENT);
-	assert_int_equal(parse_mountinfo_cgroup1("1 2 0:1 / /x rw - cgroup2 cgroup2 rw\n", "memory",
-						 p, sizeof(p)), -ENOENT);
-	assert_int_equal(parse_mountinfo_cgroup1("garbage\n\n", "memory", p, sizeof(p)), -ENOENT);
-	assert_int_equal(parse_mountinfo_cgroup1(mi, "memory", p, 5), -ENAMETOOLONG);
-}
-
 static void test_v1_fallback(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -519,7 +495,6 @@ int main(void)
 		cmocka_unit_test(test_v2_create),
 		cmocka_unit_test(test_v2_apply),
 		cmocka_unit_test(test_v2_members),
-		cmocka_unit_test(test_mountinfo_v1),
 		cmocka_unit_test(test_v1_fallback),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_is_managed),

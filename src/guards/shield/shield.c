@@ -12,6 +12,7 @@
 
 #include "core/util.h"
 #include "observe/cgroup.h"
+#include "observe/mountinfo.h"
 
 #define RE_FLAGS (REG_EXTENDED | REG_NOSUB)
 
@@ -466,11 +467,13 @@ void shield_v1_roots_close(int roots[SH_NCTRL])
 int shield_v1_roots(int proc_fd, int roots[SH_NCTRL], char *mem_path)
 {
 	static const char *const v1_names[SH_NCTRL] = { "memory", "cpu", "blkio" };
-	char buf[65536], path[PATH_MAX];
+	_cleanup_free_ char *buf = NULL;
+	char path[PATH_MAX];
+	size_t cap = 0;
 
 	for (int c = 0; c < SH_NCTRL; c++)
 		roots[c] = -1;
-	if (read_file_at(proc_fd, "self/mountinfo", buf, sizeof(buf)) < 0)
+	if (mountinfo_read(proc_fd, &buf, &cap) < 0)
 		return -ENOENT;
 	for (int c = 0; c < SH_NCTRL; c++) {
 		if (parse_mountinfo_cgroup1(buf, v1_names[c], path, sizeof(path)) < 0)
@@ -484,60 +487,6 @@ int shield_v1_roots(int proc_fd, int roots[SH_NCTRL], char *mem_path)
 		return -ENOENT;
 	}
 	return 0;
-}
-
-/* Unescape mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape_octal(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
-int parse_mountinfo_cgroup1(const char *buf, const char *ctrl, char *path, size_t size)
-{
-	const char *line = buf;
-
-	while (line && *line) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) : strlen(line);
-		char l[4096], *f[6] = { 0 }, *sep, *save = NULL, *fstype, *opts;
-		int i = 0;
-
-		if (len < sizeof(l)) {
-			memcpy(l, line, len);
-			l[len] = '\0';
-			sep = strstr(l, " - ");
-			if (sep) {
-				*sep = '\0';
-				for (char *t = strtok_r(l, " ", &save); t && i < 6; t = strtok_r(NULL, " ", &save))
-					f[i++] = t;
-				save = NULL;
-				fstype = strtok_r(sep + 3, " ", &save);
-				strtok_r(NULL, " ", &save);     /* source */
-				opts = strtok_r(NULL, " ", &save);
-				if (i >= 5 && fstype && opts && !strcmp(fstype, "cgroup") &&
-				    has_word(opts, ctrl)) {
-					unescape_octal(f[4]);
-					if (strlen(f[4]) >= size)
-						return -ENAMETOOLONG;
-					strcpy(path, f[4]);
-					return 0;
-				}
-			}
-		}
-		line = nl ? nl + 1 : NULL;
-	}
-	return -ENOENT;
 }
 
 /* ---- settings ------------------------------------------------------------ */

@@ -93,10 +93,6 @@ bool shield_v2_usable(int root_fd);
 int shield_v1_roots(int proc_fd, int roots[SH_NCTRL], char *mem_path);
 void shield_v1_roots_close(int roots[SH_NCTRL]);
 
-/* The v1 mount point of a controller ("memory", "cpu", "blkio") from
- * /proc/self/mountinfo. 0 or -ENOENT. */
-int parse_mountinfo_cgroup1(const char *buf, const char *ctrl, char *path, size_t size);
-
 /* Apply the settings, writing only the files whose value differs (so a
  * check every few seconds is cheap and notices changes behind our back).
  * *ret_rewritten gets the SH_BIT()s of the settings that had to be written.
