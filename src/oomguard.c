@@ -3,7 +3,7 @@
  *
  *   oomguard [--config FILE] [--dry-run] [--psi-mode auto|trigger|poll]
  *   oomguard check FILE
- *   oomguard explain [--config FILE]
+ *   oomguard explain [--config FILE] [--json]
  *   oomguard status [--config FILE]
  */
 #include <getopt.h>
@@ -34,6 +34,7 @@ static void usage(FILE *f)
 		"      --proc DIR          read processes and memory from DIR (default /proc)\n"
 		"      --cgroup-root DIR   cgroup v2 mount (default: from mountinfo)\n"
 		"      --runtime-dir DIR   value registry dir (default /run/oomguard)\n"
+		"      --json              explain/status: one JSON object keyed by guard name\n"
 		"  -v, --verbose           debug logging\n"
 		"  -V, --version           print the version\n"
 		"  -h, --help              this help\n");
@@ -65,6 +66,7 @@ int main(int argc, char **argv)
 		{ "proc", required_argument, NULL, 'p' },
 		{ "cgroup-root", required_argument, NULL, 'g' },
 		{ "runtime-dir", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -101,6 +103,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			o.runtime_dir = optarg;
+			break;
+		case 'j':
+			o.json = true;
 			break;
 		case 'v':
 			log_set_level(LOG_DEBUG);

@@ -9,3 +9,5 @@ int daemon_run(const struct og_opts *o);
 int value_cmd(const struct og_opts *o, int argc, char **argv);
 /* Print what would be done now and why. Returns the exit code. */
 int explain_run(const struct og_opts *o);
+/* The guards' sections alone (`oomguard status`). Returns the exit code. */
+int status_run(const struct og_opts *o);

@@ -1,27 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* `oomguard explain`: the memory state now, which rule would fire, the
- * ranked candidates with their scores and reasons, and who would die. */
+/* `oomguard explain`: each guard's state now (in the table's order), which
+ * rule would fire, the ranked candidates with their scores and reasons, and
+ * who would die; `--json` gives the same as one object keyed by guard name.
+ * `oomguard status`: the guards' sections alone. */
+#include <json-c/json.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "guards/shield/shieldd.h"
 #include "core/daemon.h"
+#include "core/guard.h"
 #include "core/util.h"
+#include "guards/cgroups/cgroups.h"
+#include "guards/memory/memory.h"
+#include "guards/shield/shieldd.h"
 #include "observe/cgroup.h"
 
 #define SHOW_CANDIDATES 15
 #define SHOW_EXCLUDED 10
-
-static void print_threshold(const char *name, uint64_t mem, uint64_t swap, const struct meminfo *mi)
-{
-	printf("  %-9s at MemAvailable <= %.0f MiB (%.1f%%)", name, (double)mem / MiB,
-	       mi->mem_total ? 100.0 * (double)mem / (double)mi->mem_total : 0.0);
-	if (mi->swap_total)
-		printf(" and SwapFree <= %.0f MiB\n", (double)swap / MiB);
-	else
-		printf(" (no swap)\n");
-}
 
 static void print_candidates(const struct og_ctx *c, size_t eligible, size_t n)
 {
@@ -86,93 +82,143 @@ static void print_plan(const struct og_ctx *c, const struct plan *p, const struc
 	}
 }
 
-int explain_run(const struct og_opts *o)
+/* The candidates and the plan, as JSON. */
+static void json_victims(struct json_object *o, const struct og_ctx *c, size_t eligible,
+			 size_t n, const struct plan *p, bool have_plan)
 {
+	struct json_object *arr = json_object_new_array(), *ex = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct candidate *k = &c->cands[i];
+		struct json_object *e = json_object_new_object();
+		struct describe d = { .json = e };
+
+		if (i >= eligible && k->excluded == EXCL_NO_MEMORY) {
+			json_object_put(e);
+			continue;
+		}
+		desc_int(&d, "pid", k->p->pid);
+		desc_str(&d, "comm", k->p->comm);
+		if (i < eligible) {
+			desc_int(&d, "badness", k->badness);
+			desc_int(&d, "oom_score", k->p->oom_score);
+			desc_int(&d, "oom_score_adj", k->p->oom_score_adj);
+			desc_int(&d, "rss", (int64_t)k->p->rss);
+			desc_int(&d, "frees", (int64_t)k->freed);
+			desc_int(&d, "value", k->value);
+			desc_str(&d, "value_from", value_source_name(k->value_from));
+			if (k->rule_line)
+				desc_int(&d, "rule_line", k->rule_line);
+			json_object_array_add(arr, e);
+		} else {
+			desc_str(&d, "why", excl_reason(k->excluded));
+			json_object_array_add(ex, e);
+		}
+	}
+	json_object_object_add(o, "candidates", arr);
+	json_object_object_add(o, "excluded", ex);
+	if (have_plan) {
+		struct json_object *pl = json_object_new_object(), *pids = json_object_new_array();
+		struct describe d = { .json = pl };
+
+		desc_bool(&d, "by_value", p->priority);
+		desc_int(&d, "frees", (int64_t)p->freed);
+		desc_int(&d, "value_lost", p->value);
+		for (size_t i = 0; i < p->n; i++)
+			json_object_array_add(pids, json_object_new_int(c->cands[p->idx[i]].p->pid));
+		json_object_object_add(pl, "pids", pids);
+		json_object_object_add(o, "plan", pl);
+	} else {
+		json_object_object_add(o, "plan", NULL);
+	}
+}
+
+static int run(const struct og_opts *o, bool victims)
+{
+	static struct guard guards[32];
 	struct og_ctx c;
+	struct guard_env env = { .c = &c };
 	char err[OG_ERR_SIZE] = "";
-	struct policy_state st;
-	struct meminfo mi;
-	struct psi psi = {0};
-	struct verdict v, hypo;
-	struct cg_pick cg;
+	struct reporter rep = { .kmsg_fd = -1 };
+	struct json_object *root = o->json ? json_object_new_object() : NULL;
+	struct describe d = { .text = o->json ? NULL : stdout, .json = root };
+	const struct verdict *mv;
+	const struct cg_pick *cg;
+	const struct meminfo *mi;
+	struct verdict hypo;
 	struct plan plan;
-	bool have_psi;
 	size_t n = 0;
-	int eligible;
+	int eligible, ret = 0;
+	bool have_plan;
 
 	if (ctx_open(&c, o, err) < 0) {
 		fprintf(stderr, "oomguard: %s\n", err);
+		json_object_put(root);
 		return 1;
 	}
-	if (ctx_read_memory(&c, &mi, &psi, &have_psi) < 0) {
-		fprintf(stderr, "oomguard: cannot read meminfo\n");
+	env.rep = &rep;
+	if (vp_new(&c, NULL, &rep, &vp_kernel_real, &env.vp) < 0) {
 		ctx_close(&c);
+		json_object_put(root);
 		return 1;
 	}
-	policy_init(&st);
-	policy_eval(&c.cfg, &st, &mi, have_psi ? &psi : NULL, now_ms(), &v);
+	guards_start(guards, &env);
+	desc_line(&d, "Config: %s%s", o->config_path ? o->config_path : "built-in default",
+		  c.cfg.dry_run ? " (dry-run)" : "");
+	desc_str(&d, "config", o->config_path);
+	desc_bool(&d, "dry_run", c.cfg.dry_run);
+	guards_describe(guards, &d);
+	if (!victims)
+		goto out;
 
-	printf("Config: %s%s\n", o->config_path ? o->config_path : "built-in default",
-	       c.cfg.dry_run ? " (dry-run)" : "");
-	printf("Memory: MemAvailable %.0f MiB of %.0f MiB (%.1f%%), SwapFree %.0f MiB of %.0f MiB\n",
-	       (double)mi.mem_available / MiB, (double)mi.mem_total / MiB,
-	       mi.mem_total ? 100.0 * (double)mi.mem_available / (double)mi.mem_total : 0.0,
-	       (double)mi.swap_free / MiB, (double)mi.swap_total / MiB);
-	if (have_psi)
-		printf("PSI memory: some avg10=%.2f avg60=%.2f, full avg10=%.2f avg60=%.2f; kill when full >= %.0f%% for %llu ms\n",
-		       psi.some.avg10, psi.some.avg60, psi.full.avg10, psi.full.avg60,
-		       c.cfg.psi_kill_full_percent, (unsigned long long)c.cfg.psi_duration_ms);
-	if (have_psi && mi.has_vmstat && c.cfg.psi_thrash_full_percent > 0)
-		printf("Page cache: %.0f MiB on the file LRU, %.0f MiB refaulted since boot; thrash when full >= %.0f%% for %llu ms while refaults reach %llu%% of it\n",
-		       (double)mi.file_lru / MiB, (double)mi.refault_file / MiB, c.cfg.psi_thrash_full_percent,
-		       (unsigned long long)c.cfg.psi_duration_ms,
-		       (unsigned long long)c.cfg.psi_thrash_refault_percent);
-	if (!have_psi)
-		printf("PSI memory: not available\n");
-	printf("Thresholds (memory guard %s):\n", c.cfg.memory_enabled ? "on" : "off");
-	print_threshold("terminate", v.term_mem, v.term_swap, &mi);
-	print_threshold("kill", v.kill_mem, v.kill_swap, &mi);
-	if (v.level == LEVEL_OK)
-		printf("Now: ok: MemAvailable %.0f MiB (%.1f%%), no threshold crossed\n",
-		       (double)mi.mem_available / MiB,
-		       mi.mem_total ? 100.0 * (double)mi.mem_available / (double)mi.mem_total : 0.0);
-	else
-		printf("Now: %s: %s\n", level_name(v.level), v.reason);
-
-	ctx_scan_cgroups(&c, &cg);
-	printf("Cgroups: root %s, %u with a memory.max", c.cg_root_fd >= 0 ? c.cg_root : "(none)", cg.limited);
-	if (cg.found)
-		printf("; worst %s: %s: %s\n", cg.path, level_name(cg.v.level), cg.v.reason);
-	else
-		printf("; none near its limit\n");
-
-	eligible = ctx_rank(&c, cg.found && v.level == LEVEL_OK ? cg.path : NULL,
-			    mi.mem_total, mi.swap_total, &n);
+	mv = memory_verdict(guard_find(guards, "memory"), &mi);
+	cg = cgroups_last(guard_find(guards, "cgroups"));
+	eligible = ctx_rank(&c, cg->found && mv->level == LEVEL_OK ? cg->path : NULL,
+			    mi->mem_total, mi->swap_total, &n);
 	if (eligible < 0) {
 		fprintf(stderr, "oomguard: cannot scan processes: %s\n", strerror(-eligible));
-		ctx_close(&c);
-		return 1;
+		ret = 1;
+		goto out;
 	}
-	shield_print(stdout, &c);
-	print_candidates(&c, (size_t)eligible, n);
-
+	if (d.text)
+		print_candidates(&c, (size_t)eligible, n);
 	/* Who would die now, or, if nothing fires, if memory ran short now. */
-	hypo = v.level != LEVEL_OK ? v : cg.found ? cg.v : v;
+	hypo = mv->level != LEVEL_OK ? *mv : cg->found ? cg->v : *mv;
 	if (hypo.level == LEVEL_OK) {
 		hypo.level = LEVEL_TERM;
-		hypo.need_bytes = c.cfg.margin_bytes + (hypo.term_mem > mi.mem_available ?
-							hypo.term_mem - mi.mem_available : 0);
+		hypo.need_bytes = c.cfg.margin_bytes + (hypo.term_mem > mi->mem_available ?
+							hypo.term_mem - mi->mem_available : 0);
 	}
-	if (plan_choose(c.cands, (size_t)eligible, hypo.need_bytes,
-			ctx_priority_mode(&c, (size_t)eligible), c.ks, c.items, &plan) < 0) {
+	have_plan = plan_choose(c.cands, (size_t)eligible, hypo.need_bytes,
+				ctx_priority_mode(&c, (size_t)eligible), c.ks, c.items, &plan) == 0;
+	if (root) {
+		json_victims(desc_obj(&d, "victims"), &c, (size_t)eligible, n, &plan, have_plan);
+	} else if (!have_plan) {
 		printf("\nPlan: nobody can be killed (every process is excluded)\n");
 	} else {
 		print_plan(&c, &plan, &hypo);
-		if (v.level == LEVEL_OK && !cg.found)
+		if (mv->level == LEVEL_OK && !cg->found)
 			printf("Nothing fires now: this is who would go if memory ran short now.\n");
 		else
 			printf("This fires now%s.\n", c.cfg.dry_run ? " (dry-run: nothing would be signalled)" : "");
 	}
+out:
+	if (root)
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	guards_stop(guards);
+	vp_free(env.vp);
 	ctx_close(&c);
-	return 0;
+	return ret;
+}
+
+int explain_run(const struct og_opts *o)
+{
+	return run(o, true);
+}
+
+int status_run(const struct og_opts *o)
+{
+	return run(o, false);
 }

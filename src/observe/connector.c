@@ -139,7 +139,9 @@ int connector_drain(int fd, conn_fn fn, void *userdata)
 	} buf;
 	int n = 0, overflow = 0;
 
-	for (;;) {
+	/* At most CONN_DRAIN_MAX datagrams per call: an exec storm must not
+	 * hold the event loop (the socket stays readable for the next wake-up). */
+	for (int k = 0; k < CONN_DRAIN_MAX; k++) {
 		struct sockaddr_nl from;
 		socklen_t fl = sizeof(from);
 		ssize_t len = recvfrom(fd, buf.b, sizeof(buf.b), 0, (struct sockaddr *)&from, &fl);

@@ -35,7 +35,8 @@ int connector_open(void);
 typedef void (*conn_fn)(const struct conn_event *ev, void *userdata);
 int connector_parse(const void *buf, size_t len, conn_fn fn, void *userdata);
 
-/* Read every pending datagram without blocking and parse it. Returns the
+/* Read pending datagrams (at most CONN_DRAIN_MAX) without blocking and parse them. Returns the
  * number of events, or -ENOBUFS when the kernel dropped events because the
  * socket buffer overflowed (the caller should rescan), or another -errno. */
+#define CONN_DRAIN_MAX 64
 int connector_drain(int fd, conn_fn fn, void *userdata);

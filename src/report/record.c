@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <json-c/json.h>
 #include <stdarg.h>
@@ -88,6 +89,7 @@ int report_decision(const struct reporter *r, const struct decision *d)
 		return -ENOMEM;
 	}
 	add_time(o);
+	add_str(o, "guard", d->guard);
 	add_str(o, "event", d->event);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(d->dry_run));
 
@@ -137,7 +139,7 @@ int report_decision(const struct reporter *r, const struct decision *d)
 	return emit(r, o);
 }
 
-int report_event(const struct reporter *r, const char *event, const char *msg)
+int report_event(const struct reporter *r, const char *guard, const char *event, const char *msg)
 {
 	json_object *o;
 
@@ -150,6 +152,7 @@ int report_event(const struct reporter *r, const char *event, const char *msg)
 	if (!(o = json_object_new_object()))
 		return -ENOMEM;
 	add_time(o);
+	add_str(o, "guard", guard);
 	add_str(o, "event", event);
 	add_str(o, "message", msg);
 	return emit(r, o);
@@ -186,4 +189,32 @@ int report_decision_kmsg(const struct reporter *r, const struct decision *d)
 			   (int)d->pid, comm, cg,
 			   (unsigned long long)((d->anon + d->swap) / 1024),
 			   d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
+}
+
+int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool json,
+		  char *err, size_t errsize)
+{
+	memset(r, 0, sizeof(*r));
+	r->out = stdout;
+	r->kmsg_fd = -1;
+	r->json = json;
+	if (record_path && !(r->out = fopen(record_path, "ae"))) {
+		int e = errno;
+
+		snprintf(err, errsize, "%s: %s", record_path, strerror(e));
+		return -e;
+	}
+	if (kmsg)
+		r->kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+	return 0;
+}
+
+void reporter_close(struct reporter *r)
+{
+	if (r->out && r->out != stdout)
+		fclose(r->out);
+	if (r->kmsg_fd >= 0)
+		close(r->kmsg_fd);
+	r->out = NULL;
+	r->kmsg_fd = -1;
 }

@@ -15,6 +15,7 @@ struct reporter {
 };
 
 struct decision {
+	const char *guard;      /* "memory", "cgroups", ... */
 	const char *event;      /* "terminate", "kill", "escalate", "exit", "skip", "error" */
 	const char *trigger;    /* "memory", "predicted", "psi", "thrash", "cgroup" */
 	const char *level;      /* "terminate", "kill" */
@@ -48,8 +49,13 @@ struct decision {
 /* Write one JSON line for d (all fields; unknowns as null). 0 or -errno. */
 int report_decision(const struct reporter *r, const struct decision *d);
 /* A general event: {"time":..,"event":event,"message":msg}. */
-int report_event(const struct reporter *r, const char *event, const char *msg);
+int report_event(const struct reporter *r, const char *guard, const char *event, const char *msg);
 /* "oomguard: " + message to the kmsg fd; 0 or -errno. */
 int report_kmsg(const struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The kmsg line for a decision: "oomguard: sent SIGTERM to pid 42 (hog) ..." */
 int report_decision_kmsg(const struct reporter *r, const struct decision *d);
+/* Open the records output (record_path, NULL = stdout) and /dev/kmsg. 0 or
+ * -errno with err filled; *r is usable only on success. */
+int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool json,
+		  char *err, size_t errsize);
+void reporter_close(struct reporter *r);

@@ -11,6 +11,10 @@
 #include <cmocka.h>
 
 #include "core/context.h"
+#include "core/guard.h"
+#include "core/loop.h"
+#include "guards/cgroups/cgroups.h"
+#include <stdlib.h>
 #include "core/util.h"
 #include "observe/cgroup.h"
 #include "tests/fixture.h"
@@ -291,14 +295,25 @@ static void test_walk_vanish(void **state)
 	fixture_free(c.f);
 }
 
-/* The daemon learns of new cgroups and changed limits from inotify, not by
- * walking the tree every few seconds. */
-static void test_ctx_cgroup_watch(void **state)
+/* Run the loop until it has nothing more to do within ms. */
+static void settle(struct loop *l, int ms)
+{
+	while (loop_run_once(l, ms) > 0)
+		;
+}
+
+/* The cgroups guard learns of new cgroups and changed limits from inotify,
+ * not by walking the tree every few seconds. */
+static void test_guard_cgroup_watch(void **state)
 {
 	struct fixture *f = fixture_new();
 	struct og_opts o = { .psi_mode = -1 };
+	struct loop_hooks hooks = { 0 };
+	struct reporter rep = { .kmsg_fd = -1 };
+	struct guard_env env = { .rep = &rep };
+	struct guard g = { .ops = &cgroups_guard_ops, .env = &env };
 	struct og_ctx c;
-	struct cg_pick pick;
+	const char *path;
 	char err[OG_ERR_SIZE], proc[PATH_MAX + 8], cg[PATH_MAX + 8];
 
 	(void)state;
@@ -309,31 +324,29 @@ static void test_ctx_cgroup_watch(void **state)
 	o.proc_dir = proc;
 	o.cgroup_root = cg;
 	assert_int_equal(ctx_open(&c, &o, err), 0);
-	assert_true(c.cg_ino_fd >= 0);
-	ctx_scan_cgroups(&c, &pick);
-	assert_int_equal(c.n_limited, 0);
-	assert_false(ctx_cgroup_events(&c));
-	/* A limit set: a walk is due, and it finds the cgroup. */
+	env.c = &c;
+	assert_int_equal(loop_new(&hooks, &env.loop), 0);
+	assert_int_equal(vp_new(&c, env.loop, &rep, &vp_kernel_real, &env.vp), 0);
+	g.state = calloc(1, cgroups_guard_ops.state_size);
+	assert_int_equal(cgroups_guard_ops.start(&g), 0);
+	settle(env.loop, 50);
+	assert_int_equal(cgroups_limited(&g, 0, NULL), 0);
+	/* A limit set: inotify says so, the walk finds the cgroup. */
 	fixture_file(f, "cg/a/memory.max", "1000000\n");
-	assert_true(ctx_cgroup_events(&c));
-	assert_int_equal(c.cg_walk_ms, 0);
-	ctx_scan_cgroups(&c, &pick);
-	assert_int_equal(c.n_limited, 1);
-	assert_string_equal(c.cg_limited[0], "a");
-	/* Other files written: nothing to do. */
-	fixture_file(f, "cg/a/cgroup.procs", "1\n");
-	assert_false(ctx_cgroup_events(&c));
-	assert_true(c.cg_walk_ms != 0);
+	settle(env.loop, 50);
+	assert_int_equal(cgroups_limited(&g, 0, &path), 1);
+	assert_string_equal(path, "a");
 	/* A new cgroup, then a limit inside it (watched since the walk). */
 	fixture_dir(f, "cg/a/b");
-	assert_true(ctx_cgroup_events(&c));
-	ctx_scan_cgroups(&c, &pick);
+	settle(env.loop, 50);
 	fixture_file(f, "cg/a/b/memory.max", "5000\n");
-	assert_true(ctx_cgroup_events(&c));
-	ctx_scan_cgroups(&c, &pick);
-	assert_int_equal(c.n_limited, 2);
+	settle(env.loop, 50);
+	assert_int_equal(cgroups_limited(&g, 0, NULL), 2);
+	cgroups_guard_ops.stop(&g);
+	free(g.state);
+	vp_free(env.vp);
+	loop_free(env.loop);
 	ctx_close(&c);
-	assert_int_equal(c.cg_ino_fd, -1);
 	fixture_free(f);
 }
 
@@ -346,7 +359,7 @@ int main(void)
 		cmocka_unit_test(test_read_mem),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_vanish),
-		cmocka_unit_test(test_ctx_cgroup_watch),
+		cmocka_unit_test(test_guard_cgroup_watch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

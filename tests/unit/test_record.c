@@ -149,7 +149,7 @@ static void test_event_line(void **state)
 	json_object *o;
 
 	(void)state;
-	assert_int_equal(report_event(&r, "reload-refused", "x.yaml:3:5: unknown key"), 0);
+	assert_int_equal(report_event(&r, "daemon", "reload-refused", "x.yaml:3:5: unknown key"), 0);
 	fclose(f);
 	o = json_tokener_parse(buf);
 	assert_non_null(o);

@@ -136,21 +136,6 @@ void shield_print(FILE *f, struct og_ctx *c)
 	print_adjust(f, c);
 }
 
-int status_run(const struct og_opts *o)
-{
-	struct og_ctx c;
-	char err[OG_ERR_SIZE] = "";
-
-	if (ctx_open(&c, o, err) < 0) {
-		fprintf(stderr, "oomguard: %s\n", err);
-		return 1;
-	}
-	printf("Config: %s\n", o->config_path ? o->config_path : "built-in default");
-	shield_print(stdout, &c);
-	ctx_close(&c);
-	return 0;
-}
-
 /* ---- describing the config ------------------------------------------------ */
 
 bool shield_wanted(const struct og_config *cfg)

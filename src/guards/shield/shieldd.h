@@ -52,5 +52,3 @@ void shield_rt_stop(struct shield_rt *s, struct og_ctx *c);
 
 /* The shield's state as the kernel has it now (never creates anything). */
 void shield_print(FILE *f, struct og_ctx *c);
-/* `oomguard status`. Returns the exit code. */
-int status_run(const struct og_opts *o);

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The table of guards and what the daemon, explain and status do with all
+ * of them. Adding a guard: its folder under src/guards/, one line here, its
+ * keys in the config schema. */
+#include "core/guard.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "report/record.h"
+
+extern const struct guard_ops memory_guard_ops, cgroups_guard_ops, shield_guard_ops;
+
+/* Guards of the product not built yet: described as such; the seed's
+ * sections that belong to them are accepted and said to be inactive. */
+struct planned {
+	const char *name;
+	unsigned sections;
+	const char *what;
+};
+
+static const struct planned planned[] = {
+	{ "cpu", 0, "CPU pressure and runaway processes" },
+	{ "io", 0, "I/O pressure" },
+	{ "disk", 0, "disk space and inodes" },
+	{ "network", 0, "network sanity" },
+	{ "gpu", SEC_GPU | SEC_NVIDIA, "GPU memory (gpu_protection, nvidia_monitor)" },
+	{ "ebpf", SEC_EBPF, "eBPF allocation-rate monitor (ebpf_monitor)" },
+	{ "calibration", SEC_ML, "calibration, rebalancing and the dataset (machine_learning)" },
+	{ "rulesets", 0, "oomd and systemd-oomd rulesets" },
+};
+
+static const struct planned *planned_of(const struct guard *g)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(planned); i++)
+		if (!strcmp(planned[i].name, g->ops->name))
+			return &planned[i];
+	return NULL;
+}
+
+static int planned_start(struct guard *g)
+{
+	const struct planned *p = planned_of(g);
+
+	snprintf(g->why, sizeof(g->why), "not in this build (%s)%s", p->what,
+		 g->env->c->cfg.sections_seen & p->sections ?
+		 "; its config section is accepted and validated" : "");
+	return -ENOTSUP;
+}
+
+#define PLANNED(n) { .name = (n), .start = planned_start }
+static const struct guard_ops planned_ops[] = {
+	PLANNED("cpu"), PLANNED("io"), PLANNED("disk"), PLANNED("network"),
+	PLANNED("gpu"), PLANNED("ebpf"), PLANNED("calibration"), PLANNED("rulesets"),
+};
+
+const struct guard_ops *const guard_table[] = {
+	&memory_guard_ops, &cgroups_guard_ops, &shield_guard_ops,
+	&planned_ops[0], &planned_ops[1], &planned_ops[2], &planned_ops[3],
+	&planned_ops[4], &planned_ops[5], &planned_ops[6], &planned_ops[7],
+};
+const size_t guard_count = ARRAY_SIZE(guard_table);
+
+void guards_start(struct guard *g, struct guard_env *env)
+{
+	for (size_t i = 0; i < guard_count; i++) {
+		const struct guard_ops *ops = guard_table[i];
+		int r;
+
+		memset(&g[i], 0, sizeof(g[i]));
+		g[i].ops = ops;
+		g[i].env = env;
+		g[i].lane = (unsigned)i;
+		if (ops->state_size && !(g[i].state = calloc(1, ops->state_size))) {
+			snprintf(g[i].why, sizeof(g[i].why), "out of memory");
+			continue;
+		}
+		r = ops->start ? ops->start(&g[i]) : -ENOTSUP;
+		g[i].active = r == 0;
+		if (r < 0 && !*g[i].why)
+			snprintf(g[i].why, sizeof(g[i].why), "%s", strerror(-r));
+		if (env->loop && r < 0 && r != -ENOTSUP)
+			log_warn("%s guard not active: %s", ops->name, g[i].why);
+		if (env->loop && r == -ENOTSUP && ops->state_size)
+			log_notice("%s guard off: %s", ops->name, g[i].why);
+	}
+}
+
+int guards_check(struct guard *g, const struct og_config *next, char *err, size_t size)
+{
+	for (size_t i = 0; i < guard_count; i++)
+		if (g[i].ops->check && g[i].ops->check(&g[i], next, err, size) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+void guards_reload(struct guard *g)
+{
+	for (size_t i = 0; i < guard_count; i++) {
+		if (g[i].ops->reload) {
+			g[i].why[0] = '\0';
+			g[i].ops->reload(&g[i]);
+		}
+	}
+}
+
+void guards_describe(struct guard *g, struct describe *d)
+{
+	for (size_t i = 0; i < guard_count; i++) {
+		struct describe sub = { .text = d->text, .json = desc_obj(d, g[i].ops->name) };
+
+		desc_line(&sub, "\n[%s] %s%s%s", g[i].ops->name, g[i].active ? "active" : "not active",
+			  g[i].active ? "" : ": ", g[i].active ? "" : g[i].why);
+		desc_bool(&sub, "active", g[i].active);
+		if (!g[i].active)
+			desc_str(&sub, "why", g[i].why);
+		if (g[i].ops->describe && g[i].state)
+			g[i].ops->describe(&g[i], &sub);
+	}
+}
+
+void guards_stop(struct guard *g)
+{
+	for (size_t i = guard_count; i-- > 0;) {
+		if (g[i].ops->stop && g[i].state)
+			g[i].ops->stop(&g[i]);
+		free(g[i].state);
+		g[i].state = NULL;
+	}
+}
+
+struct guard *guard_find(struct guard *g, const char *name)
+{
+	for (size_t i = 0; i < guard_count; i++)
+		if (!strcmp(g[i].ops->name, name))
+			return &g[i];
+	return NULL;
+}
+
+enum vp_result guard_ask(struct guard *g, const struct vp_request *rq, uint64_t now,
+			 uint64_t *ret_next_ms)
+{
+	if (rq->v->level != LEVEL_OK && g->ops->relieve && !vp_busy(g->env->vp) &&
+	    g->ops->relieve(g, rq) > 0) {
+		report_event(g->env->rep, g->ops->name, "relieve", rq->v->reason);
+		return VP_IDLE;
+	}
+	return vp_request(g->env->vp, rq, now, ret_next_ms);
+}

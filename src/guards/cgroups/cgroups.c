@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The cgroups guard: every cgroup v2 with a memory.max is checked for its
+ * own headroom and pressure, and a cgroup near its limit is relieved with
+ * victims chosen inside it. Limited cgroups are found by a walk that reads
+ * only memory.max; inotify on every cgroup directory says when a cgroup
+ * appears or a limit is written, so the walk is only a safety net. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "core/guard.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/util.h"
+#include "guards/cgroups/cgroups.h"
+
+#define CG_WALK_MS 2000          /* without inotify */
+#define CG_WALK_SAFETY_MS 60000  /* with inotify: a walk in case an event was missed */
+
+struct cgroups_guard {
+	struct loop_timer timer;
+	struct loop_source ino;         /* inotify, fd -1 = walk every CG_WALK_MS */
+	char **limited;                 /* relative paths of cgroups with a memory.max */
+	size_t n_limited, cap;
+	uint64_t walk_ms;               /* 0 = walk at the next check */
+	struct cg_pick last;
+	char asked[PATH_MAX];           /* the cgroup the pipeline was last asked to relieve */
+};
+
+static struct cgroups_guard *G(struct guard *g) { return g->state; }
+
+static void forget(struct cgroups_guard *s)
+{
+	for (size_t i = 0; i < s->n_limited; i++)
+		free(s->limited[i]);
+	s->n_limited = 0;
+}
+
+static int add_limited(struct cgroups_guard *s, const char *relpath)
+{
+	char *p;
+
+	if (s->n_limited == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 32;
+		char **v = realloc(s->limited, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		s->limited = v;
+		s->cap = cap;
+	}
+	if (!(p = strdup(relpath)))
+		return -ENOMEM;
+	s->limited[s->n_limited++] = p;
+	return 0;
+}
+
+struct walk {
+	struct guard *g;
+	int ino_fd;
+};
+
+/* The walk reads one file per cgroup: memory.max. */
+static int find_limited(int cg_fd, const char *relpath, void *userdata)
+{
+	struct walk *w = userdata;
+	struct cgroups_guard *s = G(w->g);
+	struct og_ctx *c = w->g->env->c;
+	char buf[32];
+	uint64_t max;
+
+	/* Watch before reading memory.max: a write in between is not lost. */
+	if (w->ino_fd >= 0) {
+		char abs[PATH_MAX + 8];
+
+		if (snprintf(abs, sizeof(abs), "%s%s%s", c->cg_root, *relpath ? "/" : "", relpath) <
+		    PATH_MAX && inotify_add_watch(w->ino_fd, abs, IN_CREATE | IN_MODIFY | IN_ONLYDIR |
+				      IN_DONT_FOLLOW | IN_EXCL_UNLINK) < 0 && errno == ENOSPC) {
+			log_warn("cgroups: inotify watch limit reached; walking the tree every %d ms",
+				 CG_WALK_MS);
+			loop_del(w->g->env->loop, &s->ino);
+			close(w->ino_fd);
+			w->ino_fd = -1;
+		}
+	}
+	if (!*relpath || read_file_at(cg_fd, "memory.max", buf, sizeof(buf)) < 0 ||
+	    parse_cg_limit(buf, &max) < 0 || max == CG_MAX)
+		return 0;
+	return add_limited(s, relpath) < 0 ? -ENOMEM : 0;
+}
+
+/* Worse: a higher level, then less headroom relative to memory.max. */
+static bool cg_worse(const struct verdict *v, const struct cg_mem *m, const struct cg_pick *p)
+{
+	if (!p->found)
+		return true;
+	if (v->level != p->v.level)
+		return v->level > p->v.level;
+	return (double)m->current / (double)m->max > (double)p->mem.current / (double)p->mem.max;
+}
+
+static void check_limited(struct og_ctx *c, const char *relpath, struct cg_pick *pick)
+{
+	struct cg_mem m;
+	struct verdict v;
+	int fd = openat(c->cg_root_fd, relpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;         /* removed since the walk */
+	if (cgroup_read_mem(fd, &m) < 0 || m.max == CG_MAX) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	pick->limited++;
+	policy_cgroup(&c->cfg, &m, &v);
+	pick->next_ms = MIN(pick->next_ms, v.next_ms);
+	if (v.level != LEVEL_OK && cg_worse(&v, &m, pick)) {
+		pick->found = true;
+		snprintf(pick->path, sizeof(pick->path), "/%s", relpath);
+		pick->mem = m;
+		pick->v = v;
+	}
+}
+
+void cgroups_scan(struct guard *g, struct cg_pick *ret)
+{
+	struct cgroups_guard *s = G(g);
+	struct og_ctx *c = g->env->c;
+	uint64_t now = now_ms();
+
+	memset(ret, 0, sizeof(*ret));
+	ret->next_ms = c->cfg.interval_max_ms;
+	if (c->cg_root_fd < 0 || !c->cfg.cgroups_enabled)
+		return;
+	if (!s->walk_ms ||
+	    now - s->walk_ms >= (s->ino.fd >= 0 ? CG_WALK_SAFETY_MS : CG_WALK_MS)) {
+		struct walk w = { g, s->ino.fd };
+
+		forget(s);
+		cgroup_walk(c->cg_root_fd, 32, find_limited, &w);
+		s->walk_ms = now;
+	}
+	for (size_t i = 0; i < s->n_limited; i++)
+		check_limited(c, s->limited[i], ret);
+	/* Nothing limited and inotify says when that changes: sleep until
+	 * the safety walk. */
+	if (!s->n_limited && s->ino.fd >= 0)
+		ret->next_ms = CG_WALK_SAFETY_MS;
+}
+
+static void wake(void *userdata, uint64_t in_ms)
+{
+	struct guard *g = userdata;
+
+	loop_timer_arm(&G(g)->timer, in_ms);
+}
+
+static void tick(struct guard *g)
+{
+	struct cgroups_guard *s = G(g);
+	const struct og_config *cfg = &g->env->c->cfg;
+	struct meminfo mi = { 0 };
+	struct verdict ok = { .level = LEVEL_OK };
+	uint64_t now = now_ms(), next;
+	struct vp_request rq = { .guard = "cgroups", .mi = &mi, .wake = wake, .userdata = g };
+
+	cgroups_scan(g, &s->last);
+	next = s->last.next_ms;
+	/* The cgroup relieved before (or no longer the worst): tell the
+	 * pipeline, so that the rest of a set chosen for it is not killed. */
+	if (*s->asked && (!s->last.found || strcmp(s->asked, s->last.path))) {
+		rq.v = &ok;
+		rq.scope = s->asked;
+		vp_request(g->env->vp, &rq, now, NULL);
+		s->asked[0] = '\0';
+	}
+	if (s->last.found) {
+		meminfo_read_fd(g->env->c->meminfo_fd, &mi);
+		rq.v = &s->last.v;
+		rq.scope = s->last.path;
+		guard_ask(g, &rq, now, &next);
+		snprintf(s->asked, sizeof(s->asked), "%s", s->last.path);
+	}
+	loop_timer_arm(&s->timer, MAX(MIN(next, s->last.next_ms), cfg->interval_min_ms));
+}
+
+static void on_timer(void *userdata, uint32_t events) { tick(userdata); }
+
+static void on_inotify(void *userdata, uint32_t events)
+{
+	struct guard *g = userdata;
+	struct cgroups_guard *s = G(g);
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+	ssize_t n;
+
+	/* One buffer per wake-up; the rest waits for the next (level-triggered). */
+	if ((n = read(s->ino.fd, buf, sizeof(buf))) <= 0)
+		return;
+	for (ssize_t off = 0; off < n;) {
+		const struct inotify_event *e = (const struct inotify_event *)(buf + off);
+
+		off += (ssize_t)(sizeof(*e) + e->len);
+		/* A new child cgroup, a limit written, or lost events. Everything
+		 * else (cgroup.procs writes, the kernel's memory.events
+		 * notifications) is dropped. */
+		if ((e->mask & IN_Q_OVERFLOW) ||
+		    (e->mask & (IN_CREATE | IN_ISDIR)) == (IN_CREATE | IN_ISDIR) ||
+		    (e->len && (e->mask & IN_MODIFY) && !strcmp(e->name, "memory.max")))
+			changed = true;
+	}
+	if (changed) {
+		s->walk_ms = 0;
+		tick(g);
+	}
+}
+
+static void close_ino(struct guard *g)
+{
+	struct cgroups_guard *s = G(g);
+	int fd = s->ino.fd;
+
+	if (fd < 0)
+		return;
+	if (g->env->loop)
+		loop_del(g->env->loop, &s->ino);
+	close(fd);
+	s->ino.fd = -1;
+}
+
+static int setup(struct guard *g)
+{
+	struct cgroups_guard *s = G(g);
+	struct og_ctx *c = g->env->c;
+	int fd;
+
+	close_ino(g);
+	forget(s);
+	s->walk_ms = 0;
+	if (!c->cfg.cgroups_enabled) {
+		snprintf(g->why, sizeof(g->why), "disabled by config (cgroups.enabled)");
+		return -ENOTSUP;
+	}
+	if (c->cg_root_fd < 0) {
+		snprintf(g->why, sizeof(g->why), "no cgroup v2 hierarchy found (mountinfo, cgroups.root)");
+		return -ENOTSUP;
+	}
+	if (g->env->loop) {
+		fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (fd >= 0 && loop_add(g->env->loop, &s->ino, fd, EPOLLIN, on_inotify, g) < 0)
+			close(fd);
+		loop_timer_arm(&s->timer, 1);
+	} else {
+		cgroups_scan(g, &s->last);
+	}
+	return 0;
+}
+
+static int cgroups_start(struct guard *g)
+{
+	struct cgroups_guard *s = G(g);
+
+	s->ino.fd = s->timer.src.fd = -1;
+	if (g->env->loop) {
+		int r = loop_timer_init(g->env->loop, &s->timer, on_timer, g);
+
+		if (r < 0)
+			return r;
+	}
+	return setup(g);
+}
+
+static void cgroups_reload(struct guard *g)
+{
+	g->active = setup(g) == 0;
+}
+
+static void cgroups_stop(struct guard *g)
+{
+	struct cgroups_guard *s = G(g);
+
+	close_ino(g);
+	loop_timer_close(g->env->loop, &s->timer);
+	forget(s);
+	free(s->limited);
+	s->limited = NULL;
+}
+
+const struct cg_pick *cgroups_last(struct guard *g)
+{
+	return &G(g)->last;
+}
+
+static void cgroups_describe(struct guard *g, struct describe *d)
+{
+	struct cgroups_guard *s = G(g);
+	const struct og_ctx *c = g->env->c;
+	const struct cg_pick *p = &s->last;
+
+	desc_line(d, "Cgroups: root %s, %u with a memory.max; SIGTERM at < %g%% of memory.max free, SIGKILL at < %g%%",
+		  c->cg_root_fd >= 0 ? c->cg_root : "(none)", p->limited,
+		  c->cfg.cg_term_headroom_percent, c->cfg.cg_kill_headroom_percent);
+	if (p->found)
+		desc_line(d, "Now: worst %s: %s", p->path, level_name(p->v.level));
+	else
+		desc_line(d, "Now: none near its limit");
+	if (p->found)
+		desc_line(d, "  %s", p->v.reason);
+	desc_str(d, "root", c->cg_root_fd >= 0 ? c->cg_root : NULL);
+	desc_int(d, "limited", p->limited);
+	desc_str(d, "worst", p->found ? p->path : NULL);
+	desc_str(d, "level", level_name(p->found ? p->v.level : LEVEL_OK));
+	desc_str(d, "reason", p->found ? p->v.reason : NULL);
+	desc_num(d, "terminate_headroom_percent", c->cfg.cg_term_headroom_percent);
+	desc_num(d, "kill_headroom_percent", c->cfg.cg_kill_headroom_percent);
+	desc_bool(d, "inotify", s->ino.fd >= 0);
+}
+
+const struct guard_ops cgroups_guard_ops = {
+	.name = "cgroups",
+	.state_size = sizeof(struct cgroups_guard),
+	.start = cgroups_start,
+	.reload = cgroups_reload,
+	.describe = cgroups_describe,
+	.stop = cgroups_stop,
+};
+
+size_t cgroups_limited(struct guard *g, size_t i, const char **ret_path)
+{
+	struct cgroups_guard *s = G(g);
+
+	if (ret_path)
+		*ret_path = i < s->n_limited ? s->limited[i] : NULL;
+	return s->n_limited;
+}

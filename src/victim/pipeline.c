@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "victim/pipeline.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/util.h"
+#include "guards/shield/shieldd.h"
+#include "victim/choose.h"
+#include "victim/kill.h"
+
+#define STUCK_MS 5000           /* a SIGKILLed victim that has not exited by then is given up on */
+#define RANK_REUSE_MS 1000      /* at the kill level, a system ranking this fresh is reused */
+#define VP_SLOTS 4              /* episodes of disjoint scopes at once */
+#define STUCK_MAX 64            /* victims given up on, never chosen again */
+
+const struct vp_kernel vp_kernel_real = {
+	.open = kill_open,
+	.send = kill_send,
+	.mrelease = kill_mrelease,
+	.cgroup_kill = kill_cgroup,
+};
+
+/* One episode: its scope, the victim in flight, the rest of a chosen set. */
+struct slot {
+	bool used;
+	char scope[PATH_MAX];           /* "" = the system */
+	struct vpipe *p;
+	struct loop_source src;         /* the victim's pidfd */
+	struct loop_timer timer;        /* grace period, then the stuck limit */
+	int pidfd;                      /* -1 = none in flight */
+	int sig;
+	uint64_t sent_ms, avail_before, freed_est, starttime;
+	uint64_t cooldown_until;
+	struct decision d;
+	char guard[16], comm[64], cgroup[PATH_MAX], reason[256];
+	void (*wake)(void *, uint64_t);
+	void *wake_data;
+	/* The rest of a set chosen by value, killed one by one while the
+	 * guard still asks and until the set's goal is freed. */
+	struct {
+		int pid[PLAN_MAX];
+		uint64_t starttime[PLAN_MAX];
+		size_t n, next;
+		uint64_t need, freed, set_freed;
+		int64_t set_value;
+	} queue;
+};
+
+struct vpipe {
+	struct og_ctx *c;
+	struct loop *loop;
+	struct reporter *rep;
+	const struct vp_kernel *k;
+	struct slot slot[VP_SLOTS];
+	struct { int pid; uint64_t start; } stuck[STUCK_MAX];
+	size_t stuck_next;
+	/* The last system-wide ranking (c->cands), for the next victim at the
+	 * kill level; any other ranking invalidates it. */
+	struct { uint64_t ms; int eligible; size_t n, next; } rank;
+	/* Whole-cgroup checks rank the members apart from c->cands. */
+	struct proc_list members;
+	struct candidate *mcands;
+	size_t mcap;
+	uint64_t last_skip_ms;
+};
+
+static const char *scope_of(const struct slot *s) { return *s->scope ? s->scope : NULL; }
+
+/* Do two scopes overlap (one within the other; the system holds all)? */
+static bool overlap(const char *a, const char *b)
+{
+	return !a || !b || cgroup_path_within(a, b) || cgroup_path_within(b, a);
+}
+
+static bool queued(const struct slot *s) { return s->queue.next < s->queue.n; }
+
+static bool is_stuck(const struct vpipe *p, int pid, uint64_t start)
+{
+	for (size_t i = 0; i < STUCK_MAX; i++)
+		if (p->stuck[i].pid == pid && p->stuck[i].start == start)
+			return true;
+	return false;
+}
+
+/* Move candidates given up on as stuck behind the eligible ones. */
+static int drop_stuck(struct vpipe *p, struct candidate *c, int eligible)
+{
+	int k = 0;
+
+	for (int i = 0; i < eligible; i++) {
+		if (is_stuck(p, c[i].p->pid, c[i].p->starttime))
+			continue;
+		if (k != i) {
+			struct candidate t = c[k];
+
+			c[k] = c[i];
+			c[i] = t;
+		}
+		k++;
+	}
+	return k;
+}
+
+static void skip_log(struct vpipe *p, const char *guard, const char *scope, const char *why,
+		     uint64_t now)
+{
+	char msg[512];
+
+	if (now - p->last_skip_ms < 5000)
+		return;
+	p->last_skip_ms = now;
+	snprintf(msg, sizeof(msg), "%s: no candidate to kill (%s)", scope ? scope : "system", why);
+	log_warn("%s", msg);
+	report_event(p->rep, guard, "skip", msg);
+}
+
+static int reserve_members(struct vpipe *p, size_t n)
+{
+	struct candidate *v;
+
+	if (n <= p->mcap)
+		return 0;
+	v = realloc(p->mcands, n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->mcands = v;
+	p->mcap = n;
+	return 0;
+}
+
+/* May the whole cgroup of victim c go: asked for (memory.oom.group, or
+ * kill_unit: cgroup), not the root, and every process in it and below it is
+ * itself killable: no kernel thread, PID 1, oomguard itself, oom_score_adj
+ * -1000, protect or avoid rule, managed process, or undecidable one. */
+static bool whole_cgroup_ok(struct vpipe *p, const struct candidate *c, const struct vp_request *rq)
+{
+	struct og_ctx *x = p->c;
+	struct rank_input in = {
+		.proc_fd = x->proc_fd, .self = getpid(), .mem_total = rq->mi->mem_total,
+		.swap_total = rq->mi->swap_total, .cgroup = c->p->cgroup,
+		.is_managed = shield_is_managed, .userdata = x, .cg_root_fd = x->cg_root_fd,
+	};
+	char path[PATH_MAX], buf[8];
+	size_t n = 0, eligible;
+	bool group;
+
+	if (!c->p->cgroup || !*c->p->cgroup || !strcmp(c->p->cgroup, "/") || x->cg_root_fd < 0)
+		return false;
+	snprintf(path, sizeof(path), "%s/memory.oom.group", c->p->cgroup + 1);
+	group = read_file_at(x->cg_root_fd, path, buf, sizeof(buf)) > 0 && buf[0] == '1';
+	if (!group && x->cfg.kill_unit != KILL_UNIT_CGROUP)
+		return false;
+	if (ctx_cgroup_members(x, c->p->cgroup) < 0 ||
+	    proc_scan_pids(x->proc_fd, &p->members, x->pids, x->npids) < 0 ||
+	    reserve_members(p, p->members.n) < 0)
+		return false;
+	for (size_t i = 0; i < p->members.n; i++)
+		if (p->members.v[i].kthread || p->members.v[i].pid <= 2)
+			return false;
+	eligible = rank_candidates(&x->cfg, &in, &p->members, p->mcands, &n);
+	for (size_t i = 0; i < n; i++) {
+		const struct candidate *m = &p->mcands[i];
+
+		if ((i >= eligible && m->excluded != EXCL_NO_MEMORY) || m->adjust < 0)
+			return false;
+	}
+	return n > 0;
+}
+
+/* At the kill level memory may be all gone, and a fresh /proc scan then
+ * takes hundreds of ms (0.4 s in the fork-storm benchmark) while the kernel's
+ * OOM killer is moments away. A system-wide ranking under RANK_REUSE_MS old
+ * is good enough for the next victim: its next candidate that still runs
+ * under the same comm (pid and start time are checked again on open).
+ * Never with values in play: those sets come from the knapsack. */
+static bool reuse_ranking(struct vpipe *p, const struct vp_request *rq, const struct slot *s,
+			  uint64_t now)
+{
+	char path[32], comm[64];
+	ssize_t k;
+
+	if (rq->v->level != LEVEL_KILL || rq->scope || p->c->cfg.dry_run || queued(s) ||
+	    !p->rank.ms || now - p->rank.ms >= RANK_REUSE_MS)
+		return false;
+	for (; p->rank.next < (size_t)p->rank.eligible; p->rank.next++) {
+		const struct proc_info *q = p->c->cands[p->rank.next].p;
+
+		if (is_stuck(p, q->pid, q->starttime))
+			continue;
+		snprintf(path, sizeof(path), "%d/comm", q->pid);
+		k = read_file_at(p->c->proc_fd, path, comm, sizeof(comm));
+		if (k > 0 && comm[k - 1] == '\n')
+			comm[--k] = '\0';
+		if (k > 0 && !strcmp(comm, q->comm))
+			return true;
+	}
+	return false;
+}
+
+/* The plan for this request: the next of a queued set, a reused ranking,
+ * or a fresh ranking and choice. 0, or a vp_result to return. */
+static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, uint64_t now,
+		  struct plan *plan, bool *reused)
+{
+	struct og_ctx *c = p->c;
+	size_t n = 0;
+	int eligible;
+
+	memset(plan, 0, sizeof(*plan));
+	*reused = false;
+	if (reuse_ranking(p, rq, s, now)) {
+		plan->n = 1;
+		plan->idx[0] = p->rank.next;
+		plan->freed = c->cands[p->rank.next].freed;
+		plan->value = c->cands[p->rank.next].value;
+		plan->covered = plan->freed >= rq->v->need_bytes;
+		*reused = true;
+		return 0;
+	}
+	eligible = ctx_rank(c, rq->scope, rq->mi->mem_total, rq->mi->swap_total, &n);
+	p->rank.ms = 0;
+	if (eligible < 0) {
+		skip_log(p, rq->guard, rq->scope, strerror(-eligible), now);
+		return VP_NOBODY;
+	}
+	eligible = drop_stuck(p, c->cands, eligible);
+	if (!rq->scope && !ctx_priority_mode(c, (size_t)eligible)) {
+		p->rank.ms = now;
+		p->rank.eligible = eligible;
+		p->rank.n = n;
+	}
+	if (queued(s)) {
+		/* The next member of the set chosen earlier, if still eligible. */
+		size_t i = 0, k = s->queue.next++;
+
+		while (i < (size_t)eligible && (c->cands[i].p->pid != s->queue.pid[k] ||
+						c->cands[i].p->starttime != s->queue.starttime[k]))
+			i++;
+		if (i == (size_t)eligible) {
+			if (s->wake)
+				s->wake(s->wake_data, 1);       /* gone or now shielded: the next one */
+			return VP_BUSY;
+		}
+		plan->n = 1;
+		plan->idx[0] = i;
+		plan->priority = true;
+		plan->freed = s->queue.set_freed;
+		plan->value = s->queue.set_value;
+		return 0;
+	}
+	if (plan_choose(c->cands, (size_t)eligible, rq->v->need_bytes,
+			ctx_priority_mode(c, (size_t)eligible), c->ks, c->items, plan) < 0) {
+		skip_log(p, rq->guard, rq->scope, "every process is excluded", now);
+		return VP_NOBODY;
+	}
+	s->queue.n = s->queue.next = 0;
+	if (plan->priority && plan->n > 1 && !c->cfg.dry_run) {
+		for (size_t i = 0; i < plan->n; i++) {
+			s->queue.pid[i] = c->cands[plan->idx[i]].p->pid;
+			s->queue.starttime[i] = c->cands[plan->idx[i]].p->starttime;
+		}
+		s->queue.n = plan->n;
+		s->queue.next = 1;
+		s->queue.need = rq->v->need_bytes;
+		s->queue.set_freed = plan->freed;
+		s->queue.set_value = plan->value;
+		s->queue.freed = 0;
+	}
+	return 0;
+}
+
+static void fill_decision(struct slot *s, const struct vp_request *rq, const struct candidate *c,
+			  const struct plan *plan, bool whole, bool dry_run, uint64_t grace_ms)
+{
+	struct decision *d = &s->d;
+
+	memset(d, 0, sizeof(*d));
+	snprintf(s->guard, sizeof(s->guard), "%s", rq->guard);
+	snprintf(s->comm, sizeof(s->comm), "%s", c->p->comm);
+	snprintf(s->cgroup, sizeof(s->cgroup), "%s", c->p->cgroup ? c->p->cgroup : "");
+	snprintf(s->reason, sizeof(s->reason), "%s", rq->v->reason);
+	d->guard = s->guard;
+	d->mem_total = rq->mi->mem_total;
+	d->mem_available = rq->mi->mem_available;
+	d->swap_total = rq->mi->swap_total;
+	d->swap_free = rq->mi->swap_free;
+	if (rq->psi) {
+		d->psi_some_avg10 = rq->psi->some.avg10;
+		d->psi_full_avg10 = rq->psi->full.avg10;
+	}
+	d->trigger = trigger_name(rq->v->trigger);
+	d->level = level_name(rq->v->level);
+	d->reason = s->reason;
+	d->scope = scope_of(s);
+	d->dry_run = dry_run;
+	d->pid = c->p->pid;
+	d->comm = s->comm;
+	d->cgroup = s->cgroup;
+	d->uid = c->p->uid;
+	d->rss = c->p->rss;
+	d->anon = c->p->anon;
+	d->swap = c->p->swap;
+	d->oom_score = c->p->oom_score;
+	d->oom_score_adj = c->p->oom_score_adj;
+	d->badness = c->badness;
+	d->value = c->value;
+	d->rule_line = c->rule_line;
+	d->whole_cgroup = whole;
+	d->sig = rq->v->level == LEVEL_KILL || grace_ms == 0 ? SIGKILL : SIGTERM;
+	d->set_size = plan->priority ? (unsigned)MAX(plan->n, s->queue.n) : 0;
+	d->set_freed = plan->freed;
+	d->set_value = plan->value;
+	d->freed_bytes = d->exit_ms = -1;
+	d->event = d->sig == SIGKILL ? "kill" : "terminate";
+}
+
+/* SIGTERM to every member of a cgroup (cgroup.kill knows only SIGKILL), so
+ * that a whole-cgroup kill at the terminate level gets its grace period too.
+ * Each member's start time is checked on open, as for any victim. */
+static int term_members(struct vpipe *p)
+{
+	int sent = 0;
+
+	for (size_t i = 0; i < p->members.n; i++) {
+		const struct proc_info *m = &p->members.v[i];
+		int fd = -1;
+
+		if (p->k->open(p->c->proc_fd, m->pid, m->starttime, &fd) < 0)
+			continue;
+		if (p->k->send(fd, SIGTERM) == 0)
+			sent++;
+		close(fd);
+	}
+	return sent ? 0 : -ESRCH;
+}
+
+static void on_exit_src(void *userdata, uint32_t events);
+static void on_timer(void *userdata, uint32_t events);
+
+/* Pick and signal one victim for rq in slot s. */
+static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_request *rq, uint64_t now)
+{
+	const struct og_config *cfg = &p->c->cfg;
+	const struct candidate *c;
+	struct plan plan;
+	struct decision *d = &s->d;
+	bool whole, reused;
+	int r, pidfd = -1;
+
+	r = choose(p, s, rq, now, &plan, &reused);
+	if (r)
+		return (enum vp_result)r;
+	c = &p->c->cands[plan.idx[0]];
+	p->rank.next = plan.idx[0] + 1;
+	if (!c->p->cgroup)
+		proc_load_cgroup(p->c->proc_fd, &p->c->procs, c->p);
+	whole = whole_cgroup_ok(p, c, rq);
+	fill_decision(s, rq, c, &plan, whole, cfg->dry_run, cfg->grace_ms);
+	s->sig = d->sig;
+	s->sent_ms = now;
+	s->avail_before = rq->mi->mem_available;
+	s->freed_est = whole ? 0 : c->freed;
+	s->starttime = c->p->starttime;
+	s->wake = rq->wake;
+	s->wake_data = rq->userdata;
+	if (cfg->dry_run) {
+		report_decision(p->rep, d);
+		report_decision_kmsg(p->rep, d);
+		s->cooldown_until = now + MAX(cfg->cooldown_ms, 1000);
+		return VP_ACTED;
+	}
+	/* The kill path: no allocation from here to the signal. */
+	r = p->k->open(p->c->proc_fd, c->p->pid, c->p->starttime, &pidfd);
+	if (r == 0) {
+		if (whole && d->sig == SIGKILL)
+			r = p->k->cgroup_kill(p->c->cg_root_fd, c->p->cgroup);
+		else if (whole)
+			r = term_members(p);
+		else
+			r = p->k->send(pidfd, d->sig);
+	}
+	if (r == 0 && d->sig == SIGKILL)
+		p->k->mrelease(pidfd);
+	if (r < 0) {
+		d->event = "error";
+		d->err = r;
+		report_decision(p->rep, d);
+		if (pidfd >= 0)
+			close(pidfd);
+		log_warn("could not signal pid %d: %s", c->p->pid, strerror(-r));
+		s->queue.n = s->queue.next = 0;
+		return VP_FAILED;       /* the next request ranks afresh */
+	}
+	s->pidfd = pidfd;
+	if (p->loop) {
+		loop_add(p->loop, &s->src, pidfd, EPOLLIN, on_exit_src, s);
+		loop_timer_arm(&s->timer, d->sig == SIGTERM ? cfg->grace_ms : STUCK_MS);
+	}
+	report_decision(p->rep, d);
+	report_decision_kmsg(p->rep, d);
+	return VP_ACTED;
+}
+
+static void slot_done(struct slot *s, const char *event)
+{
+	struct vpipe *p = s->p;
+	struct meminfo mi;
+	uint64_t now = now_ms(), wake_ms;
+
+	if (s->pidfd < 0)
+		return;
+	if (p->loop) {
+		loop_del(p->loop, &s->src);
+		loop_timer_disarm(&s->timer);
+	}
+	close(s->pidfd);
+	s->pidfd = -1;
+	s->d.event = event;
+	s->d.exit_ms = (int64_t)(now - s->sent_ms);
+	if (meminfo_read_fd(p->c->meminfo_fd, &mi) == 0) {
+		s->d.freed_bytes = mi.mem_available > s->avail_before ?
+			(int64_t)(mi.mem_available - s->avail_before) : 0;
+		s->d.mem_available = mi.mem_available;
+	}
+	report_decision(p->rep, &s->d);
+	if (!strcmp(event, "stuck")) {
+		p->stuck[p->stuck_next].pid = s->d.pid;
+		p->stuck[p->stuck_next].start = s->starttime;
+		p->stuck_next = (p->stuck_next + 1) % STUCK_MAX;
+	}
+	/* What the set has freed counts each victim's own memory, not the
+	 * MemAvailable change (which a hog allocating meanwhile eats). */
+	s->queue.freed += s->freed_est;
+	if (queued(s) && s->queue.freed < s->queue.need) {
+		wake_ms = 1;            /* the rest of the set, if the guard still asks */
+	} else {
+		s->queue.n = s->queue.next = 0;
+		s->cooldown_until = now + p->c->cfg.cooldown_ms;
+		wake_ms = p->c->cfg.interval_min_ms;
+	}
+	if (s->wake)
+		s->wake(s->wake_data, wake_ms);
+}
+
+static void escalate(struct slot *s, const char *why)
+{
+	struct vpipe *p = s->p;
+	int r;
+
+	if (s->pidfd < 0 || s->sig == SIGKILL)
+		return;
+	r = s->d.whole_cgroup ? p->k->cgroup_kill(p->c->cg_root_fd, s->cgroup)
+			      : p->k->send(s->pidfd, SIGKILL);
+	if (r == -ESRCH)
+		return;         /* exiting already: the pidfd will tell */
+	snprintf(s->reason, sizeof(s->reason), "%s", why);
+	if (r < 0) {
+		/* The victim keeps its grace timer; the stuck limit still applies. */
+		s->d.event = "error";
+		s->d.err = r;
+		report_decision(p->rep, &s->d);
+		s->d.err = 0;
+		log_warn("could not escalate pid %d: %s", s->d.pid, strerror(-r));
+		return;
+	}
+	p->k->mrelease(s->pidfd);
+	s->sig = s->d.sig = SIGKILL;
+	s->d.event = "escalate";
+	report_decision(p->rep, &s->d);
+	report_decision_kmsg(p->rep, &s->d);
+	if (p->loop)
+		loop_timer_arm(&s->timer, STUCK_MS);
+}
+
+static void on_grace(struct slot *s)
+{
+	if (s->pidfd < 0)
+		return;
+	if (s->sig == SIGTERM) {
+		escalate(s, "grace period over");
+	} else {
+		log_warn("pid %d has not exited %d ms after SIGKILL; moving on", s->d.pid, STUCK_MS);
+		slot_done(s, "stuck");
+	}
+}
+
+static void on_exit_src(void *userdata, uint32_t events) { slot_done(userdata, "exit"); }
+static void on_timer(void *userdata, uint32_t events) { on_grace(userdata); }
+
+void vp_on_exit_fd(struct vpipe *p, int pidfd)
+{
+	for (size_t i = 0; i < VP_SLOTS; i++)
+		if (p->slot[i].pidfd == pidfd && pidfd >= 0)
+			slot_done(&p->slot[i], "exit");
+}
+
+void vp_on_timer_all(struct vpipe *p)
+{
+	for (size_t i = 0; i < VP_SLOTS; i++)
+		on_grace(&p->slot[i]);
+}
+
+enum vp_result vp_request(struct vpipe *p, const struct vp_request *rq, uint64_t now,
+			  uint64_t *ret_next_ms)
+{
+	struct slot *s = NULL, *free_slot = NULL;
+	bool busy = false, cooling = false;
+
+	for (size_t i = 0; i < VP_SLOTS; i++) {
+		struct slot *o = &p->slot[i];
+
+		if (o->used && o->pidfd < 0 && !queued(o) && now >= o->cooldown_until)
+			o->used = false;        /* that episode is over */
+		if (!o->used) {
+			free_slot = free_slot ? free_slot : o;
+			continue;
+		}
+		if (!overlap(scope_of(o), rq->scope))
+			continue;
+		/* A victim in flight of an overlapping scope: this episode is
+		 * its. At the kill level, one within this scope gets SIGKILL
+		 * now (never one of an unrelated cgroup). */
+		if (o->pidfd >= 0) {
+			busy = true;
+			if (rq->v->level == LEVEL_KILL &&
+			    (!rq->scope || cgroup_path_within(o->cgroup, rq->scope)))
+				escalate(o, rq->v->reason);
+			continue;
+		}
+		if (!strcmp(o->scope, rq->scope ? rq->scope : ""))
+			s = o;
+		if (now < o->cooldown_until && !queued(o)) {
+			cooling = true;
+			if (ret_next_ms)
+				*ret_next_ms = o->cooldown_until - now;
+		}
+	}
+	if (busy)
+		return VP_BUSY;
+	if (rq->v->level == LEVEL_OK) {
+		/* Relieved: the rest of a queued set is not killed (the guard's
+		 * verdict is re-evaluated before each queued kill). */
+		if (s)
+			s->queue.n = s->queue.next = 0;
+		return VP_IDLE;
+	}
+	if (cooling && rq->v->level != LEVEL_KILL)
+		return VP_COOLDOWN;
+	if (!s) {
+		if (!free_slot)
+			return VP_BUSY;
+		s = free_slot;
+		memset(&s->queue, 0, sizeof(s->queue));
+		snprintf(s->scope, sizeof(s->scope), "%s", rq->scope ? rq->scope : "");
+		s->cooldown_until = 0;
+		s->used = true;
+	}
+	return act(p, s, rq, now);
+}
+
+bool vp_busy(const struct vpipe *p)
+{
+	for (size_t i = 0; i < VP_SLOTS; i++)
+		if (p->slot[i].pidfd >= 0 || queued(&p->slot[i]))
+			return true;
+	return false;
+}
+
+void vp_forget_ranking(struct vpipe *p) { p->rank.ms = 0; }
+
+void vp_set_reporter(struct vpipe *p, struct reporter *rep) { p->rep = rep; }
+
+int vp_new(struct og_ctx *c, struct loop *l, struct reporter *rep, const struct vp_kernel *k,
+	   struct vpipe **ret)
+{
+	struct vpipe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->c = c;
+	p->loop = l;
+	p->rep = rep;
+	p->k = k;
+	for (size_t i = 0; i < VP_SLOTS; i++) {
+		struct slot *s = &p->slot[i];
+
+		s->p = p;
+		s->pidfd = s->src.fd = s->timer.src.fd = -1;
+		if (l && loop_timer_init(l, &s->timer, on_timer, s) < 0) {
+			vp_free(p);
+			return -errno;
+		}
+	}
+	*ret = p;
+	return 0;
+}
+
+void vp_free(struct vpipe *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < VP_SLOTS; i++) {
+		struct slot *s = &p->slot[i];
+
+		if (s->pidfd >= 0) {
+			if (p->loop)
+				loop_del(p->loop, &s->src);
+			close(s->pidfd);
+		}
+		loop_timer_close(p->loop, &s->timer);
+	}
+	proc_list_free(&p->members);
+	free(p->mcands);
+	free(p);
+}
+
+const char *vp_result_name(enum vp_result r)
+{
+	static const char *const names[] = { "idle", "acted", "busy", "cooldown", "nobody", "failed" };
+
+	return (size_t)r < ARRAY_SIZE(names) ? names[r] : "?";
+}

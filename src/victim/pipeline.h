@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The victim pipeline: the one service every guard that kills asks ("free
+ * this much in this scope, for this reason"). It ranks (rules, values, the
+ * knapsack), kills through a pidfd with a grace period and escalation,
+ * waits for the exit, keeps the cooldown and writes the records. It
+ * serialises kills per scope (a system-wide episode and any cgroup one
+ * overlap; two sibling cgroups do not), never picks a protected or managed
+ * process whoever asks, and remembers victims it gave up on as stuck.
+ *
+ * Every kernel operation goes through struct vp_kernel, which tests
+ * replace with a fake. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/context.h"
+#include "guards/memory/policy.h"
+#include "report/record.h"
+
+struct loop;
+
+struct vp_kernel {
+	/* pidfd_open + check that it is still the ranked process. */
+	int (*open)(int proc_fd, pid_t pid, uint64_t starttime, int *ret_pidfd);
+	int (*send)(int pidfd, int sig);
+	int (*mrelease)(int pidfd);
+	int (*cgroup_kill)(int cg_root_fd, const char *relpath);
+};
+extern const struct vp_kernel vp_kernel_real;
+
+/* A guard's request. */
+struct vp_request {
+	const char *guard;              /* "memory", "cgroups", ... (records) */
+	const char *scope;              /* cgroup path below the root, NULL = the system */
+	const struct verdict *v;        /* level, trigger, reason, bytes needed */
+	const struct meminfo *mi;       /* for ranking and records */
+	const struct psi *psi;          /* NULL if none */
+	/* Called (on the loop) when the episode may go on: a victim exited
+	 * or was given up. The guard looks again soon and asks again. */
+	void (*wake)(void *userdata, uint64_t in_ms);
+	void *userdata;
+};
+
+enum vp_result {
+	VP_IDLE,                /* level OK: nothing to do (a queued set was dropped) */
+	VP_ACTED,               /* a victim was signalled (or would be, in dry-run) */
+	VP_BUSY,                /* a victim of an overlapping scope is in flight */
+	VP_COOLDOWN,            /* a victim of this scope just exited */
+	VP_NOBODY,              /* no candidate to kill */
+	VP_FAILED,              /* the signal failed; the next request ranks afresh */
+};
+
+struct vpipe;
+
+/* loop may be NULL (explain): nothing is waited on then. */
+int vp_new(struct og_ctx *c, struct loop *l, struct reporter *rep, const struct vp_kernel *k,
+	   struct vpipe **ret);
+void vp_free(struct vpipe *p);
+/* Where records go (after a reload re-opened them). */
+void vp_set_reporter(struct vpipe *p, struct reporter *rep);
+
+/* Ask. *ret_next_ms (if non-NULL) gets how soon the guard should ask again
+ * when it matters (cooldown left). */
+enum vp_result vp_request(struct vpipe *p, const struct vp_request *rq, uint64_t now,
+			  uint64_t *ret_next_ms);
+/* An episode is on: a victim in flight or a chosen set not finished. */
+bool vp_busy(const struct vpipe *p);
+/* The ranking kept for the next victim at the kill level was made under
+ * the old rules: forget it (config reload). */
+void vp_forget_ranking(struct vpipe *p);
+/* Test hooks: the victim of the slot in flight exited / its timer fired. */
+void vp_on_exit_fd(struct vpipe *p, int pidfd);
+void vp_on_timer_all(struct vpipe *p);
+const char *vp_result_name(enum vp_result r);
