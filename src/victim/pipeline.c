@@ -548,8 +548,10 @@ enum vp_result vp_request(struct vpipe *p, const struct vp_request *rq, uint64_t
 	if (rq->v->level == LEVEL_OK) {
 		/* Relieved: the rest of a queued set is not killed (the guard's
 		 * verdict is re-evaluated before each queued kill). */
-		if (s)
+		if (s && queued(s)) {
 			s->queue.n = s->queue.next = 0;
+			s->cooldown_until = now + p->c->cfg.cooldown_ms;        /* the episode ended */
+		}
 		return VP_IDLE;
 	}
 	if (cooling && rq->v->level != LEVEL_KILL)

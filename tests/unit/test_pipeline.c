@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The victim pipeline against a fake kernel: a fixture /proc and cgroup
+ * tree, and kernel operations that record what would have been signalled.
+ * Each defect test names the defect of the old pipeline it would have
+ * caught. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/context.h"
+#include "core/util.h"
+#include "fixture.h"
+#include "victim/pipeline.h"
+
+/* ---- the fake kernel ------------------------------------------------------ */
+
+#define FAKE_MAX 64
+
+static struct {
+	struct { int fd, pid; } open[FAKE_MAX];
+	size_t n_open;
+	struct { int pid, sig; } sent[FAKE_MAX];
+	size_t n_sent;
+	char killed_cg[8][PATH_MAX];
+	size_t n_cg;
+	int fail_sigkill;               /* -errno for every SIGKILL sent, 0 = succeed */
+	int reuse_pid;                  /* on open, this pid becomes another process */
+} K;
+
+static struct world *reuse_world;
+static void reuse(struct world *w, int pid);
+
+static int fake_open(int proc_fd, pid_t pid, uint64_t starttime, int *ret)
+{
+	struct proc_stat st;
+	int fd;
+
+	if (pid == K.reuse_pid)
+		reuse(reuse_world, pid);
+	if (proc_read_stat(proc_fd, pid, &st) < 0 || st.starttime != starttime)
+		return -ESRCH;
+	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	assert_true(fd >= 0 && K.n_open < FAKE_MAX);
+	K.open[K.n_open].fd = fd;
+	K.open[K.n_open++].pid = pid;
+	*ret = fd;
+	return 0;
+}
+
+static int pid_of(int fd)
+{
+	for (size_t i = K.n_open; i-- > 0;)
+		if (K.open[i].fd == fd)
+			return K.open[i].pid;
+	return -1;
+}
+
+static int fake_send(int pidfd, int sig)
+{
+	if (sig == SIGKILL && K.fail_sigkill)
+		return K.fail_sigkill;
+	assert_true(K.n_sent < FAKE_MAX);
+	K.sent[K.n_sent].pid = pid_of(pidfd);
+	K.sent[K.n_sent++].sig = sig;
+	return 0;
+}
+
+static int fake_mrelease(int pidfd) { return 0; }
+
+static int fake_cgroup_kill(int cg_root_fd, const char *relpath)
+{
+	snprintf(K.killed_cg[K.n_cg++], PATH_MAX, "%s", relpath);
+	return 0;
+}
+
+static const struct vp_kernel fake = { fake_open, fake_send, fake_mrelease, fake_cgroup_kill };
+
+static int sent_to(int pid, int sig)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < K.n_sent; i++)
+		n += K.sent[i].pid == pid && K.sent[i].sig == sig;
+	return n;
+}
+
+/* ---- the world -------------------------------------------------------------- */
+
+struct world {
+	struct fixture *f;
+	struct og_opts o;
+	struct og_ctx c;
+	struct reporter rep;
+	struct vpipe *vp;
+	char proc[PATH_MAX + 8], cg[PATH_MAX + 8], rec[PATH_MAX + 8];
+	struct meminfo mi;
+};
+
+static void proc(struct world *w, int pid, const char *comm, const char *cgroup,
+		 unsigned long anon_kb, int score, int adj, unsigned long long start)
+{
+	struct fixture_proc p = {
+		.pid = pid, .ppid = 1, .comm = comm, .cmdline = comm, .exe = "/usr/bin/x",
+		.cgroup = cgroup, .uid = 1000, .rss_anon_kb = anon_kb, .oom_score = score,
+		.oom_score_adj = adj, .starttime = start,
+	};
+
+	fixture_proc(w->f, "proc", &p);
+}
+
+static void world_open(struct world *w, const char *yaml)
+{
+	char err[OG_ERR_SIZE] = "";
+
+	snprintf(w->proc, sizeof(w->proc), "%s/proc", w->f->dir);
+	snprintf(w->cg, sizeof(w->cg), "%s/cg", w->f->dir);
+	snprintf(w->rec, sizeof(w->rec), "%s/records", w->f->dir);
+	fixture_file(w->f, "proc/meminfo",
+		     "MemTotal: 4000000 kB\nMemAvailable: 100000 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n");
+	w->o = (struct og_opts){ .psi_mode = -1, .proc_dir = w->proc, .cgroup_root = w->cg,
+				 .runtime_dir = "/nonexistent" };
+	assert_int_equal(ctx_open(&w->c, &w->o, err), 0);
+	if (yaml) {
+		if (config_load_buffer("test.yaml", yaml, strlen(yaml), &w->c.cfg, err) < 0)
+			fail_msg("%s", err);
+		ctx_apply_opts(&w->c);
+	}
+	assert_int_equal(reporter_open(&w->rep, w->rec, false, true, err, sizeof(err)), 0);
+	assert_int_equal(vp_new(&w->c, NULL, &w->rep, &fake, &w->vp), 0);
+	w->mi = (struct meminfo){ .mem_total = 4000000ull * 1024, .mem_available = 100000ull * 1024 };
+}
+
+/* The pid exited and a new process got it. */
+static void reuse(struct world *w, int pid)
+{
+	char exe[PATH_MAX + 32];
+
+	snprintf(exe, sizeof(exe), "%s/proc/%d/exe", w->f->dir, pid);
+	unlink(exe);
+	proc(w, pid, "newcomer", "/", 1000, 10, 0, 99999);
+}
+
+static struct world *world_new(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+
+	memset(&K, 0, sizeof(K));
+	w->f = fixture_new();
+	fixture_dir(w->f, "cg");
+	proc(w, 1, "systemd", "/init.scope", 9000, 0, 0, 1);
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	vp_free(w->vp);
+	reporter_close(&w->rep);
+	ctx_close(&w->c);
+	fixture_free(w->f);
+	for (size_t i = 0; i < K.n_open; i++)
+		close(K.open[i].fd);
+	free(w);
+}
+
+static enum vp_result ask(struct world *w, const char *scope, enum og_level level, uint64_t need)
+{
+	struct verdict v = { .level = level, .trigger = scope ? TRIG_CGROUP : TRIG_MEMORY,
+			     .need_bytes = need };
+	struct vp_request rq = { .guard = scope ? "cgroups" : "memory", .scope = scope, .v = &v,
+				 .mi = &w->mi };
+
+	snprintf(v.reason, sizeof(v.reason), "test %s", level_name(level));
+	return vp_request(w->vp, &rq, now_ms() + 100000, NULL);
+}
+
+/* How many records of this event the records file holds. */
+static int records(struct world *w, const char *event)
+{
+	char *buf = NULL, pat[64];
+	size_t cap = 0;
+	int n = 0;
+
+	if (w->rep.out)
+		fflush(w->rep.out);
+	if (read_file_whole_at(AT_FDCWD, w->rec, &buf, &cap) < 0) {
+		free(buf);
+		return -1;
+	}
+	snprintf(pat, sizeof(pat), "\"event\":\"%s\"", event);
+	for (const char *p = buf; (p = strstr(p, pat)); p++)
+		n++;
+	free(buf);
+	return n;
+}
+
+/* The fake pidfd of the last victim opened for pid. */
+static int fd_of(int pid)
+{
+	for (size_t i = K.n_open; i-- > 0;)
+		if (K.open[i].pid == pid)
+			return K.open[i].fd;
+	return -1;
+}
+
+/* ---- whole-cgroup kills ------------------------------------------------------ */
+
+/* A memory.oom.group cgroup with a hog, and in a child cgroup one more
+ * member. */
+static struct world *group_world(void)
+{
+	struct world *w = world_new();
+
+	fixture_file(w->f, "cg/app/memory.oom.group", "1\n");
+	fixture_file(w->f, "cg/app/cgroup.procs", "300\n");
+	fixture_file(w->f, "cg/app/sub/cgroup.procs", "301\n");
+	proc(w, 300, "hog", "/app", 900000, 900, 0, 500);
+	return w;
+}
+
+/* Defect: the whole-cgroup check looked only at the ranked top 256 and only
+ * at the exact cgroup, so a member below it with oom_score_adj -1000 was
+ * taken down with its neighbour. */
+static void test_whole_refused_for_protected_descendant(void **state)
+{
+	struct world *w = group_world();
+
+	proc(w, 301, "keeper", "/app/sub", 1000, 0, -1000, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 0);
+	assert_int_equal(sent_to(300, SIGKILL), 1);
+	assert_int_equal(sent_to(301, SIGKILL), 0);
+	world_free(w);
+}
+
+/* The same for an `avoid`ed process (the built-in rule avoids sshd). */
+static void test_whole_refused_for_avoided(void **state)
+{
+	struct world *w = group_world();
+
+	proc(w, 301, "sshd", "/app/sub", 1000, 10, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 0);
+	assert_int_equal(sent_to(300, SIGKILL), 1);
+	world_free(w);
+}
+
+/* And for oomguard itself sharing the cgroup. */
+static void test_whole_refused_for_self(void **state)
+{
+	struct world *w = group_world();
+	char procs[32];
+
+	snprintf(procs, sizeof(procs), "%d\n", (int)getpid());
+	fixture_file(w->f, "cg/app/sub/cgroup.procs", procs);
+	proc(w, (int)getpid(), "oomguard", "/app/sub", 2000, 0, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 0);
+	world_free(w);
+}
+
+/* A member that is not among the ranked candidates at all (no memory, so
+ * never ranked by the system scan) still counts: here an unranked
+ * protected process, matched by a protect rule. */
+static void test_whole_refused_for_unranked_protected(void **state)
+{
+	struct world *w = group_world();
+
+	proc(w, 301, "db", "/app/sub", 0, 0, 0, 600);
+	world_open(w, "rules:\n  - comm: \"^db$\"\n    action: protect\n");
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 0);
+	world_free(w);
+}
+
+/* Every member killable: cgroup.kill at the kill level. Defect: at the
+ * terminate level a whole cgroup got SIGKILL at once, no grace period; now
+ * every member gets SIGTERM, and cgroup.kill follows the grace period. */
+static void test_whole_cgroup_kill_and_grace(void **state)
+{
+	struct world *w = group_world();
+
+	proc(w, 301, "helper", "/app/sub", 1000, 10, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 0);
+	assert_int_equal(sent_to(300, SIGTERM), 1);
+	assert_int_equal(sent_to(301, SIGTERM), 1);
+	assert_int_equal(records(w, "terminate"), 1);
+	vp_on_timer_all(w->vp);         /* the grace period is over */
+	assert_int_equal(K.n_cg, 1);
+	assert_string_equal(K.killed_cg[0], "/app");
+	assert_int_equal(records(w, "escalate"), 1);
+	world_free(w);
+
+	w = group_world();
+	proc(w, 301, "helper", "/app/sub", 1000, 10, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 1);
+	assert_int_equal(K.n_sent, 0);
+	world_free(w);
+}
+
+/* ---- stuck victims -------------------------------------------------------------- */
+
+/* Defect: a victim given up as stuck after SIGKILL was chosen again on the
+ * next request, forever. */
+static void test_stuck_not_chosen_again(void **state)
+{
+	struct world *w = world_new();
+
+	proc(w, 300, "dstate", "/", 900000, 900, 0, 500);
+	proc(w, 301, "next", "/", 500000, 500, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(sent_to(300, SIGKILL), 1);
+	vp_on_timer_all(w->vp);         /* not gone STUCK_MS after SIGKILL */
+	assert_int_equal(records(w, "stuck"), 1);
+	/* A fresh ranking (the terminate level reuses none) skips it. */
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 1), VP_ACTED);
+	assert_int_equal(sent_to(300, SIGKILL) + sent_to(300, SIGTERM), 1);
+	assert_int_equal(sent_to(301, SIGTERM), 1);
+	world_free(w);
+}
+
+/* ---- priority sets ---------------------------------------------------------------- */
+
+static struct world *set_world(void)
+{
+	struct world *w = world_new();
+
+	/* Three of value 1 must go together (each frees ~100 MB); the big one
+	 * is worth too much. */
+	proc(w, 300, "a", "/", 100000, 100, 0, 500);
+	proc(w, 301, "b", "/", 100000, 100, 0, 501);
+	proc(w, 302, "c", "/", 100000, 100, 0, 502);
+	proc(w, 303, "big", "/", 900000, 900, 0, 503);
+	world_open(w, "rules:\n  - comm: \"^big$\"\n    value: 1000\n");
+	return w;
+}
+
+/* Defect: in priority mode the queued set kept being killed after the level
+ * was back to OK. Now the guard's verdict is asked before each queued kill. */
+static void test_set_stops_when_relieved(void **state)
+{
+	struct world *w = set_world();
+
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 250ull << 20), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_true(vp_busy(w->vp));
+	vp_on_exit_fd(w->vp, fd_of(K.sent[0].pid));
+	assert_true(vp_busy(w->vp));    /* the rest of the set is queued */
+	assert_int_equal(ask(w, NULL, LEVEL_OK, 0), VP_IDLE);
+	assert_false(vp_busy(w->vp));
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 250ull << 20), VP_COOLDOWN);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(sent_to(303, SIGTERM), 0);
+	world_free(w);
+}
+
+/* While the level holds, the set goes on; what it has freed is counted from
+ * each victim's own memory, so the set ends when its members' estimates
+ * cover the need, even though MemAvailable (a hog eating it) never rose. */
+static void test_set_counts_own_memory(void **state)
+{
+	struct world *w = set_world();
+
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 250ull << 20), VP_ACTED);
+	/* Something else frees a lot meanwhile: MemAvailable rises by 1 GB,
+	 * but the set has freed only its first member's memory. */
+	fixture_file(w->f, "proc/meminfo", "MemTotal: 4000000 kB\nMemAvailable: 1100000 kB\n"
+		     "SwapTotal: 0 kB\nSwapFree: 0 kB\n");
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(K.n_sent, (size_t)i + 1);
+		vp_on_exit_fd(w->vp, fd_of(K.sent[i].pid));
+		if (i == 2)
+			break;
+		assert_true(vp_busy(w->vp));    /* the rest of the set is still queued */
+		assert_int_equal(ask(w, NULL, LEVEL_TERM, 250ull << 20), VP_ACTED);
+	}
+	assert_false(vp_busy(w->vp));   /* 3 x ~98 MiB >= 250 MiB: done */
+	assert_int_equal(sent_to(303, SIGTERM), 0);
+	assert_int_equal(records(w, "exit"), 3);
+	world_free(w);
+}
+
+/* ---- escalation ------------------------------------------------------------------------- */
+
+/* Defect: an escalation was recorded even when the signal failed. */
+static void test_failed_escalation_not_recorded(void **state)
+{
+	struct world *w = world_new();
+
+	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 1), VP_ACTED);
+	K.fail_sigkill = -EPERM;
+	vp_on_timer_all(w->vp);
+	assert_int_equal(records(w, "escalate"), 0);
+	assert_int_equal(records(w, "error"), 1);
+	K.fail_sigkill = 0;
+	vp_on_timer_all(w->vp);         /* the next try works */
+	assert_int_equal(records(w, "escalate"), 1);
+	assert_int_equal(sent_to(300, SIGKILL), 1);
+	world_free(w);
+}
+
+/* Defect: a victim in its grace period was escalated when an unrelated
+ * cgroup reached the kill level. A cgroup's kill level escalates only a
+ * victim inside it; the system's escalates any. */
+static void test_unrelated_cgroup_does_not_escalate(void **state)
+{
+	struct world *w = world_new();
+
+	fixture_file(w->f, "cg/a/cgroup.procs", "300\n");
+	fixture_file(w->f, "cg/b/cgroup.procs", "400\n");
+	proc(w, 300, "ahog", "/a", 500000, 500, 0, 500);
+	proc(w, 400, "bhog", "/b", 400000, 400, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, "/a", LEVEL_TERM, 1), VP_ACTED);
+	assert_int_equal(sent_to(300, SIGTERM), 1);
+	/* /b at its kill level: its own victim, /a's keeps its grace. */
+	assert_int_equal(ask(w, "/b", LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(sent_to(400, SIGKILL), 1);
+	assert_int_equal(sent_to(300, SIGKILL), 0);
+	/* /a itself at its kill level: escalated. */
+	assert_int_equal(ask(w, "/a", LEVEL_KILL, 1), VP_BUSY);
+	assert_int_equal(sent_to(300, SIGKILL), 1);
+	world_free(w);
+
+	/* A system episode's victim in /b, in its grace period: /a at its kill
+	 * level waits (the system episode overlaps it) but does not escalate
+	 * a victim outside /a. */
+	w = world_new();
+	fixture_file(w->f, "cg/a/cgroup.procs", "300\n");
+	fixture_file(w->f, "cg/b/cgroup.procs", "400\n");
+	proc(w, 300, "ahog", "/a", 100000, 100, 0, 500);
+	proc(w, 400, "bhog", "/b", 400000, 400, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 1), VP_ACTED);
+	assert_int_equal(sent_to(400, SIGTERM), 1);
+	assert_int_equal(ask(w, "/a", LEVEL_KILL, 1), VP_BUSY);
+	assert_int_equal(sent_to(400, SIGKILL), 0);
+	assert_int_equal(ask(w, "/b", LEVEL_KILL, 1), VP_BUSY);
+	assert_int_equal(sent_to(400, SIGKILL), 1);
+	world_free(w);
+}
+
+/* The system's kill level escalates a cgroup's victim (the system holds it),
+ * and a system request waits while it is in flight. */
+static void test_system_escalates_cgroup_victim(void **state)
+{
+	struct world *w = world_new();
+
+	fixture_file(w->f, "cg/a/cgroup.procs", "300\n");
+	proc(w, 300, "ahog", "/a", 500000, 500, 0, 500);
+	proc(w, 301, "other", "/", 100000, 100, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, "/a", LEVEL_TERM, 1), VP_ACTED);
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 1), VP_BUSY);
+	assert_int_equal(sent_to(300, SIGKILL), 0);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_BUSY);
+	assert_int_equal(sent_to(300, SIGKILL), 1);
+	assert_int_equal(sent_to(301, SIGTERM) + sent_to(301, SIGKILL), 0);
+	world_free(w);
+}
+
+/* ---- what no guard can get killed ------------------------------------------------ */
+
+static void test_never_managed_or_protected(void **state)
+{
+	struct world *w = world_new();
+
+	proc(w, 300, "vim", "/", 900000, 900, 0, 500);
+	proc(w, 301, "pg", "/", 800000, 800, 0, 600);
+	proc(w, 302, "hog", "/", 100000, 100, 0, 700);
+	world_open(w, "managed_processes: [vim]\ncgroup_settings: {enabled: false}\n"
+		      "rules:\n  - comm: \"^pg$\"\n    action: protect\n");
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 302);
+	world_free(w);
+}
+
+/* The pid is reused between choice and signal: the pidfd's process has
+ * another start time, so nothing is signalled and an error is recorded. */
+static void test_pid_reused_between_choice_and_signal(void **state)
+{
+	struct world *w = world_new();
+
+	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
+	world_open(w, NULL);
+	reuse_world = w;
+	K.reuse_pid = 300;
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_FAILED);
+	assert_int_equal(K.n_sent, 0);
+	assert_int_equal(records(w, "error"), 1);
+	world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_whole_refused_for_protected_descendant),
+		cmocka_unit_test(test_whole_refused_for_avoided),
+		cmocka_unit_test(test_whole_refused_for_self),
+		cmocka_unit_test(test_whole_refused_for_unranked_protected),
+		cmocka_unit_test(test_whole_cgroup_kill_and_grace),
+		cmocka_unit_test(test_stuck_not_chosen_again),
+		cmocka_unit_test(test_set_stops_when_relieved),
+		cmocka_unit_test(test_set_counts_own_memory),
+		cmocka_unit_test(test_failed_escalation_not_recorded),
+		cmocka_unit_test(test_unrelated_cgroup_does_not_escalate),
+		cmocka_unit_test(test_system_escalates_cgroup_victim),
+		cmocka_unit_test(test_never_managed_or_protected),
+		cmocka_unit_test(test_pid_reused_between_choice_and_signal),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
