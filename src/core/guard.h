@@ -30,6 +30,7 @@ struct guard_env {
 struct guard_ops {
 	const char *name;               /* "memory", "cgroups", "shield", ... (records, explain, metrics) */
 	size_t state_size;              /* zeroed state allocated for the guard */
+	bool hidden;                    /* not described while inactive (test fixtures) */
 	/* Open its kernel files and register fds and timers (env->loop may be
 	 * NULL: then take one sample for describe). Returns 0 when active; a
 	 * guard that is off or lacks a kernel feature returns -ENOTSUP (or

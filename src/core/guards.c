@@ -14,7 +14,8 @@
 #include "core/util.h"
 #include "report/record.h"
 
-extern const struct guard_ops memory_guard_ops, cgroups_guard_ops, shield_guard_ops;
+extern const struct guard_ops memory_guard_ops, cgroups_guard_ops, shield_guard_ops,
+	testhang_guard_ops;
 
 /* Guards of the product not built yet: described as such; the seed's
  * sections that belong to them are accepted and said to be inactive. */
@@ -63,6 +64,7 @@ const struct guard_ops *const guard_table[] = {
 	&memory_guard_ops, &cgroups_guard_ops, &shield_guard_ops,
 	&planned_ops[0], &planned_ops[1], &planned_ops[2], &planned_ops[3],
 	&planned_ops[4], &planned_ops[5], &planned_ops[6], &planned_ops[7],
+	&testhang_guard_ops,
 };
 const size_t guard_count = ARRAY_SIZE(guard_table);
 
@@ -86,7 +88,7 @@ void guards_start(struct guard *g, struct guard_env *env)
 			snprintf(g[i].why, sizeof(g[i].why), "%s", strerror(-r));
 		if (env->loop && r < 0 && r != -ENOTSUP)
 			log_warn("%s guard not active: %s", ops->name, g[i].why);
-		if (env->loop && r == -ENOTSUP && ops->state_size)
+		if (env->loop && r == -ENOTSUP && ops->state_size && !ops->hidden)
 			log_notice("%s guard off: %s", ops->name, g[i].why);
 	}
 }
@@ -112,8 +114,11 @@ void guards_reload(struct guard *g)
 void guards_describe(struct guard *g, struct describe *d)
 {
 	for (size_t i = 0; i < guard_count; i++) {
-		struct describe sub = { .text = d->text, .json = desc_obj(d, g[i].ops->name) };
+		struct describe sub = { .text = d->text };
 
+		if (g[i].ops->hidden && !g[i].active)
+			continue;
+		sub.json = desc_obj(d, g[i].ops->name);
 		desc_line(&sub, "\n[%s] %s%s%s", g[i].ops->name, g[i].active ? "active" : "not active",
 			  g[i].active ? "" : ": ", g[i].active ? "" : g[i].why);
 		desc_bool(&sub, "active", g[i].active);
