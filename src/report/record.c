@@ -155,35 +155,52 @@ int report_event(const struct reporter *r, const char *event, const char *msg)
 	return emit(r, o);
 }
 
+/* A kmsg record is one write; without a trailing newline the kernel keeps
+ * it open as a continuation and readers (dmesg) do not see it until another
+ * message arrives. Devkmsg accepts up to 1024 - 32 bytes a write. */
+#define KMSG_LINE_MAX 960
+
 int report_kmsg(const struct reporter *r, const char *fmt, ...)
 {
-	char line[512];
+	static const char prefix[] = "<4>oomguard: ";   /* <4> = KERN_WARNING: a default dmesg shows it */
+	char line[KMSG_LINE_MAX];
+	size_t len = sizeof(prefix) - 1;
 	va_list ap;
 	int n;
 
 	if (r->kmsg_fd < 0)
 		return 0;
-	/* <4> = KERN_WARNING, so it shows in a default dmesg. */
-	n = snprintf(line, sizeof(line), "<4>oomguard: ");
+	memcpy(line, prefix, len);
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
 	va_end(ap);
-	if (write(r->kmsg_fd, line, strlen(line)) < 0)
+	if (n < 0)
+		return -EINVAL;
+	len += MIN((size_t)n, sizeof(line) - len - 2);
+	/* One record, one line: no control character may start another. */
+	for (size_t i = sizeof(prefix) - 1; i < len; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	line[len++] = '\n';
+	if (write(r->kmsg_fd, line, len) < 0)
 		return -errno;
 	return 0;
 }
 
+/* "sent SIGTERM to pid 412 (runaway) cgroup / anon+swap 844800 KiB: REASON
+ * trigger: memory", the README's order. */
 int report_decision_kmsg(const struct reporter *r, const struct decision *d)
 {
-	char comm[64], cg[256];
+	char comm[64], cg[256], reason[384];
 
 	escape_untrusted(d->comm ? d->comm : "?", comm, sizeof(comm));
 	escape_untrusted(d->cgroup ? d->cgroup : "?", cg, sizeof(cg));
+	escape_untrusted(d->reason ? d->reason : "", reason, sizeof(reason));
 	return report_kmsg(r, "%s%s %s pid %d (%s) cgroup %s anon+swap %llu KiB: %s trigger: %s",
 			   d->dry_run ? "dry-run: would send " : "sent ",
 			   d->sig ? signame(d->sig) : "?",
 			   d->whole_cgroup ? "to the cgroup of" : "to",
 			   (int)d->pid, comm, cg,
 			   (unsigned long long)((d->anon + d->swap) / 1024),
-			   d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
+			   reason, d->trigger ? d->trigger : "-");
 }

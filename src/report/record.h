@@ -49,7 +49,9 @@ struct decision {
 int report_decision(const struct reporter *r, const struct decision *d);
 /* A general event: {"time":..,"event":event,"message":msg}. */
 int report_event(const struct reporter *r, const char *event, const char *msg);
-/* "oomguard: " + message to the kmsg fd; 0 or -errno. */
+/* "<4>oomguard: " + message + "\n" to the kmsg fd, one write; control
+ * characters in the message become spaces. 0 or -errno. */
 int report_kmsg(const struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The kmsg line for a decision: "oomguard: sent SIGTERM to pid 42 (hog) ..." */
+/* The kmsg line for a decision, e.g. "oomguard: sent SIGTERM to pid 412
+ * (runaway) cgroup / anon+swap 844800 KiB: REASON trigger: memory". */
 int report_decision_kmsg(const struct reporter *r, const struct decision *d);
