@@ -597,7 +597,7 @@ int daemon_run(const struct og_opts *o)
 	struct daemon d = { .psi_trig_fd = -1 };
 	char err[OG_ERR_SIZE] = "";
 	struct epoll_event evs[8];
-	int r, kmsg;
+	int r;
 
 	r = ctx_open(&d.c, o, err);
 	if (r < 0) {
@@ -606,15 +606,13 @@ int daemon_run(const struct og_opts *o)
 	}
 	d.vic.pidfd = -1;
 	policy_init(&d.pol);
-	kmsg = d.c.cfg.kmsg ? open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NONBLOCK) : -1;
-	d.rep = (struct reporter){ .out = stdout, .kmsg_fd = kmsg, .json = d.c.cfg.json_logs };
-	if (d.c.cfg.record_path) {
-		d.rep.out = fopen(d.c.cfg.record_path, "ae");
-		if (!d.rep.out) {
-			log_err("%s: %s", d.c.cfg.record_path, strerror(errno));
-			return 1;
-		}
+	r = reporter_open(&d.rep, d.c.cfg.record_path, d.c.cfg.kmsg, d.c.cfg.json_logs, err, sizeof(err));
+	if (r < 0) {
+		log_err("%s", err);
+		return 1;
 	}
+	if (d.rep.kmsg_err)
+		log_warn("/dev/kmsg: %s; actions are not written to the kernel log", strerror(-d.rep.kmsg_err));
 	sd_load();
 	if ((r = open_fds(&d)) < 0) {
 		log_err("event loop setup: %s", strerror(-r));
@@ -687,8 +685,7 @@ int daemon_run(const struct og_opts *o)
 	sd_notify_("STOPPING=1");
 	shield_rt_stop(&d.shield, &d.c);
 	report_event(&d.rep, "stop", "signal");
-	if (d.rep.out && d.rep.out != stdout)
-		fclose(d.rep.out);
+	reporter_close(&d.rep);
 	ctx_close(&d.c);
 	return 0;
 }

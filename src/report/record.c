@@ -3,14 +3,14 @@
 #include <signal.h>
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/util.h"
 #include "report/record.h"
 
-static const char *signame(int sig)
+const char *report_signame(int sig)
 {
 	return sig == SIGKILL ? "SIGKILL" : sig == SIGTERM ? "SIGTERM" : "signal";
 }
@@ -52,31 +52,47 @@ static void add_time(json_object *o)
 	add_int(o, "time_ms", (int64_t)ms);
 }
 
-static int emit(const struct reporter *r, json_object *o)
+static int emit(struct reporter *r, json_object *o)
 {
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	int ret = 0;
+	int ret = s ? reporter_write(r, s, strlen(s)) : -ENOMEM;
 
-	if (fprintf(r->out, "%s\n", s) < 0 || fflush(r->out) != 0)
-		ret = -EIO;
 	json_object_put(o);
 	return ret;
 }
 
-int report_decision(const struct reporter *r, const struct decision *d)
+static int emit_text(struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int emit_text(struct reporter *r, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	n = (int)MIN((size_t)n, sizeof(line) - 1);
+	for (int i = 0; i < n; i++)     /* one record, one line */
+		if ((unsigned char)line[i] < 0x20)
+			line[i] = ' ';
+	return reporter_write(r, line, (size_t)n);
+}
+
+int report_decision(struct reporter *r, const struct decision *d)
 {
 	json_object *o, *t, *v;
 
-	if (!r->out)
+	if (r->out_fd < 0)
 		return 0;
 	if (!r->json) {
 		char esc[64];
 
 		escape_untrusted(d->comm ? d->comm : "", esc, sizeof(esc));
-		fprintf(r->out, "%s%s pid=%d comm=%s signal=%d trigger=%s: %s\n",
-			d->dry_run ? "dry-run " : "", d->event, (int)d->pid, esc, d->sig,
-			d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
-		return fflush(r->out) ? -EIO : 0;
+		return emit_text(r, "%s%s pid=%d comm=%s signal=%d trigger=%s: %s",
+				 d->dry_run ? "dry-run " : "", d->event, (int)d->pid, esc, d->sig,
+				 d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
 	}
 	o = json_object_new_object();
 	t = json_object_new_object();
@@ -127,7 +143,7 @@ int report_decision(const struct reporter *r, const struct decision *d)
 		json_object_object_add(o, "chosen_set", s);
 	}
 	if (d->sig)
-		add_str(o, "signal", signame(d->sig));
+		add_str(o, "signal", report_signame(d->sig));
 	else
 		json_object_object_add(o, "signal", NULL);
 	add_opt(o, "freed_bytes", d->freed_bytes);
@@ -137,16 +153,14 @@ int report_decision(const struct reporter *r, const struct decision *d)
 	return emit(r, o);
 }
 
-int report_event(const struct reporter *r, const char *event, const char *msg)
+int report_event(struct reporter *r, const char *event, const char *msg)
 {
 	json_object *o;
 
-	if (!r->out)
+	if (r->out_fd < 0)
 		return 0;
-	if (!r->json) {
-		fprintf(r->out, "%s: %s\n", event, msg);
-		return fflush(r->out) ? -EIO : 0;
-	}
+	if (!r->json)
+		return emit_text(r, "%s: %s", event, msg);
 	if (!(o = json_object_new_object()))
 		return -ENOMEM;
 	add_time(o);
@@ -155,52 +169,3 @@ int report_event(const struct reporter *r, const char *event, const char *msg)
 	return emit(r, o);
 }
 
-/* A kmsg record is one write; without a trailing newline the kernel keeps
- * it open as a continuation and readers (dmesg) do not see it until another
- * message arrives. Devkmsg accepts up to 1024 - 32 bytes a write. */
-#define KMSG_LINE_MAX 960
-
-int report_kmsg(const struct reporter *r, const char *fmt, ...)
-{
-	static const char prefix[] = "<4>oomguard: ";   /* <4> = KERN_WARNING: a default dmesg shows it */
-	char line[KMSG_LINE_MAX];
-	size_t len = sizeof(prefix) - 1;
-	va_list ap;
-	int n;
-
-	if (r->kmsg_fd < 0)
-		return 0;
-	memcpy(line, prefix, len);
-	va_start(ap, fmt);
-	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	len += MIN((size_t)n, sizeof(line) - len - 2);
-	/* One record, one line: no control character may start another. */
-	for (size_t i = sizeof(prefix) - 1; i < len; i++)
-		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
-			line[i] = ' ';
-	line[len++] = '\n';
-	if (write(r->kmsg_fd, line, len) < 0)
-		return -errno;
-	return 0;
-}
-
-/* "sent SIGTERM to pid 412 (runaway) cgroup / anon+swap 844800 KiB: REASON
- * trigger: memory", the README's order. */
-int report_decision_kmsg(const struct reporter *r, const struct decision *d)
-{
-	char comm[64], cg[256], reason[384];
-
-	escape_untrusted(d->comm ? d->comm : "?", comm, sizeof(comm));
-	escape_untrusted(d->cgroup ? d->cgroup : "?", cg, sizeof(cg));
-	escape_untrusted(d->reason ? d->reason : "", reason, sizeof(reason));
-	return report_kmsg(r, "%s%s %s pid %d (%s) cgroup %s anon+swap %llu KiB: %s trigger: %s",
-			   d->dry_run ? "dry-run: would send " : "sent ",
-			   d->sig ? signame(d->sig) : "?",
-			   d->whole_cgroup ? "to the cgroup of" : "to",
-			   (int)d->pid, comm, cg,
-			   (unsigned long long)((d->anon + d->swap) / 1024),
-			   reason, d->trigger ? d->trigger : "-");
-}

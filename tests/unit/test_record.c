@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -8,27 +10,48 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "report/record.h"
+
+/* A reporter writing into a pipe; p[0] is the end to read. */
+static struct reporter pipe_reporter(int p[2])
+{
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	return (struct reporter){ .out_fd = p[1], .kmsg_fd = -1, .json = true };
+}
+
+/* Exactly one whole line waiting in fd, parsed. */
+static json_object *read_record(int fd)
+{
+	char buf[16384];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	json_object *o;
+
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(buf[n - 1], '\n');
+	assert_null(memchr(buf, '\n', (size_t)n - 1));   /* one line */
+	o = json_tokener_parse(buf);
+	assert_non_null(o);
+	return o;
+}
 
 static json_object *decision_json(const struct decision *d)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct reporter r = { .out = f, .kmsg_fd = -1, .json = true };
+	int p[2];
+	struct reporter r = pipe_reporter(p);
 	json_object *o;
 
 	assert_int_equal(report_decision(&r, d), 0);
-	fclose(f);
-	assert_non_null(buf);
-	assert_int_equal(buf[len - 1], '\n');
-	assert_null(memchr(buf, '\n', len - 1));        /* one line */
-	o = json_tokener_parse(buf);
-	free(buf);
-	assert_non_null(o);
+	o = read_record(p[0]);
+	close(p[0]);
+	close(p[1]);
 	return o;
 }
 
@@ -127,7 +150,7 @@ static void test_kmsg_line(void **state)
 {
 	int p[2];
 	char buf[1024];
-	struct reporter r = { .out = NULL, .json = true };
+	struct reporter r = { .out_fd = -1, .json = true };
 	struct decision d = { .event = "terminate", .comm = "runaway", .cgroup = "/",
 			      .pid = 412, .sig = SIGTERM, .trigger = "memory",
 			      .anon = 865075200, .swap = 0,
@@ -169,21 +192,220 @@ static void test_kmsg_line(void **state)
 
 static void test_event_line(void **state)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct reporter r = { .out = f, .kmsg_fd = -1, .json = true };
+	int p[2];
+	struct reporter r = pipe_reporter(p);
 	json_object *o;
 
 	(void)state;
 	assert_int_equal(report_event(&r, "reload-refused", "x.yaml:3:5: unknown key"), 0);
-	fclose(f);
-	o = json_tokener_parse(buf);
-	assert_non_null(o);
+	o = read_record(p[0]);
 	assert_string_equal(json_object_get_string(get(o, "event")), "reload-refused");
 	assert_string_equal(json_object_get_string(get(o, "message")), "x.yaml:3:5: unknown key");
 	json_object_put(o);
-	free(buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The whole content of a file. */
+static size_t slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, size - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	return (size_t)n;
+}
+
+/* logging.record_path: appended to, created 0640, non-blocking, close-on-exec. */
+static void test_open_record_path(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "", buf[4096];
+	struct reporter r;
+	struct stat st;
+	mode_t old = umask(022);
+	int fd, fl;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/records.jsonl", f->dir);
+	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), 0);
+	umask(old);
+	assert_true(r.own_out);
+	assert_int_equal(r.kmsg_fd, -1);
+	fl = fcntl(r.out_fd, F_GETFL);
+	assert_true(fl & O_NONBLOCK);
+	assert_true(fl & O_APPEND);
+	assert_true(fcntl(r.out_fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(report_event(&r, "start", "active"), 0);
+	fd = r.out_fd;
+	reporter_close(&r);
+	assert_int_equal(r.out_fd, -1);
+	assert_int_equal(fcntl(fd, F_GETFD), -1);       /* closed */
+
+	/* A second open appends. */
+	assert_int_equal(reporter_open(&r, path, false, false, err, sizeof(err)), 0);
+	assert_int_equal(report_event(&r, "stop", "signal"), 0);
+	reporter_close(&r);
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"event\":\"start\""));
+	assert_non_null(strstr(buf, "}\nstop: signal\n"));
+	fixture_free(f);
+}
+
+/* A refused open says why and leaves the reporter in force untouched. */
+static void test_open_refused(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "";
+	struct reporter r = { .out_fd = 42, .kmsg_fd = 43, .dropped = 7 };
+
+	(void)state;
+	fixture_file(f, "real", "");
+	assert_int_equal(symlink("real", (snprintf(path, sizeof(path), "%s/link", f->dir), path)), 0);
+	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(r.out_fd, 42);
+	assert_int_equal(r.kmsg_fd, 43);
+	assert_int_equal(r.dropped, 7);
+
+	snprintf(path, sizeof(path), "%s/no/such/dir/r.jsonl", f->dir);
+	assert_int_equal(reporter_open(&r, path, true, true, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "No such file or directory"));
+	assert_int_equal(r.out_fd, 42);
+	fixture_free(f);
+}
+
+/* NULL: records go to fd 1, made non-blocking, and never closed. */
+static void test_open_stdout(void **state)
+{
+	int p[2], saved = dup(STDOUT_FILENO);
+	char err[256] = "";
+	struct reporter r;
+	json_object *o;
+
+	(void)state;
+	assert_true(saved >= 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(dup2(p[1], STDOUT_FILENO), STDOUT_FILENO);
+	assert_int_equal(reporter_open(&r, NULL, false, true, err, sizeof(err)), 0);
+	assert_int_equal(r.out_fd, STDOUT_FILENO);
+	assert_false(r.own_out);
+	assert_true(fcntl(STDOUT_FILENO, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(report_event(&r, "start", "dry-run"), 0);
+	reporter_close(&r);
+	assert_true(fcntl(STDOUT_FILENO, F_GETFD) >= 0);        /* still open */
+	assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
+	close(saved);
+	o = read_record(p[0]);
+	assert_string_equal(json_object_get_string(get(o, "message")), "dry-run");
+	json_object_put(o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* /dev/kmsg that cannot be opened (not root) is not an error: no kmsg line,
+ * and the reason for the caller to say. */
+static void test_open_kmsg(void **state)
+{
+	char err[256] = "";
+	struct reporter r;
+
+	(void)state;
+	assert_int_equal(reporter_open(&r, "/dev/null", true, true, err, sizeof(err)), 0);
+	assert_true((r.kmsg_fd >= 0) != (r.kmsg_err < 0));
+	reporter_close(&r);
+	assert_int_equal(r.kmsg_fd, -1);
+}
+
+/* ENOSPC: the record is dropped and counted; nothing is retried. */
+static void test_write_error_counted(void **state)
+{
+	char err[256] = "";
+	struct reporter r;
+
+	(void)state;
+	if (access("/dev/full", W_OK) < 0)
+		skip();
+	assert_int_equal(reporter_open(&r, "/dev/full", false, true, err, sizeof(err)), 0);
+	assert_int_equal(report_event(&r, "start", "active"), -ENOSPC);
+	assert_int_equal(report_event(&r, "stop", "signal"), -ENOSPC);
+	assert_int_equal(r.dropped, 2);
+	assert_int_equal(r.unreported, 2);
+	assert_true(r.dropped_bytes > 40);
+	reporter_close(&r);
+}
+
+/* A short write (here: the file size limit) loses the record, and the next
+ * record starts on a line of its own. */
+static void test_short_write(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "", buf[4096], *nl, *frag;
+	struct rlimit old, lim;
+	struct reporter r;
+	struct stat st;
+	json_object *o;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/records.jsonl", f->dir);
+	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), 0);
+	assert_int_equal(report_event(&r, "start", "active"), 0);
+	assert_int_equal(fstat(r.out_fd, &st), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(report_event(&r, "reload", "/etc/oomguard/oomguard.yaml"), -EIO);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(r.dropped, 1);
+	assert_true(r.torn);
+	assert_int_equal(report_event(&r, "stop", "signal"), 0);
+	assert_false(r.torn);
+	assert_int_equal(r.unreported, 0);
+	reporter_close(&r);
+
+	slurp(path, buf, sizeof(buf));
+	frag = strchr(buf, '\n');               /* line 1: start */
+	assert_non_null(frag);
+	nl = strchr(++frag, '\n');              /* line 2: 10 bytes of the lost record */
+	assert_non_null(nl);
+	assert_int_equal(nl - frag, 10);
+	assert_null(json_tokener_parse(frag));
+	o = json_tokener_parse(nl + 1);        /* line 3: whole */
+	assert_non_null(o);
+	assert_string_equal(json_object_get_string(get(o, "event")), "stop");
+	json_object_put(o);
+	fixture_free(f);
+}
+
+/* Reload: the new reporter takes over the old one's counts. */
+static void test_replace(void **state)
+{
+	int p[2], q[2];
+	struct reporter r = pipe_reporter(p), next = pipe_reporter(q);
+
+	(void)state;
+	r.dropped = 5;
+	r.unreported = 2;
+	r.dropped_bytes = 500;
+	next.dropped = 1;
+	reporter_replace(&r, &next);
+	assert_int_equal(r.out_fd, q[1]);
+	assert_int_equal(r.dropped, 6);
+	assert_int_equal(r.unreported, 2);
+	assert_int_equal(r.dropped_bytes, 500);
+	close(p[0]);
+	close(p[1]);            /* not own_out: replace left it open */
+	close(q[0]);
+	close(q[1]);
 }
 
 int main(void)
@@ -193,6 +415,13 @@ int main(void)
 		cmocka_unit_test(test_hostile_comm_escaped),
 		cmocka_unit_test(test_kmsg_line),
 		cmocka_unit_test(test_event_line),
+		cmocka_unit_test(test_open_record_path),
+		cmocka_unit_test(test_open_refused),
+		cmocka_unit_test(test_open_stdout),
+		cmocka_unit_test(test_open_kmsg),
+		cmocka_unit_test(test_write_error_counted),
+		cmocka_unit_test(test_short_write),
+		cmocka_unit_test(test_replace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
