@@ -52,10 +52,16 @@ static void add_time(json_object *o)
 	add_int(o, "time_ms", (int64_t)ms);
 }
 
+/* Every record ends with "dropped": the records lost since the last one
+ * written (0 normally), so that a reader of the log learns of the loss. */
 static int emit(struct reporter *r, json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	int ret = s ? reporter_write(r, s, strlen(s)) : -ENOMEM;
+	const char *s;
+	int ret;
+
+	add_int(o, "dropped", (int64_t)r->unreported);
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	ret = s ? reporter_write(r, s, strlen(s)) : -ENOMEM;
 
 	json_object_put(o);
 	return ret;
@@ -73,6 +79,10 @@ static int emit_text(struct reporter *r, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return -EINVAL;
+	n = (int)MIN((size_t)n, sizeof(line) - 1);
+	if (r->unreported)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " dropped=%llu",
+			      (unsigned long long)r->unreported);
 	n = (int)MIN((size_t)n, sizeof(line) - 1);
 	for (int i = 0; i < n; i++)     /* one record, one line */
 		if ((unsigned char)line[i] < 0x20)

@@ -382,7 +382,80 @@ static void test_short_write(void **state)
 	o = json_tokener_parse(nl + 1);        /* line 3: whole */
 	assert_non_null(o);
 	assert_string_equal(json_object_get_string(get(o, "event")), "stop");
+	assert_int_equal(json_object_get_int64(get(o, "dropped")), 1);
 	json_object_put(o);
+	fixture_free(f);
+}
+
+static uint64_t elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* The reader stalls (journald under memory pressure): records are dropped at
+ * once, never waited on; once it reads again, the next record says how many
+ * were lost. */
+static void test_full_pipe_drops(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "", chunk[4096] = "";
+	struct decision d = { .event = "kill", .trigger = "memory", .level = "kill",
+			      .reason = "MemAvailable low", .pid = 42, .comm = "hog",
+			      .cgroup = "/", .sig = SIGKILL, .freed_bytes = -1, .exit_ms = -1 };
+	struct timespec t0;
+	struct reporter r;
+	json_object *o;
+	int rd, wr;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	wr = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(rd >= 0 && wr >= 0);
+	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), 0);
+	while (write(wr, chunk, sizeof(chunk)) > 0)
+		;
+	while (write(wr, chunk, 1) > 0)
+		;
+	assert_int_equal(errno, EAGAIN);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(report_decision(&r, &d), -EAGAIN);
+	assert_int_equal(report_event(&r, "skip", "system: no candidate to kill"), -EAGAIN);
+	assert_int_equal(report_decision(&r, &d), -EAGAIN);
+	assert_true(elapsed_ms(&t0) < 1000);
+	assert_int_equal(r.dropped, 3);
+	assert_int_equal(r.unreported, 3);
+	assert_false(r.torn);
+
+	while (read(rd, chunk, sizeof(chunk)) > 0)
+		;
+	assert_int_equal(report_event(&r, "stop", "signal"), 0);
+	o = read_record(rd);
+	assert_string_equal(json_object_get_string(get(o, "event")), "stop");
+	assert_int_equal(json_object_get_int64(get(o, "dropped")), 3);
+	json_object_put(o);
+	assert_int_equal(r.unreported, 0);
+	assert_int_equal(r.dropped, 3);
+
+	assert_int_equal(report_decision(&r, &d), 0);   /* reported once only */
+	o = read_record(rd);
+	assert_int_equal(json_object_get_int64(get(o, "dropped")), 0);
+	json_object_put(o);
+
+	/* In text mode too. */
+	r.json = false;
+	r.unreported = 2;
+	assert_int_equal(report_event(&r, "stop", "signal"), 0);
+	assert_int_equal(read(rd, chunk, sizeof(chunk)), (ssize_t)strlen("stop: signal dropped=2\n"));
+	assert_memory_equal(chunk, "stop: signal dropped=2\n", strlen("stop: signal dropped=2\n"));
+	reporter_close(&r);
+	close(rd);
+	close(wr);
 	fixture_free(f);
 }
 
@@ -421,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_open_kmsg),
 		cmocka_unit_test(test_write_error_counted),
 		cmocka_unit_test(test_short_write),
+		cmocka_unit_test(test_full_pipe_drops),
 		cmocka_unit_test(test_replace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
