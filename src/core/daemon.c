@@ -228,7 +228,7 @@ static void skip_log(struct daemon *d, const char *scope, const char *why, uint6
 	d->last_skip_ms = now;
 	snprintf(msg, sizeof(msg), "%s: no candidate to kill (%s)", scope ? scope : "system", why);
 	log_warn("%s", msg);
-	report_event(&d->rep, "skip", msg);
+	report_event(&d->rep, scope ? "cgroups" : "memory", "skip", msg);
 }
 
 /* At the kill level memory may be all gone, and a fresh /proc scan then
@@ -346,6 +346,7 @@ chosen:
 	snprintf(d->vic.comm, sizeof(d->vic.comm), "%s", c->p->comm);
 	snprintf(d->vic.cgroup, sizeof(d->vic.cgroup), "%s", c->p->cgroup ? c->p->cgroup : "");
 	snprintf(d->vic.reason, sizeof(d->vic.reason), "%s", v->reason);
+	dd->guard = scope ? "cgroups" : "memory";
 	dd->trigger = trigger_name(v->trigger);
 	dd->level = level_name(v->level);
 	dd->reason = d->vic.reason;
@@ -504,7 +505,7 @@ static void reload(struct daemon *d)
 		r = config_load(d->c.opts->config_path, &d->c.cfg, err);
 		if (r < 0) {
 			log_err("reload refused, old config stays in force: %s", err);
-			report_event(&d->rep, "reload-refused", err);
+			report_event(&d->rep, "daemon", "reload-refused", err);
 			sd_notify_("READY=1\nSTATUS=reload refused; old config in force");
 			return;
 		}
@@ -519,7 +520,7 @@ static void reload(struct daemon *d)
 	setup_psi(d);
 	shield_rt_reload(&d->shield, &d->c);
 	log_notice("config reloaded from %s", d->c.opts->config_path ? d->c.opts->config_path : "built-in default");
-	report_event(&d->rep, "reload", d->c.opts->config_path ? d->c.opts->config_path : "built-in default");
+	report_event(&d->rep, "daemon", "reload", d->c.opts->config_path ? d->c.opts->config_path : "built-in default");
 	sd_notify_("READY=1");
 }
 
@@ -627,7 +628,7 @@ int daemon_run(const struct og_opts *o)
 	log_notice("oomguard %s running%s; cgroup root: %s", OG_VERSION,
 		   d.c.cfg.dry_run ? " in dry-run mode (nothing will be signalled)" : "",
 		   d.c.cg_root_fd >= 0 ? d.c.cg_root : "none");
-	report_event(&d.rep, "start", d.c.cfg.dry_run ? "dry-run" : "active");
+	report_event(&d.rep, "daemon", "start", d.c.cfg.dry_run ? "dry-run" : "active");
 	sd_notify_("READY=1");
 	arm_ms(d.timer_fd, 1);
 	d.running = true;
@@ -684,7 +685,7 @@ int daemon_run(const struct og_opts *o)
 	}
 	sd_notify_("STOPPING=1");
 	shield_rt_stop(&d.shield, &d.c);
-	report_event(&d.rep, "stop", "signal");
+	report_event(&d.rep, "daemon", "stop", "signal");
 	reporter_close(&d.rep);
 	ctx_close(&d.c);
 	return 0;

@@ -100,8 +100,8 @@ int report_decision(struct reporter *r, const struct decision *d)
 		char esc[64];
 
 		escape_untrusted(d->comm ? d->comm : "", esc, sizeof(esc));
-		return emit_text(r, "%s%s pid=%d comm=%s signal=%d trigger=%s: %s",
-				 d->dry_run ? "dry-run " : "", d->event, (int)d->pid, esc, d->sig,
+		return emit_text(r, "%s: %s%s pid=%d comm=%s signal=%d trigger=%s: %s",
+				 d->guard ? d->guard : "-", d->dry_run ? "dry-run " : "", d->event, (int)d->pid, esc, d->sig,
 				 d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
 	}
 	o = json_object_new_object();
@@ -114,6 +114,7 @@ int report_decision(struct reporter *r, const struct decision *d)
 		return -ENOMEM;
 	}
 	add_time(o);
+	add_str(o, "guard", d->guard);
 	add_str(o, "event", d->event);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(d->dry_run));
 
@@ -163,17 +164,18 @@ int report_decision(struct reporter *r, const struct decision *d)
 	return emit(r, o);
 }
 
-int report_event(struct reporter *r, const char *event, const char *msg)
+int report_event(struct reporter *r, const char *guard, const char *event, const char *msg)
 {
 	json_object *o;
 
 	if (r->out_fd < 0)
 		return 0;
 	if (!r->json)
-		return emit_text(r, "%s: %s", event, msg);
+		return emit_text(r, "%s: %s: %s", guard ? guard : "-", event, msg);
 	if (!(o = json_object_new_object()))
 		return -ENOMEM;
 	add_time(o);
+	add_str(o, "guard", guard);
 	add_str(o, "event", event);
 	add_str(o, "message", msg);
 	return emit(r, o);

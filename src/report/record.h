@@ -40,6 +40,7 @@ void reporter_replace(struct reporter *r, struct reporter *next);
 int reporter_write(struct reporter *r, const char *line, size_t len);
 
 struct decision {
+	const char *guard;      /* who decided: "memory", or "cgroups" (scope set) */
 	const char *event;      /* "terminate", "kill", "escalate", "exit", "stuck", "error" */
 	const char *trigger;    /* "memory", "predicted", "psi", "thrash", "cgroup" */
 	const char *level;      /* "terminate", "kill" */
@@ -72,8 +73,9 @@ struct decision {
 
 /* Write one JSON line for d (all fields; unknowns as null). 0 or -errno. */
 int report_decision(struct reporter *r, const struct decision *d);
-/* A general event: {"time":..,"event":event,"message":msg}. */
-int report_event(struct reporter *r, const char *event, const char *msg);
+/* A general event: {"time":..,"guard":guard,"event":event,"message":msg}.
+ * guard: "memory", "cgroups", "shield", or "daemon" (start, stop, reload). */
+int report_event(struct reporter *r, const char *guard, const char *event, const char *msg);
 /* "<4>oomguard: " + message + "\n" to the kmsg fd, one write; control
  * characters in the message become spaces. 0 or -errno. */
 int report_kmsg(const struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

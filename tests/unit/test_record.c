@@ -70,10 +70,24 @@ static json_object *get(json_object *o, const char *path)
 	return v;
 }
 
+/* Position of key among o's keys (records keep their order), -1 if absent. */
+static int key_index(json_object *o, const char *key)
+{
+	int i = 0;
+
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		if (!strcmp(k, key))
+			return i;
+		i++;
+	}
+	return -1;
+}
+
 static void test_kill_record_fields(void **state)
 {
 	struct decision d = {
-		.event = "terminate", .trigger = "memory", .level = "terminate",
+		.guard = "memory", .event = "terminate", .trigger = "memory", .level = "terminate",
 		.reason = "MemAvailable 90 MiB (8.8%) <= terminate threshold 102 MiB",
 		.mem_total = 1 << 30, .mem_available = 90 << 20, .pid = 4242,
 		.comm = "hog", .cgroup = "/app.slice/x.scope", .uid = 1000,
@@ -84,6 +98,8 @@ static void test_kill_record_fields(void **state)
 
 	(void)state;
 	o = decision_json(&d);
+	assert_string_equal(json_object_get_string(get(o, "guard")), "memory");
+	assert_int_equal(key_index(o, "guard"), key_index(o, "event") - 1);
 	assert_string_equal(json_object_get_string(get(o, "event")), "terminate");
 	assert_string_equal(json_object_get_string(get(o, "signal")), "SIGTERM");
 	assert_int_equal(json_object_get_int(get(o, "victim.pid")), 4242);
@@ -197,8 +213,10 @@ static void test_event_line(void **state)
 	json_object *o;
 
 	(void)state;
-	assert_int_equal(report_event(&r, "reload-refused", "x.yaml:3:5: unknown key"), 0);
+	assert_int_equal(report_event(&r, "daemon", "reload-refused", "x.yaml:3:5: unknown key"), 0);
 	o = read_record(p[0]);
+	assert_string_equal(json_object_get_string(get(o, "guard")), "daemon");
+	assert_int_equal(key_index(o, "guard"), key_index(o, "event") - 1);
 	assert_string_equal(json_object_get_string(get(o, "event")), "reload-refused");
 	assert_string_equal(json_object_get_string(get(o, "message")), "x.yaml:3:5: unknown key");
 	json_object_put(o);
@@ -242,7 +260,7 @@ static void test_open_record_path(void **state)
 	assert_true(fcntl(r.out_fd, F_GETFD) & FD_CLOEXEC);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
-	assert_int_equal(report_event(&r, "start", "active"), 0);
+	assert_int_equal(report_event(&r, "daemon", "start", "active"), 0);
 	fd = r.out_fd;
 	reporter_close(&r);
 	assert_int_equal(r.out_fd, -1);
@@ -250,11 +268,11 @@ static void test_open_record_path(void **state)
 
 	/* A second open appends. */
 	assert_int_equal(reporter_open(&r, path, false, false, err, sizeof(err)), 0);
-	assert_int_equal(report_event(&r, "stop", "signal"), 0);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
 	reporter_close(&r);
 	slurp(path, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"event\":\"start\""));
-	assert_non_null(strstr(buf, "}\nstop: signal\n"));
+	assert_non_null(strstr(buf, "}\ndaemon: stop: signal\n"));
 	fixture_free(f);
 }
 
@@ -298,7 +316,7 @@ static void test_open_stdout(void **state)
 	assert_int_equal(r.out_fd, STDOUT_FILENO);
 	assert_false(r.own_out);
 	assert_true(fcntl(STDOUT_FILENO, F_GETFL) & O_NONBLOCK);
-	assert_int_equal(report_event(&r, "start", "dry-run"), 0);
+	assert_int_equal(report_event(&r, "daemon", "start", "dry-run"), 0);
 	reporter_close(&r);
 	assert_true(fcntl(STDOUT_FILENO, F_GETFD) >= 0);        /* still open */
 	assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
@@ -334,8 +352,8 @@ static void test_write_error_counted(void **state)
 	if (access("/dev/full", W_OK) < 0)
 		skip();
 	assert_int_equal(reporter_open(&r, "/dev/full", false, true, err, sizeof(err)), 0);
-	assert_int_equal(report_event(&r, "start", "active"), -ENOSPC);
-	assert_int_equal(report_event(&r, "stop", "signal"), -ENOSPC);
+	assert_int_equal(report_event(&r, "daemon", "start", "active"), -ENOSPC);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), -ENOSPC);
 	assert_int_equal(r.dropped, 2);
 	assert_int_equal(r.unreported, 2);
 	assert_true(r.dropped_bytes > 40);
@@ -356,18 +374,18 @@ static void test_short_write(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/records.jsonl", f->dir);
 	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), 0);
-	assert_int_equal(report_event(&r, "start", "active"), 0);
+	assert_int_equal(report_event(&r, "daemon", "start", "active"), 0);
 	assert_int_equal(fstat(r.out_fd, &st), 0);
 	signal(SIGXFSZ, SIG_IGN);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	lim = old;
 	lim.rlim_cur = (rlim_t)st.st_size + 10;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
-	assert_int_equal(report_event(&r, "reload", "/etc/oomguard/oomguard.yaml"), -EIO);
+	assert_int_equal(report_event(&r, "daemon", "reload", "/etc/oomguard/oomguard.yaml"), -EIO);
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	assert_int_equal(r.dropped, 1);
 	assert_true(r.torn);
-	assert_int_equal(report_event(&r, "stop", "signal"), 0);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
 	assert_false(r.torn);
 	assert_int_equal(r.unreported, 0);
 	reporter_close(&r);
@@ -425,7 +443,7 @@ static void test_full_pipe_drops(void **state)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(report_decision(&r, &d), -EAGAIN);
-	assert_int_equal(report_event(&r, "skip", "system: no candidate to kill"), -EAGAIN);
+	assert_int_equal(report_event(&r, "memory", "skip", "system: no candidate to kill"), -EAGAIN);
 	assert_int_equal(report_decision(&r, &d), -EAGAIN);
 	assert_true(elapsed_ms(&t0) < 1000);
 	assert_int_equal(r.dropped, 3);
@@ -434,7 +452,7 @@ static void test_full_pipe_drops(void **state)
 
 	while (read(rd, chunk, sizeof(chunk)) > 0)
 		;
-	assert_int_equal(report_event(&r, "stop", "signal"), 0);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
 	o = read_record(rd);
 	assert_string_equal(json_object_get_string(get(o, "event")), "stop");
 	assert_int_equal(json_object_get_int64(get(o, "dropped")), 3);
@@ -450,9 +468,9 @@ static void test_full_pipe_drops(void **state)
 	/* In text mode too. */
 	r.json = false;
 	r.unreported = 2;
-	assert_int_equal(report_event(&r, "stop", "signal"), 0);
-	assert_int_equal(read(rd, chunk, sizeof(chunk)), (ssize_t)strlen("stop: signal dropped=2\n"));
-	assert_memory_equal(chunk, "stop: signal dropped=2\n", strlen("stop: signal dropped=2\n"));
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
+	assert_int_equal(read(rd, chunk, sizeof(chunk)), (ssize_t)strlen("daemon: stop: signal dropped=2\n"));
+	assert_memory_equal(chunk, "daemon: stop: signal dropped=2\n", strlen("daemon: stop: signal dropped=2\n"));
 	reporter_close(&r);
 	close(rd);
 	close(wr);
