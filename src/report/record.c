@@ -152,6 +152,8 @@ int report_decision(struct reporter *r, const struct decision *d)
 		add_int(s, "frees", (int64_t)d->set_freed);
 		add_int(s, "value_lost", d->set_value);
 		json_object_object_add(o, "chosen_set", s);
+	} else {
+		json_object_object_add(o, "chosen_set", NULL);
 	}
 	if (d->sig)
 		add_str(o, "signal", report_signame(d->sig));
@@ -159,8 +161,7 @@ int report_decision(struct reporter *r, const struct decision *d)
 		json_object_object_add(o, "signal", NULL);
 	add_opt(o, "freed_bytes", d->freed_bytes);
 	add_opt(o, "exit_ms", d->exit_ms);
-	if (d->err)
-		add_str(o, "error", strerror(-d->err));
+	add_str(o, "error", d->err ? strerror(-d->err) : NULL);
 	return emit(r, o);
 }
 
