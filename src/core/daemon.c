@@ -58,8 +58,7 @@ static void reload(void *userdata)
 		loop_notify("READY=1\nSTATUS=reload refused; old config in force");
 		return;
 	}
-	reporter_close(&d->rep);
-	d->rep = rep;
+	reporter_replace(&d->rep, &rep);
 	config_free(&d->c.cfg);
 	d->c.cfg = next;
 	ctx_apply_opts(&d->c);
@@ -105,6 +104,9 @@ int daemon_run(const struct og_opts *o)
 		log_err("%s", err);
 		return 1;
 	}
+	if (d.rep.kmsg_err)
+		log_warn("/dev/kmsg: %s: actions will not be written to the kernel log",
+			 strerror(-d.rep.kmsg_err));
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, &vp_kernel_real, &d.env.vp)) < 0 ||
 	    (r = worker_new((unsigned)guard_count, &d.env.worker)) < 0 ||

@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "core/util.h"
 #include "report/record.h"
 
-static const char *signame(int sig)
+const char *report_signame(int sig)
 {
 	return sig == SIGKILL ? "SIGKILL" : sig == SIGTERM ? "SIGTERM" : "signal";
 }
@@ -53,31 +52,57 @@ static void add_time(json_object *o)
 	add_int(o, "time_ms", (int64_t)ms);
 }
 
-static int emit(const struct reporter *r, json_object *o)
+/* Every record ends with "dropped": the records lost since the last one
+ * written (0 normally), so that a reader of the log learns of the loss. */
+static int emit(struct reporter *r, json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	int ret = 0;
+	const char *s;
+	int ret;
 
-	if (fprintf(r->out, "%s\n", s) < 0 || fflush(r->out) != 0)
-		ret = -EIO;
+	add_int(o, "dropped", (int64_t)r->unreported);
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	ret = s ? reporter_write(r, s, strlen(s)) : -ENOMEM;
+
 	json_object_put(o);
 	return ret;
 }
 
-int report_decision(const struct reporter *r, const struct decision *d)
+static int emit_text(struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int emit_text(struct reporter *r, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	n = (int)MIN((size_t)n, sizeof(line) - 1);
+	if (r->unreported)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " dropped=%llu",
+			      (unsigned long long)r->unreported);
+	n = (int)MIN((size_t)n, sizeof(line) - 1);
+	for (int i = 0; i < n; i++)     /* one record, one line */
+		if ((unsigned char)line[i] < 0x20)
+			line[i] = ' ';
+	return reporter_write(r, line, (size_t)n);
+}
+
+int report_decision(struct reporter *r, const struct decision *d)
 {
 	json_object *o, *t, *v;
 
-	if (!r->out)
+	if (r->out_fd < 0)
 		return 0;
 	if (!r->json) {
 		char esc[64];
 
 		escape_untrusted(d->comm ? d->comm : "", esc, sizeof(esc));
-		fprintf(r->out, "%s%s pid=%d comm=%s signal=%d trigger=%s: %s\n",
-			d->dry_run ? "dry-run " : "", d->event, (int)d->pid, esc, d->sig,
-			d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
-		return fflush(r->out) ? -EIO : 0;
+		return emit_text(r, "%s: %s%s pid=%d comm=%s signal=%d trigger=%s: %s",
+				 d->guard ? d->guard : "-", d->dry_run ? "dry-run " : "", d->event, (int)d->pid, esc, d->sig,
+				 d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
 	}
 	o = json_object_new_object();
 	t = json_object_new_object();
@@ -127,28 +152,27 @@ int report_decision(const struct reporter *r, const struct decision *d)
 		add_int(s, "frees", (int64_t)d->set_freed);
 		add_int(s, "value_lost", d->set_value);
 		json_object_object_add(o, "chosen_set", s);
+	} else {
+		json_object_object_add(o, "chosen_set", NULL);
 	}
 	if (d->sig)
-		add_str(o, "signal", signame(d->sig));
+		add_str(o, "signal", report_signame(d->sig));
 	else
 		json_object_object_add(o, "signal", NULL);
 	add_opt(o, "freed_bytes", d->freed_bytes);
 	add_opt(o, "exit_ms", d->exit_ms);
-	if (d->err)
-		add_str(o, "error", strerror(-d->err));
+	add_str(o, "error", d->err ? strerror(-d->err) : NULL);
 	return emit(r, o);
 }
 
-int report_event(const struct reporter *r, const char *guard, const char *event, const char *msg)
+int report_event(struct reporter *r, const char *guard, const char *event, const char *msg)
 {
 	json_object *o;
 
-	if (!r->out)
+	if (r->out_fd < 0)
 		return 0;
-	if (!r->json) {
-		fprintf(r->out, "%s: %s\n", event, msg);
-		return fflush(r->out) ? -EIO : 0;
-	}
+	if (!r->json)
+		return emit_text(r, "%s: %s: %s", guard ? guard : "-", event, msg);
 	if (!(o = json_object_new_object()))
 		return -ENOMEM;
 	add_time(o);
@@ -158,63 +182,3 @@ int report_event(const struct reporter *r, const char *guard, const char *event,
 	return emit(r, o);
 }
 
-int report_kmsg(const struct reporter *r, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	if (r->kmsg_fd < 0)
-		return 0;
-	/* <4> = KERN_WARNING, so it shows in a default dmesg. */
-	n = snprintf(line, sizeof(line), "<4>oomguard: ");
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
-	if (write(r->kmsg_fd, line, strlen(line)) < 0)
-		return -errno;
-	return 0;
-}
-
-int report_decision_kmsg(const struct reporter *r, const struct decision *d)
-{
-	char comm[64], cg[256];
-
-	escape_untrusted(d->comm ? d->comm : "?", comm, sizeof(comm));
-	escape_untrusted(d->cgroup ? d->cgroup : "?", cg, sizeof(cg));
-	return report_kmsg(r, "%s%s %s pid %d (%s) cgroup %s anon+swap %llu KiB: %s trigger: %s",
-			   d->dry_run ? "dry-run: would send " : "sent ",
-			   d->sig ? signame(d->sig) : "?",
-			   d->whole_cgroup ? "to the cgroup of" : "to",
-			   (int)d->pid, comm, cg,
-			   (unsigned long long)((d->anon + d->swap) / 1024),
-			   d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
-}
-
-int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool json,
-		  char *err, size_t errsize)
-{
-	memset(r, 0, sizeof(*r));
-	r->out = stdout;
-	r->kmsg_fd = -1;
-	r->json = json;
-	if (record_path && !(r->out = fopen(record_path, "ae"))) {
-		int e = errno;
-
-		snprintf(err, errsize, "%s: %s", record_path, strerror(e));
-		return -e;
-	}
-	if (kmsg)
-		r->kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NONBLOCK);
-	return 0;
-}
-
-void reporter_close(struct reporter *r)
-{
-	if (r->out && r->out != stdout)
-		fclose(r->out);
-	if (r->kmsg_fd >= 0)
-		close(r->kmsg_fd);
-	r->out = NULL;
-	r->kmsg_fd = -1;
-}

@@ -1,22 +1,47 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reports: one JSON line per decision (stdout, a file, or the journal via
  * stdout), one "oomguard: ..." line in /dev/kmsg per action. Untrusted
- * strings (process names, cgroup paths) are escaped before they go out. */
+ * strings (process names, cgroup paths) are escaped before they go out.
+ * Writing never blocks: a record the output cannot take at once is dropped,
+ * counted, and the next record written carries the count ("dropped").
+ * docs/records.md lists every record and its fields. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <sys/types.h>
 
 struct reporter {
-	FILE *out;              /* JSON lines; NULL = none */
-	int kmsg_fd;            /* -1 = none */
+	int out_fd;             /* records, O_NONBLOCK; -1 = none */
+	bool own_out;           /* opened by reporter_open (closed by reporter_close) */
+	int kmsg_fd;            /* /dev/kmsg; -1 = none */
+	int kmsg_err;           /* -errno of a failed /dev/kmsg open (for the caller to warn), 0 = none */
 	bool json;              /* false: a plain text line instead of JSON */
+	bool torn;              /* a short write left a line open: the next write ends it first */
+	uint64_t dropped;       /* records lost since open (EAGAIN, short write, ENOSPC, EIO) */
+	uint64_t dropped_bytes; /* their size */
+	uint64_t unreported;    /* lost since the last record written: the next one's "dropped" */
 };
 
+/* Open the outputs: record_path (O_APPEND, created 0640, never through a
+ * symlink) or stdout (NULL: fd 1 is set O_NONBLOCK and never closed), and
+ * /dev/kmsg when kmsg (a failed open leaves kmsg_fd -1 and kmsg_err set: not
+ * an error). Fills *r and returns 0, or returns -errno with a message in err
+ * and leaves *r alone. On reload: open a new one, then reporter_replace. */
+int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool json,
+		  char *err, size_t errsize);
+/* Close what reporter_open opened (never fd 1); r's fds become -1. */
+void reporter_close(struct reporter *r);
+/* Reload: close r and take next in its place, keeping r's drop counts. */
+void reporter_replace(struct reporter *r, struct reporter *next);
+/* One record line (no newline in it): a single write of line + "\n",
+ * never retried. 0, or -errno (-EIO for a short write) with the record
+ * counted as dropped. */
+int reporter_write(struct reporter *r, const char *line, size_t len);
+
 struct decision {
-	const char *guard;      /* "memory", "cgroups", ... */
-	const char *event;      /* "terminate", "kill", "escalate", "exit", "skip", "error" */
+	const char *guard;      /* who decided: "memory", or "cgroups" (scope set) */
+	const char *event;      /* "terminate", "kill", "escalate", "exit", "stuck", "error" */
 	const char *trigger;    /* "memory", "predicted", "psi", "thrash", "cgroup" */
 	const char *level;      /* "terminate", "kill" */
 	const char *reason;
@@ -47,15 +72,15 @@ struct decision {
 };
 
 /* Write one JSON line for d (all fields; unknowns as null). 0 or -errno. */
-int report_decision(const struct reporter *r, const struct decision *d);
-/* A general event: {"time":..,"event":event,"message":msg}. */
-int report_event(const struct reporter *r, const char *guard, const char *event, const char *msg);
-/* "oomguard: " + message to the kmsg fd; 0 or -errno. */
+int report_decision(struct reporter *r, const struct decision *d);
+/* A general event: {"time":..,"guard":guard,"event":event,"message":msg}.
+ * guard: "memory", "cgroups", "shield", or "daemon" (start, stop, reload). */
+int report_event(struct reporter *r, const char *guard, const char *event, const char *msg);
+/* "<4>oomguard: " + message + "\n" to the kmsg fd, one write; control
+ * characters in the message become spaces. 0 or -errno. */
 int report_kmsg(const struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The kmsg line for a decision: "oomguard: sent SIGTERM to pid 42 (hog) ..." */
+/* The kmsg line for a decision, e.g. "oomguard: sent SIGTERM to pid 412
+ * (runaway) cgroup / anon+swap 844800 KiB: REASON trigger: memory". */
 int report_decision_kmsg(const struct reporter *r, const struct decision *d);
-/* Open the records output (record_path, NULL = stdout) and /dev/kmsg. 0 or
- * -errno with err filled; *r is usable only on success. */
-int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool json,
-		  char *err, size_t errsize);
-void reporter_close(struct reporter *r);
+/* "SIGTERM", "SIGKILL" or "signal". */
+const char *report_signame(int sig);

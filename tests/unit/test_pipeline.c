@@ -191,8 +191,6 @@ static int records(struct world *w, const char *event)
 	size_t cap = 0;
 	int n = 0;
 
-	if (w->rep.out)
-		fflush(w->rep.out);
 	if (read_file_whole_at(AT_FDCWD, w->rec, &buf, &cap) < 0) {
 		free(buf);
 		return -1;

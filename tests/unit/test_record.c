@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -8,27 +10,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/util.h"
+#include "fixture.h"
 #include "report/record.h"
+
+/* A reporter writing into a pipe; p[0] is the end to read. */
+static struct reporter pipe_reporter(int p[2])
+{
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	return (struct reporter){ .out_fd = p[1], .kmsg_fd = -1, .json = true };
+}
+
+/* Exactly one whole line waiting in fd, parsed. */
+static json_object *read_record(int fd)
+{
+	char buf[16384];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	json_object *o;
+
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_int_equal(buf[n - 1], '\n');
+	assert_null(memchr(buf, '\n', (size_t)n - 1));   /* one line */
+	o = json_tokener_parse(buf);
+	assert_non_null(o);
+	return o;
+}
 
 static json_object *decision_json(const struct decision *d)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct reporter r = { .out = f, .kmsg_fd = -1, .json = true };
+	int p[2];
+	struct reporter r = pipe_reporter(p);
 	json_object *o;
 
 	assert_int_equal(report_decision(&r, d), 0);
-	fclose(f);
-	assert_non_null(buf);
-	assert_int_equal(buf[len - 1], '\n');
-	assert_null(memchr(buf, '\n', len - 1));        /* one line */
-	o = json_tokener_parse(buf);
-	free(buf);
-	assert_non_null(o);
+	o = read_record(p[0]);
+	close(p[0]);
+	close(p[1]);
 	return o;
 }
 
@@ -47,10 +71,24 @@ static json_object *get(json_object *o, const char *path)
 	return v;
 }
 
+/* Position of key among o's keys (records keep their order), -1 if absent. */
+static int key_index(json_object *o, const char *key)
+{
+	int i = 0;
+
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		if (!strcmp(k, key))
+			return i;
+		i++;
+	}
+	return -1;
+}
+
 static void test_kill_record_fields(void **state)
 {
 	struct decision d = {
-		.event = "terminate", .trigger = "memory", .level = "terminate",
+		.guard = "memory", .event = "terminate", .trigger = "memory", .level = "terminate",
 		.reason = "MemAvailable 90 MiB (8.8%) <= terminate threshold 102 MiB",
 		.mem_total = 1 << 30, .mem_available = 90 << 20, .pid = 4242,
 		.comm = "hog", .cgroup = "/app.slice/x.scope", .uid = 1000,
@@ -61,6 +99,8 @@ static void test_kill_record_fields(void **state)
 
 	(void)state;
 	o = decision_json(&d);
+	assert_string_equal(json_object_get_string(get(o, "guard")), "memory");
+	assert_int_equal(key_index(o, "guard"), key_index(o, "event") - 1);
 	assert_string_equal(json_object_get_string(get(o, "event")), "terminate");
 	assert_string_equal(json_object_get_string(get(o, "signal")), "SIGTERM");
 	assert_int_equal(json_object_get_int(get(o, "victim.pid")), 4242);
@@ -110,53 +150,648 @@ static void test_hostile_comm_escaped(void **state)
 	json_object_put(o);
 }
 
+/* Read what one write put in the pipe. */
+static size_t read_all(int fd, char *buf, size_t size)
+{
+	ssize_t n = read(fd, buf, size - 1);
+
+	assert_true(n > 0);
+	buf[n] = '\0';
+	return (size_t)n;
+}
+
+/* The whole kmsg line, byte for byte: the README's order (reason, then
+ * trigger), escaped names, and a trailing newline so that the kernel closes
+ * the record at once instead of holding it open as a continuation. */
 static void test_kmsg_line(void **state)
 {
 	int p[2];
 	char buf[1024];
-	ssize_t n;
-	struct reporter r = { .out = NULL, .json = true };
-	struct decision d = { .event = "kill", .comm = "bad\nname", .cgroup = "/x",
-			      .pid = 77, .sig = SIGKILL, .trigger = "memory",
-			      .reason = "MemAvailable low" };
+	struct reporter r = { .out_fd = -1, .json = true };
+	struct decision d = { .event = "terminate", .comm = "runaway", .cgroup = "/",
+			      .pid = 412, .sig = SIGTERM, .trigger = "memory",
+			      .anon = 865075200, .swap = 0,
+			      .reason = "MemAvailable 90 MiB (8.8%) <= terminate threshold 98 MiB" };
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	r.kmsg_fd = p[1];
 	assert_int_equal(report_decision_kmsg(&r, &d), 0);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	assert_true(n > 0);
-	buf[n] = '\0';
-	assert_true(strncmp(buf, "<4>oomguard: ", 13) == 0);
-	assert_non_null(strstr(buf, "SIGKILL"));
-	assert_non_null(strstr(buf, "pid 77"));
-	assert_null(strchr(buf, '\n'));         /* a forged second kmsg line is impossible */
+	read_all(p[0], buf, sizeof(buf));
+	assert_string_equal(buf, "<4>oomguard: sent SIGTERM to pid 412 (runaway) cgroup / "
+			    "anon+swap 844800 KiB: MemAvailable 90 MiB (8.8%) <= terminate "
+			    "threshold 98 MiB trigger: memory\n");
+
 	d.dry_run = true;
 	assert_int_equal(report_decision_kmsg(&r, &d), 0);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	buf[n] = '\0';
-	assert_non_null(strstr(buf, "dry-run"));
+	read_all(p[0], buf, sizeof(buf));
+	assert_string_equal(buf, "<4>oomguard: dry-run: would send SIGTERM to pid 412 (runaway) "
+			    "cgroup / anon+swap 844800 KiB: MemAvailable 90 MiB (8.8%) <= "
+			    "terminate threshold 98 MiB trigger: memory\n");
+
+	/* Escalation of a whole cgroup; a hostile name cannot forge a line. */
+	d = (struct decision){ .event = "escalate", .comm = "bad\nname", .cgroup = "/a.slice/x\n<0>y",
+			       .pid = 77, .sig = SIGKILL, .trigger = "cgroup", .whole_cgroup = true,
+			       .anon = 4096, .swap = 8192, .reason = "grace period over" };
+	assert_int_equal(report_decision_kmsg(&r, &d), 0);
+	read_all(p[0], buf, sizeof(buf));
+	assert_string_equal(buf, "<4>oomguard: sent SIGKILL to the cgroup of pid 77 (bad\\x0aname) "
+			    "cgroup /a.slice/x\\x0a<0>y anon+swap 12 KiB: grace period over "
+			    "trigger: cgroup\n");
+
+	/* A general kmsg line ends with a newline too, and carries no other. */
+	assert_int_equal(report_kmsg(&r, "started%s", " (dry-run)\nforged"), 0);
+	read_all(p[0], buf, sizeof(buf));
+	assert_string_equal(buf, "<4>oomguard: started (dry-run) forged\n");
 	close(p[0]);
 	close(p[1]);
 }
 
 static void test_event_line(void **state)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct reporter r = { .out = f, .kmsg_fd = -1, .json = true };
+	int p[2];
+	struct reporter r = pipe_reporter(p);
 	json_object *o;
 
 	(void)state;
 	assert_int_equal(report_event(&r, "daemon", "reload-refused", "x.yaml:3:5: unknown key"), 0);
-	fclose(f);
-	o = json_tokener_parse(buf);
-	assert_non_null(o);
+	o = read_record(p[0]);
+	assert_string_equal(json_object_get_string(get(o, "guard")), "daemon");
+	assert_int_equal(key_index(o, "guard"), key_index(o, "event") - 1);
 	assert_string_equal(json_object_get_string(get(o, "event")), "reload-refused");
 	assert_string_equal(json_object_get_string(get(o, "message")), "x.yaml:3:5: unknown key");
 	json_object_put(o);
-	free(buf);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* The whole content of a file. */
+static size_t slurp(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, size - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	return (size_t)n;
+}
+
+/* logging.record_path: appended to, created 0640, non-blocking, close-on-exec. */
+static void test_open_record_path(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "", buf[4096];
+	struct reporter r;
+	struct stat st;
+	mode_t old = umask(022);
+	int fd, fl;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/records.jsonl", f->dir);
+	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), 0);
+	umask(old);
+	assert_true(r.own_out);
+	assert_int_equal(r.kmsg_fd, -1);
+	fl = fcntl(r.out_fd, F_GETFL);
+	assert_true(fl & O_NONBLOCK);
+	assert_true(fl & O_APPEND);
+	assert_true(fcntl(r.out_fd, F_GETFD) & FD_CLOEXEC);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(report_event(&r, "daemon", "start", "active"), 0);
+	fd = r.out_fd;
+	reporter_close(&r);
+	assert_int_equal(r.out_fd, -1);
+	assert_int_equal(fcntl(fd, F_GETFD), -1);       /* closed */
+
+	/* A second open appends. */
+	assert_int_equal(reporter_open(&r, path, false, false, err, sizeof(err)), 0);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
+	reporter_close(&r);
+	slurp(path, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"event\":\"start\""));
+	assert_non_null(strstr(buf, "}\ndaemon: stop: signal\n"));
+	fixture_free(f);
+}
+
+/* A refused open says why and leaves the reporter in force untouched. */
+static void test_open_refused(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "";
+	struct reporter r = { .out_fd = 42, .kmsg_fd = 43, .dropped = 7 };
+
+	(void)state;
+	fixture_file(f, "real", "");
+	assert_int_equal(symlink("real", (snprintf(path, sizeof(path), "%s/link", f->dir), path)), 0);
+	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), -ELOOP);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(r.out_fd, 42);
+	assert_int_equal(r.kmsg_fd, 43);
+	assert_int_equal(r.dropped, 7);
+
+	snprintf(path, sizeof(path), "%s/no/such/dir/r.jsonl", f->dir);
+	assert_int_equal(reporter_open(&r, path, true, true, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "No such file or directory"));
+	assert_int_equal(r.out_fd, 42);
+	fixture_free(f);
+}
+
+/* NULL: records go to fd 1, made non-blocking, and never closed. */
+static void test_open_stdout(void **state)
+{
+	int p[2], saved = dup(STDOUT_FILENO);
+	char err[256] = "";
+	struct reporter r;
+	json_object *o;
+
+	(void)state;
+	assert_true(saved >= 0);
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(dup2(p[1], STDOUT_FILENO), STDOUT_FILENO);
+	assert_int_equal(reporter_open(&r, NULL, false, true, err, sizeof(err)), 0);
+	assert_int_equal(r.out_fd, STDOUT_FILENO);
+	assert_false(r.own_out);
+	assert_true(fcntl(STDOUT_FILENO, F_GETFL) & O_NONBLOCK);
+	assert_int_equal(report_event(&r, "daemon", "start", "dry-run"), 0);
+	reporter_close(&r);
+	assert_true(fcntl(STDOUT_FILENO, F_GETFD) >= 0);        /* still open */
+	assert_int_equal(dup2(saved, STDOUT_FILENO), STDOUT_FILENO);
+	close(saved);
+	o = read_record(p[0]);
+	assert_string_equal(json_object_get_string(get(o, "message")), "dry-run");
+	json_object_put(o);
+	close(p[0]);
+	close(p[1]);
+}
+
+/* /dev/kmsg that cannot be opened (not root) is not an error: no kmsg line,
+ * and the reason for the caller to say. */
+static void test_open_kmsg(void **state)
+{
+	char err[256] = "";
+	struct reporter r;
+
+	(void)state;
+	assert_int_equal(reporter_open(&r, "/dev/null", true, true, err, sizeof(err)), 0);
+	assert_true((r.kmsg_fd >= 0) != (r.kmsg_err < 0));
+	reporter_close(&r);
+	assert_int_equal(r.kmsg_fd, -1);
+}
+
+/* ENOSPC: the record is dropped and counted; nothing is retried. */
+static void test_write_error_counted(void **state)
+{
+	char err[256] = "";
+	struct reporter r;
+
+	(void)state;
+	if (access("/dev/full", W_OK) < 0)
+		skip();
+	assert_int_equal(reporter_open(&r, "/dev/full", false, true, err, sizeof(err)), 0);
+	assert_int_equal(report_event(&r, "daemon", "start", "active"), -ENOSPC);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), -ENOSPC);
+	assert_int_equal(r.dropped, 2);
+	assert_int_equal(r.unreported, 2);
+	assert_true(r.dropped_bytes > 40);
+	reporter_close(&r);
+}
+
+/* A short write (here: the file size limit) loses the record, and the next
+ * record starts on a line of its own. */
+static void test_short_write(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "", buf[4096], *nl, *frag;
+	struct rlimit old, lim;
+	struct reporter r;
+	struct stat st;
+	json_object *o;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/records.jsonl", f->dir);
+	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), 0);
+	assert_int_equal(report_event(&r, "daemon", "start", "active"), 0);
+	assert_int_equal(fstat(r.out_fd, &st), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)st.st_size + 10;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(report_event(&r, "daemon", "reload", "/etc/oomguard/oomguard.yaml"), -EIO);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(r.dropped, 1);
+	assert_true(r.torn);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
+	assert_false(r.torn);
+	assert_int_equal(r.unreported, 0);
+	reporter_close(&r);
+
+	slurp(path, buf, sizeof(buf));
+	frag = strchr(buf, '\n');               /* line 1: start */
+	assert_non_null(frag);
+	nl = strchr(++frag, '\n');              /* line 2: 10 bytes of the lost record */
+	assert_non_null(nl);
+	assert_int_equal(nl - frag, 10);
+	assert_null(json_tokener_parse(frag));
+	o = json_tokener_parse(nl + 1);        /* line 3: whole */
+	assert_non_null(o);
+	assert_string_equal(json_object_get_string(get(o, "event")), "stop");
+	assert_int_equal(json_object_get_int64(get(o, "dropped")), 1);
+	json_object_put(o);
+	fixture_free(f);
+}
+
+static uint64_t elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* The reader stalls (journald under memory pressure): records are dropped at
+ * once, never waited on; once it reads again, the next record says how many
+ * were lost. */
+static void test_full_pipe_drops(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "", chunk[4096] = "";
+	struct decision d = { .event = "kill", .trigger = "memory", .level = "kill",
+			      .reason = "MemAvailable low", .pid = 42, .comm = "hog",
+			      .cgroup = "/", .sig = SIGKILL, .freed_bytes = -1, .exit_ms = -1 };
+	struct timespec t0;
+	struct reporter r;
+	json_object *o;
+	int rd, wr;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/fifo", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	wr = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(rd >= 0 && wr >= 0);
+	assert_int_equal(reporter_open(&r, path, false, true, err, sizeof(err)), 0);
+	while (write(wr, chunk, sizeof(chunk)) > 0)
+		;
+	while (write(wr, chunk, 1) > 0)
+		;
+	assert_int_equal(errno, EAGAIN);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(report_decision(&r, &d), -EAGAIN);
+	assert_int_equal(report_event(&r, "memory", "skip", "system: no candidate to kill"), -EAGAIN);
+	assert_int_equal(report_decision(&r, &d), -EAGAIN);
+	assert_true(elapsed_ms(&t0) < 1000);
+	assert_int_equal(r.dropped, 3);
+	assert_int_equal(r.unreported, 3);
+	assert_false(r.torn);
+
+	while (read(rd, chunk, sizeof(chunk)) > 0)
+		;
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
+	o = read_record(rd);
+	assert_string_equal(json_object_get_string(get(o, "event")), "stop");
+	assert_int_equal(json_object_get_int64(get(o, "dropped")), 3);
+	json_object_put(o);
+	assert_int_equal(r.unreported, 0);
+	assert_int_equal(r.dropped, 3);
+
+	assert_int_equal(report_decision(&r, &d), 0);   /* reported once only */
+	o = read_record(rd);
+	assert_int_equal(json_object_get_int64(get(o, "dropped")), 0);
+	json_object_put(o);
+
+	/* In text mode too. */
+	r.json = false;
+	r.unreported = 2;
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
+	assert_int_equal(read(rd, chunk, sizeof(chunk)), (ssize_t)strlen("daemon: stop: signal dropped=2\n"));
+	assert_memory_equal(chunk, "daemon: stop: signal dropped=2\n", strlen("daemon: stop: signal dropped=2\n"));
+	reporter_close(&r);
+	close(rd);
+	close(wr);
+	fixture_free(f);
+}
+
+/* Reload: the new reporter takes over the old one's counts. */
+static void test_replace(void **state)
+{
+	int p[2], q[2];
+	struct reporter r = pipe_reporter(p), next = pipe_reporter(q);
+
+	(void)state;
+	r.dropped = 5;
+	r.unreported = 2;
+	r.dropped_bytes = 500;
+	next.dropped = 1;
+	reporter_replace(&r, &next);
+	assert_int_equal(r.out_fd, q[1]);
+	assert_int_equal(r.dropped, 6);
+	assert_int_equal(r.unreported, 2);
+	assert_int_equal(r.dropped_bytes, 500);
+	close(p[0]);
+	close(p[1]);            /* not own_out: replace left it open */
+	close(q[0]);
+	close(q[1]);
+}
+
+/* ---- docs/records.md against the records themselves ---- */
+
+#define DOC_MAX 64
+
+struct doc_event {
+	char name[32];
+	char guards[4][16];
+	int nguards;
+	char fields[DOC_MAX][48];
+	int nfields;
+};
+
+struct doc_field {
+	char name[48];
+	char type[16];
+	bool nullable;
+};
+
+struct doc {
+	struct doc_event ev[DOC_MAX];
+	int nev;
+	struct doc_field f[DOC_MAX];
+	int nf;
+};
+
+/* Copy a table cell without its spaces and backticks. */
+static void cell_copy(char *dst, size_t size, const char *s, size_t len)
+{
+	size_t o = 0;
+
+	while (len && (*s == ' ' || *s == '`'))
+		s++, len--;
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '`'))
+		len--;
+	for (size_t i = 0; i < len && o + 1 < size; i++)
+		if (s[i] != '`')
+			dst[o++] = s[i];
+	dst[o] = '\0';
+	assert_true(len < size);
+}
+
+/* Split "a, b, c" into out[][width]; returns the count. */
+static int split_list(const char *cell, char *out, size_t width, int max)
+{
+	int n = 0;
+
+	while (*cell) {
+		const char *comma = strchrnul(cell, ',');
+
+		assert_true(n < max);
+		cell_copy(out + (size_t)n * width, width, cell, (size_t)(comma - cell));
+		if (*(out + (size_t)n * width))
+			n++;
+		cell = *comma ? comma + 1 : comma;
+	}
+	return n;
+}
+
+/* The cells of a table row "| a | b | c |"; 0 for a separator or no row. */
+static int row_cells(char *line, char cells[][1024], int max)
+{
+	int n = 0;
+	char *p = line, *bar;
+
+	if (line[0] != '|' || !strncmp(line, "|---", 4))
+		return 0;
+	p++;
+	while ((bar = strchr(p, '|')) && n < max) {
+		assert_true((size_t)(bar - p) < sizeof(cells[0]));
+		memcpy(cells[n], p, (size_t)(bar - p));
+		cells[n][bar - p] = '\0';
+		n++;
+		p = bar + 1;
+	}
+	return n;
+}
+
+static void doc_load(struct doc *d)
+{
+	const char *src = getenv("OG_SRCDIR");
+	static char cells[4][1024];
+	char path[4096], line[4096];
+	enum { NONE, EVENTS, FIELDS } sec = NONE;
+	FILE *f;
+
+	memset(d, 0, sizeof(*d));
+	assert_non_null(src);   /* meson test sets it */
+	snprintf(path, sizeof(path), "%s/docs/records.md", src);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "## ", 3)) {
+			sec = !strcmp(line, "## Events") ? EVENTS : !strcmp(line, "## Fields") ? FIELDS : NONE;
+			continue;
+		}
+		if (sec == NONE || row_cells(line, cells, 4) != 4)
+			continue;
+		if (sec == EVENTS) {
+			struct doc_event *e = &d->ev[d->nev];
+
+			cell_copy(e->name, sizeof(e->name), cells[0], strlen(cells[0]));
+			if (!strcmp(e->name, "event"))
+				continue;       /* the header */
+			assert_true(++d->nev < DOC_MAX);
+			e->nguards = split_list(cells[1], e->guards[0], sizeof(e->guards[0]), 4);
+			e->nfields = split_list(cells[3], e->fields[0], sizeof(e->fields[0]), DOC_MAX);
+		} else {
+			struct doc_field *fd = &d->f[d->nf];
+			char when[1024];
+
+			cell_copy(fd->name, sizeof(fd->name), cells[0], strlen(cells[0]));
+			if (!strcmp(fd->name, "field"))
+				continue;
+			assert_true(++d->nf < DOC_MAX);
+			cell_copy(fd->type, sizeof(fd->type), cells[1], strlen(cells[1]));
+			cell_copy(when, sizeof(when), cells[3], strlen(cells[3]));
+			fd->nullable = strcmp(when, "never") != 0;
+		}
+	}
+	fclose(f);
+}
+
+static const struct doc_field *doc_field(const struct doc *d, const char *name)
+{
+	for (int i = 0; i < d->nf; i++)
+		if (!strcmp(d->f[i].name, name))
+			return &d->f[i];
+	return NULL;
+}
+
+/* The value matches the documented type, or is null where that is allowed. */
+static void check_value(const struct doc_field *fd, json_object *v, const char *event)
+{
+	enum json_type t = json_object_get_type(v);
+	bool ok = false;
+
+	if (t == json_type_null)
+		ok = fd->nullable;
+	else if (!strcmp(fd->type, "string"))
+		ok = t == json_type_string;
+	else if (!strcmp(fd->type, "integer"))
+		ok = t == json_type_int;
+	else if (!strcmp(fd->type, "number"))
+		ok = t == json_type_double || t == json_type_int;
+	else if (!strcmp(fd->type, "boolean"))
+		ok = t == json_type_boolean;
+	else if (!strcmp(fd->type, "object"))
+		ok = t == json_type_object;
+	else
+		fail_msg("docs/records.md: %s: unknown type %s", fd->name, fd->type);
+	if (!ok)
+		fail_msg("%s record: %s is %s, documented as %s%s", event, fd->name,
+			 json_type_to_name(t), fd->type, fd->nullable ? " or null" : "");
+}
+
+/* The keys of object o (prefix "" or "trigger.") are exactly the documented ones. */
+static void check_object(const struct doc *d, json_object *o, const char *prefix,
+			 const struct doc_event *e)
+{
+	char name[96];
+	size_t plen = strlen(prefix);
+	int want = 0, have = 0;
+
+	json_object_object_foreach(o, k, v) {
+		const struct doc_field *fd;
+		bool listed = *prefix != '\0';
+
+		snprintf(name, sizeof(name), "%s%s", prefix, k);
+		for (int i = 0; !listed && i < e->nfields; i++)
+			listed = !strcmp(e->fields[i], k);
+		fd = doc_field(d, name);
+		if (!listed || !fd)
+			fail_msg("%s record: key %s is not documented for it in docs/records.md", e->name, name);
+		check_value(fd, v, e->name);
+		if (json_object_get_type(v) == json_type_object) {
+			snprintf(name, sizeof(name), "%s%s.", prefix, k);
+			check_object(d, v, name, e);
+		}
+		have++;
+	}
+	/* Every documented key is there. */
+	for (int i = 0; i < (*prefix ? d->nf : e->nfields); i++) {
+		const char *key = *prefix ? d->f[i].name + plen : e->fields[i];
+
+		if (*prefix && (strncmp(d->f[i].name, prefix, plen) || strchr(key, '.')))
+			continue;
+		want++;
+		if (!json_object_object_get_ex(o, key, NULL))
+			fail_msg("%s record: no %s%s, which docs/records.md lists", e->name, prefix, key);
+	}
+	assert_int_equal(have, want);
+}
+
+/* What the daemon emits: its events, and whether each is a decision record
+ * (report_decision) or a message (report_event). */
+static const struct {
+	const char *event;
+	bool decision;
+} emitted[] = {
+	{ "start", false }, { "stop", false }, { "reload", false }, { "reload-refused", false },
+	{ "skip", false }, { "terminate", true }, { "kill", true }, { "escalate", true },
+	{ "exit", true }, { "stuck", true }, { "error", true }, { "relieve", false },
+	{ "hang-start", false }, { "hang-timeout", false }, { "hang-end", false },
+};
+
+static json_object *emit_for(const char *guard, const char *event, bool decision, bool full)
+{
+	int p[2];
+	struct reporter r = pipe_reporter(p);
+	struct decision d = {
+		.guard = guard, .event = event, .trigger = "memory", .level = "terminate",
+		.reason = "MemAvailable 90 MiB (8.8%) <= terminate threshold 102 MiB",
+		.mem_total = 1 << 30, .mem_available = 90 << 20, .pid = 4242, .comm = "hog",
+		.cgroup = "/app.slice/x.scope", .uid = 1000, .rss = 800 << 20, .anon = 790 << 20,
+		.oom_score = 780, .badness = 780, .value = 1, .sig = SIGTERM,
+		.freed_bytes = -1, .exit_ms = -1,
+	};
+	json_object *o;
+
+	if (full) {     /* every optional part filled in */
+		d.scope = "/app.slice";
+		d.rule_line = 7;
+		d.whole_cgroup = true;
+		d.set_size = 2;
+		d.set_freed = 900 << 20;
+		d.set_value = 6;
+		d.freed_bytes = 780 << 20;
+		d.exit_ms = 12;
+		d.err = -ESRCH;
+		r.unreported = 3;
+	}
+	if (decision)
+		assert_int_equal(report_decision(&r, &d), 0);
+	else
+		assert_int_equal(report_event(&r, guard, event, "a message"), 0);
+	o = read_record(p[0]);
+	close(p[0]);
+	close(p[1]);
+	return o;
+}
+
+/* docs/records.md and the reporter cannot drift apart: the same events,
+ * and for each, exactly the documented keys with the documented types. */
+static void test_records_match_doc(void **state)
+{
+	static struct doc d;
+	static const char *const guards[] = { "memory", "cgroups", "shield", "daemon" };
+
+	(void)state;
+	if (!getenv("OG_SRCDIR"))
+		skip();
+	doc_load(&d);
+	assert_int_equal(d.nev, (int)ARRAY_SIZE(emitted));
+	for (size_t i = 0; i < ARRAY_SIZE(emitted); i++) {
+		const struct doc_event *e = NULL;
+
+		for (int j = 0; j < d.nev; j++)
+			if (!strcmp(d.ev[j].name, emitted[i].event))
+				e = &d.ev[j];
+		if (!e)
+			fail_msg("event %s is not in docs/records.md", emitted[i].event);
+		assert_true(e->nguards > 0);
+		for (int g = 0; g < e->nguards; g++) {
+			bool known = false;
+
+			for (size_t k = 0; k < ARRAY_SIZE(guards); k++)
+				known |= !strcmp(e->guards[g], guards[k]);
+			if (!known)
+				fail_msg("%s: unknown guard %s", e->name, e->guards[g]);
+			for (int full = 0; full <= emitted[i].decision; full++) {
+				json_object *o = emit_for(e->guards[g], e->name, emitted[i].decision, full);
+
+				check_object(&d, o, "", e);
+				assert_string_equal(json_object_get_string(get(o, "guard")), e->guards[g]);
+				assert_string_equal(json_object_get_string(get(o, "event")), e->name);
+				json_object_put(o);
+			}
+		}
+	}
+	/* No documented field that no event has. */
+	for (int i = 0; i < d.nf; i++) {
+		char top[48];
+		bool used = false;
+
+		snprintf(top, sizeof(top), "%.*s", (int)strcspn(d.f[i].name, "."), d.f[i].name);
+		for (int j = 0; j < d.nev && !used; j++)
+			for (int k = 0; k < d.ev[j].nfields; k++)
+				used |= !strcmp(d.ev[j].fields[k], top);
+		if (!used)
+			fail_msg("docs/records.md documents %s, which no event has", d.f[i].name);
+	}
 }
 
 int main(void)
@@ -166,6 +801,15 @@ int main(void)
 		cmocka_unit_test(test_hostile_comm_escaped),
 		cmocka_unit_test(test_kmsg_line),
 		cmocka_unit_test(test_event_line),
+		cmocka_unit_test(test_open_record_path),
+		cmocka_unit_test(test_open_refused),
+		cmocka_unit_test(test_open_stdout),
+		cmocka_unit_test(test_open_kmsg),
+		cmocka_unit_test(test_write_error_counted),
+		cmocka_unit_test(test_short_write),
+		cmocka_unit_test(test_full_pipe_drops),
+		cmocka_unit_test(test_replace),
+		cmocka_unit_test(test_records_match_doc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
