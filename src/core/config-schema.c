@@ -35,61 +35,12 @@ static const char default_avoid_comm[] =
 	"gnome-shell|plasmashell|kwin_wayland|kwin_x11|sddm|gdm|gdm3|gdm-.*|"
 	"lightdm|login|agetty)$";
 
-#define K(n, t, o, ...) { .name = (n), .type = (t), .off = (o), __VA_ARGS__ }
-#define SECTION(n, tab, bit) { .name = (n), .type = T_SECTION, .sub = (tab), .sec = (bit) }
-#define MS(s) ((int64_t)(s) * 1000)
 
-static const char *const badness_names[] = { "oom_score", "anon_swap", NULL };
-static const char *const kill_unit_names[] = { "process", "cgroup", NULL };
-static const char *const psi_mode_names[] = { "auto", "trigger", "poll", NULL };
-static const char *const psi_trigger_names[] = { "some", "full", NULL };
 static const char *const action_names[] = { "prefer", "avoid", "protect", NULL };
 
-#define THRESHOLD_KEYS(lvl)                                                     \
-	K("mem_available_percent", T_PERCENT, OFF(lvl##_mem.percent), .nullable = true), \
-	K("mem_available_size", T_SIZE, OFF(lvl##_mem.size)),                   \
-	K("swap_free_percent", T_PERCENT, OFF(lvl##_swap.percent), .nullable = true), \
-	K("swap_free_size", T_SIZE, OFF(lvl##_swap.size)),                      \
-	{ 0 }
 
-static const struct key term_keys[] = { THRESHOLD_KEYS(term) };
-static const struct key kill_keys[] = { THRESHOLD_KEYS(kill) };
 
-static const struct key memory_keys[] = {
-	K("enabled", T_BOOL, OFF(memory_enabled)),
-	SECTION("terminate", term_keys, 0),
-	SECTION("kill", kill_keys, 0),
-	K("grace_period", T_MS, OFF(grace_ms), .lo = 0, .hi = MS(600)),
-	K("cooldown", T_MS, OFF(cooldown_ms), .lo = 0, .hi = MS(600)),
-	K("interval_max", T_MS, OFF(interval_max_ms), .lo = 1, .hi = MS(60)),
-	K("interval_min", T_MS, OFF(interval_min_ms), .lo = 1, .hi = MS(60)),
-	K("badness", T_ENUM, OFF(badness), .names = badness_names),
-	K("kill_unit", T_ENUM, OFF(kill_unit), .names = kill_unit_names),
-	K("margin", T_SIZE, OFF(margin_bytes)),
-	K("max_fill_rate", T_SIZE, OFF(max_fill_rate)),
-	{ 0 }
-};
 
-static const struct key psi_keys[] = {
-	K("enabled", T_BOOL, OFF(psi_enabled)),
-	K("mode", T_ENUM, OFF(psi_mode), .names = psi_mode_names),
-	K("trigger", T_ENUM_BOOL, OFF(psi_full), .names = psi_trigger_names),
-	K("stall", T_US, OFF(psi_stall_us), .lo = 1, .hi = MS(MS(10))),
-	K("window", T_US, OFF(psi_window_us), .lo = MS(500), .hi = MS(MS(10))),
-	K("kill_full_percent", T_PERCENT, OFF(psi_kill_full_percent)),
-	K("duration", T_MS, OFF(psi_duration_ms), .lo = 1, .hi = MS(600)),
-	K("thrash_full_percent", T_PERCENT, OFF(psi_thrash_full_percent)),
-	K("thrash_refault_percent", T_UINT, OFF(psi_thrash_refault_percent), .lo = 1, .hi = 10000),
-	{ 0 }
-};
-
-static const struct key cgroups_keys[] = {
-	K("enabled", T_BOOL, OFF(cgroups_enabled)),
-	K("root", T_STR, OFF(cgroup_root), .nullable = true),
-	K("terminate_headroom_percent", T_PERCENT, OFF(cg_term_headroom_percent)),
-	K("kill_headroom_percent", T_PERCENT, OFF(cg_kill_headroom_percent)),
-	{ 0 }
-};
 
 static const struct key values_keys[] = {
 	K("default", T_INT, OFF(default_value), .lo = 0, .hi = 1000000),
@@ -103,20 +54,6 @@ static const struct key logging_keys[] = {
 	{ 0 }
 };
 
-static const struct key cgroup_settings_keys[] = {
-	K("name", T_NAME, OFF(cg_name)),
-	K("memory_low", T_SIZE, OFF(cg_memory_low)),
-	K("memory_min", T_SIZE, OFF(cg_memory_min)),
-	K("cpu_weight", T_INT, OFF(cg_cpu_weight), .lo = 1, .hi = 10000),
-	K("io_weight", T_INT, OFF(cg_io_weight), .lo = 1, .hi = 10000),
-	K("enabled", T_BOOL, OFF(cg_enabled)),
-	K("parent", T_STR, OFF(cg_parent), .nullable = true),
-	K("move_from_units", T_BOOL, OFF(cg_move_from_units)),
-	K("proc_connector", T_BOOL, OFF(cg_connector)),
-	K("rescan_interval", T_MS, OFF(cg_rescan_ms), .lo = 100, .hi = MS(600)),
-	K("managed_oom_score_adj", T_INT, OFF(cg_managed_adj), .lo = -1000, .hi = 0),
-	{ 0 }
-};
 
 static const struct key gpu_keys[] = {
 	K("enabled", T_BOOL, OFF(gpu_enabled)),
@@ -138,14 +75,6 @@ static const struct key ebpf_keys[] = {
 	{ 0 }
 };
 
-static const struct key dynamic_keys[] = {
-	K("enabled", T_BOOL, OFF(dyn_enabled)),
-	K("count", T_INT, OFF(dyn_count), .lo = 0, .hi = 1000),
-	K("score", T_INT, OFF(dyn_score), .lo = -1000, .hi = 1000),
-	K("interval", T_MS, OFF(dyn_interval_ms), .lo = 100, .hi = MS(600)),
-	K("state_file", T_STR, OFF(dyn_state_path), .nullable = true),
-	{ 0 }
-};
 
 static const struct key ml_keys[] = {
 	K("data_collection", T_BOOL, OFF(ml_enabled)),
@@ -155,18 +84,18 @@ static const struct key ml_keys[] = {
 
 const struct key config_top_keys[] = {
 	K("dry_run", T_BOOL, OFF(dry_run)),
-	SECTION("memory", memory_keys, SEC_MEMORY),
-	SECTION("psi", psi_keys, SEC_PSI),
-	SECTION("cgroups", cgroups_keys, SEC_CGROUPS),
+	SECTION("memory", memory_schema, SEC_MEMORY),
+	SECTION("psi", psi_schema, SEC_PSI),
+	SECTION("cgroups", cgroups_schema, SEC_CGROUPS),
 	{ .name = "rules", .type = T_RULES, .sec = SEC_RULES },
 	SECTION("values", values_keys, SEC_VALUES),
 	SECTION("logging", logging_keys, SEC_LOGGING),
-	SECTION("cgroup_settings", cgroup_settings_keys, SEC_CGROUP_SETTINGS),
+	SECTION("cgroup_settings", cgroup_settings_schema, SEC_CGROUP_SETTINGS),
 	{ .name = "managed_processes", .type = T_MANAGED, .sec = SEC_MANAGED },
 	SECTION("gpu_protection", gpu_keys, SEC_GPU),
 	SECTION("nvidia_monitor", nvidia_keys, SEC_NVIDIA),
 	SECTION("ebpf_monitor", ebpf_keys, SEC_EBPF),
-	SECTION("dynamic_adjustment", dynamic_keys, SEC_DYNAMIC),
+	SECTION("dynamic_adjustment", dynamic_schema, SEC_DYNAMIC),
 	SECTION("machine_learning", ml_keys, SEC_ML),
 	{ 0 }
 };
@@ -369,7 +298,7 @@ void config_describe(const struct og_config *cfg, void *file)
 		fprintf(f, "memory: grace %" PRIu64 " ms, cooldown %" PRIu64 " ms, poll every %"
 			PRIu64 "..%" PRIu64 " ms, badness %s, kill unit %s, margin %" PRIu64 " MiB\n",
 			cfg->grace_ms, cfg->cooldown_ms, cfg->interval_min_ms, cfg->interval_max_ms,
-			badness_names[cfg->badness], kill_unit_names[cfg->kill_unit],
+			config_badness_names[cfg->badness], config_kill_unit_names[cfg->kill_unit],
 			cfg->margin_bytes >> 20);
 	} else {
 		fprintf(f, "memory: disabled\n");
@@ -377,7 +306,7 @@ void config_describe(const struct og_config *cfg, void *file)
 	if (cfg->psi_enabled)
 		fprintf(f, "psi: mode %s, trigger %s %" PRIu64 " us per %" PRIu64
 			" us window, kill at full >= %g%% over %" PRIu64 " ms%s\n",
-			psi_mode_names[cfg->psi_mode], cfg->psi_full ? "full" : "some",
+			config_psi_mode_names[cfg->psi_mode], cfg->psi_full ? "full" : "some",
 			cfg->psi_stall_us, cfg->psi_window_us, cfg->psi_kill_full_percent,
 			cfg->psi_duration_ms, cfg->psi_kill_full_percent > 0 ? "" : " (off)");
 	if (cfg->psi_enabled && cfg->psi_thrash_full_percent > 0)

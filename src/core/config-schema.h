@@ -41,9 +41,21 @@ struct key {
 	bool nullable;                  /* null: percent unset / string NULL */
 };
 
+/* Building schema tables. */
+#define K(n, t, o, ...) { .name = (n), .type = (t), .off = (o), __VA_ARGS__ }
+#define SECTION(n, tab, bit) { .name = (n), .type = T_SECTION, .sub = (tab), .sec = (bit) }
+/* seconds -> ms (T_MS), ms -> us (T_US) */
+#define MS(s) ((int64_t)(s) * 1000)
+
 /* The top-level sections and the keys of one rule; { 0 }-terminated. */
 extern const struct key config_top_keys[];
 extern const struct key config_rule_keys[];
+/* Each guard's sections, in its own folder (src/guards/NAME/schema.c). */
+extern const struct key memory_schema[], psi_schema[];            /* memory */
+extern const struct key cgroups_schema[];                          /* cgroups */
+extern const struct key cgroup_settings_schema[], dynamic_schema[]; /* shield */
+extern const char *const config_badness_names[], *const config_kill_unit_names[],
+	*const config_psi_mode_names[];
 
 /* The regex fields of a rule (name, offset of the source, of the regex_t). */
 struct rule_re_field {
