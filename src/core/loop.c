@@ -106,22 +106,14 @@ int loop_timer_init(struct loop *l, struct loop_timer *t, loop_fn fn, void *user
 
 void loop_timer_arm(struct loop_timer *t, uint64_t ms)
 {
-	struct itimerspec its = { 0 };
-
-	if (t->src.fd < 0)
-		return;
-	ms = MAX(ms, 1);
-	its.it_value.tv_sec = (time_t)(ms / 1000);
-	its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
-	timerfd_settime(t->src.fd, 0, &its, NULL);
+	if (t->src.fd >= 0)
+		timerfd_arm_ms(t->src.fd, ms);
 }
 
 void loop_timer_disarm(struct loop_timer *t)
 {
-	struct itimerspec its = { 0 };
-
 	if (t->src.fd >= 0)
-		timerfd_settime(t->src.fd, 0, &its, NULL);
+		timerfd_disarm(t->src.fd);
 }
 
 void loop_timer_close(struct loop *l, struct loop_timer *t)
