@@ -241,7 +241,8 @@ static void test_v2_members(void **state)
 	struct fixture *f = v2_tree("cpu io memory\n", "");
 	struct shield_cg cg;
 	char why[256];
-	int pids[8], root = fixture_open_dir(f, "cg");
+	int *pids = NULL, root = fixture_open_dir(f, "cg");
+	size_t n = 0, cap = 0;
 
 	prot_files(f, "cg/prot");
 	assert_int_equal(shield_v2_create(root, "/prot", NULL, NULL, &cg, why, sizeof(why)), 0);
@@ -249,14 +250,19 @@ static void test_v2_members(void **state)
 	assert_string_equal(slurp(f, "cg/prot/cgroup.procs"), "4242");
 	assert_int_equal(shield_move(&cg, 0), -EINVAL);
 	fixture_file(f, "cg/prot/cgroup.procs", "30\n10\n20\n");
-	assert_int_equal(shield_members(&cg, pids, 8), 3);
+	assert_int_equal(shield_members(&cg, &pids, &n, &cap), 3);
+	assert_int_equal(n, 3);
 	assert_true(pids[0] == 10 && pids[1] == 20 && pids[2] == 30);
 	assert_true(shield_pid_in(pids, 3, 20));
 	assert_false(shield_pid_in(pids, 3, 25));
-	/* more than room: the count says so */
-	assert_int_equal(shield_members(&cg, pids, 2), 3);
+	/* read again into the same array: replaced, not appended */
+	assert_int_equal(shield_members(&cg, &pids, &n, &cap), 3);
+	assert_int_equal(n, 3);
+	assert_true(pids[0] == 10 && pids[1] == 20 && pids[2] == 30);
 	fixture_file(f, "cg/prot/cgroup.procs", "");
-	assert_int_equal(shield_members(&cg, pids, 8), 0);
+	assert_int_equal(shield_members(&cg, &pids, &n, &cap), 0);
+	assert_int_equal(n, 0);
+	free(pids);
 
 	/* move_all: a delegated parent's processes into its leaf */
 	fixture_file(f, "cg/a/cgroup.procs", "5\n6\n");
@@ -265,6 +271,15 @@ static void test_v2_members(void **state)
 
 	assert_int_equal(shield_move_all(src, dst), 0);
 	assert_string_equal(slurp(f, "cg/a/leaf/cgroup.procs"), "6");     /* the last write */
+	/* thousands of them: every one (the last write is the last pid) */
+	char many[3000 * 8 + 1];
+	size_t o = 0;
+
+	for (int i = 1; i <= 3000; i++)
+		o += (size_t)snprintf(many + o, sizeof(many) - o, "%d\n", 10000 + i);
+	fixture_file(f, "cg/a/cgroup.procs", many);
+	assert_int_equal(shield_move_all(src, dst), 0);
+	assert_string_equal(slurp(f, "cg/a/leaf/cgroup.procs"), "13000");
 	close(src);
 	close(dst);
 	shield_cg_close(&cg);

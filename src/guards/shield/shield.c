@@ -687,43 +687,17 @@ int shield_move(const struct shield_cg *cg, int pid)
 	return first;
 }
 
-static int parse_pids(const char *buf, int *pids, size_t cap)
-{
-	size_t n = 0;
-
-	for (const char *p = buf; *p;) {
-		char *end;
-		long v = strtol(p, &end, 10);
-
-		if (end == p) {
-			p++;
-			continue;
-		}
-		p = end;
-		if (v <= 0 || v > INT_MAX)
-			continue;
-		if (n < cap)
-			pids[n] = (int)v;
-		n++;
-		if (n > INT_MAX / 2)
-			break;
-	}
-	return (int)n;
-}
-
 int shield_move_all(int src_fd, int dst_fd)
 {
-	char buf[65536];
-	int pids[1024], n, first = 0;
+	_cleanup_free_ int *pids = NULL;
+	size_t n = 0, cap = 0;
+	int r, first = 0;
 
-	ssize_t rr = read_file_at(src_fd, "cgroup.procs", buf, sizeof(buf));
-
-	if (rr < 0)
-		return (int)rr;
-	n = parse_pids(buf, pids, ARRAY_SIZE(pids));
-	for (int i = 0; i < n && i < (int)ARRAY_SIZE(pids); i++) {
+	r = cgroup_read_procs(src_fd, &pids, &n, &cap);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
 		char s[16];
-		int r;
 
 		snprintf(s, sizeof(s), "%d", pids[i]);
 		r = shield_write(dst_fd, "cgroup.procs", s);
@@ -740,21 +714,21 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int shield_members(const struct shield_cg *cg, int *pids, size_t cap)
+int shield_members(const struct shield_cg *cg, int **pids, size_t *n, size_t *cap)
 {
-	char buf[65536];
 	int fd = cg->mode == SHIELD_V2 ? cg->fd[0] : cg->fd[SH_MEM];
-	ssize_t r;
-	int n;
+	size_t m = 0;
+	int r;
 
 	if (cg->mode == SHIELD_OFF || fd < 0)
 		return -EBADF;
-	r = read_file_at(fd, "cgroup.procs", buf, sizeof(buf));
+	r = cgroup_read_procs(fd, pids, &m, cap);
 	if (r < 0)
-		return (int)r;
-	n = parse_pids(buf, pids, cap);
-	qsort(pids, MIN((size_t)n, cap), sizeof(*pids), cmp_int);
-	return n;
+		return r;
+	if (m)
+		qsort(*pids, m, sizeof(**pids), cmp_int);
+	*n = m;
+	return r;
 }
 
 bool shield_pid_in(const int *pids, size_t n, int pid)

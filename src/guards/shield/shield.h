@@ -112,9 +112,9 @@ int shield_move(const struct shield_cg *cg, int pid);
 /* Move every process of cgroup src_fd into dst_fd (cgroup.procs). */
 int shield_move_all(int src_fd, int dst_fd);
 /* The member pids (v2 cgroup.procs, v1 the memory hierarchy's), sorted
- * ascending. Returns the count (may exceed cap: then only cap are stored)
- * or -errno. */
-int shield_members(const struct shield_cg *cg, int *pids, size_t cap);
+ * ascending, into the growing array *pids (*cap allocated, reused) and *n.
+ * Returns the count or -errno. */
+int shield_members(const struct shield_cg *cg, int **pids, size_t *n, size_t *cap);
 /* Write s to dirfd/file (O_TRUNC: the kernel ignores it on cgroupfs and
  * procfs; a fixture file then holds exactly the last value). 0 or -errno. */
 int shield_write(int dirfd, const char *file, const char *s);

@@ -205,23 +205,7 @@ static void check_cgroup(struct shield_rt *s, struct og_ctx *c)
 
 static int read_members(struct shield_rt *s, size_t *ret_n)
 {
-	int n;
-
-	for (;;) {
-		n = shield_members(&s->cg, s->members, s->members_cap);
-		if (n < 0)
-			return n;
-		if ((size_t)n <= s->members_cap)
-			break;
-		int *v = realloc(s->members, (size_t)n * 2 * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->members = v;
-		s->members_cap = (size_t)n * 2;
-	}
-	*ret_n = (size_t)n;
-	return 0;
+	return shield_members(&s->cg, &s->members, ret_n, &s->members_cap);
 }
 
 static bool refused_before(struct shield_rt *s, int pid, uint64_t start)
@@ -480,10 +464,10 @@ static void pass(struct shield_rt *s, struct og_ctx *c)
 		if (proc_read_stat(c->proc_fd, (int)pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
 		    pid == self)
 			continue;
-		managed = (s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, MIN(nmem, s->members_cap), (int)pid)) ||
+		managed = (s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, nmem, (int)pid)) ||
 			  (m && matches_pid(m, c->proc_fd, (int)pid, ps.comm));
 		if (managed && s->cg.mode != SHIELD_OFF &&
-		    !shield_pid_in(s->members, MIN(nmem, s->members_cap), (int)pid))
+		    !shield_pid_in(s->members, nmem, (int)pid))
 			try_move(s, c, (int)pid, ps.starttime, ps.comm, "rescan");
 		p = (struct oa_proc){ .pid = (int)pid, .starttime = ps.starttime,
 				      .rss = ps.rss_pages * 4096, .eligible = !managed && pid != 1 };
@@ -534,7 +518,7 @@ static void on_event(const struct conn_event *ev, void *userdata)
 	if (proc_read_stat(c->proc_fd, ev->pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
 	    !matches_pid(&c->shield->m, c->proc_fd, ev->pid, ps.comm))
 		return;
-	if (read_members(s, &nmem) == 0 && shield_pid_in(s->members, MIN(nmem, s->members_cap), ev->pid))
+	if (read_members(s, &nmem) == 0 && shield_pid_in(s->members, nmem, ev->pid))
 		return;
 	try_move(s, c, ev->pid, ps.starttime, ps.comm,
 		 ev->what == CONN_EXEC ? "exec event" : "comm event");
