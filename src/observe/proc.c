@@ -431,15 +431,14 @@ static int parse_pid_name(const char *s)
 	if (!*s || *s == '0')
 		return -1;
 	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (INT_MAX - 9) / 10)
+		if (*s < '0' || *s > '9' || v > (INT_MAX - (*s - '0')) / 10)
 			return -1;
 		v = v * 10 + (*s - '0');
 	}
 	return v;
 }
 
-/* Call fn for every numeric entry of proc_fd; a non-zero return stops. */
-static int pid_iter(int proc_fd, int (*fn)(int pid, void *u), void *u)
+int proc_for_each_pid(int proc_fd, proc_pid_fn fn, void *u)
 {
 	char dbuf[32768] __attribute__((aligned(8)));
 	ssize_t nread;
@@ -497,7 +496,7 @@ int proc_scan(int proc_fd, struct proc_list *l)
 		return -EINVAL;
 	l->n = 0;
 	l->arena_used = 0;
-	r = pid_iter(proc_fd, scan_one, &s);
+	r = proc_for_each_pid(proc_fd, scan_one, &s);
 	if (r < 0)
 		return r;
 	l->seen = l->n;
@@ -582,7 +581,7 @@ int proc_scan_top(int proc_fd, struct proc_list *l, size_t top)
 		return -EINVAL;
 	l->n = 0;
 	l->arena_used = 0;
-	if ((r = pid_iter(proc_fd, top_one, &t)) < 0)
+	if ((r = proc_for_each_pid(proc_fd, top_one, &t)) < 0)
 		return r;
 	l->seen = t.seen;
 	if ((r = list_reserve(l, t.hn)) < 0)

@@ -81,6 +81,14 @@ void proc_list_free(struct proc_list *l);
  * open /proc dir fd. -ENOENT/-ESRCH when it vanished mid-read. */
 int proc_read_one(int proc_fd, int pid, struct proc_info *ret);
 
+/* Call fn for every process directory of proc_fd (a name of digits, no
+ * leading 0, up to INT_MAX), in directory order; a non-zero return stops the
+ * walk and is returned. Reads with getdents64 into a stack buffer through
+ * its own open file description (proc_fd's offset is untouched). 0 or
+ * -errno. */
+typedef int (*proc_pid_fn)(int pid, void *userdata);
+int proc_for_each_pid(int proc_fd, proc_pid_fn fn, void *userdata);
+
 /* Scan every numeric entry of proc_fd into l (reusing its storage; grows
  * only when there are more processes than ever before). Kernel threads are
  * included with kthread=true so callers decide. Vanished processes are

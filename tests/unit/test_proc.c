@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -356,6 +357,58 @@ static void test_scan(void **state)
 	proc_list_free(NULL);
 }
 
+struct seen {
+	int pid[16];
+	size_t n;
+	size_t stop_after;      /* 0 = never */
+};
+
+static int note_pid(int pid, void *userdata)
+{
+	struct seen *s = userdata;
+
+	if (s->n < ARRAY_SIZE(s->pid))
+		s->pid[s->n] = pid;
+	s->n++;
+	return s->stop_after && s->n == s->stop_after ? 7 : 0;
+}
+
+static bool seen_has(const struct seen *s, int pid)
+{
+	for (size_t i = 0; i < s->n && i < ARRAY_SIZE(s->pid); i++)
+		if (s->pid[i] == pid)
+			return true;
+	return false;
+}
+
+/* Only process directories: digits, no leading 0, within int. */
+static void test_for_each_pid(void **state)
+{
+	static const struct fixture_entry tree[] = {
+		{ "proc/1", NULL }, { "proc/42", NULL }, { "proc/2147483647", NULL },
+		{ "proc/0", NULL }, { "proc/007", NULL }, { "proc/2147483648", NULL },
+		{ "proc/12a", NULL }, { "proc/sys", NULL }, { "proc/-3", NULL },
+		{ "proc/99", "a file\n" }, { "proc/self", "->42" },
+		FIXTURE_END,
+	};
+	struct fixture *f = fixture_new();
+	struct seen s = { 0 };
+	int pfd;
+
+	fixture_build(f, tree);
+	pfd = fixture_open_dir(f, "proc");
+	assert_int_equal(proc_for_each_pid(pfd, note_pid, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_true(seen_has(&s, 1) && seen_has(&s, 42) && seen_has(&s, 2147483647));
+	/* a non-zero return stops the walk and is returned */
+	s = (struct seen){ .stop_after = 2 };
+	assert_int_equal(proc_for_each_pid(pfd, note_pid, &s), 7);
+	assert_int_equal(s.n, 2);
+	close(pfd);
+	assert_int_equal(proc_for_each_pid(-1, note_pid, &s), -EBADF);
+	fixture_free(f);
+}
+
 static void test_scan_vanish_and_grow(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -567,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_fixture_stat_format),
+		cmocka_unit_test(test_for_each_pid),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_scan_vanish_and_grow),
 		cmocka_unit_test(test_read_one),

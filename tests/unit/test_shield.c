@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -502,6 +503,95 @@ static void test_is_managed(void **state)
 	fixture_free(f);
 }
 
+/* ---- the daemon side: one rescan ------------------------------------------------ */
+
+static int adj_of(struct fixture *f, int pid)
+{
+	char p[64], *s;
+
+	snprintf(p, sizeof(p), "proc/%d/oom_score_adj", pid);
+	s = slurp(f, p);
+	assert_non_null(s);
+	return atoi(s);
+}
+
+/* A rescan walks /proc: managed processes (by comm and by cmdline) are moved
+ * into the protected cgroup, a member stays, every managed one gets
+ * managed_oom_score_adj, the largest other one the dynamic score; stop
+ * restores them all. */
+static void test_rescan(void **state)
+{
+	struct fixture *f = v2_tree("cpu io memory\n", "");
+	const struct fixture_proc procs[] = {
+		{ .pid = 100, .ppid = 1, .comm = "vim", .cmdline = "vim notes", .exe = "/usr/bin/vim",
+		  .cgroup = "/user.slice", .rss_anon_kb = 1000, .starttime = 10 },
+		{ .pid = 200, .ppid = 1, .comm = "java", .cmdline = "java -jar db.jar --role=db",
+		  .exe = "/usr/bin/java", .cgroup = "/user.slice", .rss_anon_kb = 2000, .starttime = 11 },
+		{ .pid = 300, .ppid = 1, .comm = "helper", .cmdline = "helper", .exe = "/usr/bin/helper",
+		  .cgroup = "/prot.slice", .rss_anon_kb = 3000, .starttime = 12 },
+		{ .pid = 400, .ppid = 1, .comm = "hog", .cmdline = "hog", .exe = "/usr/bin/hog",
+		  .cgroup = "/user.slice", .rss_anon_kb = 900000, .starttime = 13 },
+		{ .pid = 500, .ppid = 1, .comm = "small", .cmdline = "small", .exe = "/usr/bin/small",
+		  .cgroup = "/user.slice", .rss_anon_kb = 500, .starttime = 14 },
+		{ .pid = 600, .ppid = 2, .comm = "vim", .starttime = 15, .kthread = 1 },
+	};
+	struct og_opts o = { .psi_mode = -1 };
+	struct shield_rt s;
+	struct og_ctx c;
+	char err[OG_ERR_SIZE], proc[PATH_MAX + 16], cg[PATH_MAX + 16], conf[PATH_MAX + 16];
+	const char *last;
+	int epfd;
+
+	fixture_file(f, "proc/meminfo", "MemTotal: 4000000 kB\nMemAvailable: 1000000 kB\n");
+	for (size_t i = 0; i < ARRAY_SIZE(procs); i++)
+		fixture_proc(f, "proc", &procs[i]);
+	prot_files(f, "cg/prot.slice");
+	fixture_file(f, "cg/prot.slice/cgroup.procs", "300\n");
+	fixture_file(f, "conf.yaml",
+		     "cgroup_settings: {name: prot.slice, proc_connector: false, "
+		     "managed_oom_score_adj: -500}\n"
+		     "managed_processes: [vim, \"cmdline:--role=db\"]\n"
+		     "dynamic_adjustment: {enabled: true, count: 1, score: 600, state_file: ~}\n");
+	snprintf(proc, sizeof(proc), "%s/proc", f->dir);
+	snprintf(cg, sizeof(cg), "%s/cg", f->dir);
+	snprintf(conf, sizeof(conf), "%s/conf.yaml", f->dir);
+	o.proc_dir = proc;
+	o.cgroup_root = cg;
+	o.config_path = conf;
+	assert_int_equal(ctx_open(&c, &o, err), 0);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	assert_true(epfd >= 0);
+
+	shield_rt_start(&s, &c, epfd, 1, 2);
+	assert_int_equal(s.cg.mode, SHIELD_V2);
+	assert_string_equal(s.cg.path, "/prot.slice");
+	shield_rt_on_timer(&s, &c);
+	/* vim by its comm, java by its cmdline; helper is a member already and
+	 * the kernel thread named vim is no process to manage */
+	assert_int_equal(s.moved, 2);
+	last = slurp(f, "cg/prot.slice/cgroup.procs");
+	assert_true(!strcmp(last, "100") || !strcmp(last, "200"));
+	assert_int_equal(adj_of(f, 100), -500);
+	assert_int_equal(adj_of(f, 200), -500);
+	assert_int_equal(adj_of(f, 300), -500);
+	assert_int_equal(adj_of(f, 400), 600);
+	assert_int_equal(adj_of(f, 500), 0);
+	assert_int_equal(adj_of(f, 600), 0);
+
+	/* a second pass changes nothing more */
+	fixture_file(f, "cg/prot.slice/cgroup.procs", "100\n200\n300\n");
+	shield_rt_on_timer(&s, &c);
+	assert_int_equal(s.moved, 2);
+	assert_int_equal(adj_of(f, 400), 600);
+
+	shield_rt_stop(&s, &c);
+	for (size_t i = 0; i < ARRAY_SIZE(procs); i++)
+		assert_int_equal(adj_of(f, procs[i].pid), 0);
+	close(epfd);
+	ctx_close(&c);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -513,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_v1_fallback),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_is_managed),
+		cmocka_unit_test(test_rescan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,6 @@
  * path: it runs from its own timer and the connector fd. */
 #include "guards/shield/shieldd.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -431,53 +430,50 @@ out:
 	free(want);
 }
 
+struct pass_ctx {
+	struct shield_rt *s;
+	struct og_ctx *c;
+	const struct shield_matcher *m;
+	struct scan sc;
+	size_t nmem;
+	pid_t self;
+};
+
+static int pass_one(int pid, void *userdata)
+{
+	struct pass_ctx *x = userdata;
+	struct shield_rt *s = x->s;
+	struct og_ctx *c = x->c;
+	struct proc_stat ps;
+	struct oa_proc p;
+	bool managed, member;
+
+	if (proc_read_stat(c->proc_fd, pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
+	    pid == x->self)
+		return 0;
+	member = s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, x->nmem, pid);
+	managed = member || (x->m && matches_pid(x->m, c->proc_fd, pid, ps.comm));
+	if (managed && s->cg.mode != SHIELD_OFF && !member)
+		try_move(s, c, pid, ps.starttime, ps.comm, "rescan");
+	p = (struct oa_proc){ .pid = pid, .starttime = ps.starttime,
+			      .rss = ps.rss_pages * 4096, .eligible = !managed && pid != 1 };
+	/* out of memory: go on with the processes seen so far */
+	return scan_push(&x->sc, &p, ps.comm, managed) < 0 ? 1 : 0;
+}
+
 static void pass(struct shield_rt *s, struct og_ctx *c)
 {
 	const struct og_config *cfg = &c->cfg;
-	const struct shield_matcher *m = c->shield ? &c->shield->m : NULL;
-	struct scan sc = { 0 };
-	size_t nmem = 0;
-	pid_t self = getpid();
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	struct pass_ctx x = { .s = s, .c = c, .m = c->shield ? &c->shield->m : NULL,
+			      .self = getpid() };
 
 	check_cgroup(s, c);
-	if (s->cg.mode != SHIELD_OFF && read_members(s, &nmem) < 0)
-		nmem = 0;
-	fd = dup(c->proc_fd);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	rewinddir(d);
-	while ((de = readdir(d))) {
-		struct proc_stat ps;
-		struct oa_proc p;
-		bool managed;
-		int64_t pid;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    parse_int_range(de->d_name, 1, INT32_MAX, &pid) < 0)
-			continue;
-		if (proc_read_stat(c->proc_fd, (int)pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
-		    pid == self)
-			continue;
-		managed = (s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, nmem, (int)pid)) ||
-			  (m && matches_pid(m, c->proc_fd, (int)pid, ps.comm));
-		if (managed && s->cg.mode != SHIELD_OFF &&
-		    !shield_pid_in(s->members, nmem, (int)pid))
-			try_move(s, c, (int)pid, ps.starttime, ps.comm, "rescan");
-		p = (struct oa_proc){ .pid = (int)pid, .starttime = ps.starttime,
-				      .rss = ps.rss_pages * 4096, .eligible = !managed && pid != 1 };
-		if (scan_push(&sc, &p, ps.comm, managed) < 0)
-			break;
-	}
-	closedir(d);
-	if (cfg->dyn_enabled || cfg->cg_managed_adj <= 0 || s->adj.n)
-		sync_adj(s, c, &sc);
-	scan_free(&sc);
+	if (s->cg.mode != SHIELD_OFF && read_members(s, &x.nmem) < 0)
+		x.nmem = 0;
+	if (proc_for_each_pid(c->proc_fd, pass_one, &x) >= 0 &&
+	    (cfg->dyn_enabled || cfg->cg_managed_adj <= 0 || s->adj.n))
+		sync_adj(s, c, &x.sc);
+	scan_free(&x.sc);
 }
 
 /* The next pass in ms; 0 = none. */
