@@ -628,6 +628,57 @@ int proc_read_stat(int proc_fd, int pid, struct proc_stat *ret)
 	return parse_proc_stat(buf, ret);
 }
 
+/* stat of the process at dirfd/path: -ESRCH when gone, or not the one that
+ * started at starttime. */
+static int stat_same(int dirfd, const char *path, uint64_t starttime, struct proc_stat *ret_stat)
+{
+	struct proc_stat st;
+	char buf[1024];
+	ssize_t n;
+	int r;
+
+	n = read_file_at(dirfd, path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	r = parse_proc_stat(buf, &st);
+	if (r < 0)
+		return r;
+	if (st.starttime != starttime)
+		return -ESRCH;
+	if (ret_stat)
+		*ret_stat = st;
+	return 0;
+}
+
+int proc_open_same(int proc_fd, int pid, uint64_t starttime, struct proc_stat *ret_stat)
+{
+	char name[16];
+	int fd, r;
+
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%d", pid);
+	fd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	r = stat_same(fd, "stat", starttime, ret_stat);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int proc_same(int proc_fd, int pid, uint64_t starttime, struct proc_stat *ret_stat)
+{
+	char name[32];
+
+	if (pid <= 0)
+		return -EINVAL;
+	snprintf(name, sizeof(name), "%d/stat", pid);
+	return stat_same(proc_fd, name, starttime, ret_stat);
+}
+
 int proc_read_private(int proc_fd, int pid, uint64_t *ret_private)
 {
 	char name[40], buf[4096];

@@ -36,6 +36,16 @@ struct proc_status {
 int parse_proc_stat(const char *buf, struct proc_stat *ret);
 /* Read and parse PID/stat relative to an open /proc dir fd. */
 int proc_read_stat(int proc_fd, int pid, struct proc_stat *ret);
+/* Is pid still the process that started at starttime (stat's field 22)?
+ * proc_open_same opens PID relative to proc_fd and reads stat through that
+ * directory fd, which it returns (>= 0): files opened through it belong to
+ * that process even if the pid is reused later (they fail with ESRCH).
+ * proc_same reads PID/stat in one open and keeps nothing. -ESRCH when the
+ * pid is gone or is another process now, -EINVAL for pid <= 0 or a stat
+ * that does not parse, other -errno. ret_stat (may be NULL) gets the stat
+ * that was read, on success only. */
+int proc_open_same(int proc_fd, int pid, uint64_t starttime, struct proc_stat *ret_stat);
+int proc_same(int proc_fd, int pid, uint64_t starttime, struct proc_stat *ret_stat);
 /* /proc/PID/status: Uid, VmRSS, RssAnon, RssFile, RssShmem, VmSwap. Kernel
  * threads have no VmRSS: all sizes read 0 then. Uid is required. */
 int parse_proc_status(const char *buf, struct proc_status *ret);

@@ -2,12 +2,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -409,6 +411,88 @@ static void test_for_each_pid(void **state)
 	fixture_free(f);
 }
 
+static void test_same(void **state)
+{
+	const struct fixture_proc p = { .pid = 50, .ppid = 1, .comm = "old", .starttime = 500 };
+	const struct fixture_proc q = { .pid = 50, .ppid = 1, .comm = "new", .starttime = 900 };
+	struct fixture *f = fixture_new();
+	struct proc_stat st = { .pid = 7 };
+	char buf[64];
+	int pfd, fd;
+
+	fixture_proc(f, "proc", &p);
+	pfd = fixture_open_dir(f, "proc");
+	assert_int_equal(proc_same(pfd, 50, 500, &st), 0);
+	assert_int_equal(st.pid, 50);
+	assert_string_equal(st.comm, "old");
+	assert_int_equal(proc_same(pfd, 50, 500, NULL), 0);
+	st.pid = 7;
+	assert_int_equal(proc_same(pfd, 50, 501, &st), -ESRCH);
+	assert_int_equal(proc_open_same(pfd, 50, 501, &st), -ESRCH);
+	assert_int_equal(st.pid, 7);            /* untouched on error */
+	assert_int_equal(proc_same(pfd, 51, 500, NULL), -ESRCH);
+	assert_int_equal(proc_open_same(pfd, 51, 500, NULL), -ESRCH);
+	assert_int_equal(proc_same(pfd, 0, 0, NULL), -EINVAL);
+	assert_int_equal(proc_open_same(pfd, -3, 0, NULL), -EINVAL);
+
+	/* the fd is that process's directory, not whoever gets the pid next */
+	fd = proc_open_same(pfd, 50, 500, &st);
+	assert_true(fd >= 0);
+	assert_int_equal(st.starttime, 500);
+	assert_true(read_file_at(fd, "comm", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "old\n");
+	assert_int_equal(renameat(f->dirfd, "proc/50", f->dirfd, "gone"), 0);
+	fixture_proc(f, "proc", &q);
+	assert_int_equal(proc_same(pfd, 50, 500, NULL), -ESRCH);
+	assert_int_equal(proc_same(pfd, 50, 900, NULL), 0);
+	assert_true(read_file_at(fd, "comm", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "old\n");
+	close(fd);
+
+	fixture_file(f, "proc/50/stat", "garbage\n");
+	assert_int_equal(proc_same(pfd, 50, 900, NULL), -EINVAL);
+	assert_int_equal(proc_open_same(pfd, 50, 900, NULL), -EINVAL);
+	close(pfd);
+	fixture_free(f);
+}
+
+/* The real kernel: a child is itself until it is reaped, then gone. */
+static void test_same_real(void **state)
+{
+	struct proc_stat st;
+	int pfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	pid_t child;
+
+	if (pfd < 0)
+		skip();
+	assert_int_equal(proc_read_stat(pfd, getpid(), &st), 0);
+	assert_int_equal(proc_same(pfd, getpid(), st.starttime, NULL), 0);
+	assert_int_equal(proc_same(pfd, getpid(), st.starttime + 1, NULL), -ESRCH);
+	fd = proc_open_same(pfd, getpid(), st.starttime, NULL);
+	assert_true(fd >= 0);
+	assert_true(faccessat(fd, "status", R_OK, 0) == 0);
+	close(fd);
+
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(proc_read_stat(pfd, child, &st), 0);
+	assert_int_equal(proc_same(pfd, child, st.starttime, NULL), 0);
+	fd = proc_open_same(pfd, child, st.starttime, NULL);
+	assert_true(fd >= 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	assert_int_equal(proc_same(pfd, child, st.starttime, NULL), -ESRCH);
+	assert_int_equal(proc_open_same(pfd, child, st.starttime, NULL), -ESRCH);
+	/* what was opened for it stays its own: it now fails instead */
+	assert_true(read_file_at(fd, "stat", (char[64]){ 0 }, 64) < 0);
+	close(fd);
+	close(pfd);
+}
+
 static void test_scan_vanish_and_grow(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -621,6 +705,8 @@ int main(void)
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_fixture_stat_format),
 		cmocka_unit_test(test_for_each_pid),
+		cmocka_unit_test(test_same),
+		cmocka_unit_test(test_same_real),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_scan_vanish_and_grow),
 		cmocka_unit_test(test_read_one),

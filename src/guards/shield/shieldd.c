@@ -246,7 +246,6 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 		     const char *comm, const char *how)
 {
 	char where[PATH_MAX] = "", ec[64];
-	struct proc_stat ps;
 	int r;
 
 	escape_untrusted(comm, ec, sizeof(ec));
@@ -258,7 +257,7 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 		return;
 	}
 	/* The pid must still be the process that matched. */
-	if (proc_read_stat(c->proc_fd, pid, &ps) < 0 || ps.starttime != start)
+	if (proc_same(c->proc_fd, pid, start, NULL) < 0)
 		return;
 	r = shield_move(&s->cg, pid);
 	if (r == 0) {
