@@ -757,24 +757,55 @@ static ssize_t load_raw(int proc_fd, struct proc_info *p, const char *name,
 	return n;
 }
 
+ssize_t proc_read_exe(int proc_fd, int pid, char *buf, size_t size)
+{
+	char path[32];
+	ssize_t n;
+
+	if (!buf || size == 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%d/exe", pid);
+	n = readlinkat(proc_fd, path, buf, size);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return n;
+}
+
+ssize_t proc_read_cmdline(int proc_fd, int pid, char *buf, size_t size)
+{
+	char path[32], raw[4096];
+	ssize_t n;
+
+	if (!buf || size == 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%d/cmdline", pid);
+	n = read_file_at(proc_fd, path, raw, sizeof(raw));
+	if (n < 0)
+		return n;
+	return (ssize_t)parse_cmdline(raw, (size_t)n, buf, size);
+}
+
 int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p)
 {
-	char raw[4096], out[4096];
+	char out[4096];
 	ssize_t n;
-	size_t len;
 
 	if (p->cmdline)
 		return 0;
-	n = load_raw(proc_fd, p, "cmdline", &p->cmdline, raw, sizeof(raw));
-	if (n < 0)
+	n = proc_read_cmdline(proc_fd, p->pid, out, sizeof(out));
+	if (n < 0) {
+		p->cmdline = "";
 		return (int)n;
-	len = parse_cmdline(raw, (size_t)n, out, sizeof(out));
-	return set_field(l, &p->cmdline, out, len);
+	}
+	return set_field(l, &p->cmdline, out, (size_t)n);
 }
 
 int proc_load_exe(int proc_fd, struct proc_list *l, struct proc_info *p)
 {
-	char path[32], target[PATH_MAX];
+	char target[PATH_MAX];
 	ssize_t n;
 
 	if (p->exe)
@@ -783,15 +814,10 @@ int proc_load_exe(int proc_fd, struct proc_list *l, struct proc_info *p)
 		p->exe = "";
 		return 0;
 	}
-	snprintf(path, sizeof(path), "%d/exe", p->pid);
-	n = readlinkat(proc_fd, path, target, sizeof(target));
+	n = proc_read_exe(proc_fd, p->pid, target, sizeof(target));
 	if (n < 0) {
 		p->exe = "";
-		return -errno;
-	}
-	if ((size_t)n >= sizeof(target)) {
-		p->exe = "";
-		return -ENAMETOOLONG;
+		return (int)n;
 	}
 	return set_field(l, &p->exe, target, (size_t)n);
 }

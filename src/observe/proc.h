@@ -124,6 +124,13 @@ int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n);
 int parse_smaps_rollup(const char *buf, uint64_t *ret_private);
 int proc_read_private(int proc_fd, int pid, uint64_t *ret_private);
 
+/* PID/exe's target into buf, NUL-terminated. Its length, or -errno
+ * (-ENAMETOOLONG when it does not fit). */
+ssize_t proc_read_exe(int proc_fd, int pid, char *buf, size_t size);
+/* PID/cmdline with its arguments joined by spaces (parse_cmdline) into buf:
+ * its length ("" for a kernel thread or a zombie), or -errno. */
+ssize_t proc_read_cmdline(int proc_fd, int pid, char *buf, size_t size);
+
 /* Lazy loaders; each returns 0 or -errno and sets the field ("" on error). */
 int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p);
 int proc_load_exe(int proc_fd, struct proc_list *l, struct proc_info *p);

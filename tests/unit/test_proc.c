@@ -493,6 +493,33 @@ static void test_same_real(void **state)
 	close(pfd);
 }
 
+static void test_read_exe_cmdline(void **state)
+{
+	const struct fixture_proc p = { .pid = 60, .ppid = 1, .comm = "py", .cmdline = "py -m x",
+					.exe = "/usr/bin/python3", .starttime = 5 };
+	const struct fixture_proc k = { .pid = 61, .ppid = 2, .comm = "kworker", .kthread = 1 };
+	struct fixture *f = fixture_new();
+	char buf[64];
+	int pfd;
+
+	fixture_proc(f, "proc", &p);
+	fixture_proc(f, "proc", &k);
+	pfd = fixture_open_dir(f, "proc");
+	assert_int_equal(proc_read_exe(pfd, 60, buf, sizeof(buf)), 16);
+	assert_string_equal(buf, "/usr/bin/python3");
+	assert_int_equal(proc_read_exe(pfd, 60, buf, 16), -ENAMETOOLONG);
+	assert_int_equal(proc_read_exe(pfd, 61, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(proc_read_cmdline(pfd, 60, buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "py -m x");
+	assert_int_equal(proc_read_cmdline(pfd, 60, buf, 4), 3);     /* truncated */
+	assert_string_equal(buf, "py ");
+	assert_int_equal(proc_read_cmdline(pfd, 61, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(proc_read_cmdline(pfd, 62, buf, sizeof(buf)), -ENOENT);
+	close(pfd);
+	fixture_free(f);
+}
+
 static void test_scan_vanish_and_grow(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -711,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_scan_vanish_and_grow),
 		cmocka_unit_test(test_read_one),
 		cmocka_unit_test(test_lazy),
+		cmocka_unit_test(test_read_exe_cmdline),
 		cmocka_unit_test(test_arena_full),
 		cmocka_unit_test(test_real_proc),
 		cmocka_unit_test(test_smaps_rollup),

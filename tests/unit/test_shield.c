@@ -89,6 +89,66 @@ static void test_match(void **state)
 	assert_string_equal(pat, "x");
 }
 
+struct loads {
+	const char *exe, *cmdline;
+	unsigned exe_calls, cmdline_calls;
+};
+
+static const char *load_fake(enum shield_kind what, void *userdata)
+{
+	struct loads *l = userdata;
+
+	if (what == SM_EXE_RE) {
+		l->exe_calls++;
+		return l->exe;
+	}
+	assert_int_equal(what, SM_CMDLINE_RE);
+	l->cmdline_calls++;
+	return l->cmdline;
+}
+
+/* exe and cmdline are read only when the comm did not match and an entry
+ * needs them, once each */
+static void test_match_lazy(void **state)
+{
+	char *all[] = { "vim", "exe:^/usr/bin/python3$", "cmdline:--role=db( |$)" };
+	char *comm_only[] = { "vim", "comm:^post" }, *cmd_only[] = { "cmdline:--role=db" };
+	struct loads l = { .exe = "/usr/bin/python3", .cmdline = "python3 x.py" };
+	struct shield_matcher m;
+	char err[128];
+
+	assert_int_equal(shield_matcher_init(&m, all, 3, err, sizeof(err)), 0);
+	assert_true(shield_matches_lazy(&m, "vim", load_fake, &l));
+	assert_true(l.exe_calls == 0 && l.cmdline_calls == 0);
+	assert_true(shield_matches_lazy(&m, "python3", load_fake, &l));
+	assert_true(l.exe_calls == 1 && l.cmdline_calls == 1);
+	l = (struct loads){ .exe = "/opt/java", .cmdline = "java --role=db" };
+	assert_true(shield_matches_lazy(&m, "java", load_fake, &l));
+	l = (struct loads){ .exe = "", .cmdline = "" };           /* unreadable */
+	assert_false(shield_matches_lazy(&m, "java", load_fake, &l));
+	assert_true(l.exe_calls == 1 && l.cmdline_calls == 1);
+	shield_matcher_free(&m);
+
+	assert_int_equal(shield_matcher_init(&m, comm_only, 2, err, sizeof(err)), 0);
+	l = (struct loads){ .exe = "/usr/bin/vim", .cmdline = "vim" };
+	assert_true(shield_matches_lazy(&m, "postgres", load_fake, &l));
+	assert_false(shield_matches_lazy(&m, "nvim", load_fake, &l));
+	assert_true(l.exe_calls == 0 && l.cmdline_calls == 0);
+	shield_matcher_free(&m);
+
+	assert_int_equal(shield_matcher_init(&m, cmd_only, 1, err, sizeof(err)), 0);
+	l = (struct loads){ .exe = "/x", .cmdline = "db --role=db" };
+	assert_true(shield_matches_lazy(&m, "db", load_fake, &l));
+	assert_true(l.exe_calls == 0 && l.cmdline_calls == 1);
+	shield_matcher_free(&m);
+
+	/* no entries: nothing matches, nothing is read */
+	assert_int_equal(shield_matcher_init(&m, NULL, 0, err, sizeof(err)), 0);
+	l = (struct loads){ 0 };
+	assert_false(shield_matches_lazy(&m, "vim", load_fake, &l));
+	assert_true(l.exe_calls == 0 && l.cmdline_calls == 0);
+}
+
 static void test_path(void **state)
 {
 	char p[PATH_MAX];
@@ -534,6 +594,8 @@ static void test_rescan(void **state)
 		{ .pid = 500, .ppid = 1, .comm = "small", .cmdline = "small", .exe = "/usr/bin/small",
 		  .cgroup = "/user.slice", .rss_anon_kb = 500, .starttime = 14 },
 		{ .pid = 600, .ppid = 2, .comm = "vim", .starttime = 15, .kthread = 1 },
+		{ .pid = 700, .ppid = 1, .comm = "py", .cmdline = "py x", .exe = "/usr/bin/python3",
+		  .cgroup = "/user.slice", .rss_anon_kb = 700, .starttime = 16 },
 	};
 	struct og_opts o = { .psi_mode = -1 };
 	struct shield_rt s;
@@ -550,7 +612,7 @@ static void test_rescan(void **state)
 	fixture_file(f, "conf.yaml",
 		     "cgroup_settings: {name: prot.slice, proc_connector: false, "
 		     "managed_oom_score_adj: -500}\n"
-		     "managed_processes: [vim, \"cmdline:--role=db\"]\n"
+		     "managed_processes: [vim, \"cmdline:--role=db\", \"exe:^/usr/bin/python3$\"]\n"
 		     "dynamic_adjustment: {enabled: true, count: 1, score: 600, state_file: ~}\n");
 	snprintf(proc, sizeof(proc), "%s/proc", f->dir);
 	snprintf(cg, sizeof(cg), "%s/cg", f->dir);
@@ -566,11 +628,12 @@ static void test_rescan(void **state)
 	assert_int_equal(s.cg.mode, SHIELD_V2);
 	assert_string_equal(s.cg.path, "/prot.slice");
 	shield_rt_on_timer(&s, &c);
-	/* vim by its comm, java by its cmdline; helper is a member already and
-	 * the kernel thread named vim is no process to manage */
-	assert_int_equal(s.moved, 2);
+	/* vim by its comm, java by its cmdline, py by its exe; helper is a
+	 * member already and the kernel thread named vim is no process to manage */
+	assert_int_equal(s.moved, 3);
 	last = slurp(f, "cg/prot.slice/cgroup.procs");
-	assert_true(!strcmp(last, "100") || !strcmp(last, "200"));
+	assert_true(!strcmp(last, "100") || !strcmp(last, "200") || !strcmp(last, "700"));
+	assert_int_equal(adj_of(f, 700), -500);
 	assert_int_equal(adj_of(f, 100), -500);
 	assert_int_equal(adj_of(f, 200), -500);
 	assert_int_equal(adj_of(f, 300), -500);
@@ -579,9 +642,9 @@ static void test_rescan(void **state)
 	assert_int_equal(adj_of(f, 600), 0);
 
 	/* a second pass changes nothing more */
-	fixture_file(f, "cg/prot.slice/cgroup.procs", "100\n200\n300\n");
+	fixture_file(f, "cg/prot.slice/cgroup.procs", "100\n200\n300\n700\n");
 	shield_rt_on_timer(&s, &c);
-	assert_int_equal(s.moved, 2);
+	assert_int_equal(s.moved, 3);
 	assert_int_equal(adj_of(f, 400), 600);
 
 	shield_rt_stop(&s, &c);
@@ -596,6 +659,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_match_lazy),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_v2_create),
 		cmocka_unit_test(test_v2_apply),

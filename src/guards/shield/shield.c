@@ -120,6 +120,22 @@ bool shield_matches(const struct shield_matcher *m, const char *comm, const char
 	return false;
 }
 
+bool shield_matches_lazy(const struct shield_matcher *m, const char *comm, shield_load_fn load,
+			 void *userdata)
+{
+	const char *exe, *cmdline;
+
+	if (!m->n)
+		return false;
+	if (shield_matches(m, comm, NULL, NULL))
+		return true;
+	if (!m->need_exe && !m->need_cmdline)
+		return false;
+	exe = m->need_exe ? load(SM_EXE_RE, userdata) : NULL;
+	cmdline = m->need_cmdline ? load(SM_CMDLINE_RE, userdata) : NULL;
+	return shield_matches(m, comm, exe, cmdline);
+}
+
 /* ---- paths and small file helpers --------------------------------------- */
 
 int shield_path(const char *parent, const char *name, char *buf, size_t size)

@@ -45,6 +45,13 @@ void shield_matcher_free(struct shield_matcher *m);
  * matcher does not need them ("" = unreadable: no regex matches it). */
 bool shield_matches(const struct shield_matcher *m, const char *comm, const char *exe,
 		    const char *cmdline);
+/* The process's exe (what = SM_EXE_RE) or cmdline (SM_CMDLINE_RE), read when
+ * shield_matches_lazy needs it: the string, "" when unreadable. */
+typedef const char *(*shield_load_fn)(enum shield_kind what, void *userdata);
+/* The one managed-process check: comm first; exe and cmdline are loaded
+ * (once each) only when comm did not match and an entry needs them. */
+bool shield_matches_lazy(const struct shield_matcher *m, const char *comm, shield_load_fn load,
+			 void *userdata);
 
 /* ---- the cgroup ------------------------------------------------------- */
 

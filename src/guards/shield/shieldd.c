@@ -49,59 +49,68 @@ void shield_ctx_free(struct og_ctx *c)
 	c->shield = NULL;
 }
 
+/* A process of the ranking's list: exe and cmdline are kept in its arena,
+ * for the rules that read them too. */
+struct listed {
+	struct og_ctx *c;
+	struct proc_info *p;
+};
+
+static const char *load_listed(enum shield_kind what, void *userdata)
+{
+	struct listed *x = userdata;
+	const char **field = what == SM_EXE_RE ? &x->p->exe : &x->p->cmdline;
+
+	if (!*field) {
+		if (what == SM_EXE_RE)
+			proc_load_exe(x->c->proc_fd, &x->c->procs, x->p);
+		else
+			proc_load_cmdline(x->c->proc_fd, &x->c->procs, x->p);
+	}
+	return *field ? *field : "";
+}
+
 bool shield_is_managed(const struct proc_info *cp, void *userdata)
 {
 	struct og_ctx *c = userdata;
 	struct shield_ctx *sc = c->shield;
-	struct proc_info *p = (struct proc_info *)cp;  /* lazy fields of c->procs */
+	struct listed x = { c, (struct proc_info *)cp };   /* lazy fields of c->procs */
 
 	if (!sc)
 		return false;
-	if (sc->m.n) {
-		if (shield_matches(&sc->m, p->comm, NULL, NULL))
-			return true;
-		if (sc->m.need_exe && !p->exe)
-			proc_load_exe(c->proc_fd, &c->procs, p);
-		if (sc->m.need_cmdline && !p->cmdline)
-			proc_load_cmdline(c->proc_fd, &c->procs, p);
-		if ((sc->m.need_exe || sc->m.need_cmdline) &&
-		    shield_matches(&sc->m, p->comm, p->exe ? p->exe : "", p->cmdline ? p->cmdline : ""))
-			return true;
-	}
+	if (shield_matches_lazy(&sc->m, x.p->comm, load_listed, &x))
+		return true;
 	if (sc->path[0]) {
-		if (!p->cgroup)
-			proc_load_cgroup(c->proc_fd, &c->procs, p);
-		if (p->cgroup && *p->cgroup && cgroup_path_within(p->cgroup, sc->path))
+		if (!x.p->cgroup)
+			proc_load_cgroup(c->proc_fd, &c->procs, x.p);
+		if (x.p->cgroup && *x.p->cgroup && cgroup_path_within(x.p->cgroup, sc->path))
 			return true;
 	}
 	return false;
 }
 
-/* ---- reading one process -------------------------------------------------- */
+/* ---- a process known by its pid ------------------------------------------- */
+
+struct by_pid {
+	int proc_fd, pid;
+	char exe[PATH_MAX], cmdline[4096];
+};
+
+static const char *load_by_pid(enum shield_kind what, void *userdata)
+{
+	struct by_pid *x = userdata;
+
+	if (what == SM_EXE_RE)
+		return proc_read_exe(x->proc_fd, x->pid, x->exe, sizeof(x->exe)) < 0 ? "" : x->exe;
+	return proc_read_cmdline(x->proc_fd, x->pid, x->cmdline, sizeof(x->cmdline)) < 0 ? "" :
+	       x->cmdline;
+}
 
 static bool matches_pid(const struct shield_matcher *m, int proc_fd, int pid, const char *comm)
 {
-	char name[32], exe[PATH_MAX] = "", raw[4096], cmd[4096] = "";
-	ssize_t n;
+	struct by_pid x = { .proc_fd = proc_fd, .pid = pid };
 
-	if (!m->n)
-		return false;
-	if (shield_matches(m, comm, NULL, NULL))
-		return true;
-	if (!m->need_exe && !m->need_cmdline)
-		return false;
-	if (m->need_exe) {
-		snprintf(name, sizeof(name), "%d/exe", pid);
-		n = readlinkat(proc_fd, name, exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
-	}
-	if (m->need_cmdline) {
-		snprintf(name, sizeof(name), "%d/cmdline", pid);
-		n = read_file_at(proc_fd, name, raw, sizeof(raw));
-		if (n > 0)
-			parse_cmdline(raw, (size_t)n, cmd, sizeof(cmd));
-	}
-	return shield_matches(m, comm, exe, cmd);
+	return shield_matches_lazy(m, comm, load_by_pid, &x);
 }
 
 /* ---- the cgroup ---------------------------------------------------------------- */
