@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guards/shield/shield.h"
 #include "core/util.h"
 #include "observe/proc.h"
 
@@ -94,7 +93,7 @@ int oomadj_write(int proc_fd, int pid, uint64_t starttime, int value)
 	if (fd < 0)
 		return fd;
 	snprintf(buf, sizeof(buf), "%d", value);
-	r = shield_write(fd, "oom_score_adj", buf);
+	r = write_file_trunc_at(fd, "oom_score_adj", buf);
 	close(fd);
 	return r;
 }

@@ -186,7 +186,7 @@ static int write_u64_at(int fd, const char *file, uint64_t v)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return shield_write(fd, file, buf);
+	return write_file_trunc_at(fd, file, buf);
 }
 
 static uint64_t page_down(uint64_t v)
@@ -233,7 +233,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 		*ret_have = have;
 		return 0;
 	}
-	r = shield_write(dir, "cgroup.subtree_control", want);
+	r = write_file_trunc_at(dir, "cgroup.subtree_control", want);
 	if (r == -EBUSY && *rel && delegated && !strcmp(rel, delegated) && leaf) {
 		/* Our delegated subtree's own processes (the daemon itself
 		 * under systemd's Delegate=) go into a leaf first. */
@@ -246,7 +246,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 			return -errno;
 		shield_move_all(dir, lfd);
 		close(lfd);
-		r = shield_write(dir, "cgroup.subtree_control", want);
+		r = write_file_trunc_at(dir, "cgroup.subtree_control", want);
 	}
 	if (r == -EINVAL) {
 		/* One of them refused: enable one at a time. */
@@ -257,7 +257,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 			if (!(add & SH_BIT(c)))
 				continue;
 			snprintf(one, sizeof(one), "+%s", v2_names[c]);
-			if (shield_write(dir, "cgroup.subtree_control", one) == 0)
+			if (write_file_trunc_at(dir, "cgroup.subtree_control", one) == 0)
 				have |= SH_BIT(c);
 			else
 				snprintf(why, whysize, "%s: cannot enable %s", *rel ? rel : "/",
@@ -578,7 +578,7 @@ int shield_apply(const struct shield_cg *cg, const struct shield_settings *s,
 
 			if (read_io_weight(fd, "io.weight", &cur) < 0 || cur != (uint64_t)s->io_weight) {
 				snprintf(buf, sizeof(buf), "default %" PRId64, s->io_weight);
-				note(&first, shield_write(fd, "io.weight", buf));
+				note(&first, write_file_trunc_at(fd, "io.weight", buf));
 				rw |= SH_BIT(SH_IO);
 			}
 		}
@@ -653,29 +653,6 @@ int shield_read(const struct shield_cg *cg, struct shield_settings *ret)
 	return 0;
 }
 
-int shield_write(int dirfd, const char *file, const char *s)
-{
-	size_t len = strlen(s), done = 0;
-	int fd = openat(dirfd, file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, s + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	return err;
-}
-
 /* ---- membership ------------------------------------------------------------- */
 
 int shield_move(const struct shield_cg *cg, int pid)
@@ -687,7 +664,7 @@ int shield_move(const struct shield_cg *cg, int pid)
 		return -EINVAL;
 	snprintf(buf, sizeof(buf), "%d", pid);
 	if (cg->mode == SHIELD_V2)
-		return shield_write(cg->fd[0], "cgroup.procs", buf);
+		return write_file_trunc_at(cg->fd[0], "cgroup.procs", buf);
 	if (cg->mode != SHIELD_V1)
 		return -EBADF;
 	for (int c = 0; c < SH_NCTRL; c++) {
@@ -695,7 +672,7 @@ int shield_move(const struct shield_cg *cg, int pid)
 
 		if (cg->fd[c] < 0)
 			continue;
-		r = shield_write(cg->fd[c], "cgroup.procs", buf);
+		r = write_file_trunc_at(cg->fd[c], "cgroup.procs", buf);
 		if (c == SH_MEM && r < 0)
 			return r;       /* gone, or not ours to move: leave the rest */
 		note(&first, r);
@@ -716,7 +693,7 @@ int shield_move_all(int src_fd, int dst_fd)
 		char s[16];
 
 		snprintf(s, sizeof(s), "%d", pids[i]);
-		r = shield_write(dst_fd, "cgroup.procs", s);
+		r = write_file_trunc_at(dst_fd, "cgroup.procs", s);
 		if (r != -ESRCH)
 			note(&first, r);
 	}

@@ -122,9 +122,6 @@ int shield_move_all(int src_fd, int dst_fd);
  * ascending, into the growing array *pids (*cap allocated, reused) and *n.
  * Returns the count or -errno. */
 int shield_members(const struct shield_cg *cg, int **pids, size_t *n, size_t *cap);
-/* Write s to dirfd/file (O_TRUNC: the kernel ignores it on cgroupfs and
- * procfs; a fixture file then holds exactly the last value). 0 or -errno. */
-int shield_write(int dirfd, const char *file, const char *s);
 /* Is pid in a sorted array? */
 bool shield_pid_in(const int *pids, size_t n, int pid);
 
