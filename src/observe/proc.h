@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Processes: pure parsers of /proc/PID files and a scanner that fills a
- * reusable list relative to a /proc directory fd. */
+/* Processes: pure parsers of /proc/PID files and readers of one process
+ * (proc.c), and a scanner that fills a reusable list relative to a /proc
+ * directory fd (proc-scan.c). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,6 +37,9 @@ struct proc_status {
 int parse_proc_stat(const char *buf, struct proc_stat *ret);
 /* Read and parse PID/stat relative to an open /proc dir fd. */
 int proc_read_stat(int proc_fd, int pid, struct proc_stat *ret);
+/* Resident pages from PID/statm (its second field): the fast scan's one
+ * cheap read per process. */
+int proc_read_statm_resident(int proc_fd, int pid, uint64_t *ret_pages);
 /* Is pid still the process that started at starttime (stat's field 22)?
  * proc_open_same opens PID relative to proc_fd and reads stat through that
  * directory fd, which it returns (>= 0): files opened through it belong to
