@@ -437,13 +437,13 @@ ssize_t reread_whole_fd(int fd, char *buf, size_t size)
 	return n;
 }
 
-int write_file_at(int dirfd, const char *path, const char *s)
+static int write_at(int dirfd, const char *path, const char *s, int flags)
 {
 	size_t len = strlen(s), done = 0;
 	ssize_t n;
 	int fd, err = 0;
 
-	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY | flags);
 	if (fd < 0)
 		return -errno;
 	while (done < len) {
@@ -463,6 +463,16 @@ int write_file_at(int dirfd, const char *path, const char *s)
 	if (close(fd) < 0 && !err && errno != EINTR)
 		err = -errno;
 	return err;
+}
+
+int write_file_at(int dirfd, const char *path, const char *s)
+{
+	return write_at(dirfd, path, s, 0);
+}
+
+int write_file_trunc_at(int dirfd, const char *path, const char *s)
+{
+	return write_at(dirfd, path, s, O_TRUNC);
 }
 
 void escape_untrusted(const char *src, char *dst, size_t size)

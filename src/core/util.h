@@ -63,6 +63,9 @@ ssize_t reread_fd(int fd, char *buf, size_t size);
 ssize_t reread_whole_fd(int fd, char *buf, size_t size);
 /* Write a string to dirfd/path (no O_CREAT). Returns 0 or -errno. */
 int write_file_at(int dirfd, const char *path, const char *s);
+/* The same with O_TRUNC, which cgroupfs and procfs ignore, so that a fixture
+ * file then holds exactly the last value written. */
+int write_file_trunc_at(int dirfd, const char *path, const char *s);
 
 /* Copy src into dst (size bytes), replacing control characters, quotes,
  * backslashes and non-ASCII bytes by \xHH so an untrusted process name is

@@ -65,15 +65,15 @@ static int list(int dirfd)
 	}
 	for (size_t i = 0; i < r.n; i++) {
 		const struct registry_entry *e = &r.e[i];
-		struct proc_info p;
+		struct proc_stat st;
 		char comm[64];
 
 		if (!e->is_pid) {
 			printf("cgroup %-40s value %lld\n", e->cgroup, (long long)e->value);
 			continue;
 		}
-		if (proc_read_one(proc, e->pid, &p) == 0 && p.starttime == e->starttime) {
-			escape_untrusted(p.comm, comm, sizeof(comm));
+		if (proc_same(proc, e->pid, e->starttime, &st) == 0) {
+			escape_untrusted(st.comm, comm, sizeof(comm));
 			printf("pid    %-40d value %lld (%s)\n", e->pid, (long long)e->value, comm);
 		} else {
 			printf("pid    %-40d value %lld (exited: ignored)\n", e->pid, (long long)e->value);

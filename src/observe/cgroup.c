@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,6 +138,106 @@ int parse_cg_memstat(const char *buf, struct cg_mem *ret)
 	ret->file = m.file;
 	ret->shmem = m.shmem;
 	return 0;
+}
+
+static int pids_push(int **pids, size_t *n, size_t *cap, int pid)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		int *v = realloc(*pids, c * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		*pids = v;
+		*cap = c;
+	}
+	(*pids)[(*n)++] = pid;
+	return 0;
+}
+
+int parse_cgroup_procs(const char *buf, size_t len, int **pids, size_t *n, size_t *cap)
+{
+	const char *p = buf, *e = buf + len;
+	size_t n0 = *n;
+
+	if (!buf && len)
+		return -EINVAL;
+	while (p < e) {
+		const char *eol = memchr(p, '\n', (size_t)(e - p));
+		size_t l;
+		char tmp[24];
+		int64_t v;
+
+		if (!eol)
+			eol = e;
+		l = (size_t)(eol - p);
+		if (l && l < sizeof(tmp) && !memchr(p, '\0', l)) {
+			memcpy(tmp, p, l);
+			tmp[l] = '\0';
+			if (parse_int_range(tmp, 1, INT_MAX, &v) == 0 &&
+			    pids_push(pids, n, cap, (int)v) < 0) {
+				*n = n0;
+				return -ENOMEM;
+			}
+		}
+		p = eol + 1;
+	}
+	return (int)MIN(*n - n0, (size_t)INT_MAX);
+}
+
+int cgroup_read_procs(int cg_fd, int **pids, size_t *n, size_t *cap)
+{
+	char buf[8192];
+	size_t have = 0, n0 = *n;
+	bool skip = false;      /* in a line longer than buf: no pid */
+	int fd, r = 0;
+
+	fd = openat(cg_fd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t got = read(fd, buf + have, sizeof(buf) - have);
+		const char *nl, *start = buf;
+		size_t used;
+
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			break;
+		}
+		if (got == 0) {         /* the end: a last line without '\n' */
+			if (!skip && have)
+				r = parse_cgroup_procs(buf, have, pids, n, cap);
+			break;
+		}
+		have += (size_t)got;
+		/* parse the complete lines, keep the partial last one */
+		nl = memrchr(buf, '\n', have);
+		if (!nl) {
+			if (have == sizeof(buf)) {
+				skip = true;
+				have = 0;
+			}
+			continue;
+		}
+		used = (size_t)(nl + 1 - buf);
+		if (skip) {
+			start = (const char *)memchr(buf, '\n', have) + 1;
+			skip = false;
+		}
+		r = parse_cgroup_procs(start, (size_t)(buf + used - start), pids, n, cap);
+		if (r < 0)
+			break;
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	close(fd);
+	if (r < 0) {
+		*n = n0;
+		return r;
+	}
+	return (int)MIN(*n - n0, (size_t)INT_MAX);
 }
 
 /* Read an optional file into buf; false when it cannot be read. */

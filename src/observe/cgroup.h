@@ -35,6 +35,19 @@ int parse_cg_events(const char *buf, struct cg_events *ret);
 /* memory.stat: fills anon, file, shmem of ret (other fields untouched). */
 int parse_cg_memstat(const char *buf, struct cg_mem *ret);
 
+/* cgroup.procs: one pid a line. Appends every pid in 1..INT_MAX to the
+ * growing array *pids (*n used, *cap allocated; NULL/0/0 at first); other
+ * lines are skipped (0 is a process in another pid namespace; the kernel
+ * writes nothing else). Returns the number appended, or -ENOMEM (then *n is
+ * as it was). */
+int parse_cgroup_procs(const char *buf, size_t len, int **pids, size_t *n, size_t *cap);
+/* Read all of cg_fd's cgroup.procs and append its pids as above. Reads to
+ * the end (the kernel produces it a page per read, so one read would lose
+ * the members past the first ~600), through a stack buffer: nothing is
+ * allocated but the array's growth. Returns the number appended, or -errno
+ * (then *n is as it was). */
+int cgroup_read_procs(int cg_fd, int **pids, size_t *n, size_t *cap);
+
 /* Read memory.current, .max, .high, .low, .min, .swap.*, .oom.group,
  * .stat, .events, .pressure from an open cgroup dir fd. memory.current is required
  * (-ENOENT if the memory controller is not enabled there); others default. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Processes: pure parsers of /proc/PID files and a scanner that fills a
- * reusable list relative to a /proc directory fd. */
+/* Processes: pure parsers of /proc/PID files and readers of one process
+ * (proc.c), and a scanner that fills a reusable list relative to a /proc
+ * directory fd (proc-scan.c). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,6 +37,19 @@ struct proc_status {
 int parse_proc_stat(const char *buf, struct proc_stat *ret);
 /* Read and parse PID/stat relative to an open /proc dir fd. */
 int proc_read_stat(int proc_fd, int pid, struct proc_stat *ret);
+/* Resident pages from PID/statm (its second field): the fast scan's one
+ * cheap read per process. */
+int proc_read_statm_resident(int proc_fd, int pid, uint64_t *ret_pages);
+/* Is pid still the process that started at starttime (stat's field 22)?
+ * proc_open_same opens PID relative to proc_fd and reads stat through that
+ * directory fd, which it returns (>= 0): files opened through it belong to
+ * that process even if the pid is reused later (they fail with ESRCH).
+ * proc_same reads PID/stat in one open and keeps nothing. -ESRCH when the
+ * pid is gone or is another process now, -EINVAL for pid <= 0 or a stat
+ * that does not parse, other -errno. ret_stat (may be NULL) gets the stat
+ * that was read, on success only. */
+int proc_open_same(int proc_fd, int pid, uint64_t starttime, struct proc_stat *ret_stat);
+int proc_same(int proc_fd, int pid, uint64_t starttime, struct proc_stat *ret_stat);
 /* /proc/PID/status: Uid, VmRSS, RssAnon, RssFile, RssShmem, VmSwap. Kernel
  * threads have no VmRSS: all sizes read 0 then. Uid is required. */
 int parse_proc_status(const char *buf, struct proc_status *ret);
@@ -81,6 +95,14 @@ void proc_list_free(struct proc_list *l);
  * open /proc dir fd. -ENOENT/-ESRCH when it vanished mid-read. */
 int proc_read_one(int proc_fd, int pid, struct proc_info *ret);
 
+/* Call fn for every process directory of proc_fd (a name of digits, no
+ * leading 0, up to INT_MAX), in directory order; a non-zero return stops the
+ * walk and is returned. Reads with getdents64 into a stack buffer through
+ * its own open file description (proc_fd's offset is untouched). 0 or
+ * -errno. */
+typedef int (*proc_pid_fn)(int pid, void *userdata);
+int proc_for_each_pid(int proc_fd, proc_pid_fn fn, void *userdata);
+
 /* Scan every numeric entry of proc_fd into l (reusing its storage; grows
  * only when there are more processes than ever before). Kernel threads are
  * included with kthread=true so callers decide. Vanished processes are
@@ -105,6 +127,13 @@ int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n);
  * needed lines. */
 int parse_smaps_rollup(const char *buf, uint64_t *ret_private);
 int proc_read_private(int proc_fd, int pid, uint64_t *ret_private);
+
+/* PID/exe's target into buf, NUL-terminated. Its length, or -errno
+ * (-ENAMETOOLONG when it does not fit). */
+ssize_t proc_read_exe(int proc_fd, int pid, char *buf, size_t size);
+/* PID/cmdline with its arguments joined by spaces (parse_cmdline) into buf:
+ * its length ("" for a kernel thread or a zombie), or -errno. */
+ssize_t proc_read_cmdline(int proc_fd, int pid, char *buf, size_t size);
 
 /* Lazy loaders; each returns 0 or -errno and sets the field ("" on error). */
 int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p);

@@ -33,14 +33,10 @@ int kill_open(int proc_fd, pid_t pid, uint64_t starttime, int *ret_pidfd)
 		return -errno;
 	/* The pidfd now pins the process: if the pid was reused before the
 	 * open, the stat read below shows the newcomer's starttime. */
-	r = proc_read_stat(proc_fd, (int)pid, &st);
+	r = proc_same(proc_fd, (int)pid, starttime, &st);
 	if (r < 0) {
 		close(fd);
-		return r == -ENOENT ? -ESRCH : r;
-	}
-	if (st.starttime != starttime) {
-		close(fd);
-		return -ESRCH;
+		return r;
 	}
 	if (st.flags & PF_KTHREAD_FLAG) {
 		close(fd);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -80,6 +81,114 @@ static void test_memstat(void **state)
 	assert_true(m.anon == 100);      /* untouched on error */
 	assert_int_equal(parse_cg_memstat("", &m), 0);
 	assert_true(m.anon == 0 && m.file == 0);
+}
+
+static void test_parse_procs(void **state)
+{
+	static const int want[] = { 1, 22, 7, 2147483647, 12 };
+	const char buf[] = "1\n22\n0\n-5\nabc\n\n 7 \n2147483647\n2147483648\n"
+			   "99999999999999999999999999\n3x\n4\0005\n12";
+	int *pids = NULL;
+	size_t n = 0, cap = 0;
+
+	assert_int_equal(parse_cgroup_procs(buf, sizeof(buf) - 1, &pids, &n, &cap), 5);
+	assert_int_equal(n, 5);
+	assert_true(cap >= 5);
+	assert_memory_equal(pids, want, sizeof(want));
+	/* appends */
+	assert_int_equal(parse_cgroup_procs("8\n9\n", 4, &pids, &n, &cap), 2);
+	assert_int_equal(n, 7);
+	assert_true(pids[5] == 8 && pids[6] == 9);
+	/* only [buf, buf+len) */
+	assert_int_equal(parse_cgroup_procs("10\n11\n", 3, &pids, &n, &cap), 1);
+	assert_int_equal(n, 8);
+	assert_int_equal(pids[7], 10);
+	assert_int_equal(parse_cgroup_procs("", 0, &pids, &n, &cap), 0);
+	assert_int_equal(parse_cgroup_procs(NULL, 0, &pids, &n, &cap), 0);
+	assert_int_equal(n, 8);
+	free(pids);
+}
+
+/* cgroup.procs text of pids first, first+1, ... */
+static char *procs_text(int first, int count, size_t *ret_len)
+{
+	size_t size = (size_t)count * 12 + 1, o = 0;
+	char *t = malloc(size);
+
+	assert_non_null(t);
+	for (int i = 0; i < count; i++)
+		o += (size_t)snprintf(t + o, size - o, "%d\n", first + i);
+	*ret_len = o;
+	return t;
+}
+
+static void assert_pids(const int *pids, size_t n, int first, int count)
+{
+	assert_int_equal(n, (size_t)count);
+	for (int i = 0; i < count; i++)
+		if (pids[i] != first + i)
+			fail_msg("pids[%d] = %d, want %d", i, pids[i], first + i);
+}
+
+/* The kernel produces cgroup.procs a page per read(): every member is read,
+ * not the first page's ~600. */
+static void test_read_procs(void **state)
+{
+	struct fixture *f = fixture_new();
+	size_t len, n = 0, cap = 0;
+	char *text = procs_text(100000, 5000, &len);
+	int *pids = NULL, fd;
+	pid_t w;
+
+	assert_true(len == 35000);
+	fixture_file(f, "cg/big/cgroup.procs", text);
+	fd = fixture_open_dir(f, "cg/big");
+	assert_int_equal(cgroup_read_procs(fd, &pids, &n, &cap), 5000);
+	assert_pids(pids, n, 100000, 5000);
+	/* appends to what is there */
+	assert_int_equal(cgroup_read_procs(fd, &pids, &n, &cap), 5000);
+	assert_int_equal(n, 10000);
+	assert_pids(pids + 5000, 5000, 100000, 5000);
+	close(fd);
+
+	/* short reads: a page at a time, and 7 bytes at a time (lines split
+	 * across reads) */
+	const size_t chunks[] = { 4096, 7 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(chunks); i++) {
+		fixture_dir(f, "cg/pipe");
+		w = fixture_fifo(f, "cg/pipe/cgroup.procs", text, len, chunks[i]);
+		int pfd = fixture_open_dir(f, "cg/pipe");
+
+		n = 0;
+		assert_int_equal(cgroup_read_procs(pfd, &pids, &n, &cap), 5000);
+		assert_pids(pids, n, 100000, 5000);
+		fixture_reap(w);
+		close(pfd);
+		assert_int_equal(unlinkat(f->dirfd, "cg/pipe/cgroup.procs", 0), 0);
+	}
+	free(text);
+
+	/* a line longer than the read buffer is no pid, even if it ends in digits */
+	text = malloc(20000 + 16);
+	assert_non_null(text);
+	memset(text, 'a', 20000);
+	strcpy(text + 20000, "123\n42\n7");
+	fixture_file(f, "cg/long/cgroup.procs", text);
+	fd = fixture_open_dir(f, "cg/long");
+	n = 0;
+	assert_int_equal(cgroup_read_procs(fd, &pids, &n, &cap), 2);
+	assert_true(n == 2 && pids[0] == 42 && pids[1] == 7);
+	/* empty; missing (nothing appended) */
+	fixture_file(f, "cg/long/cgroup.procs", "");
+	assert_int_equal(cgroup_read_procs(fd, &pids, &n, &cap), 0);
+	assert_int_equal(unlinkat(fd, "cgroup.procs", 0), 0);
+	assert_int_equal(cgroup_read_procs(fd, &pids, &n, &cap), -ENOENT);
+	assert_int_equal(n, 2);
+	close(fd);
+	free(text);
+	free(pids);
+	fixture_free(f);
 }
 
 static const struct fixture_entry cg_tree[] = {
@@ -356,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_memstat),
+		cmocka_unit_test(test_parse_procs),
+		cmocka_unit_test(test_read_procs),
 		cmocka_unit_test(test_read_mem),
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_vanish),

@@ -2,11 +2,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -356,6 +359,167 @@ static void test_scan(void **state)
 	proc_list_free(NULL);
 }
 
+struct seen {
+	int pid[16];
+	size_t n;
+	size_t stop_after;      /* 0 = never */
+};
+
+static int note_pid(int pid, void *userdata)
+{
+	struct seen *s = userdata;
+
+	if (s->n < ARRAY_SIZE(s->pid))
+		s->pid[s->n] = pid;
+	s->n++;
+	return s->stop_after && s->n == s->stop_after ? 7 : 0;
+}
+
+static bool seen_has(const struct seen *s, int pid)
+{
+	for (size_t i = 0; i < s->n && i < ARRAY_SIZE(s->pid); i++)
+		if (s->pid[i] == pid)
+			return true;
+	return false;
+}
+
+/* Only process directories: digits, no leading 0, within int. */
+static void test_for_each_pid(void **state)
+{
+	static const struct fixture_entry tree[] = {
+		{ "proc/1", NULL }, { "proc/42", NULL }, { "proc/2147483647", NULL },
+		{ "proc/0", NULL }, { "proc/007", NULL }, { "proc/2147483648", NULL },
+		{ "proc/12a", NULL }, { "proc/sys", NULL }, { "proc/-3", NULL },
+		{ "proc/99", "a file\n" }, { "proc/self", "->42" },
+		FIXTURE_END,
+	};
+	struct fixture *f = fixture_new();
+	struct seen s = { 0 };
+	int pfd;
+
+	fixture_build(f, tree);
+	pfd = fixture_open_dir(f, "proc");
+	assert_int_equal(proc_for_each_pid(pfd, note_pid, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_true(seen_has(&s, 1) && seen_has(&s, 42) && seen_has(&s, 2147483647));
+	/* a non-zero return stops the walk and is returned */
+	s = (struct seen){ .stop_after = 2 };
+	assert_int_equal(proc_for_each_pid(pfd, note_pid, &s), 7);
+	assert_int_equal(s.n, 2);
+	close(pfd);
+	assert_int_equal(proc_for_each_pid(-1, note_pid, &s), -EBADF);
+	fixture_free(f);
+}
+
+static void test_same(void **state)
+{
+	const struct fixture_proc p = { .pid = 50, .ppid = 1, .comm = "old", .starttime = 500 };
+	const struct fixture_proc q = { .pid = 50, .ppid = 1, .comm = "new", .starttime = 900 };
+	struct fixture *f = fixture_new();
+	struct proc_stat st = { .pid = 7 };
+	char buf[64];
+	int pfd, fd;
+
+	fixture_proc(f, "proc", &p);
+	pfd = fixture_open_dir(f, "proc");
+	assert_int_equal(proc_same(pfd, 50, 500, &st), 0);
+	assert_int_equal(st.pid, 50);
+	assert_string_equal(st.comm, "old");
+	assert_int_equal(proc_same(pfd, 50, 500, NULL), 0);
+	st.pid = 7;
+	assert_int_equal(proc_same(pfd, 50, 501, &st), -ESRCH);
+	assert_int_equal(proc_open_same(pfd, 50, 501, &st), -ESRCH);
+	assert_int_equal(st.pid, 7);            /* untouched on error */
+	assert_int_equal(proc_same(pfd, 51, 500, NULL), -ESRCH);
+	assert_int_equal(proc_open_same(pfd, 51, 500, NULL), -ESRCH);
+	assert_int_equal(proc_same(pfd, 0, 0, NULL), -EINVAL);
+	assert_int_equal(proc_open_same(pfd, -3, 0, NULL), -EINVAL);
+
+	/* the fd is that process's directory, not whoever gets the pid next */
+	fd = proc_open_same(pfd, 50, 500, &st);
+	assert_true(fd >= 0);
+	assert_int_equal(st.starttime, 500);
+	assert_true(read_file_at(fd, "comm", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "old\n");
+	assert_int_equal(renameat(f->dirfd, "proc/50", f->dirfd, "gone"), 0);
+	fixture_proc(f, "proc", &q);
+	assert_int_equal(proc_same(pfd, 50, 500, NULL), -ESRCH);
+	assert_int_equal(proc_same(pfd, 50, 900, NULL), 0);
+	assert_true(read_file_at(fd, "comm", buf, sizeof(buf)) > 0);
+	assert_string_equal(buf, "old\n");
+	close(fd);
+
+	fixture_file(f, "proc/50/stat", "garbage\n");
+	assert_int_equal(proc_same(pfd, 50, 900, NULL), -EINVAL);
+	assert_int_equal(proc_open_same(pfd, 50, 900, NULL), -EINVAL);
+	close(pfd);
+	fixture_free(f);
+}
+
+/* The real kernel: a child is itself until it is reaped, then gone. */
+static void test_same_real(void **state)
+{
+	struct proc_stat st;
+	int pfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd;
+	pid_t child;
+
+	if (pfd < 0)
+		skip();
+	assert_int_equal(proc_read_stat(pfd, getpid(), &st), 0);
+	assert_int_equal(proc_same(pfd, getpid(), st.starttime, NULL), 0);
+	assert_int_equal(proc_same(pfd, getpid(), st.starttime + 1, NULL), -ESRCH);
+	fd = proc_open_same(pfd, getpid(), st.starttime, NULL);
+	assert_true(fd >= 0);
+	assert_true(faccessat(fd, "status", R_OK, 0) == 0);
+	close(fd);
+
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(proc_read_stat(pfd, child, &st), 0);
+	assert_int_equal(proc_same(pfd, child, st.starttime, NULL), 0);
+	fd = proc_open_same(pfd, child, st.starttime, NULL);
+	assert_true(fd >= 0);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	assert_int_equal(proc_same(pfd, child, st.starttime, NULL), -ESRCH);
+	assert_int_equal(proc_open_same(pfd, child, st.starttime, NULL), -ESRCH);
+	/* what was opened for it stays its own: it now fails instead */
+	assert_true(read_file_at(fd, "stat", (char[64]){ 0 }, 64) < 0);
+	close(fd);
+	close(pfd);
+}
+
+static void test_read_exe_cmdline(void **state)
+{
+	const struct fixture_proc p = { .pid = 60, .ppid = 1, .comm = "py", .cmdline = "py -m x",
+					.exe = "/usr/bin/python3", .starttime = 5 };
+	const struct fixture_proc k = { .pid = 61, .ppid = 2, .comm = "kworker", .kthread = 1 };
+	struct fixture *f = fixture_new();
+	char buf[64];
+	int pfd;
+
+	fixture_proc(f, "proc", &p);
+	fixture_proc(f, "proc", &k);
+	pfd = fixture_open_dir(f, "proc");
+	assert_int_equal(proc_read_exe(pfd, 60, buf, sizeof(buf)), 16);
+	assert_string_equal(buf, "/usr/bin/python3");
+	assert_int_equal(proc_read_exe(pfd, 60, buf, 16), -ENAMETOOLONG);
+	assert_int_equal(proc_read_exe(pfd, 61, buf, sizeof(buf)), -ENOENT);
+	assert_int_equal(proc_read_cmdline(pfd, 60, buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "py -m x");
+	assert_int_equal(proc_read_cmdline(pfd, 60, buf, 4), 3);     /* truncated */
+	assert_string_equal(buf, "py ");
+	assert_int_equal(proc_read_cmdline(pfd, 61, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(proc_read_cmdline(pfd, 62, buf, sizeof(buf)), -ENOENT);
+	close(pfd);
+	fixture_free(f);
+}
+
 static void test_scan_vanish_and_grow(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -567,10 +731,14 @@ int main(void)
 		cmocka_unit_test(test_cgroup),
 		cmocka_unit_test(test_cmdline),
 		cmocka_unit_test(test_fixture_stat_format),
+		cmocka_unit_test(test_for_each_pid),
+		cmocka_unit_test(test_same),
+		cmocka_unit_test(test_same_real),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_scan_vanish_and_grow),
 		cmocka_unit_test(test_read_one),
 		cmocka_unit_test(test_lazy),
+		cmocka_unit_test(test_read_exe_cmdline),
 		cmocka_unit_test(test_arena_full),
 		cmocka_unit_test(test_real_proc),
 		cmocka_unit_test(test_smaps_rollup),

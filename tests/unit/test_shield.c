@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -86,6 +87,66 @@ static void test_match(void **state)
 	shield_entry_parse("cmdline:x", &k, &pat);
 	assert_int_equal(k, SM_CMDLINE_RE);
 	assert_string_equal(pat, "x");
+}
+
+struct loads {
+	const char *exe, *cmdline;
+	unsigned exe_calls, cmdline_calls;
+};
+
+static const char *load_fake(enum shield_kind what, void *userdata)
+{
+	struct loads *l = userdata;
+
+	if (what == SM_EXE_RE) {
+		l->exe_calls++;
+		return l->exe;
+	}
+	assert_int_equal(what, SM_CMDLINE_RE);
+	l->cmdline_calls++;
+	return l->cmdline;
+}
+
+/* exe and cmdline are read only when the comm did not match and an entry
+ * needs them, once each */
+static void test_match_lazy(void **state)
+{
+	char *all[] = { "vim", "exe:^/usr/bin/python3$", "cmdline:--role=db( |$)" };
+	char *comm_only[] = { "vim", "comm:^post" }, *cmd_only[] = { "cmdline:--role=db" };
+	struct loads l = { .exe = "/usr/bin/python3", .cmdline = "python3 x.py" };
+	struct shield_matcher m;
+	char err[128];
+
+	assert_int_equal(shield_matcher_init(&m, all, 3, err, sizeof(err)), 0);
+	assert_true(shield_matches_lazy(&m, "vim", load_fake, &l));
+	assert_true(l.exe_calls == 0 && l.cmdline_calls == 0);
+	assert_true(shield_matches_lazy(&m, "python3", load_fake, &l));
+	assert_true(l.exe_calls == 1 && l.cmdline_calls == 1);
+	l = (struct loads){ .exe = "/opt/java", .cmdline = "java --role=db" };
+	assert_true(shield_matches_lazy(&m, "java", load_fake, &l));
+	l = (struct loads){ .exe = "", .cmdline = "" };           /* unreadable */
+	assert_false(shield_matches_lazy(&m, "java", load_fake, &l));
+	assert_true(l.exe_calls == 1 && l.cmdline_calls == 1);
+	shield_matcher_free(&m);
+
+	assert_int_equal(shield_matcher_init(&m, comm_only, 2, err, sizeof(err)), 0);
+	l = (struct loads){ .exe = "/usr/bin/vim", .cmdline = "vim" };
+	assert_true(shield_matches_lazy(&m, "postgres", load_fake, &l));
+	assert_false(shield_matches_lazy(&m, "nvim", load_fake, &l));
+	assert_true(l.exe_calls == 0 && l.cmdline_calls == 0);
+	shield_matcher_free(&m);
+
+	assert_int_equal(shield_matcher_init(&m, cmd_only, 1, err, sizeof(err)), 0);
+	l = (struct loads){ .exe = "/x", .cmdline = "db --role=db" };
+	assert_true(shield_matches_lazy(&m, "db", load_fake, &l));
+	assert_true(l.exe_calls == 0 && l.cmdline_calls == 1);
+	shield_matcher_free(&m);
+
+	/* no entries: nothing matches, nothing is read */
+	assert_int_equal(shield_matcher_init(&m, NULL, 0, err, sizeof(err)), 0);
+	l = (struct loads){ 0 };
+	assert_false(shield_matches_lazy(&m, "vim", load_fake, &l));
+	assert_true(l.exe_calls == 0 && l.cmdline_calls == 0);
 }
 
 static void test_path(void **state)
@@ -241,7 +302,8 @@ static void test_v2_members(void **state)
 	struct fixture *f = v2_tree("cpu io memory\n", "");
 	struct shield_cg cg;
 	char why[256];
-	int pids[8], root = fixture_open_dir(f, "cg");
+	int *pids = NULL, root = fixture_open_dir(f, "cg");
+	size_t n = 0, cap = 0;
 
 	prot_files(f, "cg/prot");
 	assert_int_equal(shield_v2_create(root, "/prot", NULL, NULL, &cg, why, sizeof(why)), 0);
@@ -249,14 +311,19 @@ static void test_v2_members(void **state)
 	assert_string_equal(slurp(f, "cg/prot/cgroup.procs"), "4242");
 	assert_int_equal(shield_move(&cg, 0), -EINVAL);
 	fixture_file(f, "cg/prot/cgroup.procs", "30\n10\n20\n");
-	assert_int_equal(shield_members(&cg, pids, 8), 3);
+	assert_int_equal(shield_members(&cg, &pids, &n, &cap), 3);
+	assert_int_equal(n, 3);
 	assert_true(pids[0] == 10 && pids[1] == 20 && pids[2] == 30);
 	assert_true(shield_pid_in(pids, 3, 20));
 	assert_false(shield_pid_in(pids, 3, 25));
-	/* more than room: the count says so */
-	assert_int_equal(shield_members(&cg, pids, 2), 3);
+	/* read again into the same array: replaced, not appended */
+	assert_int_equal(shield_members(&cg, &pids, &n, &cap), 3);
+	assert_int_equal(n, 3);
+	assert_true(pids[0] == 10 && pids[1] == 20 && pids[2] == 30);
 	fixture_file(f, "cg/prot/cgroup.procs", "");
-	assert_int_equal(shield_members(&cg, pids, 8), 0);
+	assert_int_equal(shield_members(&cg, &pids, &n, &cap), 0);
+	assert_int_equal(n, 0);
+	free(pids);
 
 	/* move_all: a delegated parent's processes into its leaf */
 	fixture_file(f, "cg/a/cgroup.procs", "5\n6\n");
@@ -265,6 +332,15 @@ static void test_v2_members(void **state)
 
 	assert_int_equal(shield_move_all(src, dst), 0);
 	assert_string_equal(slurp(f, "cg/a/leaf/cgroup.procs"), "6");     /* the last write */
+	/* thousands of them: every one (the last write is the last pid) */
+	char many[3000 * 8 + 1];
+	size_t o = 0;
+
+	for (int i = 1; i <= 3000; i++)
+		o += (size_t)snprintf(many + o, sizeof(many) - o, "%d\n", 10000 + i);
+	fixture_file(f, "cg/a/cgroup.procs", many);
+	assert_int_equal(shield_move_all(src, dst), 0);
+	assert_string_equal(slurp(f, "cg/a/leaf/cgroup.procs"), "13000");
 	close(src);
 	close(dst);
 	shield_cg_close(&cg);
@@ -487,10 +563,103 @@ static void test_is_managed(void **state)
 	fixture_free(f);
 }
 
+/* ---- the daemon side: one rescan ------------------------------------------------ */
+
+static int adj_of(struct fixture *f, int pid)
+{
+	char p[64], *s;
+
+	snprintf(p, sizeof(p), "proc/%d/oom_score_adj", pid);
+	s = slurp(f, p);
+	assert_non_null(s);
+	return atoi(s);
+}
+
+/* A rescan walks /proc: managed processes (by comm and by cmdline) are moved
+ * into the protected cgroup, a member stays, every managed one gets
+ * managed_oom_score_adj, the largest other one the dynamic score; stop
+ * restores them all. */
+static void test_rescan(void **state)
+{
+	struct fixture *f = v2_tree("cpu io memory\n", "");
+	const struct fixture_proc procs[] = {
+		{ .pid = 100, .ppid = 1, .comm = "vim", .cmdline = "vim notes", .exe = "/usr/bin/vim",
+		  .cgroup = "/user.slice", .rss_anon_kb = 1000, .starttime = 10 },
+		{ .pid = 200, .ppid = 1, .comm = "java", .cmdline = "java -jar db.jar --role=db",
+		  .exe = "/usr/bin/java", .cgroup = "/user.slice", .rss_anon_kb = 2000, .starttime = 11 },
+		{ .pid = 300, .ppid = 1, .comm = "helper", .cmdline = "helper", .exe = "/usr/bin/helper",
+		  .cgroup = "/prot.slice", .rss_anon_kb = 3000, .starttime = 12 },
+		{ .pid = 400, .ppid = 1, .comm = "hog", .cmdline = "hog", .exe = "/usr/bin/hog",
+		  .cgroup = "/user.slice", .rss_anon_kb = 900000, .starttime = 13 },
+		{ .pid = 500, .ppid = 1, .comm = "small", .cmdline = "small", .exe = "/usr/bin/small",
+		  .cgroup = "/user.slice", .rss_anon_kb = 500, .starttime = 14 },
+		{ .pid = 600, .ppid = 2, .comm = "vim", .starttime = 15, .kthread = 1 },
+		{ .pid = 700, .ppid = 1, .comm = "py", .cmdline = "py x", .exe = "/usr/bin/python3",
+		  .cgroup = "/user.slice", .rss_anon_kb = 700, .starttime = 16 },
+	};
+	struct og_opts o = { .psi_mode = -1 };
+	struct shield_rt s;
+	struct og_ctx c;
+	char err[OG_ERR_SIZE], proc[PATH_MAX + 16], cg[PATH_MAX + 16], conf[PATH_MAX + 16];
+	const char *last;
+	int epfd;
+
+	fixture_file(f, "proc/meminfo", "MemTotal: 4000000 kB\nMemAvailable: 1000000 kB\n");
+	for (size_t i = 0; i < ARRAY_SIZE(procs); i++)
+		fixture_proc(f, "proc", &procs[i]);
+	prot_files(f, "cg/prot.slice");
+	fixture_file(f, "cg/prot.slice/cgroup.procs", "300\n");
+	fixture_file(f, "conf.yaml",
+		     "cgroup_settings: {name: prot.slice, proc_connector: false, "
+		     "managed_oom_score_adj: -500}\n"
+		     "managed_processes: [vim, \"cmdline:--role=db\", \"exe:^/usr/bin/python3$\"]\n"
+		     "dynamic_adjustment: {enabled: true, count: 1, score: 600, state_file: ~}\n");
+	snprintf(proc, sizeof(proc), "%s/proc", f->dir);
+	snprintf(cg, sizeof(cg), "%s/cg", f->dir);
+	snprintf(conf, sizeof(conf), "%s/conf.yaml", f->dir);
+	o.proc_dir = proc;
+	o.cgroup_root = cg;
+	o.config_path = conf;
+	assert_int_equal(ctx_open(&c, &o, err), 0);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	assert_true(epfd >= 0);
+
+	shield_rt_start(&s, &c, epfd, 1, 2);
+	assert_int_equal(s.cg.mode, SHIELD_V2);
+	assert_string_equal(s.cg.path, "/prot.slice");
+	shield_rt_on_timer(&s, &c);
+	/* vim by its comm, java by its cmdline, py by its exe; helper is a
+	 * member already and the kernel thread named vim is no process to manage */
+	assert_int_equal(s.moved, 3);
+	last = slurp(f, "cg/prot.slice/cgroup.procs");
+	assert_true(!strcmp(last, "100") || !strcmp(last, "200") || !strcmp(last, "700"));
+	assert_int_equal(adj_of(f, 700), -500);
+	assert_int_equal(adj_of(f, 100), -500);
+	assert_int_equal(adj_of(f, 200), -500);
+	assert_int_equal(adj_of(f, 300), -500);
+	assert_int_equal(adj_of(f, 400), 600);
+	assert_int_equal(adj_of(f, 500), 0);
+	assert_int_equal(adj_of(f, 600), 0);
+
+	/* a second pass changes nothing more */
+	fixture_file(f, "cg/prot.slice/cgroup.procs", "100\n200\n300\n700\n");
+	shield_rt_on_timer(&s, &c);
+	assert_int_equal(s.moved, 3);
+	assert_int_equal(adj_of(f, 400), 600);
+
+	shield_rt_stop(&s, &c);
+	for (size_t i = 0; i < ARRAY_SIZE(procs); i++)
+		assert_int_equal(adj_of(f, procs[i].pid), 0);
+	close(epfd);
+	ctx_close(&c);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
+		cmocka_unit_test(test_match_lazy),
 		cmocka_unit_test(test_path),
 		cmocka_unit_test(test_v2_create),
 		cmocka_unit_test(test_v2_apply),
@@ -498,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_v1_fallback),
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_is_managed),
+		cmocka_unit_test(test_rescan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

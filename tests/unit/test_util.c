@@ -216,6 +216,13 @@ static void test_files(void **state)
 	assert_string_equal(buf, "bye");
 	/* no O_CREAT */
 	assert_int_equal(write_file_at(f->dirfd, "new", "x"), -ENOENT);
+	/* with O_TRUNC: exactly the last value */
+	fixture_file(f, "t", "hello world");
+	assert_int_equal(write_file_trunc_at(f->dirfd, "t", "bye"), 0);
+	n = read_file_at(f->dirfd, "t", buf, sizeof(buf));
+	assert_int_equal(n, 3);
+	assert_string_equal(buf, "bye");
+	assert_int_equal(write_file_trunc_at(f->dirfd, "new", "x"), -ENOENT);
 
 	fd = openat(f->dirfd, "a", O_RDONLY);
 	assert_true(fd >= 0);

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guards/shield/shield.h"
 #include "core/util.h"
 #include "observe/proc.h"
 
@@ -60,27 +59,6 @@ bool oomadj_should_restore(const struct oa_entry *e, int cur)
 	return cur == e->applied && cur != e->original;
 }
 
-/* /proc/PID as a directory fd, checked to be the process with starttime.
- * Files opened through it belong to that process even if the pid is
- * reused afterwards (they fail with ESRCH instead). */
-static int open_pid(int proc_fd, int pid, uint64_t starttime)
-{
-	char name[16], buf[1024];
-	struct proc_stat ps;
-	int fd;
-
-	snprintf(name, sizeof(name), "%d", pid);
-	fd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? -ESRCH : -errno;
-	if (read_file_at(fd, "stat", buf, sizeof(buf)) < 0 || parse_proc_stat(buf, &ps) < 0 ||
-	    ps.starttime != starttime) {
-		close(fd);
-		return -ESRCH;
-	}
-	return fd;
-}
-
 static int read_adj(int fd, int *ret)
 {
 	char buf[32];
@@ -98,7 +76,7 @@ static int read_adj(int fd, int *ret)
 
 int oomadj_read(int proc_fd, int pid, uint64_t starttime, int *ret)
 {
-	int fd = open_pid(proc_fd, pid, starttime), r;
+	int fd = proc_open_same(proc_fd, pid, starttime, NULL), r;
 
 	if (fd < 0)
 		return fd;
@@ -110,12 +88,12 @@ int oomadj_read(int proc_fd, int pid, uint64_t starttime, int *ret)
 int oomadj_write(int proc_fd, int pid, uint64_t starttime, int value)
 {
 	char buf[16];
-	int fd = open_pid(proc_fd, pid, starttime), r;
+	int fd = proc_open_same(proc_fd, pid, starttime, NULL), r;
 
 	if (fd < 0)
 		return fd;
 	snprintf(buf, sizeof(buf), "%d", value);
-	r = shield_write(fd, "oom_score_adj", buf);
+	r = write_file_trunc_at(fd, "oom_score_adj", buf);
 	close(fd);
 	return r;
 }

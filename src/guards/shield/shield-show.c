@@ -30,7 +30,9 @@ static void print_cgroup(FILE *f, struct og_ctx *c, const char *path)
 	struct shield_settings s;
 	struct shield_cg cg;
 	char root[PATH_MAX] = "";
-	int r, n, *pids;
+	_cleanup_free_ int *pids = NULL;
+	size_t np = 0, cap = 0;
+	int r, n;
 
 	if (shield_v2_usable(c->cg_root_fd)) {
 		snprintf(root, sizeof(root), "%s", c->cg_root);
@@ -65,13 +67,12 @@ static void print_cgroup(FILE *f, struct og_ctx *c, const char *path)
 			"cpu.weight %" PRId64 ", io.weight %" PRId64 "\n", (double)cfg->cg_memory_low / MiB,
 			(double)cfg->cg_memory_min / MiB, cfg->cg_cpu_weight, cfg->cg_io_weight);
 	}
-	pids = calloc(65536, sizeof(*pids));
-	n = pids ? shield_members(&cg, pids, 65536) : -ENOMEM;
+	n = shield_members(&cg, &pids, &np, &cap);
 	if (n < 0) {
 		fprintf(f, "  members: cannot read (%s)\n", strerror(-n));
 	} else {
 		fprintf(f, "  members (%d):%s\n", n, n ? "" : " none");
-		for (int i = 0; i < n && i < 65536 && i < SHOW_MEMBERS; i++) {
+		for (int i = 0; i < n && i < SHOW_MEMBERS; i++) {
 			char comm[64];
 
 			comm_of(c->proc_fd, pids[i], comm, sizeof(comm));
@@ -80,7 +81,6 @@ static void print_cgroup(FILE *f, struct og_ctx *c, const char *path)
 		if (n > SHOW_MEMBERS)
 			fprintf(f, "    ... %d more\n", n - SHOW_MEMBERS);
 	}
-	free(pids);
 	shield_cg_close(&cg);
 }
 

@@ -120,6 +120,22 @@ bool shield_matches(const struct shield_matcher *m, const char *comm, const char
 	return false;
 }
 
+bool shield_matches_lazy(const struct shield_matcher *m, const char *comm, shield_load_fn load,
+			 void *userdata)
+{
+	const char *exe, *cmdline;
+
+	if (!m->n)
+		return false;
+	if (shield_matches(m, comm, NULL, NULL))
+		return true;
+	if (!m->need_exe && !m->need_cmdline)
+		return false;
+	exe = m->need_exe ? load(SM_EXE_RE, userdata) : NULL;
+	cmdline = m->need_cmdline ? load(SM_CMDLINE_RE, userdata) : NULL;
+	return shield_matches(m, comm, exe, cmdline);
+}
+
 /* ---- paths and small file helpers --------------------------------------- */
 
 int shield_path(const char *parent, const char *name, char *buf, size_t size)
@@ -170,7 +186,7 @@ static int write_u64_at(int fd, const char *file, uint64_t v)
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return shield_write(fd, file, buf);
+	return write_file_trunc_at(fd, file, buf);
 }
 
 static uint64_t page_down(uint64_t v)
@@ -217,7 +233,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 		*ret_have = have;
 		return 0;
 	}
-	r = shield_write(dir, "cgroup.subtree_control", want);
+	r = write_file_trunc_at(dir, "cgroup.subtree_control", want);
 	if (r == -EBUSY && *rel && delegated && !strcmp(rel, delegated) && leaf) {
 		/* Our delegated subtree's own processes (the daemon itself
 		 * under systemd's Delegate=) go into a leaf first. */
@@ -230,7 +246,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 			return -errno;
 		shield_move_all(dir, lfd);
 		close(lfd);
-		r = shield_write(dir, "cgroup.subtree_control", want);
+		r = write_file_trunc_at(dir, "cgroup.subtree_control", want);
 	}
 	if (r == -EINVAL) {
 		/* One of them refused: enable one at a time. */
@@ -241,7 +257,7 @@ static int enable_v2(int dir, const char *rel, const char *delegated, const char
 			if (!(add & SH_BIT(c)))
 				continue;
 			snprintf(one, sizeof(one), "+%s", v2_names[c]);
-			if (shield_write(dir, "cgroup.subtree_control", one) == 0)
+			if (write_file_trunc_at(dir, "cgroup.subtree_control", one) == 0)
 				have |= SH_BIT(c);
 			else
 				snprintf(why, whysize, "%s: cannot enable %s", *rel ? rel : "/",
@@ -562,7 +578,7 @@ int shield_apply(const struct shield_cg *cg, const struct shield_settings *s,
 
 			if (read_io_weight(fd, "io.weight", &cur) < 0 || cur != (uint64_t)s->io_weight) {
 				snprintf(buf, sizeof(buf), "default %" PRId64, s->io_weight);
-				note(&first, shield_write(fd, "io.weight", buf));
+				note(&first, write_file_trunc_at(fd, "io.weight", buf));
 				rw |= SH_BIT(SH_IO);
 			}
 		}
@@ -637,29 +653,6 @@ int shield_read(const struct shield_cg *cg, struct shield_settings *ret)
 	return 0;
 }
 
-int shield_write(int dirfd, const char *file, const char *s)
-{
-	size_t len = strlen(s), done = 0;
-	int fd = openat(dirfd, file, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, s + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			err = n < 0 ? -errno : -EIO;
-			break;
-		}
-		done += (size_t)n;
-	}
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	return err;
-}
-
 /* ---- membership ------------------------------------------------------------- */
 
 int shield_move(const struct shield_cg *cg, int pid)
@@ -671,7 +664,7 @@ int shield_move(const struct shield_cg *cg, int pid)
 		return -EINVAL;
 	snprintf(buf, sizeof(buf), "%d", pid);
 	if (cg->mode == SHIELD_V2)
-		return shield_write(cg->fd[0], "cgroup.procs", buf);
+		return write_file_trunc_at(cg->fd[0], "cgroup.procs", buf);
 	if (cg->mode != SHIELD_V1)
 		return -EBADF;
 	for (int c = 0; c < SH_NCTRL; c++) {
@@ -679,7 +672,7 @@ int shield_move(const struct shield_cg *cg, int pid)
 
 		if (cg->fd[c] < 0)
 			continue;
-		r = shield_write(cg->fd[c], "cgroup.procs", buf);
+		r = write_file_trunc_at(cg->fd[c], "cgroup.procs", buf);
 		if (c == SH_MEM && r < 0)
 			return r;       /* gone, or not ours to move: leave the rest */
 		note(&first, r);
@@ -687,46 +680,20 @@ int shield_move(const struct shield_cg *cg, int pid)
 	return first;
 }
 
-static int parse_pids(const char *buf, int *pids, size_t cap)
-{
-	size_t n = 0;
-
-	for (const char *p = buf; *p;) {
-		char *end;
-		long v = strtol(p, &end, 10);
-
-		if (end == p) {
-			p++;
-			continue;
-		}
-		p = end;
-		if (v <= 0 || v > INT_MAX)
-			continue;
-		if (n < cap)
-			pids[n] = (int)v;
-		n++;
-		if (n > INT_MAX / 2)
-			break;
-	}
-	return (int)n;
-}
-
 int shield_move_all(int src_fd, int dst_fd)
 {
-	char buf[65536];
-	int pids[1024], n, first = 0;
+	_cleanup_free_ int *pids = NULL;
+	size_t n = 0, cap = 0;
+	int r, first = 0;
 
-	ssize_t rr = read_file_at(src_fd, "cgroup.procs", buf, sizeof(buf));
-
-	if (rr < 0)
-		return (int)rr;
-	n = parse_pids(buf, pids, ARRAY_SIZE(pids));
-	for (int i = 0; i < n && i < (int)ARRAY_SIZE(pids); i++) {
+	r = cgroup_read_procs(src_fd, &pids, &n, &cap);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
 		char s[16];
-		int r;
 
 		snprintf(s, sizeof(s), "%d", pids[i]);
-		r = shield_write(dst_fd, "cgroup.procs", s);
+		r = write_file_trunc_at(dst_fd, "cgroup.procs", s);
 		if (r != -ESRCH)
 			note(&first, r);
 	}
@@ -740,21 +707,21 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int shield_members(const struct shield_cg *cg, int *pids, size_t cap)
+int shield_members(const struct shield_cg *cg, int **pids, size_t *n, size_t *cap)
 {
-	char buf[65536];
 	int fd = cg->mode == SHIELD_V2 ? cg->fd[0] : cg->fd[SH_MEM];
-	ssize_t r;
-	int n;
+	size_t m = 0;
+	int r;
 
 	if (cg->mode == SHIELD_OFF || fd < 0)
 		return -EBADF;
-	r = read_file_at(fd, "cgroup.procs", buf, sizeof(buf));
+	r = cgroup_read_procs(fd, pids, &m, cap);
 	if (r < 0)
-		return (int)r;
-	n = parse_pids(buf, pids, cap);
-	qsort(pids, MIN((size_t)n, cap), sizeof(*pids), cmp_int);
-	return n;
+		return r;
+	if (m)
+		qsort(*pids, m, sizeof(**pids), cmp_int);
+	*n = m;
+	return r;
 }
 
 bool shield_pid_in(const int *pids, size_t n, int pid)

@@ -45,6 +45,13 @@ void shield_matcher_free(struct shield_matcher *m);
  * matcher does not need them ("" = unreadable: no regex matches it). */
 bool shield_matches(const struct shield_matcher *m, const char *comm, const char *exe,
 		    const char *cmdline);
+/* The process's exe (what = SM_EXE_RE) or cmdline (SM_CMDLINE_RE), read when
+ * shield_matches_lazy needs it: the string, "" when unreadable. */
+typedef const char *(*shield_load_fn)(enum shield_kind what, void *userdata);
+/* The one managed-process check: comm first; exe and cmdline are loaded
+ * (once each) only when comm did not match and an entry needs them. */
+bool shield_matches_lazy(const struct shield_matcher *m, const char *comm, shield_load_fn load,
+			 void *userdata);
 
 /* ---- the cgroup ------------------------------------------------------- */
 
@@ -112,12 +119,9 @@ int shield_move(const struct shield_cg *cg, int pid);
 /* Move every process of cgroup src_fd into dst_fd (cgroup.procs). */
 int shield_move_all(int src_fd, int dst_fd);
 /* The member pids (v2 cgroup.procs, v1 the memory hierarchy's), sorted
- * ascending. Returns the count (may exceed cap: then only cap are stored)
- * or -errno. */
-int shield_members(const struct shield_cg *cg, int *pids, size_t cap);
-/* Write s to dirfd/file (O_TRUNC: the kernel ignores it on cgroupfs and
- * procfs; a fixture file then holds exactly the last value). 0 or -errno. */
-int shield_write(int dirfd, const char *file, const char *s);
+ * ascending, into the growing array *pids (*cap allocated, reused) and *n.
+ * Returns the count or -errno. */
+int shield_members(const struct shield_cg *cg, int **pids, size_t *n, size_t *cap);
 /* Is pid in a sorted array? */
 bool shield_pid_in(const int *pids, size_t n, int pid);
 

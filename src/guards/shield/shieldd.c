@@ -3,7 +3,6 @@
  * path: it runs from its own timer and the connector fd. */
 #include "guards/shield/shieldd.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -50,59 +49,68 @@ void shield_ctx_free(struct og_ctx *c)
 	c->shield = NULL;
 }
 
+/* A process of the ranking's list: exe and cmdline are kept in its arena,
+ * for the rules that read them too. */
+struct listed {
+	struct og_ctx *c;
+	struct proc_info *p;
+};
+
+static const char *load_listed(enum shield_kind what, void *userdata)
+{
+	struct listed *x = userdata;
+	const char **field = what == SM_EXE_RE ? &x->p->exe : &x->p->cmdline;
+
+	if (!*field) {
+		if (what == SM_EXE_RE)
+			proc_load_exe(x->c->proc_fd, &x->c->procs, x->p);
+		else
+			proc_load_cmdline(x->c->proc_fd, &x->c->procs, x->p);
+	}
+	return *field ? *field : "";
+}
+
 bool shield_is_managed(const struct proc_info *cp, void *userdata)
 {
 	struct og_ctx *c = userdata;
 	struct shield_ctx *sc = c->shield;
-	struct proc_info *p = (struct proc_info *)cp;  /* lazy fields of c->procs */
+	struct listed x = { c, (struct proc_info *)cp };   /* lazy fields of c->procs */
 
 	if (!sc)
 		return false;
-	if (sc->m.n) {
-		if (shield_matches(&sc->m, p->comm, NULL, NULL))
-			return true;
-		if (sc->m.need_exe && !p->exe)
-			proc_load_exe(c->proc_fd, &c->procs, p);
-		if (sc->m.need_cmdline && !p->cmdline)
-			proc_load_cmdline(c->proc_fd, &c->procs, p);
-		if ((sc->m.need_exe || sc->m.need_cmdline) &&
-		    shield_matches(&sc->m, p->comm, p->exe ? p->exe : "", p->cmdline ? p->cmdline : ""))
-			return true;
-	}
+	if (shield_matches_lazy(&sc->m, x.p->comm, load_listed, &x))
+		return true;
 	if (sc->path[0]) {
-		if (!p->cgroup)
-			proc_load_cgroup(c->proc_fd, &c->procs, p);
-		if (p->cgroup && *p->cgroup && cgroup_path_within(p->cgroup, sc->path))
+		if (!x.p->cgroup)
+			proc_load_cgroup(c->proc_fd, &c->procs, x.p);
+		if (x.p->cgroup && *x.p->cgroup && cgroup_path_within(x.p->cgroup, sc->path))
 			return true;
 	}
 	return false;
 }
 
-/* ---- reading one process -------------------------------------------------- */
+/* ---- a process known by its pid ------------------------------------------- */
+
+struct by_pid {
+	int proc_fd, pid;
+	char exe[PATH_MAX], cmdline[4096];
+};
+
+static const char *load_by_pid(enum shield_kind what, void *userdata)
+{
+	struct by_pid *x = userdata;
+
+	if (what == SM_EXE_RE)
+		return proc_read_exe(x->proc_fd, x->pid, x->exe, sizeof(x->exe)) < 0 ? "" : x->exe;
+	return proc_read_cmdline(x->proc_fd, x->pid, x->cmdline, sizeof(x->cmdline)) < 0 ? "" :
+	       x->cmdline;
+}
 
 static bool matches_pid(const struct shield_matcher *m, int proc_fd, int pid, const char *comm)
 {
-	char name[32], exe[PATH_MAX] = "", raw[4096], cmd[4096] = "";
-	ssize_t n;
+	struct by_pid x = { .proc_fd = proc_fd, .pid = pid };
 
-	if (!m->n)
-		return false;
-	if (shield_matches(m, comm, NULL, NULL))
-		return true;
-	if (!m->need_exe && !m->need_cmdline)
-		return false;
-	if (m->need_exe) {
-		snprintf(name, sizeof(name), "%d/exe", pid);
-		n = readlinkat(proc_fd, name, exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
-	}
-	if (m->need_cmdline) {
-		snprintf(name, sizeof(name), "%d/cmdline", pid);
-		n = read_file_at(proc_fd, name, raw, sizeof(raw));
-		if (n > 0)
-			parse_cmdline(raw, (size_t)n, cmd, sizeof(cmd));
-	}
-	return shield_matches(m, comm, exe, cmd);
+	return shield_matches_lazy(m, comm, load_by_pid, &x);
 }
 
 /* ---- the cgroup ---------------------------------------------------------------- */
@@ -205,23 +213,7 @@ static void check_cgroup(struct shield_rt *s, struct og_ctx *c)
 
 static int read_members(struct shield_rt *s, size_t *ret_n)
 {
-	int n;
-
-	for (;;) {
-		n = shield_members(&s->cg, s->members, s->members_cap);
-		if (n < 0)
-			return n;
-		if ((size_t)n <= s->members_cap)
-			break;
-		int *v = realloc(s->members, (size_t)n * 2 * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->members = v;
-		s->members_cap = (size_t)n * 2;
-	}
-	*ret_n = (size_t)n;
-	return 0;
+	return shield_members(&s->cg, &s->members, ret_n, &s->members_cap);
 }
 
 static bool refused_before(struct shield_rt *s, int pid, uint64_t start)
@@ -263,7 +255,6 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 		     const char *comm, const char *how)
 {
 	char where[PATH_MAX] = "", ec[64];
-	struct proc_stat ps;
 	int r;
 
 	escape_untrusted(comm, ec, sizeof(ec));
@@ -275,7 +266,7 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 		return;
 	}
 	/* The pid must still be the process that matched. */
-	if (proc_read_stat(c->proc_fd, pid, &ps) < 0 || ps.starttime != start)
+	if (proc_same(c->proc_fd, pid, start, NULL) < 0)
 		return;
 	r = shield_move(&s->cg, pid);
 	if (r == 0) {
@@ -447,53 +438,50 @@ out:
 	free(want);
 }
 
+struct pass_ctx {
+	struct shield_rt *s;
+	struct og_ctx *c;
+	const struct shield_matcher *m;
+	struct scan sc;
+	size_t nmem;
+	pid_t self;
+};
+
+static int pass_one(int pid, void *userdata)
+{
+	struct pass_ctx *x = userdata;
+	struct shield_rt *s = x->s;
+	struct og_ctx *c = x->c;
+	struct proc_stat ps;
+	struct oa_proc p;
+	bool managed, member;
+
+	if (proc_read_stat(c->proc_fd, pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
+	    pid == x->self)
+		return 0;
+	member = s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, x->nmem, pid);
+	managed = member || (x->m && matches_pid(x->m, c->proc_fd, pid, ps.comm));
+	if (managed && s->cg.mode != SHIELD_OFF && !member)
+		try_move(s, c, pid, ps.starttime, ps.comm, "rescan");
+	p = (struct oa_proc){ .pid = pid, .starttime = ps.starttime,
+			      .rss = ps.rss_pages * 4096, .eligible = !managed && pid != 1 };
+	/* out of memory: go on with the processes seen so far */
+	return scan_push(&x->sc, &p, ps.comm, managed) < 0 ? 1 : 0;
+}
+
 static void pass(struct shield_rt *s, struct og_ctx *c)
 {
 	const struct og_config *cfg = &c->cfg;
-	const struct shield_matcher *m = c->shield ? &c->shield->m : NULL;
-	struct scan sc = { 0 };
-	size_t nmem = 0;
-	pid_t self = getpid();
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	struct pass_ctx x = { .s = s, .c = c, .m = c->shield ? &c->shield->m : NULL,
+			      .self = getpid() };
 
 	check_cgroup(s, c);
-	if (s->cg.mode != SHIELD_OFF && read_members(s, &nmem) < 0)
-		nmem = 0;
-	fd = dup(c->proc_fd);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	rewinddir(d);
-	while ((de = readdir(d))) {
-		struct proc_stat ps;
-		struct oa_proc p;
-		bool managed;
-		int64_t pid;
-
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
-		    parse_int_range(de->d_name, 1, INT32_MAX, &pid) < 0)
-			continue;
-		if (proc_read_stat(c->proc_fd, (int)pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
-		    pid == self)
-			continue;
-		managed = (s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, MIN(nmem, s->members_cap), (int)pid)) ||
-			  (m && matches_pid(m, c->proc_fd, (int)pid, ps.comm));
-		if (managed && s->cg.mode != SHIELD_OFF &&
-		    !shield_pid_in(s->members, MIN(nmem, s->members_cap), (int)pid))
-			try_move(s, c, (int)pid, ps.starttime, ps.comm, "rescan");
-		p = (struct oa_proc){ .pid = (int)pid, .starttime = ps.starttime,
-				      .rss = ps.rss_pages * 4096, .eligible = !managed && pid != 1 };
-		if (scan_push(&sc, &p, ps.comm, managed) < 0)
-			break;
-	}
-	closedir(d);
-	if (cfg->dyn_enabled || cfg->cg_managed_adj <= 0 || s->adj.n)
-		sync_adj(s, c, &sc);
-	scan_free(&sc);
+	if (s->cg.mode != SHIELD_OFF && read_members(s, &x.nmem) < 0)
+		x.nmem = 0;
+	if (proc_for_each_pid(c->proc_fd, pass_one, &x) >= 0 &&
+	    (cfg->dyn_enabled || cfg->cg_managed_adj <= 0 || s->adj.n))
+		sync_adj(s, c, &x.sc);
+	scan_free(&x.sc);
 }
 
 /* The next pass in ms; 0 = none. */
@@ -534,7 +522,7 @@ static void on_event(const struct conn_event *ev, void *userdata)
 	if (proc_read_stat(c->proc_fd, ev->pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
 	    !matches_pid(&c->shield->m, c->proc_fd, ev->pid, ps.comm))
 		return;
-	if (read_members(s, &nmem) == 0 && shield_pid_in(s->members, MIN(nmem, s->members_cap), ev->pid))
+	if (read_members(s, &nmem) == 0 && shield_pid_in(s->members, nmem, ev->pid))
 		return;
 	try_move(s, c, ev->pid, ps.starttime, ps.comm,
 		 ev->what == CONN_EXEC ? "exec event" : "comm event");

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The /proc scanner: the walk over process directories, the list that
+ * reuses its storage between scans, and the lazy loaders of its strings. */
+#include "observe/proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+#define PROC_ARENA_SIZE (1u << 20)
+
+void proc_list_free(struct proc_list *l)
+{
+	if (!l)
+		return;
+	free(l->v);
+	free(l->arena);
+	l->v = NULL;
+	l->arena = NULL;
+	l->n = l->cap = 0;
+	l->arena_used = l->arena_cap = 0;
+}
+
+static int list_reserve(struct proc_list *l, size_t want)
+{
+	struct proc_info *v;
+	size_t cap;
+
+	if (want <= l->cap)
+		return 0;
+	cap = l->cap ? l->cap : 256;
+	while (cap < want)
+		cap *= 2;
+	v = realloc(l->v, cap * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	l->cap = cap;
+	return 0;
+}
+
+struct linux_dirent64_ {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int parse_pid_name(const char *s)
+{
+	int v = 0;
+
+	if (!*s || *s == '0')
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > (INT_MAX - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+int proc_for_each_pid(int proc_fd, proc_pid_fn fn, void *u)
+{
+	char dbuf[32768] __attribute__((aligned(8)));
+	ssize_t nread;
+	int dfd, r = 0;
+
+	/* a fresh open file description: independent offset from proc_fd */
+	dfd = openat(proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	while (r == 0 && (nread = getdents64(dfd, dbuf, sizeof(dbuf))) != 0) {
+		if (nread < 0) {
+			r = -errno;
+			break;
+		}
+		for (ssize_t off = 0; r == 0 && off < nread;) {
+			struct linux_dirent64_ *d = (void *)(dbuf + off);
+			int pid;
+
+			off += d->d_reclen;
+			if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN)
+				continue;
+			pid = parse_pid_name(d->d_name);
+			if (pid > 0)
+				r = fn(pid, u);
+		}
+	}
+	close(dfd);
+	return r;
+}
+
+struct scan_all {
+	int proc_fd;
+	struct proc_list *l;
+};
+
+static int scan_one(int pid, void *u)
+{
+	struct scan_all *s = u;
+	int r = list_reserve(s->l, s->l->n + 1);
+
+	if (r < 0)
+		return r;
+	/* vanished, or a process we may not read: skipped */
+	if (proc_read_one(s->proc_fd, pid, &s->l->v[s->l->n]) == 0)
+		s->l->n++;
+	return 0;
+}
+
+int proc_scan(int proc_fd, struct proc_list *l)
+{
+	struct scan_all s = { proc_fd, l };
+	int r;
+
+	if (!l)
+		return -EINVAL;
+	l->n = 0;
+	l->arena_used = 0;
+	r = proc_for_each_pid(proc_fd, scan_one, &s);
+	if (r < 0)
+		return r;
+	l->seen = l->n;
+	return l->n > INT_MAX ? INT_MAX : (int)l->n;
+}
+
+/* A min-heap of (resident pages, pid): the `top` largest seen so far. */
+struct big {
+	uint64_t pages;
+	int pid;
+};
+
+static void big_sift(struct big *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t c = 2 * i + 1;
+		struct big t;
+
+		if (c >= n)
+			return;
+		if (c + 1 < n && h[c + 1].pages < h[c].pages)
+			c++;
+		if (h[i].pages <= h[c].pages)
+			return;
+		t = h[i];
+		h[i] = h[c];
+		h[c] = t;
+		i = c;
+	}
+}
+
+struct scan_top {
+	int proc_fd;
+	struct big *heap;
+	size_t hn, top, seen;
+};
+
+static int top_one(int pid, void *u)
+{
+	struct scan_top *t = u;
+	uint64_t pages;
+
+	if (proc_read_statm_resident(t->proc_fd, pid, &pages) < 0 || pages == 0)
+		return 0;
+	t->seen++;
+	if (t->hn < t->top) {
+		t->heap[t->hn++] = (struct big){ pages, pid };
+		if (t->hn == t->top)
+			for (size_t i = t->hn / 2; i-- > 0;)
+				big_sift(t->heap, t->hn, i);
+	} else if (pages > t->heap[0].pages) {
+		t->heap[0] = (struct big){ pages, pid };
+		big_sift(t->heap, t->hn, 0);
+	}
+	return 0;
+}
+
+int proc_scan_top(int proc_fd, struct proc_list *l, size_t top)
+{
+	static struct big heap[PROC_SCAN_TOP];
+	struct scan_top t = { proc_fd, heap, 0, MIN(top, (size_t)PROC_SCAN_TOP), 0 };
+	int r;
+
+	if (!l || top == 0)
+		return -EINVAL;
+	l->n = 0;
+	l->arena_used = 0;
+	if ((r = proc_for_each_pid(proc_fd, top_one, &t)) < 0)
+		return r;
+	l->seen = t.seen;
+	if ((r = list_reserve(l, t.hn)) < 0)
+		return r;
+	for (size_t i = 0; i < t.hn; i++)
+		if (proc_read_one(proc_fd, heap[i].pid, &l->v[l->n]) == 0)
+			l->n++;
+	return (int)l->n;
+}
+
+int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n)
+{
+	int r;
+
+	if (!l)
+		return -EINVAL;
+	l->n = 0;
+	l->seen = 0;
+	l->arena_used = 0;
+	if ((r = list_reserve(l, n)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (proc_read_one(proc_fd, pids[i], &l->v[l->n]) == 0)
+			l->n++;
+	l->seen = l->n;
+	return (int)l->n;
+}
+
+static const char *arena_put(struct proc_list *l, const char *s, size_t len)
+{
+	char *p;
+
+	if (!l->arena) {
+		l->arena = malloc(PROC_ARENA_SIZE);
+		if (!l->arena)
+			return NULL;
+		l->arena_cap = PROC_ARENA_SIZE;
+		l->arena_used = 0;
+	}
+	if (len + 1 > l->arena_cap - l->arena_used)
+		return NULL;
+	p = l->arena + l->arena_used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	l->arena_used += len + 1;
+	return p;
+}
+
+/* Store s into *field through the arena; "" and -ENOMEM when full. */
+static int set_field(struct proc_list *l, const char **field, const char *s, size_t len)
+{
+	const char *p = arena_put(l, s, len);
+
+	if (!p) {
+		*field = "";
+		return -ENOMEM;
+	}
+	*field = p;
+	return 0;
+}
+
+/* Read PID/name for a lazy field; on failure the field becomes "" (read,
+ * but unknown) and -errno is returned. */
+static ssize_t load_raw(int proc_fd, struct proc_info *p, const char *name,
+			const char **field, char *raw, size_t size)
+{
+	char path[40];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%d/%s", p->pid, name);
+	n = read_file_at(proc_fd, path, raw, size);
+	if (n < 0)
+		*field = "";
+	return n;
+}
+
+int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p)
+{
+	char out[4096];
+	ssize_t n;
+
+	if (p->cmdline)
+		return 0;
+	n = proc_read_cmdline(proc_fd, p->pid, out, sizeof(out));
+	if (n < 0) {
+		p->cmdline = "";
+		return (int)n;
+	}
+	return set_field(l, &p->cmdline, out, (size_t)n);
+}
+
+int proc_load_exe(int proc_fd, struct proc_list *l, struct proc_info *p)
+{
+	char target[PATH_MAX];
+	ssize_t n;
+
+	if (p->exe)
+		return 0;
+	if (p->kthread) {
+		p->exe = "";
+		return 0;
+	}
+	n = proc_read_exe(proc_fd, p->pid, target, sizeof(target));
+	if (n < 0) {
+		p->exe = "";
+		return (int)n;
+	}
+	return set_field(l, &p->exe, target, (size_t)n);
+}
+
+int proc_load_cgroup(int proc_fd, struct proc_list *l, struct proc_info *p)
+{
+	char raw[4096], cg[PATH_MAX];
+	ssize_t n;
+	int r;
+
+	if (p->cgroup)
+		return 0;
+	n = load_raw(proc_fd, p, "cgroup", &p->cgroup, raw, sizeof(raw));
+	if (n < 0)
+		return (int)n;
+	r = parse_proc_cgroup(raw, cg, sizeof(cg));
+	if (r < 0) {
+		p->cgroup = "";
+		return r;
+	}
+	return set_field(l, &p->cgroup, cg, strlen(cg));
+}
