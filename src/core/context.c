@@ -69,7 +69,6 @@ void ctx_apply_opts(struct og_ctx *c)
 void ctx_open_cgroups(struct og_ctx *c)
 {
 	const char *root = c->opts->cgroup_root ? c->opts->cgroup_root : c->cfg.cgroup_root;
-	char buf[16384];
 
 	if (c->cg_root_fd >= 0) {
 		close(c->cg_root_fd);
@@ -78,8 +77,7 @@ void ctx_open_cgroups(struct og_ctx *c)
 	c->cg_root[0] = '\0';
 	if (root)
 		snprintf(c->cg_root, sizeof(c->cg_root), "%s", root);
-	else if (read_file_at(c->proc_fd, "self/mountinfo", buf, sizeof(buf)) < 0 ||
-		 parse_mountinfo_cgroup2(buf, c->cg_root, sizeof(c->cg_root)) < 0)
+	else if (mountinfo_cgroup2_root(c->proc_fd, c->cg_root, sizeof(c->cg_root)) < 0)
 		return;
 	c->cg_root_fd = open(c->cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
@@ -145,30 +143,10 @@ static int ctx_reserve(struct og_ctx *c, size_t n)
 static int collect_pids(int cg_fd, const char *relpath, void *userdata)
 {
 	struct og_ctx *c = userdata;
-	char buf[65536], *p, *end;
+	int r = cgroup_read_procs(cg_fd, &c->pids, &c->npids, &c->pids_cap);
 
 	(void)relpath;
-	if (read_file_at(cg_fd, "cgroup.procs", buf, sizeof(buf)) < 0)
-		return 0;
-	for (p = buf; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		if (pid <= 0 || pid > INT_MAX)
-			continue;
-		if (c->npids == c->pids_cap) {
-			size_t cap = c->pids_cap ? c->pids_cap * 2 : 256;
-			int *v = realloc(c->pids, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			c->pids = v;
-			c->pids_cap = cap;
-		}
-		c->pids[c->npids++] = (int)pid;
-	}
-	return 0;
+	return r == -ENOMEM ? r : 0;    /* a cgroup removed mid-walk has no members */
 }
 
 /* Processes to rank: the members of the scope cgroup subtree, or the
@@ -236,7 +214,7 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 		for (size_t i = 0, k = 0; i < (size_t)r && k < PRIVATE_REFINE_MAX; i++) {
 			uint64_t priv;
 
-			if (c->cands[i].freed < (1u << 20))
+			if (c->cands[i].freed < MiB)
 				continue;
 			k++;
 			if (proc_read_private(c->proc_fd, c->cands[i].p->pid, &priv) == 0)

@@ -225,11 +225,6 @@ void loop_quit(struct loop *l)
 	l->running = false;
 }
 
-int loop_epoll_fd(const struct loop *l)
-{
-	return l->epfd;
-}
-
 int loop_run_once(struct loop *l, int timeout_ms)
 {
 	struct epoll_event evs[LOOP_BATCH];

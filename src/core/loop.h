@@ -57,10 +57,6 @@ void loop_quit(struct loop *l);
 /* systemd notification (sd_notify, libsystemd dlopened only when systemd
  * listens); a no-op otherwise. */
 void loop_notify(const char *state);
-
-/* The epoll fd, for code that registers its fds with data.ptr pointing to
- * a struct loop_source of its own (the shield's runtime). */
-int loop_epoll_fd(const struct loop *l);
 /* One batch of events, waiting at most timeout_ms (tests). Returns the
  * number handled or -errno. */
 int loop_run_once(struct loop *l, int timeout_ms);

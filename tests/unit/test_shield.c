@@ -19,6 +19,7 @@
 
 #include "guards/shield/shield.h"
 #include "guards/shield/shieldd.h"
+#include "core/loop.h"
 #include "core/config.h"
 #include "core/context.h"
 #include "core/util.h"
@@ -579,6 +580,13 @@ static int adj_of(struct fixture *f, int pid)
  * into the protected cgroup, a member stays, every managed one gets
  * managed_oom_score_adj, the largest other one the dynamic score; stop
  * restores them all. */
+static bool in_episode;
+
+static bool episode(void *userdata)
+{
+	return *(bool *)userdata;
+}
+
 static void test_rescan(void **state)
 {
 	struct fixture *f = v2_tree("cpu io memory\n", "");
@@ -602,7 +610,8 @@ static void test_rescan(void **state)
 	struct og_ctx c;
 	char err[OG_ERR_SIZE], proc[PATH_MAX + 16], cg[PATH_MAX + 16], conf[PATH_MAX + 16];
 	const char *last;
-	int epfd;
+	struct loop_hooks hooks = { 0 };
+	struct loop *loop;
 
 	fixture_file(f, "proc/meminfo", "MemTotal: 4000000 kB\nMemAvailable: 1000000 kB\n");
 	for (size_t i = 0; i < ARRAY_SIZE(procs); i++)
@@ -621,13 +630,18 @@ static void test_rescan(void **state)
 	o.cgroup_root = cg;
 	o.config_path = conf;
 	assert_int_equal(ctx_open(&c, &o, err), 0);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	assert_true(epfd >= 0);
+	assert_int_equal(loop_new(&hooks, &loop), 0);
 
-	shield_rt_start(&s, &c, epfd, 1, 2);
+	shield_rt_start(&s, &c, loop, episode, &in_episode);
 	assert_int_equal(s.cg.mode, SHIELD_V2);
 	assert_string_equal(s.cg.path, "/prot.slice");
-	shield_rt_on_timer(&s, &c);
+	/* No pass while an episode is on: put off, not lost. */
+	in_episode = true;
+	assert_true(loop_run_once(loop, 2000) > 0);
+	assert_int_equal(s.moved, 0);
+	assert_int_equal(s.deferred, 1);
+	in_episode = false;
+	shield_rt_pass(&s);
 	/* vim by its comm, java by its cmdline, py by its exe; helper is a
 	 * member already and the kernel thread named vim is no process to manage */
 	assert_int_equal(s.moved, 3);
@@ -643,14 +657,14 @@ static void test_rescan(void **state)
 
 	/* a second pass changes nothing more */
 	fixture_file(f, "cg/prot.slice/cgroup.procs", "100\n200\n300\n700\n");
-	shield_rt_on_timer(&s, &c);
+	shield_rt_pass(&s);
 	assert_int_equal(s.moved, 3);
 	assert_int_equal(adj_of(f, 400), 600);
 
 	shield_rt_stop(&s, &c);
 	for (size_t i = 0; i < ARRAY_SIZE(procs); i++)
 		assert_int_equal(adj_of(f, procs[i].pid), 0);
-	close(epfd);
+	loop_free(loop);
 	ctx_close(&c);
 	fixture_free(f);
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -484,15 +483,15 @@ static void pass(struct shield_rt *s, struct og_ctx *c)
 	scan_free(&x.sc);
 }
 
+#define EPISODE_RETRY_MS 1000        /* a pass due during an episode waits this long */
+
 /* The next pass in ms; 0 = none. */
 static void arm(struct shield_rt *s, uint64_t ms)
 {
-	if (s->timer_fd < 0)
-		return;
 	if (ms)
-		timerfd_arm_ms(s->timer_fd, ms);
+		loop_timer_arm(&s->timer, ms);
 	else
-		timerfd_disarm(s->timer_fd);
+		loop_timer_disarm(&s->timer);
 }
 
 /* ---- connector events ------------------------------------------------------------------ */
@@ -528,10 +527,11 @@ static void on_event(const struct conn_event *ev, void *userdata)
 		 ev->what == CONN_EXEC ? "exec event" : "comm event");
 }
 
-void shield_rt_on_conn(struct shield_rt *s, struct og_ctx *c)
+static void on_conn(void *userdata, uint32_t events)
 {
-	struct conn_ctx cc = { s, c };
-	int r = connector_drain(s->conn_fd, on_event, &cc);
+	struct shield_rt *s = userdata;
+	struct conn_ctx cc = { s, s->c };
+	int r = connector_drain(s->conn.fd, on_event, &cc);
 
 	if (r == -ENOBUFS) {
 		log_info("shield: proc connector overflowed; rescanning now");
@@ -547,64 +547,69 @@ static void setup(struct shield_rt *s, struct og_ctx *c)
 	bool any = shield_wanted(cfg) || cfg->n_managed || cfg->dyn_enabled;
 
 	setup_cgroup(s, c);
-	if (cfg->cg_connector && cfg->n_managed && s->cg.mode != SHIELD_OFF && s->conn_fd < 0) {
+	if (cfg->cg_connector && cfg->n_managed && s->cg.mode != SHIELD_OFF && s->conn.fd < 0 &&
+	    s->loop) {
 		int fd = connector_open();
-		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = s->conn_tag };
 
 		if (fd < 0) {
 			log_warn("shield: proc connector unavailable (%s%s); rescanning every %" PRIu64 " ms",
 				 strerror(-fd), fd == -EPERM ? ": needs CAP_NET_ADMIN" : "",
 				 cfg->cg_rescan_ms);
-		} else if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		} else if (loop_add(s->loop, &s->conn, fd, EPOLLIN, on_conn, s) < 0) {
 			close(fd);
 		} else {
-			s->conn_fd = fd;
 			log_notice("shield: proc connector: managed processes are moved when they exec");
 		}
 	} else if ((!cfg->cg_connector || !cfg->n_managed || s->cg.mode == SHIELD_OFF) &&
-		   s->conn_fd >= 0) {
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->conn_fd, NULL);
-		close(s->conn_fd);
-		s->conn_fd = -1;
+		   s->conn.fd >= 0) {
+		int fd = s->conn.fd;
+
+		loop_del(s->loop, &s->conn);
+		close(fd);
 	}
 	s->period_ms = cfg->dyn_enabled ? MIN(cfg->cg_rescan_ms, cfg->dyn_interval_ms) : cfg->cg_rescan_ms;
 	arm(s, any ? 1 : 0);
 }
 
-void shield_rt_start(struct shield_rt *s, struct og_ctx *c, int epfd, uint64_t timer_tag,
-		     uint64_t conn_tag)
+static void on_timer(void *userdata, uint32_t events)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = timer_tag };
+	struct shield_rt *s = userdata;
+
+	if (s->episode && s->episode(s->episode_data)) {
+		s->deferred++;
+		arm(s, EPISODE_RETRY_MS);
+		return;
+	}
+	shield_rt_pass(s);
+}
+
+void shield_rt_pass(struct shield_rt *s)
+{
+	pass(s, s->c);
+	arm(s, s->period_ms);
+}
+
+void shield_rt_start(struct shield_rt *s, struct og_ctx *c, struct loop *loop,
+		     bool (*episode)(void *), void *episode_data)
+{
 	char comm[32] = "";
+	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->cg.mode = SHIELD_OFF;
 	for (int i = 0; i < SH_NCTRL; i++)
 		s->cg.fd[i] = -1;
-	s->epfd = epfd;
-	s->conn_fd = -1;
-	s->conn_tag = conn_tag;
-	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (s->timer_fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, s->timer_fd, &ev) < 0) {
-		close(s->timer_fd);
-		s->timer_fd = -1;
-	}
-	if (s->timer_fd < 0)
-		log_warn("shield: no timer: %s", strerror(errno));
+	s->c = c;
+	s->loop = loop;
+	s->episode = episode;
+	s->episode_data = episode_data;
+	s->conn.fd = s->timer.src.fd = -1;
+	if ((r = loop_timer_init(loop, &s->timer, on_timer, s)) < 0)
+		log_warn("shield: no timer: %s", strerror(-r));
 	read_file_at(c->proc_fd, "1/comm", comm, sizeof(comm));
 	s->systemd = !strcmp(comm, "systemd\n") || !strcmp(comm, "systemd");
 	recover_state(s, c);
 	setup(s, c);
-}
-
-void shield_rt_on_timer(struct shield_rt *s, struct og_ctx *c)
-{
-	uint64_t x;
-
-	while (read(s->timer_fd, &x, sizeof(x)) > 0)
-		;
-	pass(s, c);
-	arm(s, s->period_ms);
 }
 
 static void restore_all(struct shield_rt *s, struct og_ctx *c, const char *why)
@@ -633,11 +638,13 @@ void shield_rt_stop(struct shield_rt *s, struct og_ctx *c)
 		unlink(c->cfg.dyn_state_path);
 	oomadj_free(&s->adj);
 	shield_cg_close(&s->cg);
-	if (s->conn_fd >= 0)
-		close(s->conn_fd);
-	if (s->timer_fd >= 0)
-		close(s->timer_fd);
-	s->conn_fd = s->timer_fd = -1;
+	if (s->conn.fd >= 0) {
+		int fd = s->conn.fd;
+
+		loop_del(s->loop, &s->conn);
+		close(fd);
+	}
+	loop_timer_close(s->loop, &s->timer);
 	free(s->members);
 	s->members = NULL;
 	s->members_cap = 0;

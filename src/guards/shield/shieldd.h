@@ -9,6 +9,7 @@
 #include "guards/shield/oomadj.h"
 #include "guards/shield/shield.h"
 #include "core/context.h"
+#include "core/loop.h"
 
 /* What the ranking needs (one per og_ctx, rebuilt after each config load). */
 struct shield_ctx {
@@ -27,8 +28,13 @@ bool shield_is_managed(const struct proc_info *p, void *userdata);
 struct shield_rt {
 	struct shield_cg cg;
 	struct oa_state adj;
-	int epfd, timer_fd, conn_fd;
-	uint64_t conn_tag;
+	struct og_ctx *c;
+	struct loop *loop;
+	struct loop_timer timer;        /* the next pass */
+	struct loop_source conn;        /* the proc connector, fd -1 = none */
+	bool (*episode)(void *userdata);        /* while true, passes are put off */
+	void *episode_data;
+	unsigned deferred;              /* passes put off during episodes */
 	bool systemd;           /* PID 1 is systemd */
 	uint64_t period_ms;
 	int *members;
@@ -39,12 +45,13 @@ struct shield_rt {
 	bool state_warned;
 };
 
-/* Daemon side. start registers the timer (and connector) fds in epfd with
- * the given tags; each on_* is called when that fd is readable. */
-void shield_rt_start(struct shield_rt *s, struct og_ctx *c, int epfd, uint64_t timer_tag,
-		     uint64_t conn_tag);
-void shield_rt_on_timer(struct shield_rt *s, struct og_ctx *c);
-void shield_rt_on_conn(struct shield_rt *s, struct og_ctx *c);
+/* Daemon side: registers its timer (and the connector) with the loop. A
+ * pass (a /proc walk) is put off while episode(episode_data) says an
+ * episode is on (NULL: never). */
+void shield_rt_start(struct shield_rt *s, struct og_ctx *c, struct loop *loop,
+		     bool (*episode)(void *), void *episode_data);
+/* One pass now: moves, settings, dynamic oom_score_adj (tests). */
+void shield_rt_pass(struct shield_rt *s);
 /* After a config reload: restores every oom_score_adj, sets up again. */
 void shield_rt_reload(struct shield_rt *s, struct og_ctx *c);
 /* On exit: restores every oom_score_adj it changed, closes its fds. */
