@@ -11,6 +11,7 @@
 
 #include "core/context.h"
 #include "core/describe.h"
+#include "core/loop.h"
 #include "victim/pipeline.h"
 
 struct loop;
@@ -55,6 +56,8 @@ struct guard {
 	struct guard_env *env;
 	void *state;
 	unsigned lane;                  /* its worker lane */
+	struct loop_timer *tick;        /* its timer: guard_ask has the pipeline arm it
+					 * when an episode may go on (NULL: none) */
 	bool active;
 	char why[200];                  /* why not active */
 };
@@ -73,6 +76,7 @@ void guards_stop(struct guard *g);
 struct guard *guard_find(struct guard *g, const char *name);
 
 /* What a guard calls instead of vp_request: its relief phase first, then
- * the pipeline; a relief that was enough is recorded ("relieve"). */
-enum vp_result guard_ask(struct guard *g, const struct vp_request *rq, uint64_t now,
+ * the pipeline; a relief that was enough is recorded ("relieve"). The
+ * pipeline wakes the guard through g->tick unless rq names its own wake. */
+enum vp_result guard_ask(struct guard *g, struct vp_request *rq, uint64_t now,
 			 uint64_t *ret_next_ms);

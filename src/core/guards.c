@@ -147,9 +147,21 @@ struct guard *guard_find(struct guard *g, const char *name)
 	return NULL;
 }
 
-enum vp_result guard_ask(struct guard *g, const struct vp_request *rq, uint64_t now,
+static void wake(void *userdata, uint64_t in_ms)
+{
+	struct guard *g = userdata;
+
+	loop_timer_arm(g->tick, in_ms);
+}
+
+enum vp_result guard_ask(struct guard *g, struct vp_request *rq, uint64_t now,
 			 uint64_t *ret_next_ms)
 {
+	rq->guard = g->ops->name;
+	if (!rq->wake && g->tick) {
+		rq->wake = wake;
+		rq->userdata = g;
+	}
 	if (rq->v->level != LEVEL_OK && g->ops->relieve && !vp_busy(g->env->vp) &&
 	    g->ops->relieve(g, rq) > 0) {
 		report_event(g->env->rep, g->ops->name, "relieve", rq->v->reason);

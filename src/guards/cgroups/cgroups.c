@@ -155,13 +155,6 @@ void cgroups_scan(struct guard *g, struct cg_pick *ret)
 		ret->next_ms = CG_WALK_SAFETY_MS;
 }
 
-static void wake(void *userdata, uint64_t in_ms)
-{
-	struct guard *g = userdata;
-
-	loop_timer_arm(&G(g)->timer, in_ms);
-}
-
 static void tick(struct guard *g)
 {
 	struct cgroups_guard *s = G(g);
@@ -169,7 +162,7 @@ static void tick(struct guard *g)
 	struct meminfo mi = { 0 };
 	struct verdict ok = { .level = LEVEL_OK };
 	uint64_t now = now_ms(), next;
-	struct vp_request rq = { .guard = "cgroups", .mi = &mi, .wake = wake, .userdata = g };
+	struct vp_request rq = { .guard = "cgroups", .mi = &mi };
 
 	cgroups_scan(g, &s->last);
 	next = s->last.next_ms;
@@ -273,6 +266,7 @@ static int cgroups_start(struct guard *g)
 
 		if (r < 0)
 			return r;
+		g->tick = &s->timer;
 	}
 	return setup(g);
 }

@@ -57,20 +57,12 @@ int memory_sample(struct guard *g, struct meminfo *mi, struct psi *psi, bool *ha
 	return 0;
 }
 
-static void wake(void *userdata, uint64_t in_ms)
-{
-	struct guard *g = userdata;
-
-	loop_timer_arm(&M(g)->timer, in_ms);
-}
-
 static void tick(struct guard *g)
 {
 	struct memory_guard *m = M(g);
 	const struct og_config *cfg = &g->env->c->cfg;
 	uint64_t now = now_ms(), next;
-	struct vp_request rq = { .guard = "memory", .v = &m->v, .mi = &m->mi, .wake = wake,
-				 .userdata = g };
+	struct vp_request rq = { .guard = "memory", .v = &m->v, .mi = &m->mi };
 
 	if (memory_sample(g, &m->mi, &m->psi, &m->have_psi) < 0) {
 		log_err("cannot read meminfo");
@@ -178,6 +170,7 @@ static int memory_start(struct guard *g)
 
 		if (r < 0)
 			return r;
+		g->tick = &m->timer;
 		setup_psi(g);
 		loop_timer_arm(&m->timer, 1);
 	}
