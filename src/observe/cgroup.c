@@ -246,11 +246,10 @@ static bool read_opt(int fd, const char *name, char *buf, size_t size)
 	return read_file_at(fd, name, buf, size) >= 0;
 }
 
-int cgroup_read_mem(int cg_fd, struct cg_mem *ret)
+int cgroup_read_mem(int cg_fd, double stat_within_percent, struct cg_mem *ret)
 {
 	struct cg_mem m = { 0 };
 	char buf[8192];
-	uint64_t v;
 	ssize_t n;
 	int r;
 
@@ -262,40 +261,18 @@ int cgroup_read_mem(int cg_fd, struct cg_mem *ret)
 		return r;
 	if (m.current == CG_MAX)
 		return -EINVAL;
-	m.max = m.high = m.swap_max = CG_MAX;
-
+	m.max = CG_MAX;
 	if (read_opt(cg_fd, "memory.max", buf, sizeof(buf)) &&
 	    (r = parse_cg_limit(buf, &m.max)) < 0)
 		return r;
-	if (read_opt(cg_fd, "memory.high", buf, sizeof(buf)) &&
-	    (r = parse_cg_limit(buf, &m.high)) < 0)
-		return r;
-	if (read_opt(cg_fd, "memory.low", buf, sizeof(buf)) &&
-	    (r = parse_cg_limit(buf, &m.low)) < 0)
-		return r;
-	if (read_opt(cg_fd, "memory.min", buf, sizeof(buf)) &&
-	    (r = parse_cg_limit(buf, &m.min)) < 0)
-		return r;
-	if (read_opt(cg_fd, "memory.swap.current", buf, sizeof(buf)) &&
-	    (r = parse_cg_limit(buf, &m.swap_current)) < 0)
-		return r;
-	if (read_opt(cg_fd, "memory.swap.max", buf, sizeof(buf)) &&
-	    (r = parse_cg_limit(buf, &m.swap_max)) < 0)
-		return r;
-	if (read_opt(cg_fd, "memory.oom.group", buf, sizeof(buf))) {
-		r = parse_u64(buf, &v);
-		if (r < 0)
+	/* The page cache matters only near the limit. */
+	if (m.max != CG_MAX && (double)(m.max > m.current ? m.max - m.current : 0) <=
+	    (double)m.max * stat_within_percent / 100.0 &&
+	    read_opt(cg_fd, "memory.stat", buf, sizeof(buf))) {
+		if ((r = parse_cg_memstat(buf, &m)) < 0)
 			return r;
-		if (v > 1)
-			return -EINVAL;
-		m.oom_group = v == 1;
+		m.has_stat = true;
 	}
-	if (read_opt(cg_fd, "memory.stat", buf, sizeof(buf)) &&
-	    (r = parse_cg_memstat(buf, &m)) < 0)
-		return r;
-	if (read_opt(cg_fd, "memory.events", buf, sizeof(buf)) &&
-	    (r = parse_cg_events(buf, &m.events)) < 0)
-		return r;
 	if (read_opt(cg_fd, "memory.pressure", buf, sizeof(buf))) {
 		r = parse_psi(buf, &m.pressure);
 		if (r < 0)

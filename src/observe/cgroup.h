@@ -16,14 +16,8 @@ struct cg_events {
 struct cg_mem {
 	uint64_t current;
 	uint64_t max;           /* CG_MAX if unlimited */
-	uint64_t high;
-	uint64_t low;
-	uint64_t min;
-	uint64_t swap_current;  /* 0 if no swap accounting */
-	uint64_t swap_max;
-	bool oom_group;
 	uint64_t anon, file, shmem;     /* from memory.stat; file includes shmem */
-	struct cg_events events;
+	bool has_stat;          /* memory.stat was read (near the limit) */
 	struct psi pressure;
 	bool has_pressure;
 };
@@ -48,10 +42,12 @@ int parse_cgroup_procs(const char *buf, size_t len, int **pids, size_t *n, size_
  * (then *n is as it was). */
 int cgroup_read_procs(int cg_fd, int **pids, size_t *n, size_t *cap);
 
-/* Read memory.current, .max, .high, .low, .min, .swap.*, .oom.group,
- * .stat, .events, .pressure from an open cgroup dir fd. memory.current is required
- * (-ENOENT if the memory controller is not enabled there); others default. */
-int cgroup_read_mem(int cg_fd, struct cg_mem *ret);
+/* What a headroom decision uses, and nothing more: memory.current (required:
+ * -ENOENT without the memory controller), memory.max and memory.pressure
+ * when present, and memory.stat (the reclaimable page cache) only when the
+ * headroom is within stat_within_percent of memory.max: further from the
+ * limit the page cache cannot change the verdict. */
+int cgroup_read_mem(int cg_fd, double stat_within_percent, struct cg_mem *ret);
 
 /* Depth-first walk of every cgroup below root_fd (root itself first, with
  * relative path ""). The callback gets an fd for the cgroup dir (valid only

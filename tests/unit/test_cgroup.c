@@ -196,7 +196,7 @@ static const struct fixture_entry cg_tree[] = {
 	{ "memory.stat", "anon 1\n" },
 	{ "cgroup.procs", "1\n" },
 	{ "system.slice/memory.current", "4096\n" },
-	{ "system.slice/memory.max", "max\n" },
+	{ "system.slice/memory.max", "5000\n" },
 	{ "system.slice/memory.high", "8192\n" },
 	{ "system.slice/memory.low", "100\n" },
 	{ "system.slice/memory.min", "50\n" },
@@ -224,54 +224,53 @@ static void test_read_mem(void **state)
 
 	fixture_build(f, cg_tree);
 	fd = fixture_open_dir(f, "system.slice");
-	assert_int_equal(cgroup_read_mem(fd, &m), 0);
-	close(fd);
+	/* headroom 904 of 5000 (18%): within 20%, so memory.stat is read */
+	assert_int_equal(cgroup_read_mem(fd, 20, &m), 0);
 	assert_true(m.current == 4096);
-	assert_true(m.max == CG_MAX);
-	assert_true(m.high == 8192);
-	assert_true(m.low == 100 && m.min == 50);
-	assert_true(m.swap_current == 10 && m.swap_max == 0);
-	assert_true(m.oom_group);
+	assert_true(m.max == 5000);
+	assert_true(m.has_stat);
 	assert_true(m.anon == 3000 && m.file == 1000 && m.shmem == 200);
-	assert_true(m.events.high == 3 && m.events.max == 2 && m.events.oom_kill == 1);
 	assert_true(m.has_pressure);
 	assert_true(m.pressure.some.total_us == 1234 && m.pressure.full.total_us == 567);
+	/* not within 15%: the page cache cannot change the verdict, not read */
+	assert_int_equal(cgroup_read_mem(fd, 15, &m), 0);
+	assert_false(m.has_stat);
+	assert_true(m.anon == 0 && m.file == 0 && m.current == 4096 && m.has_pressure);
+	close(fd);
 
 	/* only memory.current: defaults */
 	fd = fixture_open_dir(f, "user.slice");
-	assert_int_equal(cgroup_read_mem(fd, &m), 0);
+	assert_int_equal(cgroup_read_mem(fd, 100, &m), 0);
 	close(fd);
 	assert_true(m.current == 20);
-	assert_true(m.max == CG_MAX && m.high == CG_MAX && m.swap_max == CG_MAX);
-	assert_true(m.low == 0 && m.min == 0 && m.swap_current == 0);
-	assert_false(m.oom_group);
+	assert_true(m.max == CG_MAX);
 	assert_false(m.has_pressure);
-	assert_true(m.events.oom_kill == 0 && m.anon == 0);
+	assert_false(m.has_stat);
 
 	/* no memory controller */
 	m.current = 77;
 	fd = fixture_open_dir(f, "nomem");
-	assert_int_equal(cgroup_read_mem(fd, &m), -ENOENT);
+	assert_int_equal(cgroup_read_mem(fd, 100, &m), -ENOENT);
 	close(fd);
 	assert_true(m.current == 77);
 
 	/* hostile contents are errors, not garbage */
 	fixture_file(f, "bad/memory.current", "max\n");
 	fd = fixture_open_dir(f, "bad");
-	assert_int_equal(cgroup_read_mem(fd, &m), -EINVAL);
+	assert_int_equal(cgroup_read_mem(fd, 100, &m), -EINVAL);
 	fixture_file(f, "bad/memory.current", "5\n");
 	fixture_file(f, "bad/memory.max", "lots\n");
-	assert_int_equal(cgroup_read_mem(fd, &m), -EINVAL);
+	assert_int_equal(cgroup_read_mem(fd, 100, &m), -EINVAL);
 	fixture_file(f, "bad/memory.max", "99999999999999999999\n");
-	assert_int_equal(cgroup_read_mem(fd, &m), -ERANGE);
-	fixture_file(f, "bad/memory.max", "max\n");
-	fixture_file(f, "bad/memory.oom.group", "2\n");
-	assert_int_equal(cgroup_read_mem(fd, &m), -EINVAL);
-	fixture_file(f, "bad/memory.oom.group", "0\n");
+	assert_int_equal(cgroup_read_mem(fd, 100, &m), -ERANGE);
+	fixture_file(f, "bad/memory.max", "10\n");
+	fixture_file(f, "bad/memory.stat", "anon x\n");
+	assert_int_equal(cgroup_read_mem(fd, 100, &m), -EINVAL);
+	fixture_file(f, "bad/memory.stat", "anon 1\n");
 	fixture_file(f, "bad/memory.pressure", "some avg10=x\n");
-	assert_int_equal(cgroup_read_mem(fd, &m), -EINVAL);
+	assert_int_equal(cgroup_read_mem(fd, 100, &m), -EINVAL);
 	fixture_file(f, "bad/memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=9\n");
-	assert_int_equal(cgroup_read_mem(fd, &m), 0);
+	assert_int_equal(cgroup_read_mem(fd, 100, &m), 0);
 	assert_true(m.current == 5 && m.has_pressure && !m.pressure.has_full);
 	close(fd);
 	fixture_free(f);
@@ -411,6 +410,16 @@ static void settle(struct loop *l, int ms)
 		;
 }
 
+/* Run the loop until the guard knows n limited cgroups, at most 3 s. */
+static size_t until_limited(struct loop *l, struct guard *g, size_t n)
+{
+	uint64_t t0 = now_ms();
+
+	while (cgroups_limited(g, 0, NULL) != n && now_ms() - t0 < 3000)
+		loop_run_once(l, 100);
+	return cgroups_limited(g, 0, NULL);
+}
+
 /* The cgroups guard learns of new cgroups and changed limits from inotify,
  * not by walking the tree every few seconds. */
 static void test_guard_cgroup_watch(void **state)
@@ -440,17 +449,33 @@ static void test_guard_cgroup_watch(void **state)
 	assert_int_equal(cgroups_guard_ops.start(&g), 0);
 	settle(env.loop, 50);
 	assert_int_equal(cgroups_limited(&g, 0, NULL), 0);
-	/* A limit set: inotify says so, the walk finds the cgroup. */
+	/* A limit set: inotify says so, the walk (at most a second later)
+	 * finds the cgroup. */
 	fixture_file(f, "cg/a/memory.max", "1000000\n");
-	settle(env.loop, 50);
-	assert_int_equal(cgroups_limited(&g, 0, &path), 1);
+	assert_int_equal(until_limited(env.loop, &g, 1), 1);
+	cgroups_limited(&g, 0, &path);
 	assert_string_equal(path, "a");
 	/* A new cgroup, then a limit inside it (watched since the walk). */
 	fixture_dir(f, "cg/a/b");
 	settle(env.loop, 50);
 	fixture_file(f, "cg/a/b/memory.max", "5000\n");
-	settle(env.loop, 50);
-	assert_int_equal(cgroups_limited(&g, 0, NULL), 2);
+	assert_int_equal(until_limited(env.loop, &g, 2), 2);
+	/* A burst of 30 new cgroups: walks are rate-limited (at most one a
+	 * second), not one per event. */
+	{
+		unsigned w0 = cgroups_walks(&g);
+		uint64_t t0 = now_ms();
+		char dir[32];
+
+		for (int i = 0; i < 30; i++) {
+			snprintf(dir, sizeof(dir), "cg/burst%d", i);
+			fixture_dir(f, dir);
+			loop_run_once(env.loop, 0);
+		}
+		fixture_file(f, "cg/burst29/memory.max", "4096\n");
+		assert_int_equal(until_limited(env.loop, &g, 3), 3);
+		assert_true(cgroups_walks(&g) - w0 <= 1 + (now_ms() - t0) / 1000);
+	}
 	cgroups_guard_ops.stop(&g);
 	free(g.state);
 	vp_free(env.vp);

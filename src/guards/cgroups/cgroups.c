@@ -22,13 +22,16 @@
 
 #define CG_WALK_MS 2000          /* without inotify */
 #define CG_WALK_SAFETY_MS 60000  /* with inotify: a walk in case an event was missed */
+#define CG_WALK_MIN_MS 1000      /* walks asked for by inotify: at most one a second */
 
 struct cgroups_guard {
 	struct loop_timer timer;
 	struct loop_source ino;         /* inotify, fd -1 = walk every CG_WALK_MS */
 	char **limited;                 /* relative paths of cgroups with a memory.max */
 	size_t n_limited, cap;
-	uint64_t walk_ms;               /* 0 = walk at the next check */
+	uint64_t walk_ms;               /* the last walk; 0 = none yet */
+	bool walk_due;                  /* inotify saw a new cgroup or a limit written */
+	unsigned walks;
 	struct cg_pick last;
 	char asked[PATH_MAX];           /* the cgroup the pipeline was last asked to relieve */
 };
@@ -113,7 +116,9 @@ static void check_limited(struct og_ctx *c, const char *relpath, struct cg_pick 
 
 	if (fd < 0)
 		return;         /* removed since the walk */
-	if (cgroup_read_mem(fd, &m) < 0 || m.max == CG_MAX) {
+	/* Past 3x the terminate headroom the verdict is OK and the tick slow
+	 * whatever the page cache holds (policy_cgroup). */
+	if (cgroup_read_mem(fd, 3 * c->cfg.cg_term_headroom_percent, &m) < 0 || m.max == CG_MAX) {
 		close(fd);
 		return;
 	}
@@ -139,13 +144,17 @@ void cgroups_scan(struct guard *g, struct cg_pick *ret)
 	ret->next_ms = c->cfg.interval_max_ms;
 	if (c->cg_root_fd < 0 || !c->cfg.cgroups_enabled)
 		return;
-	if (!s->walk_ms ||
-	    now - s->walk_ms >= (s->ino.fd >= 0 ? CG_WALK_SAFETY_MS : CG_WALK_MS)) {
+	/* A user creating cgroups in a loop must not make oomguard walk the
+	 * tree in a loop: walks asked for by events are at most one a second. */
+	if (!s->walk_ms || now - s->walk_ms >= (s->ino.fd >= 0 ? CG_WALK_SAFETY_MS : CG_WALK_MS) ||
+	    (s->walk_due && now - s->walk_ms >= CG_WALK_MIN_MS)) {
 		struct walk w = { g, s->ino.fd };
 
 		forget(s);
 		cgroup_walk(c->cg_root_fd, 32, find_limited, &w);
 		s->walk_ms = now;
+		s->walk_due = false;
+		s->walks++;
 	}
 	for (size_t i = 0; i < s->n_limited; i++)
 		check_limited(c, s->limited[i], ret);
@@ -153,6 +162,8 @@ void cgroups_scan(struct guard *g, struct cg_pick *ret)
 	 * the safety walk. */
 	if (!s->n_limited && s->ino.fd >= 0)
 		ret->next_ms = CG_WALK_SAFETY_MS;
+	if (s->walk_due)
+		ret->next_ms = MIN(ret->next_ms, s->walk_ms + CG_WALK_MIN_MS - now);
 }
 
 static void tick(struct guard *g)
@@ -210,7 +221,7 @@ static void on_inotify(void *userdata, uint32_t events)
 			changed = true;
 	}
 	if (changed) {
-		s->walk_ms = 0;
+		s->walk_due = true;
 		tick(g);
 	}
 }
@@ -237,6 +248,7 @@ static int setup(struct guard *g)
 	close_ino(g);
 	forget(s);
 	s->walk_ms = 0;
+	s->walk_due = false;
 	if (!c->cfg.cgroups_enabled) {
 		snprintf(g->why, sizeof(g->why), "disabled by config (cgroups.enabled)");
 		return -ENOTSUP;
@@ -315,6 +327,7 @@ static void cgroups_describe(struct guard *g, struct describe *d)
 	desc_num(d, "terminate_headroom_percent", c->cfg.cg_term_headroom_percent);
 	desc_num(d, "kill_headroom_percent", c->cfg.cg_kill_headroom_percent);
 	desc_bool(d, "inotify", s->ino.fd >= 0);
+	desc_int(d, "walks", s->walks);
 }
 
 const struct guard_ops cgroups_guard_ops = {
@@ -325,6 +338,11 @@ const struct guard_ops cgroups_guard_ops = {
 	.describe = cgroups_describe,
 	.stop = cgroups_stop,
 };
+
+unsigned cgroups_walks(struct guard *g)
+{
+	return G(g)->walks;
+}
 
 size_t cgroups_limited(struct guard *g, size_t i, const char **ret_path)
 {

@@ -18,6 +18,8 @@ struct cg_pick {
 void cgroups_scan(struct guard *g, struct cg_pick *ret);
 /* The last scan (explain). */
 const struct cg_pick *cgroups_last(struct guard *g);
+/* Walks of the cgroup tree since start (tests). */
+unsigned cgroups_walks(struct guard *g);
 /* Limited cgroups known now, and the i-th one (tests, explain). */
 size_t cgroups_limited(struct guard *g, size_t i, const char **ret_path);
 extern const struct guard_ops cgroups_guard_ops;
