@@ -163,7 +163,7 @@ static bool whole_cgroup_ok(struct vpipe *p, const struct candidate *c, const st
 	    reserve_members(p, p->members.n) < 0)
 		return false;
 	for (size_t i = 0; i < p->members.n; i++)
-		if (p->members.v[i].kthread || p->members.v[i].pid <= 2)
+		if (p->members.v[i].kthread || p->members.v[i].pid <= 1)
 			return false;
 	eligible = rank_candidates(&x->cfg, &in, &p->members, p->mcands, &n);
 	for (size_t i = 0; i < n; i++) {

@@ -313,6 +313,22 @@ static void test_whole_cgroup_kill_and_grace(void **state)
 	world_free(w);
 }
 
+/* In a pid namespace pid 2 is an ordinary process: a group holding it is
+ * killed whole like any other. Defect: a member with pid 2 refused the
+ * whole-cgroup kill, as if it were kthreadd. */
+static void test_whole_with_pid2_member(void **state)
+{
+	struct world *w = group_world();
+
+	fixture_file(w->f, "cg/app/sub/cgroup.procs", "2\n");
+	proc(w, 2, "bash", "/app/sub", 1000, 10, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 1);
+	assert_string_equal(K.killed_cg[0], "/app");
+	world_free(w);
+}
+
 /* ---- stuck victims -------------------------------------------------------------- */
 
 /* Defect: a victim given up as stuck after SIGKILL was chosen again on the
@@ -518,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_whole_refused_for_self),
 		cmocka_unit_test(test_whole_refused_for_unranked_protected),
 		cmocka_unit_test(test_whole_cgroup_kill_and_grace),
+		cmocka_unit_test(test_whole_with_pid2_member),
 		cmocka_unit_test(test_stuck_not_chosen_again),
 		cmocka_unit_test(test_set_stops_when_relieved),
 		cmocka_unit_test(test_set_counts_own_memory),
