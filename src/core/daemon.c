@@ -47,6 +47,11 @@ static void reload(void *userdata)
 		r = config_load(d->c.opts->config_path, &next, err);
 	if (r == 0 && d->c.opts->dry_run)
 		next.dry_run = true;
+	if (r == 0 && !next.dry_run && !d->c.kf.can_kill) {
+		snprintf(err, sizeof(err), "%s: dry_run is off, but this kernel cannot kill through "
+			 "pidfds (pidfd_open, 5.3; pidfd_send_signal, 5.1)", config_name(d));
+		r = -ENOTSUP;
+	}
 	if (r == 0)
 		r = reporter_open(&rep, next.record_path, next.kmsg, next.json_logs, err, sizeof(err));
 	if (r == 0 && (r = guards_check(d->guards, &next, err, sizeof(err))) < 0)
@@ -81,6 +86,32 @@ static void self_protect(struct daemon *d)
 		log_warn("cannot set own oom_score_adj to -1000 (needs CAP_SYS_RESOURCE)");
 }
 
+/* What the kernel offers, in one line at start (and a "kernel" record);
+ * false when the daemon must not run: kills need pidfds. */
+static bool kernel_check(struct daemon *d)
+{
+	char line[2048], bad[64];
+
+	if (ctx_probe_kernel(&d->c, bad, sizeof(bad)) < 0)
+		log_warn("OOMGUARD_TEST_HIDE: unknown feature \"%s\" (known: pidfd_send_signal, "
+			 "pidfd_open, cgroup.kill, process_mrelease, psi, psi_trigger, cgroup2)", bad);
+	if (kfeat_summary(&d->c.kf, line, sizeof(line)))
+		log_warn("%s", line);
+	else
+		log_notice("%s", line);
+	report_event(&d->rep, "daemon", "kernel", line);
+	if (d->c.kf.can_kill || d->c.cfg.dry_run)
+		return true;
+	log_err("refusing to run: oomguard kills only through pidfds, so that a recycled pid "
+		"is never signalled, and %s is not usable here (it needs Linux %s or later). "
+		"`oomguard explain` and --dry-run still work.",
+		kfeat_has(&d->c.kf, KF_PIDFD_OPEN) ? "pidfd_send_signal" : "pidfd_open",
+		kfeat_has(&d->c.kf, KF_PIDFD_OPEN) ? "5.1" : "5.3");
+	reporter_close(&d->rep);
+	ctx_close(&d->c);
+	return false;
+}
+
 static void on_worker(void *userdata, uint32_t events)
 {
 	worker_dispatch(userdata);
@@ -107,6 +138,8 @@ int daemon_run(const struct og_opts *o)
 	if (d.rep.kmsg_err)
 		log_warn("/dev/kmsg: %s: actions will not be written to the kernel log",
 			 strerror(-d.rep.kmsg_err));
+	if (!kernel_check(&d))
+		return OG_EXIT_NO_PIDFD;
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, &vp_kernel_real, &d.env.vp)) < 0 ||
 	    (r = worker_new((unsigned)guard_count, &d.env.worker)) < 0 ||

@@ -701,7 +701,7 @@ static const struct {
 	const char *event;
 	bool decision;
 } emitted[] = {
-	{ "start", false }, { "stop", false }, { "reload", false }, { "reload-refused", false },
+	{ "kernel", false }, { "start", false }, { "stop", false }, { "reload", false }, { "reload-refused", false },
 	{ "skip", false }, { "terminate", true }, { "kill", true }, { "escalate", true },
 	{ "exit", true }, { "stuck", true }, { "error", true }, { "relieve", false },
 	{ "hang-start", false }, { "hang-timeout", false }, { "hang-end", false },
