@@ -330,8 +330,8 @@ static void fill_decision(struct slot *s, const struct vp_request *rq, const str
  * opening (start time, no kernel thread, not PID 1 or oomguard) and its
  * process must still be inside the cgroup (no pid reuse into another one).
  * SIGKILL takes a second pass for what was forked during the first: what
- * cgroup.kill does atomically, this does only nearly. 0 if any member was
- * signalled, else -ESRCH (or the listing's -errno). */
+ * cgroup.kill does atomically, this does only nearly. Returns how many
+ * signals were sent (> 0), else -ESRCH (or the listing's -errno). */
 static int signal_members(struct vpipe *p, const char *cgroup, int sig)
 {
 	struct og_ctx *c = p->c;
@@ -356,28 +356,35 @@ static int signal_members(struct vpipe *p, const char *cgroup, int sig)
 			close(fd);
 		}
 	}
-	return sent ? 0 : r < 0 ? r : -ESRCH;
+	return sent ? sent : r < 0 ? r : -ESRCH;
 }
 
 /* A whole cgroup: SIGKILL through cgroup.kill where the kernel has it,
  * else (and for SIGTERM) to each member. */
 static int signal_cgroup(struct vpipe *p, const char *cgroup, int sig)
 {
+	char esc[256];
 	int r;
 
-	if (sig != SIGKILL || !kfeat_has(&p->c->kf, KF_CGROUP_KILL))
-		return signal_members(p, cgroup, sig);
-	r = p->k->cgroup_kill(p->c->cg_root_fd, cgroup);
-	if (r != -ENOENT)
-		return r;
-	/* No cgroup.kill in a cgroup that exists: the probe could not tell
-	 * (no cgroup to look in at start); never try it again. */
-	if (faccessat(p->c->cg_root_fd, cgroup + strspn(cgroup, "/"), F_OK, 0) == 0) {
+	if (sig == SIGKILL && kfeat_has(&p->c->kf, KF_CGROUP_KILL)) {
+		r = p->k->cgroup_kill(p->c->cg_root_fd, cgroup);
+		if (r != -ENOENT)
+			return r;
+		/* No cgroup.kill in a cgroup that exists: the probe could not
+		 * tell (no cgroup to look in at start); never try it again. */
+		if (faccessat(p->c->cg_root_fd, cgroup + strspn(cgroup, "/"), F_OK, 0) < 0)
+			return -ESRCH;
 		kfeat_lost(&p->c->kf, KF_CGROUP_KILL, -ENOENT);
 		log_warn("cgroup.kill missing (kernel < 5.14): whole-cgroup kills fall back to "
 			 "signalling each member through its pidfd");
 	}
-	return signal_members(p, cgroup, sig);
+	r = signal_members(p, cgroup, sig);
+	if (r > 0 && sig == SIGKILL) {
+		escape_untrusted(cgroup, esc, sizeof(esc));
+		log_notice("%s: SIGKILL to each member through its pidfd, %d signals (no cgroup.kill)",
+			   esc, r);
+	}
+	return r < 0 ? r : 0;
 }
 
 /* process_mrelease after SIGKILL, unless the kernel lacks it: the first
