@@ -24,6 +24,7 @@ struct daemon {
 	struct guard_env env;
 	struct guard guards[32];
 	struct loop *loop;
+	struct loop_timer kmsg_timer;   /* the summary of kmsg lines the rate limit held back */
 };
 
 static const char *config_name(const struct daemon *d)
@@ -117,6 +118,22 @@ static void on_worker(void *userdata, uint32_t events)
 	worker_dispatch(userdata);
 }
 
+static void on_kmsg_due(void *userdata, uint64_t in_ms)
+{
+	struct daemon *d = userdata;
+
+	loop_timer_arm(&d->kmsg_timer, MAX(in_ms, 1));
+}
+
+static void on_kmsg_timer(void *userdata, uint32_t events)
+{
+	struct daemon *d = userdata;
+	uint64_t left = report_kmsg_flush(&d->rep, false);
+
+	if (left)
+		loop_timer_arm(&d->kmsg_timer, left);
+}
+
 int daemon_run(const struct og_opts *o)
 {
 	static struct daemon d;         /* big (the guards), and one per process */
@@ -144,10 +161,13 @@ int daemon_run(const struct og_opts *o)
 	    (r = vp_new(&d.c, d.loop, &d.rep, &vp_kernel_real, &d.env.vp)) < 0 ||
 	    (r = worker_new((unsigned)guard_count, &d.env.worker)) < 0 ||
 	    (r = loop_add(d.loop, &worker_src, worker_fd(d.env.worker), EPOLLIN, on_worker,
-			  d.env.worker)) < 0) {
+			  d.env.worker)) < 0 ||
+	    (r = loop_timer_init(d.loop, &d.kmsg_timer, on_kmsg_timer, &d)) < 0) {
 		log_err("event loop setup: %s", strerror(-r));
 		return 1;
 	}
+	d.rep.kmsg.due = on_kmsg_due;
+	d.rep.kmsg.userdata = &d;
 	d.env.c = &d.c;
 	d.env.loop = d.loop;
 	d.env.rep = &d.rep;
@@ -163,7 +183,9 @@ int daemon_run(const struct og_opts *o)
 		log_err("event loop: %s", strerror(-r));
 	loop_notify("STOPPING=1");
 	guards_stop(d.guards);
+	report_kmsg_flush(&d.rep, true);        /* what the rate limit held back */
 	report_event(&d.rep, "daemon", "stop", "signal");
+	loop_timer_close(d.loop, &d.kmsg_timer);
 	loop_del(d.loop, &worker_src);
 	worker_free(d.env.worker);
 	vp_free(d.env.vp);
