@@ -82,6 +82,17 @@ void ctx_open_cgroups(struct og_ctx *c)
 	c->cg_root_fd = open(c->cg_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+int ctx_probe_kernel(struct og_ctx *c, char *bad, size_t badsize)
+{
+	struct kfeat_probe p;
+	unsigned hide;
+	int r = kfeat_parse_hide(getenv("OOMGUARD_TEST_HIDE"), &hide, bad, badsize);
+
+	kfeat_probe(c->proc_fd, c->cg_root_fd, hide, &p);
+	kfeat_decide(&p, &c->kf);
+	return r;
+}
+
 void ctx_close(struct og_ctx *c)
 {
 	int *fds[] = { &c->proc_fd, &c->meminfo_fd, &c->cg_root_fd, &c->runtime_fd };

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include "core/config.h"
+#include "core/kfeat.h"
 #include "victim/choose.h"
 #include "guards/memory/policy.h"
 #include "victim/rank.h"
@@ -41,6 +42,7 @@ struct og_ctx {
 	struct ks_scratch *ks;
 	int runtime_fd;                 /* the registry's dir, -1 if absent */
 	struct registry *reg;
+	struct kfeat kf;                /* what the kernel offers (all zero = everything) */
 	int *pids;                      /* members of a cgroup being relieved */
 	size_t npids, pids_cap;
 };
@@ -56,6 +58,9 @@ void ctx_open_cgroups(struct og_ctx *c);
 /* The pids of every process in the cgroup at scope and below it, into
  * c->pids (c->npids of them). 0 or -errno. */
 int ctx_cgroup_members(struct og_ctx *c, const char *scope);
+/* Probe the kernel's features into c->kf (OOMGUARD_TEST_HIDE from the
+ * environment hides some). 0, or -EINVAL with an unknown name in bad. */
+int ctx_probe_kernel(struct og_ctx *c, char *bad, size_t badsize);
 /* Scan /proc and rank; scope limits to a cgroup subtree (NULL = all).
  * Returns the number eligible (>= 0) or -errno; *ret_n gets all ranked. */
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,

@@ -24,6 +24,7 @@ struct daemon {
 	struct guard_env env;
 	struct guard guards[32];
 	struct loop *loop;
+	struct loop_timer kmsg_timer;   /* the summary of kmsg lines the rate limit held back */
 };
 
 static const char *config_name(const struct daemon *d)
@@ -47,6 +48,11 @@ static void reload(void *userdata)
 		r = config_load(d->c.opts->config_path, &next, err);
 	if (r == 0 && d->c.opts->dry_run)
 		next.dry_run = true;
+	if (r == 0 && !next.dry_run && !d->c.kf.can_kill) {
+		snprintf(err, sizeof(err), "%s: dry_run is off, but this kernel cannot kill through "
+			 "pidfds (pidfd_open, 5.3; pidfd_send_signal, 5.1)", config_name(d));
+		r = -ENOTSUP;
+	}
 	if (r == 0)
 		r = reporter_open(&rep, next.record_path, next.kmsg, next.json_logs, err, sizeof(err));
 	if (r == 0 && (r = guards_check(d->guards, &next, err, sizeof(err))) < 0)
@@ -81,9 +87,51 @@ static void self_protect(struct daemon *d)
 		log_warn("cannot set own oom_score_adj to -1000 (needs CAP_SYS_RESOURCE)");
 }
 
+/* What the kernel offers, in one line at start (and a "kernel" record);
+ * false when the daemon must not run: kills need pidfds. */
+static bool kernel_check(struct daemon *d)
+{
+	char line[2048], bad[64];
+
+	if (ctx_probe_kernel(&d->c, bad, sizeof(bad)) < 0)
+		log_warn("OOMGUARD_TEST_HIDE: unknown feature \"%s\" (known: pidfd_send_signal, "
+			 "pidfd_open, cgroup.kill, process_mrelease, psi, psi_trigger, cgroup2)", bad);
+	if (kfeat_summary(&d->c.kf, line, sizeof(line)))
+		log_warn("%s", line);
+	else
+		log_notice("%s", line);
+	report_event(&d->rep, "daemon", "kernel", line);
+	if (d->c.kf.can_kill || d->c.cfg.dry_run)
+		return true;
+	log_err("refusing to run: oomguard kills only through pidfds, so that a recycled pid "
+		"is never signalled, and %s is not usable here (it needs Linux %s or later). "
+		"`oomguard explain` and --dry-run still work.",
+		kfeat_has(&d->c.kf, KF_PIDFD_OPEN) ? "pidfd_send_signal" : "pidfd_open",
+		kfeat_has(&d->c.kf, KF_PIDFD_OPEN) ? "5.1" : "5.3");
+	reporter_close(&d->rep);
+	ctx_close(&d->c);
+	return false;
+}
+
 static void on_worker(void *userdata, uint32_t events)
 {
 	worker_dispatch(userdata);
+}
+
+static void on_kmsg_due(void *userdata, uint64_t in_ms)
+{
+	struct daemon *d = userdata;
+
+	loop_timer_arm(&d->kmsg_timer, MAX(in_ms, 1));
+}
+
+static void on_kmsg_timer(void *userdata, uint32_t events)
+{
+	struct daemon *d = userdata;
+	uint64_t left = report_kmsg_flush(&d->rep, false);
+
+	if (left)
+		loop_timer_arm(&d->kmsg_timer, left);
 }
 
 int daemon_run(const struct og_opts *o)
@@ -107,14 +155,19 @@ int daemon_run(const struct og_opts *o)
 	if (d.rep.kmsg_err)
 		log_warn("/dev/kmsg: %s: actions will not be written to the kernel log",
 			 strerror(-d.rep.kmsg_err));
+	if (!kernel_check(&d))
+		return OG_EXIT_NO_PIDFD;
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, &vp_kernel_real, &d.env.vp)) < 0 ||
 	    (r = worker_new((unsigned)guard_count, &d.env.worker)) < 0 ||
 	    (r = loop_add(d.loop, &worker_src, worker_fd(d.env.worker), EPOLLIN, on_worker,
-			  d.env.worker)) < 0) {
+			  d.env.worker)) < 0 ||
+	    (r = loop_timer_init(d.loop, &d.kmsg_timer, on_kmsg_timer, &d)) < 0) {
 		log_err("event loop setup: %s", strerror(-r));
 		return 1;
 	}
+	d.rep.kmsg.due = on_kmsg_due;
+	d.rep.kmsg.userdata = &d;
 	d.env.c = &d.c;
 	d.env.loop = d.loop;
 	d.env.rep = &d.rep;
@@ -130,7 +183,9 @@ int daemon_run(const struct og_opts *o)
 		log_err("event loop: %s", strerror(-r));
 	loop_notify("STOPPING=1");
 	guards_stop(d.guards);
+	report_kmsg_flush(&d.rep, true);        /* what the rate limit held back */
 	report_event(&d.rep, "daemon", "stop", "signal");
+	loop_timer_close(d.loop, &d.kmsg_timer);
 	loop_del(d.loop, &worker_src);
 	worker_free(d.env.worker);
 	vp_free(d.env.vp);

@@ -2,6 +2,11 @@
 #pragma once
 #include "core/context.h"
 
+/* The daemon's exit status when the kernel cannot kill through pidfds
+ * (< 5.3) and dry-run is off (EX_UNAVAILABLE; the unit does not restart on
+ * it: RestartPreventExitStatus=). */
+#define OG_EXIT_NO_PIDFD 69
+
 /* Run the daemon in the foreground until SIGTERM/SIGINT. Returns the exit
  * code for main. */
 int daemon_run(const struct og_opts *o);

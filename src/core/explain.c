@@ -162,11 +162,13 @@ static int run(const struct og_opts *o, bool victims)
 		json_object_put(root);
 		return 1;
 	}
+	ctx_probe_kernel(&c, NULL, 0);
 	guards_start(guards, &env);
 	desc_line(&d, "Config: %s%s", o->config_path ? o->config_path : "built-in default",
 		  c.cfg.dry_run ? " (dry-run)" : "");
 	desc_str(&d, "config", o->config_path);
 	desc_bool(&d, "dry_run", c.cfg.dry_run);
+	kfeat_describe(&c.kf, &d);
 	guards_describe(guards, &d);
 	if (!victims)
 		goto out;

@@ -313,9 +313,14 @@ static int read_small_int(int dfd, const char *name, int lo, int hi, int *ret)
 	return 0;
 }
 
+/* PF_KTHREAD alone (every kernel thread has carried it since 2.6.27): pid 2
+ * is kthreadd only in the initial pid namespace. In any other (a container,
+ * or oomguard itself run under unshare --pid) pid 2 and its children are
+ * ordinary processes, /proc shows no kernel threads at all, and a test on
+ * the pid or the parent would hide real memory hogs from the ranking. */
 static bool is_kthread(const struct proc_stat *st)
 {
-	return (st->flags & PF_KTHREAD_FLAG) || st->pid == 2 || st->ppid == 2;
+	return st->flags & PF_KTHREAD_FLAG;
 }
 
 int proc_read_one(int proc_fd, int pid, struct proc_info *ret)

@@ -75,7 +75,7 @@ struct proc_info {
 	uint64_t rss, anon, file, shmem, swap;  /* bytes */
 	int oom_score;
 	int oom_score_adj;
-	bool kthread;
+	bool kthread;           /* PF_KTHREAD in /proc/PID/stat (never judged by pid or parent) */
 	const char *cmdline;
 	const char *exe;
 	const char *cgroup;

@@ -43,9 +43,14 @@ int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool j
 	}
 	/* else fd 1 is closed: no records, and never into whatever gets fd 1 later. */
 	if (kmsg) {
+		char mode[16] = "";
+
 		n.kmsg_fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC | O_NONBLOCK);
 		if (n.kmsg_fd < 0)
 			n.kmsg_err = -errno;
+		/* "on": no rate limit; "ratelimit" (the default) or unreadable: limited. */
+		n.kmsg.unlimited = read_file_at(AT_FDCWD, "/proc/sys/kernel/printk_devkmsg", mode,
+						sizeof(mode)) > 0 && !strncmp(mode, "on", 2);
 	}
 	*r = n;
 	return 0;
@@ -66,6 +71,12 @@ void reporter_replace(struct reporter *r, struct reporter *next)
 	next->dropped += r->dropped;
 	next->dropped_bytes += r->dropped_bytes;
 	next->unreported += r->unreported;
+	/* A new kmsg fd has a fresh window in the kernel; what was suppressed
+	 * is still to be summed up, by the timer already asked for. */
+	next->kmsg.suppressed += r->kmsg.suppressed;
+	next->kmsg.clock = r->kmsg.clock;
+	next->kmsg.due = r->kmsg.due;
+	next->kmsg.userdata = r->kmsg.userdata;
 	reporter_close(r);
 	*r = *next;
 }
@@ -108,20 +119,35 @@ int reporter_write(struct reporter *r, const char *line, size_t len)
  * message arrives. Devkmsg accepts up to 1024 - 32 bytes a write. */
 #define KMSG_LINE_MAX 960
 
-int report_kmsg(const struct reporter *r, const char *fmt, ...)
+static uint64_t kmsg_now(const struct reporter *r)
+{
+	return r->kmsg.clock ? r->kmsg.clock() : now_ms();
+}
+
+/* May one more line go out now, in the kernel's window? */
+static bool kmsg_admit(struct reporter *r, uint64_t now)
+{
+	if (r->kmsg.unlimited)
+		return true;
+	if (r->kmsg.window && now - r->kmsg.begin_ms >= KMSG_WINDOW_MS)
+		r->kmsg.window = false;
+	if (!r->kmsg.window) {
+		r->kmsg.window = true;
+		r->kmsg.begin_ms = now;
+		r->kmsg.printed = 0;
+	}
+	return r->kmsg.printed < KMSG_BURST;
+}
+
+static int kmsg_write(struct reporter *r, const char *fmt, va_list ap)
 {
 	static const char prefix[] = "<4>oomguard: ";   /* <4> = KERN_WARNING: a default dmesg shows it */
 	char line[KMSG_LINE_MAX];
 	size_t len = sizeof(prefix) - 1;
-	va_list ap;
 	int n;
 
-	if (r->kmsg_fd < 0)
-		return 0;
 	memcpy(line, prefix, len);
-	va_start(ap, fmt);
 	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
-	va_end(ap);
 	if (n < 0)
 		return -EINVAL;
 	len += MIN((size_t)n, sizeof(line) - len - 2);
@@ -132,12 +158,68 @@ int report_kmsg(const struct reporter *r, const char *fmt, ...)
 	line[len++] = '\n';
 	if (write(r->kmsg_fd, line, len) < 0)
 		return -errno;
+	r->kmsg.printed++;
+	/* The kernel's window began during the write: count ours from after
+	 * it, so that ours never ends before the kernel's. */
+	if (r->kmsg.printed == 1 && !r->kmsg.unlimited)
+		r->kmsg.begin_ms = kmsg_now(r);
 	return 0;
+}
+
+static int kmsg_line(struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int kmsg_line(struct reporter *r, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = kmsg_write(r, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+uint64_t report_kmsg_flush(struct reporter *r, bool final)
+{
+	uint64_t now = kmsg_now(r), n = r->kmsg.suppressed;
+	char msg[128];
+
+	if (!n)
+		return 0;
+	if (!final && r->kmsg.window && !r->kmsg.unlimited && now - r->kmsg.begin_ms < KMSG_WINDOW_MS)
+		return r->kmsg.begin_ms + KMSG_WINDOW_MS - now;
+	r->kmsg.suppressed = 0;
+	snprintf(msg, sizeof(msg), "%llu kmsg line%s suppressed (rate limit)", (unsigned long long)n,
+		 n == 1 ? "" : "s");
+	if (r->kmsg_fd >= 0 && kmsg_admit(r, now))
+		kmsg_line(r, "%s; see the records", msg);
+	report_event(r, "daemon", "kmsg-suppressed", msg);
+	return 0;
+}
+
+int report_kmsg(struct reporter *r, const char *fmt, ...)
+{
+	uint64_t now;
+	va_list ap;
+	int ret;
+
+	if (r->kmsg_fd < 0)
+		return 0;
+	now = kmsg_now(r);
+	report_kmsg_flush(r, false);    /* a window with suppressed lines is over: say so first */
+	if (!kmsg_admit(r, now)) {
+		if (r->kmsg.suppressed++ == 0 && r->kmsg.due)
+			r->kmsg.due(r->kmsg.userdata, r->kmsg.begin_ms + KMSG_WINDOW_MS - now);
+		return 0;
+	}
+	va_start(ap, fmt);
+	ret = kmsg_write(r, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 /* "sent SIGTERM to pid 412 (runaway) cgroup / anon+swap 844800 KiB: REASON
  * trigger: memory", the README's order. */
-int report_decision_kmsg(const struct reporter *r, const struct decision *d)
+int report_decision_kmsg(struct reporter *r, const struct decision *d)
 {
 	char comm[64], cg[256], reason[384];
 

@@ -21,6 +21,23 @@ struct reporter {
 	uint64_t dropped;       /* records lost since open (EAGAIN, short write, ENOSPC, EIO) */
 	uint64_t dropped_bytes; /* their size */
 	uint64_t unreported;    /* lost since the last record written: the next one's "dropped" */
+	/* /dev/kmsg's rate limit. With printk_devkmsg=ratelimit (the default)
+	 * the kernel takes 10 lines per 5 s per open file and silently drops
+	 * the rest: write() still succeeds. So oomguard counts its own lines
+	 * in the same windows, writes none the kernel would drop, and after
+	 * the window writes one summary line (and a kmsg-suppressed record). */
+	struct {
+		bool unlimited;         /* printk_devkmsg=on: no limit */
+		bool window;            /* a window is open, since begin_ms */
+		uint64_t begin_ms;
+		unsigned printed;       /* lines written in it */
+		uint64_t suppressed;    /* lines not written since the last summary */
+		uint64_t (*clock)(void);        /* NULL = now_ms (tests inject one) */
+		/* Called when a line is first suppressed in a window: call
+		 * report_kmsg_flush() in_ms from now (the daemon arms a timer). */
+		void (*due)(void *userdata, uint64_t in_ms);
+		void *userdata;
+	} kmsg;
 };
 
 /* Open the outputs: record_path (O_APPEND, created 0640, never through a
@@ -77,10 +94,20 @@ int report_decision(struct reporter *r, const struct decision *d);
  * guard: "memory", "cgroups", "shield", or "daemon" (start, stop, reload). */
 int report_event(struct reporter *r, const char *guard, const char *event, const char *msg);
 /* "<4>oomguard: " + message + "\n" to the kmsg fd, one write; control
- * characters in the message become spaces. 0 or -errno. */
-int report_kmsg(const struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+ * characters in the message become spaces. 0 or -errno. Past the kernel's
+ * burst (KMSG_BURST lines a KMSG_WINDOW_MS window) the line is not written
+ * but counted (0 is returned), and a summary follows the window. */
+int report_kmsg(struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The kmsg line for a decision, e.g. "oomguard: sent SIGTERM to pid 412
  * (runaway) cgroup / anon+swap 844800 KiB: REASON trigger: memory". */
-int report_decision_kmsg(const struct reporter *r, const struct decision *d);
+int report_decision_kmsg(struct reporter *r, const struct decision *d);
+/* When the window with suppressed lines is over (or final: at exit, when
+ * the kernel would still drop it, the record alone): "oomguard: N kmsg
+ * lines suppressed (rate limit); see the records" to kmsg and a
+ * kmsg-suppressed record. Returns 0 when nothing is pending (any more),
+ * else the ms until the window ends (call again then). */
+uint64_t report_kmsg_flush(struct reporter *r, bool final);
+#define KMSG_BURST 10           /* the kernel's DEFAULT_RATELIMIT_BURST */
+#define KMSG_WINDOW_MS 5100     /* its 5 s interval, and two jiffies at HZ=100 to be safe */
 /* "SIGTERM", "SIGKILL" or "signal". */
 const char *report_signame(int sig);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -163,7 +164,7 @@ static bool whole_cgroup_ok(struct vpipe *p, const struct candidate *c, const st
 	    reserve_members(p, p->members.n) < 0)
 		return false;
 	for (size_t i = 0; i < p->members.n; i++)
-		if (p->members.v[i].kthread || p->members.v[i].pid <= 2)
+		if (p->members.v[i].kthread || p->members.v[i].pid <= 1)
 			return false;
 	eligible = rank_candidates(&x->cfg, &in, &p->members, p->mcands, &n);
 	for (size_t i = 0; i < n; i++) {
@@ -322,24 +323,83 @@ static void fill_decision(struct slot *s, const struct vp_request *rq, const str
 	d->event = d->sig == SIGKILL ? "kill" : "terminate";
 }
 
-/* SIGTERM to every member of a cgroup (cgroup.kill knows only SIGKILL), so
- * that a whole-cgroup kill at the terminate level gets its grace period too.
- * Each member's start time is checked on open, as for any victim. */
-static int term_members(struct vpipe *p)
+/* Signal every process in the cgroup at cgroup and below it through its
+ * own pidfd: SIGTERM for a whole cgroup at the terminate level (cgroup.kill
+ * knows only SIGKILL), and SIGKILL where the kernel has no cgroup.kill
+ * (< 5.14). The members are listed afresh; each pidfd is checked after
+ * opening (start time, no kernel thread, not PID 1 or oomguard) and its
+ * process must still be inside the cgroup (no pid reuse into another one).
+ * SIGKILL takes a second pass for what was forked during the first: what
+ * cgroup.kill does atomically, this does only nearly. Returns how many
+ * signals were sent (> 0), else -ESRCH (or the listing's -errno). */
+static int signal_members(struct vpipe *p, const char *cgroup, int sig)
 {
-	int sent = 0;
+	struct og_ctx *c = p->c;
+	char path[40], buf[4096], cg[PATH_MAX];
+	int sent = 0, r = 0;
 
-	for (size_t i = 0; i < p->members.n; i++) {
-		const struct proc_info *m = &p->members.v[i];
-		int fd = -1;
+	for (int pass = 0; pass < (sig == SIGKILL ? 2 : 1); pass++) {
+		if ((r = ctx_cgroup_members(c, cgroup)) < 0)
+			break;
+		for (size_t i = 0; i < c->npids; i++) {
+			struct proc_stat st;
+			int fd = -1;
 
-		if (p->k->open(p->c->proc_fd, m->pid, m->starttime, &fd) < 0)
-			continue;
-		if (p->k->send(fd, SIGTERM) == 0)
-			sent++;
-		close(fd);
+			if (c->pids[i] <= 1 || proc_read_stat(c->proc_fd, c->pids[i], &st) < 0 ||
+			    p->k->open(c->proc_fd, c->pids[i], st.starttime, &fd) < 0)
+				continue;
+			snprintf(path, sizeof(path), "%d/cgroup", c->pids[i]);
+			if (read_file_at(c->proc_fd, path, buf, sizeof(buf)) > 0 &&
+			    parse_proc_cgroup(buf, cg, sizeof(cg)) == 0 &&
+			    cgroup_path_within(cg, cgroup) && p->k->send(fd, sig) == 0)
+				sent++;
+			close(fd);
+		}
 	}
-	return sent ? 0 : -ESRCH;
+	return sent ? sent : r < 0 ? r : -ESRCH;
+}
+
+/* A whole cgroup: SIGKILL through cgroup.kill where the kernel has it,
+ * else (and for SIGTERM) to each member. */
+static int signal_cgroup(struct vpipe *p, const char *cgroup, int sig)
+{
+	char esc[256];
+	int r;
+
+	if (sig == SIGKILL && kfeat_has(&p->c->kf, KF_CGROUP_KILL)) {
+		r = p->k->cgroup_kill(p->c->cg_root_fd, cgroup);
+		if (r != -ENOENT)
+			return r;
+		/* No cgroup.kill in a cgroup that exists: the probe could not
+		 * tell (no cgroup to look in at start); never try it again. */
+		if (faccessat(p->c->cg_root_fd, cgroup + strspn(cgroup, "/"), F_OK, 0) < 0)
+			return -ESRCH;
+		kfeat_lost(&p->c->kf, KF_CGROUP_KILL, -ENOENT);
+		log_warn("cgroup.kill missing (kernel < 5.14): whole-cgroup kills fall back to "
+			 "signalling each member through its pidfd");
+	}
+	r = signal_members(p, cgroup, sig);
+	if (r > 0 && sig == SIGKILL) {
+		escape_untrusted(cgroup, esc, sizeof(esc));
+		log_notice("%s: SIGKILL to each member through its pidfd, %d signals (no cgroup.kill)",
+			   esc, r);
+	}
+	return r < 0 ? r : 0;
+}
+
+/* process_mrelease after SIGKILL, unless the kernel lacks it: the first
+ * ENOSYS (or a seccomp filter's EPERM) is the last call. */
+static void mrelease(struct vpipe *p, int pidfd)
+{
+	int r;
+
+	if (!kfeat_has(&p->c->kf, KF_PROCESS_MRELEASE))
+		return;
+	r = p->k->mrelease(pidfd);
+	if (r == -ENOSYS || r == -EPERM) {
+		kfeat_lost(&p->c->kf, KF_PROCESS_MRELEASE, r);
+		log_warn("process_mrelease: %s; not called again", strerror(-r));
+	}
 }
 
 static void on_exit_src(void *userdata, uint32_t events);
@@ -379,16 +439,10 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 	}
 	/* The kill path: no allocation from here to the signal. */
 	r = p->k->open(p->c->proc_fd, c->p->pid, c->p->starttime, &pidfd);
-	if (r == 0) {
-		if (whole && d->sig == SIGKILL)
-			r = p->k->cgroup_kill(p->c->cg_root_fd, c->p->cgroup);
-		else if (whole)
-			r = term_members(p);
-		else
-			r = p->k->send(pidfd, d->sig);
-	}
+	if (r == 0)
+		r = whole ? signal_cgroup(p, c->p->cgroup, d->sig) : p->k->send(pidfd, d->sig);
 	if (r == 0 && d->sig == SIGKILL)
-		p->k->mrelease(pidfd);
+		mrelease(p, pidfd);
 	if (r < 0) {
 		d->event = "error";
 		d->err = r;
@@ -457,8 +511,7 @@ static void escalate(struct slot *s, const char *why)
 
 	if (s->pidfd < 0 || s->sig == SIGKILL)
 		return;
-	r = s->d.whole_cgroup ? p->k->cgroup_kill(p->c->cg_root_fd, s->cgroup)
-			      : p->k->send(s->pidfd, SIGKILL);
+	r = s->d.whole_cgroup ? signal_cgroup(p, s->cgroup, SIGKILL) : p->k->send(s->pidfd, SIGKILL);
 	if (r == -ESRCH)
 		return;         /* exiting already: the pidfd will tell */
 	snprintf(s->reason, sizeof(s->reason), "%s", why);
@@ -471,7 +524,7 @@ static void escalate(struct slot *s, const char *why)
 		log_warn("could not escalate pid %d: %s", s->d.pid, strerror(-r));
 		return;
 	}
-	p->k->mrelease(s->pidfd);
+	mrelease(p, s->pidfd);
 	s->sig = s->d.sig = SIGKILL;
 	s->d.event = "escalate";
 	report_decision(p->rep, &s->d);

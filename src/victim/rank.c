@@ -208,7 +208,7 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 		struct proc_info *p = &l->v[i];
 		struct candidate *c = &out[n];
 
-		if (p->kthread || p->pid == 2)
+		if (p->kthread)         /* PF_KTHREAD: pid 2 is kthreadd only outside a pid namespace */
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->p = p;

@@ -35,6 +35,9 @@ static struct {
 	char killed_cg[8][PATH_MAX];
 	size_t n_cg;
 	int fail_sigkill;               /* -errno for every SIGKILL sent, 0 = succeed */
+	int mrelease_ret;               /* what process_mrelease answers */
+	int n_mrelease;                 /* how often it was called */
+	int cgroup_kill_ret;            /* what a write to cgroup.kill answers */
 	int reuse_pid;                  /* on open, this pid becomes another process */
 } K;
 
@@ -76,10 +79,16 @@ static int fake_send(int pidfd, int sig)
 	return 0;
 }
 
-static int fake_mrelease(int pidfd) { return 0; }
+static int fake_mrelease(int pidfd)
+{
+	K.n_mrelease++;
+	return K.mrelease_ret;
+}
 
 static int fake_cgroup_kill(int cg_root_fd, const char *relpath)
 {
+	if (K.cgroup_kill_ret)
+		return K.cgroup_kill_ret;
 	snprintf(K.killed_cg[K.n_cg++], PATH_MAX, "%s", relpath);
 	return 0;
 }
@@ -313,6 +322,139 @@ static void test_whole_cgroup_kill_and_grace(void **state)
 	world_free(w);
 }
 
+/* In a pid namespace pid 2 is an ordinary process: a group holding it is
+ * killed whole like any other. Defect: a member with pid 2 refused the
+ * whole-cgroup kill, as if it were kthreadd. */
+static void test_whole_with_pid2_member(void **state)
+{
+	struct world *w = group_world();
+
+	fixture_file(w->f, "cg/app/sub/cgroup.procs", "2\n");
+	proc(w, 2, "bash", "/app/sub", 1000, 10, 0, 600);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 1);
+	assert_string_equal(K.killed_cg[0], "/app");
+	world_free(w);
+}
+
+/* ---- kernels without some features --------------------------------------------- */
+
+/* No cgroup.kill (kernel < 5.14): a whole cgroup is killed member by member
+ * through pidfds, at once at the kill level and after the grace period at
+ * the terminate level; nothing outside the cgroup is touched. */
+static void test_whole_without_cgroup_kill(void **state)
+{
+	struct world *w = group_world();
+
+	proc(w, 301, "helper", "/app/sub", 1000, 10, 0, 600);
+	proc(w, 400, "bystander", "/", 1000, 10, 0, 700);
+	world_open(w, NULL);
+	w->c.kf.missing |= KF_BIT(KF_CGROUP_KILL);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_cg, 0);
+	assert_true(sent_to(300, SIGKILL) >= 1);
+	assert_true(sent_to(301, SIGKILL) >= 1);
+	assert_int_equal(sent_to(400, SIGKILL), 0);
+	assert_int_equal(records(w, "kill"), 1);
+	assert_int_equal(records(w, "error"), 0);
+	world_free(w);
+
+	w = group_world();
+	proc(w, 301, "helper", "/app/sub", 1000, 10, 0, 600);
+	world_open(w, NULL);
+	w->c.kf.missing |= KF_BIT(KF_CGROUP_KILL);
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 1), VP_ACTED);
+	assert_int_equal(sent_to(300, SIGTERM), 1);
+	assert_int_equal(sent_to(301, SIGTERM), 1);
+	assert_int_equal(sent_to(301, SIGKILL), 0);
+	vp_on_timer_all(w->vp);         /* the grace period is over */
+	assert_int_equal(K.n_cg, 0);
+	assert_true(sent_to(300, SIGKILL) >= 1);
+	assert_true(sent_to(301, SIGKILL) >= 1);
+	assert_int_equal(records(w, "escalate"), 1);
+	world_free(w);
+}
+
+/* A pid listed in the cgroup but reused by a process elsewhere by the
+ * time its pidfd is open is not signalled. */
+static void test_members_checked_after_open(void **state)
+{
+	struct world *w = group_world();
+	char exe[PATH_MAX + 32];
+
+	fixture_file(w->f, "cg/app/sub/cgroup.procs", "301\n");
+	proc(w, 301, "helper", "/app/sub", 1000, 10, 0, 600);
+	world_open(w, NULL);
+	w->c.kf.missing |= KF_BIT(KF_CGROUP_KILL);
+	/* 301 moved out of the cgroup (or exited, and its pid went to a
+	 * process elsewhere) while cgroup.procs still lists it. */
+	snprintf(exe, sizeof(exe), "%s/proc/301/exe", w->f->dir);
+	unlink(exe);
+	proc(w, 301, "elsewhere", "/other", 1000, 10, 0, 600);
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_true(sent_to(300, SIGKILL) >= 1);
+	assert_int_equal(sent_to(301, SIGKILL), 0);
+	world_free(w);
+}
+
+/* The probe could not tell (no cgroup to look in at start) and the kernel
+ * has no cgroup.kill: the first write fails with ENOENT, the members are
+ * killed one by one, and cgroup.kill is never tried again. */
+static void test_cgroup_kill_enoent_learnt(void **state)
+{
+	struct world *w = group_world();
+
+	proc(w, 301, "helper", "/app/sub", 1000, 10, 0, 600);
+	world_open(w, NULL);
+	K.cgroup_kill_ret = -ENOENT;
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_true(sent_to(301, SIGKILL) >= 1);
+	assert_int_equal(records(w, "error"), 0);
+	assert_false(kfeat_has(&w->c.kf, KF_CGROUP_KILL));
+	world_free(w);
+}
+
+/* No process_mrelease (kernel < 5.15): called once, answered ENOSYS, never
+ * again; and not at all when the probe already said so. */
+static void test_mrelease_enosys_once(void **state)
+{
+	struct world *w = world_new();
+
+	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
+	proc(w, 301, "hog2", "/", 800000, 800, 0, 600);
+	world_open(w, NULL);
+	K.mrelease_ret = -ENOSYS;
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_mrelease, 1);
+	vp_on_exit_fd(w->vp, fd_of(300));
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(sent_to(301, SIGKILL), 1);
+	assert_int_equal(K.n_mrelease, 1);
+	assert_false(kfeat_has(&w->c.kf, KF_PROCESS_MRELEASE));
+	world_free(w);
+
+	w = world_new();
+	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
+	world_open(w, NULL);
+	w->c.kf.missing |= KF_BIT(KF_PROCESS_MRELEASE);
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 1), VP_ACTED);
+	vp_on_timer_all(w->vp);         /* escalation to SIGKILL */
+	assert_int_equal(sent_to(300, SIGKILL), 1);
+	assert_int_equal(K.n_mrelease, 0);
+	world_free(w);
+
+	/* With it, every SIGKILL is followed by one call. */
+	w = world_new();
+	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 1), VP_ACTED);
+	assert_int_equal(K.n_mrelease, 0);
+	vp_on_timer_all(w->vp);
+	assert_int_equal(K.n_mrelease, 1);
+	world_free(w);
+}
+
 /* ---- stuck victims -------------------------------------------------------------- */
 
 /* Defect: a victim given up as stuck after SIGKILL was chosen again on the
@@ -518,6 +660,11 @@ int main(void)
 		cmocka_unit_test(test_whole_refused_for_self),
 		cmocka_unit_test(test_whole_refused_for_unranked_protected),
 		cmocka_unit_test(test_whole_cgroup_kill_and_grace),
+		cmocka_unit_test(test_whole_with_pid2_member),
+		cmocka_unit_test(test_whole_without_cgroup_kill),
+		cmocka_unit_test(test_members_checked_after_open),
+		cmocka_unit_test(test_cgroup_kill_enoent_learnt),
+		cmocka_unit_test(test_mrelease_enosys_once),
 		cmocka_unit_test(test_stuck_not_chosen_again),
 		cmocka_unit_test(test_set_stops_when_relieved),
 		cmocka_unit_test(test_set_counts_own_memory),

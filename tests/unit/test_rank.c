@@ -261,6 +261,39 @@ static void test_plan_default_and_priority(void **state)
 	ks_scratch_free(ks);
 }
 
+/* In a pid namespace pid 2 is an ordinary process (kthreadd exists only in
+ * the initial one): it and its children are ranked like any other; only
+ * PF_KTHREAD and PID 1 keep a process out. */
+static void test_pid_namespace(void **state)
+{
+	static const struct fixture_proc ns[] = {
+		{ .pid = 1, .comm = "tini", .cmdline = "tini", .exe = "/usr/bin/tini", .cgroup = "/",
+		  .rss_anon_kb = 500, .oom_score = 1, .starttime = 100 },
+		{ .pid = 2, .ppid = 1, .comm = "bash", .cmdline = "bash", .exe = "/bin/bash",
+		  .cgroup = "/", .uid = 1000, .rss_anon_kb = 3000, .oom_score = 3, .starttime = 101 },
+		{ .pid = 3, .ppid = 2, .comm = "hog", .cmdline = "./hog", .exe = "/tmp/hog",
+		  .cgroup = "/", .uid = 1000, .rss_anon_kb = 800000, .oom_score = 800,
+		  .starttime = 102 },
+	};
+	struct world w = { 0 };
+	size_t n, eligible;
+
+	(void)state;
+	w.f = fixture_new();
+	for (size_t i = 0; i < ARRAY_SIZE(ns); i++)
+		fixture_proc(w.f, "proc", &ns[i]);
+	w.proc_fd = fixture_open_dir(w.f, "proc");
+	config_default(&w.cfg);
+	eligible = rank(&w, NULL, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(eligible, 2);
+	assert_int_equal(w.cands[0].p->pid, 3);
+	assert_int_equal(w.cands[1].p->pid, 2);
+	assert_int_equal(find(&w, n, 2)->excluded, EXCL_NONE);
+	assert_int_equal(find(&w, n, 1)->excluded, EXCL_PID1);
+	teardown(&(void *){ &w });
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup_scope),
 		cmocka_unit_test(test_anon_swap_badness),
 		cmocka_unit_test(test_plan_default_and_priority),
+		cmocka_unit_test(test_pid_namespace),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

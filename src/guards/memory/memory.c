@@ -130,6 +130,11 @@ static void setup_psi(struct guard *g)
 		log_notice("PSI: polling mode (forced by config or --psi-mode=poll)");
 		return;
 	}
+	if (g->env->c->kf.state[KF_PSI_TRIGGER] == KF_HIDDEN) {
+		m->psi_mode = "poll (triggers hidden by OOMGUARD_TEST_HIDE)";
+		log_notice("PSI: triggers hidden (OOMGUARD_TEST_HIDE); polling the averages and total counters");
+		return;
+	}
 	fd = psi_trigger_open(g->env->c->proc_fd, "pressure/memory", cfg->psi_full,
 			      cfg->psi_stall_us, cfg->psi_window_us);
 	if (fd < 0) {
@@ -155,7 +160,8 @@ static int memory_start(struct guard *g)
 	struct og_ctx *c = g->env->c;
 
 	m->psi_src.fd = m->timer.src.fd = -1;
-	m->psi_fd = openat(c->proc_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
+	m->psi_fd = c->kf.state[KF_PSI] == KF_HIDDEN ? -1 :
+		openat(c->proc_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
 	m->vmstat_fd = openat(c->proc_fd, "vmstat", O_RDONLY | O_CLOEXEC);
 	m->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	policy_init(&m->pol);
