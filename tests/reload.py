@@ -3,7 +3,8 @@
 """A reload re-opens what the config names, or keeps the old config whole:
 SIGHUP with a new logging.record_path moves the records there; SIGHUP with
 a record_path that cannot be opened (its directory is missing) is refused,
-and the records stay where they were. Runs `oomguard --dry-run`."""
+and the records stay where they were; a config replaced by a FIFO is
+refused at once and the next good one is taken. Runs `oomguard --dry-run`."""
 import json, os, signal, subprocess, sys, tempfile, time
 
 binary = sys.argv[1]
@@ -49,6 +50,21 @@ try:
     write_cfg(os.path.join(tmp, "missing-dir", "c.jsonl"))
     p.send_signal(signal.SIGHUP)
     ok &= wait_for(b, "reload-refused") or print("FAIL: the unopenable record_path was not refused in the old output")
+    # The config replaced by a FIFO: refused at once (a blocking open would
+    # hang the event loop until someone writes to it), then a good one again.
+    os.unlink(cfg)
+    os.mkfifo(cfg, 0o600)
+    p.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    os.unlink(cfg)
+    write_cfg(b)
+    p.send_signal(signal.SIGHUP)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 5 and sum(e[1] == "reload" for e in events(b, 0)) < 2:
+        time.sleep(0.05)
+    refused = [e for e in events(b, 0) if e[1] == "reload-refused"]
+    ok &= (len(refused) == 2 and "not a regular file" in refused[1][2]) or print("FAIL: the FIFO was not refused:", refused)
+    ok &= sum(e[1] == "reload" for e in events(b, 0)) == 2 or print("FAIL: no reload after the FIFO (the loop hung?)")
     p.send_signal(signal.SIGTERM)
     p.wait(5)
     ok &= wait_for(b, "stop") or print("FAIL: no stop record in the record_path in force")

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -699,9 +700,24 @@ int config_load(const char *path, struct og_config *cfg, char err[OG_ERR_SIZE])
 	size_t len = 0;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
+	struct stat st;
+
+	/* O_NONBLOCK: a FIFO put in its place must not hang the reload (and
+	 * the event loop) until someone writes to it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0)
 		goto fail_errno;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, OG_ERR_SIZE, "%s: not a regular file", path);
+		return -EINVAL;
+	}
+	/* Whoever may write the config steers the daemon: as root, refuse one
+	 * that another user owns or anyone may write. */
+	if (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & S_IWOTH))) {
+		snprintf(err, OG_ERR_SIZE, "%s: %s; refusing it", path, st.st_uid != 0 ?
+			 "owned by another user than root" : "writable by every user");
+		return -EPERM;
+	}
 	buf = malloc(MAX_FILE_SIZE + 1);
 	if (!buf) {
 		errno = ENOMEM;

@@ -11,10 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "core/config.h"
 #include "core/util.h"
+#include "fixture.h"
 
 
 static int load(const char *yaml, struct og_config *cfg, char *err)
@@ -591,6 +595,51 @@ static void test_spellings(void **state)
 	config_free(&cfg);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+	_exit(99);      /* config_load hung: the test fails instead of hanging */
+}
+
+/* The config replaced by a FIFO, a symlink, or a file others may write. */
+static void test_file_kinds(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct og_config cfg;
+	char err[OG_ERR_SIZE], p[PATH_MAX + 32];
+
+	(void)state;
+	config_default(&cfg);
+	fixture_file(f, "real.yaml", "memory: {grace_period: 3s}\n");
+	/* a FIFO: refused at once, never waits for a writer */
+	snprintf(p, sizeof(p), "%s/fifo.yaml", f->dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	signal(SIGALRM, on_alarm);
+	alarm(5);
+	assert_int_equal(config_load(p, &cfg, err), -EINVAL);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file"));
+	/* a symlink to a regular file: followed */
+	fixture_build(f, (const struct fixture_entry[]){ { "link.yaml", "->real.yaml" },
+							 { "link2.yaml", "->fifo.yaml" }, FIXTURE_END });
+	snprintf(p, sizeof(p), "%s/link.yaml", f->dir);
+	assert_int_equal(config_load(p, &cfg, err), 0);
+	assert_int_equal(cfg.grace_ms, 3000);
+	/* a symlink to the FIFO: refused */
+	snprintf(p, sizeof(p), "%s/link2.yaml", f->dir);
+	assert_int_equal(config_load(p, &cfg, err), -EINVAL);
+	/* as root: a file anyone may write steers the daemon */
+	snprintf(p, sizeof(p), "%s/real.yaml", f->dir);
+	assert_int_equal(chmod(p, 0666), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(config_load(p, &cfg, err), -EPERM);
+		assert_non_null(strstr(err, "writable by every user"));
+	}
+	assert_int_equal(cfg.grace_ms, 3000);   /* the old config stays */
+	config_free(&cfg);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_failed_load_keeps_old),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_spellings),
+		cmocka_unit_test(test_file_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
