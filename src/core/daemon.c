@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -25,6 +26,22 @@ struct daemon {
 	struct guard guards[32];
 	struct loop *loop;
 };
+
+/* The config's summary as log lines: it holds the config's own strings
+ * (regexes, paths), escaped like any other log line. */
+static void log_config(const struct og_config *cfg)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f)
+		return;
+	config_describe(cfg, f);
+	if (fclose(f) == 0)
+		log_text(LOG_INFO, text);
+	free(text);
+}
 
 static const char *config_name(const struct daemon *d)
 {
@@ -66,7 +83,7 @@ static void reload(void *userdata)
 	ctx_open_cgroups(&d->c);
 	vp_forget_ranking(d->env.vp);   /* ranked under the old rules */
 	guards_reload(d->guards);
-	config_describe(&d->c.cfg, stderr);
+	log_config(&d->c.cfg);
 	log_notice("config reloaded from %s", config_name(d));
 	report_event(&d->rep, "daemon", "reload", config_name(d));
 	loop_notify("READY=1");
@@ -120,7 +137,7 @@ int daemon_run(const struct og_opts *o)
 	d.env.rep = &d.rep;
 	self_protect(&d);
 	guards_start(d.guards, &d.env);
-	config_describe(&d.c.cfg, stderr);
+	log_config(&d.c.cfg);
 	log_notice("oomguard %s running%s; cgroup root: %s", OG_VERSION,
 		   d.c.cfg.dry_run ? " in dry-run mode (nothing will be signalled)" : "",
 		   d.c.cg_root_fd >= 0 ? d.c.cg_root : "none");

@@ -253,15 +253,14 @@ static bool may_move(struct shield_rt *s, struct og_ctx *c, int pid, char *where
 static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t start,
 		     const char *comm, const char *how)
 {
-	char where[PATH_MAX] = "", ec[64];
+	char where[PATH_MAX] = "";
 	int r;
 
-	escape_untrusted(comm, ec, sizeof(ec));
 	if (!may_move(s, c, pid, where, sizeof(where))) {
 		if (!refused_before(s, pid, start))
 			log_notice("shield: pid %d (%s) is in %s under systemd: not moved "
 				   "(cgroup_settings.move_from_units: false); still never a victim",
-				   pid, ec, *where ? where : "?");
+				   pid, comm, *where ? where : "?");
 		return;
 	}
 	/* The pid must still be the process that matched. */
@@ -270,9 +269,9 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 	r = shield_move(&s->cg, pid);
 	if (r == 0) {
 		s->moved++;
-		log_notice("shield: moved pid %d (%s) into %s (%s)", pid, ec, s->cg.path, how);
+		log_notice("shield: moved pid %d (%s) into %s (%s)", pid, comm, s->cg.path, how);
 	} else if (r != -ESRCH && !refused_before(s, pid, start)) {
-		log_warn("shield: cannot move pid %d (%s) into %s: %s", pid, ec, s->cg.path,
+		log_warn("shield: cannot move pid %d (%s) into %s: %s", pid, comm, s->cg.path,
 			 strerror(-r));
 	}
 }
