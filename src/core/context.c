@@ -15,6 +15,17 @@
 #include "victim/rules.h"
 #include "observe/registry.h"
 
+int og_opts_check_daemon(const struct og_opts *o, char *err, size_t size)
+{
+	if (o->proc_dir && !o->dry_run) {
+		snprintf(err, size, "--proc %s: the daemon reads processes from there but would "
+			 "signal the real pids of those numbers; use it with --dry-run (or with "
+			 "explain or status)", o->proc_dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 {
 	const char *proc = o->proc_dir ? o->proc_dir : "/proc";

@@ -45,6 +45,13 @@ struct og_ctx {
 	size_t npids, pids_cap;
 };
 
+/* May the daemon run with these options? --proc reads processes from
+ * another tree (a fixture), where start times are checked, but a kill would
+ * go to the real pid of that number: only with --dry-run. explain, status
+ * and check only read, and may use --proc freely. 0, or -EINVAL with a
+ * message in err. */
+int og_opts_check_daemon(const struct og_opts *o, char *err, size_t size);
+
 /* Load the config (refusing a broken one with err filled) and open the
  * kernel files. 0 or -errno. */
 int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE]);
