@@ -41,6 +41,8 @@ struct og_ctx {
 	struct ks_scratch *ks;
 	int runtime_fd;                 /* the registry's dir, -1 if absent */
 	struct registry *reg;
+	bool log_registry;              /* the daemon: log why the registry is ignored, once
+					 * per change (explain and status print it instead) */
 	int *pids;                      /* members of a cgroup being relieved */
 	size_t npids, pids_cap;
 };
@@ -67,5 +69,10 @@ int ctx_cgroup_members(struct og_ctx *c, const char *scope);
  * Returns the number eligible (>= 0) or -errno; *ret_n gets all ranked. */
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 	     uint64_t swap_total, size_t *ret_n);
+/* The value registry's directory (--runtime-dir or /run/oomguard). */
+const char *ctx_runtime_dir(const struct og_ctx *c);
+/* Refresh the value registry (opening its directory once it exists); with
+ * log_registry, a new reason to ignore it is logged once, and its return. */
+void ctx_refresh_registry(struct og_ctx *c);
 /* Are values in play for the candidates ctx_rank just ranked? */
 bool ctx_priority_mode(const struct og_ctx *c, size_t eligible);

@@ -82,6 +82,7 @@ static void reload(void *userdata)
 	usercache_load_for(&d->c.cfg);
 	ctx_open_cgroups(&d->c);
 	vp_forget_ranking(d->env.vp);   /* ranked under the old rules */
+	ctx_refresh_registry(&d->c);
 	guards_reload(d->guards);
 	log_config(&d->c.cfg);
 	log_notice("config reloaded from %s", config_name(d));
@@ -132,6 +133,8 @@ int daemon_run(const struct og_opts *o)
 		log_err("event loop setup: %s", strerror(-r));
 		return 1;
 	}
+	d.c.log_registry = true;
+	ctx_refresh_registry(&d.c);     /* a registry ignored is said at once */
 	d.env.c = &d.c;
 	d.env.loop = d.loop;
 	d.env.rep = &d.rep;

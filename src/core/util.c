@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
@@ -473,6 +474,47 @@ int write_file_at(int dirfd, const char *path, const char *s)
 int write_file_trunc_at(int dirfd, const char *path, const char *s)
 {
 	return write_at(dirfd, path, s, O_TRUNC);
+}
+
+const char *trust_problem(const struct stat *st, bool dir, uid_t owner)
+{
+	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return dir ? "not a directory" : "not a regular file";
+	if (st->st_uid != 0 && st->st_uid != owner)
+		return "not owned by root";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+int open_trusted_at(int dirfd, const char *name, uid_t owner, struct stat *ret_st,
+		    const char **ret_why)
+{
+	struct stat st;
+	const char *why;
+	int fd, r;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ELOOP && ret_why)
+			*ret_why = "a symbolic link";
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if ((why = trust_problem(&st, false, owner))) {
+		close(fd);
+		if (ret_why)
+			*ret_why = why;
+		return -EPERM;
+	}
+	if (ret_st)
+		*ret_st = st;
+	return fd;
 }
 
 /* The length (2 to 4) of the well-formed UTF-8 sequence at s, or 0: not a
