@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/describe.h"
 #include "core/log.h"
 
 static int saved = -1, rd = -1;
@@ -120,6 +121,26 @@ static void test_levels_text_and_length(void **state)
 	log_set_level(LOG_INFO);
 }
 
+/* explain and status lines: a cgroup name cannot drive the terminal. */
+static void test_desc_line(void **state)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+	struct describe d = { .text = f };
+
+	(void)state;
+	assert_non_null(f);
+	desc_line(&d, "\n[%s] %s", "cgroups", "active");
+	desc_line(&d, "Now: worst %s: %s", "/a\x1b]0;pwned\x07\n[memory] ok", "kill");
+	desc_line(&d, "caf\xc3\xa9 %d", 1);
+	fclose(f);
+	assert_string_equal(text, "\n[cgroups] active\n"
+			    "Now: worst /a\\x1b]0;pwned\\x07\\x0a[memory] ok: kill\n"
+			    "caf\xc3\xa9 1\n");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_journald_priority),
 		cmocka_unit_test(test_utf8_and_bad_bytes),
 		cmocka_unit_test(test_levels_text_and_length),
+		cmocka_unit_test(test_desc_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
