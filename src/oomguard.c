@@ -31,7 +31,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE       YAML config (default: the built-in policy)\n"
 		"  -n, --dry-run           decide and log, but signal nothing\n"
 		"      --psi-mode MODE     auto, trigger or poll (force the polling fallback)\n"
-		"      --proc DIR          read processes and memory from DIR (default /proc)\n"
+		"      --proc DIR          read processes and memory from DIR (default /proc;\n"
+		"                          the daemon needs --dry-run with it)\n"
 		"      --cgroup-root DIR   cgroup v2 mount (default: from mountinfo)\n"
 		"      --runtime-dir DIR   value registry dir (default /run/oomguard)\n"
 		"      --json              explain/status: one JSON object keyed by guard name\n"
@@ -121,8 +122,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind == argc)
+	if (optind == argc) {
+		char err[512];
+
+		if (og_opts_check_daemon(&o, err, sizeof(err)) < 0) {
+			fprintf(stderr, "oomguard: %s\n", err);
+			return 2;
+		}
 		return daemon_run(&o);
+	}
 	if (!strcmp(argv[optind], "check")) {
 		if (argc - optind != 2) {
 			fprintf(stderr, "Usage: oomguard check FILE\n");

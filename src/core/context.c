@@ -15,6 +15,17 @@
 #include "victim/rules.h"
 #include "observe/registry.h"
 
+int og_opts_check_daemon(const struct og_opts *o, char *err, size_t size)
+{
+	if (o->proc_dir && !o->dry_run) {
+		snprintf(err, size, "--proc %s: the daemon reads processes from there but would "
+			 "signal the real pids of those numbers; use it with --dry-run (or with "
+			 "explain or status)", o->proc_dir);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int ctx_open(struct og_ctx *c, const struct og_opts *o, char err[OG_ERR_SIZE])
 {
 	const char *proc = o->proc_dir ? o->proc_dir : "/proc";
@@ -213,12 +224,7 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 		return r;
 	if ((r = ctx_reserve(c, c->procs.n)) < 0)
 		return r;
-	/* The registry's dir appears with the first `oomguard value set`. */
-	if (c->runtime_fd < 0)
-		c->runtime_fd = open(c->opts->runtime_dir ? c->opts->runtime_dir : OG_RUNTIME_DIR,
-				     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (c->runtime_fd >= 0)
-		registry_refresh(c->runtime_fd, c->reg);        /* refused file: no entries */
+	ctx_refresh_registry(c);        /* ignored file: no entries */
 	r = (int)rank_candidates(&c->cfg, &in, &c->procs, c->cands, ret_n);
 	/* Choosing by value needs honest sizes: what each death really frees. */
 	if (ctx_priority_mode(c, (size_t)r))
@@ -232,6 +238,33 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 				c->cands[i].freed = priv;
 		}
 	return r;
+}
+
+const char *ctx_runtime_dir(const struct og_ctx *c)
+{
+	return c->opts->runtime_dir ? c->opts->runtime_dir : OG_RUNTIME_DIR;
+}
+
+void ctx_refresh_registry(struct og_ctx *c)
+{
+	char why[256];
+	int was;
+
+	/* The registry's dir appears with the first `oomguard value set`. */
+	if (c->runtime_fd < 0)
+		c->runtime_fd = open(ctx_runtime_dir(c), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (c->runtime_fd < 0 || !c->reg)
+		return;
+	was = c->reg->err;
+	registry_refresh(c->runtime_fd, c->reg);
+	if (!c->log_registry || !c->reg->changed)
+		return;
+	if (c->reg->err)
+		log_warn("value registry %s/%s: ignored, no values are taken from it: %s",
+			 ctx_runtime_dir(c), REGISTRY_FILE, registry_strerror(c->reg, why, sizeof(why)));
+	else if (was)
+		log_notice("value registry %s/%s: in use again, %zu %s", ctx_runtime_dir(c),
+			   REGISTRY_FILE, c->reg->n, c->reg->n == 1 ? "entry" : "entries");
 }
 
 bool ctx_priority_mode(const struct og_ctx *c, size_t eligible)

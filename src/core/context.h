@@ -43,9 +43,18 @@ struct og_ctx {
 	int runtime_fd;                 /* the registry's dir, -1 if absent */
 	struct registry *reg;
 	struct kfeat kf;                /* what the kernel offers (all zero = everything) */
+	bool log_registry;              /* the daemon: log why the registry is ignored, once
+					 * per change (explain and status print it instead) */
 	int *pids;                      /* members of a cgroup being relieved */
 	size_t npids, pids_cap;
 };
+
+/* May the daemon run with these options? --proc reads processes from
+ * another tree (a fixture), where start times are checked, but a kill would
+ * go to the real pid of that number: only with --dry-run. explain, status
+ * and check only read, and may use --proc freely. 0, or -EINVAL with a
+ * message in err. */
+int og_opts_check_daemon(const struct og_opts *o, char *err, size_t size);
 
 /* Load the config (refusing a broken one with err filled) and open the
  * kernel files. 0 or -errno. */
@@ -65,5 +74,10 @@ int ctx_probe_kernel(struct og_ctx *c, char *bad, size_t badsize);
  * Returns the number eligible (>= 0) or -errno; *ret_n gets all ranked. */
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 	     uint64_t swap_total, size_t *ret_n);
+/* The value registry's directory (--runtime-dir or /run/oomguard). */
+const char *ctx_runtime_dir(const struct og_ctx *c);
+/* Refresh the value registry (opening its directory once it exists); with
+ * log_registry, a new reason to ignore it is logged once, and its return. */
+void ctx_refresh_registry(struct og_ctx *c);
 /* Are values in play for the candidates ctx_rank just ranked? */
 bool ctx_priority_mode(const struct og_ctx *c, size_t eligible);

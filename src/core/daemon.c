@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
@@ -26,6 +27,22 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer kmsg_timer;   /* the summary of kmsg lines the rate limit held back */
 };
+
+/* The config's summary as log lines: it holds the config's own strings
+ * (regexes, paths), escaped like any other log line. */
+static void log_config(const struct og_config *cfg)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f)
+		return;
+	config_describe(cfg, f);
+	if (fclose(f) == 0)
+		log_text(LOG_INFO, text);
+	free(text);
+}
 
 static const char *config_name(const struct daemon *d)
 {
@@ -71,8 +88,9 @@ static void reload(void *userdata)
 	usercache_load_for(&d->c.cfg);
 	ctx_open_cgroups(&d->c);
 	vp_forget_ranking(d->env.vp);   /* ranked under the old rules */
+	ctx_refresh_registry(&d->c);
 	guards_reload(d->guards);
-	config_describe(&d->c.cfg, stderr);
+	log_config(&d->c.cfg);
 	log_notice("config reloaded from %s", config_name(d));
 	report_event(&d->rep, "daemon", "reload", config_name(d));
 	loop_notify("READY=1");
@@ -168,12 +186,14 @@ int daemon_run(const struct og_opts *o)
 	}
 	d.rep.kmsg.due = on_kmsg_due;
 	d.rep.kmsg.userdata = &d;
+	d.c.log_registry = true;
+	ctx_refresh_registry(&d.c);     /* a registry ignored is said at once */
 	d.env.c = &d.c;
 	d.env.loop = d.loop;
 	d.env.rep = &d.rep;
 	self_protect(&d);
 	guards_start(d.guards, &d.env);
-	config_describe(&d.c.cfg, stderr);
+	log_config(&d.c.cfg);
 	log_notice("oomguard %s running%s; cgroup root: %s", OG_VERSION,
 		   d.c.cfg.dry_run ? " in dry-run mode (nothing will be signalled)" : "",
 		   d.c.cg_root_fd >= 0 ? d.c.cg_root : "none");

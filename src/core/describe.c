@@ -3,19 +3,27 @@
 
 #include <json-c/json.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "core/util.h"
 
+/* A line for a person's terminal: what the format itself starts with
+ * (blank lines) stays, the rest is escaped as a log line is (a cgroup name
+ * with terminal escapes or a newline stays inert). */
 void desc_line(struct describe *d, const char *fmt, ...)
 {
+	char line[2048], esc[4 * sizeof(line)];
+	size_t lead = strspn(fmt, "\n");
 	va_list ap;
 
 	if (!d->text)
 		return;
 	va_start(ap, fmt);
-	vfprintf(d->text, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', d->text);
+	escape_log(line + MIN(lead, strlen(line)), esc, sizeof(esc));
+	fprintf(d->text, "%.*s%s\n", (int)lead, line, esc);
 }
 
 void desc_str(struct describe *d, const char *key, const char *v)

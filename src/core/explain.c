@@ -4,6 +4,7 @@
  * who would die; `--json` gives the same as one object keyed by guard name.
  * `oomguard status`: the guards' sections alone. */
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -133,6 +134,31 @@ static void json_victims(struct json_object *o, const struct og_ctx *c, size_t e
 	}
 }
 
+/* The value registry: in use, absent, or ignored and why. */
+static void describe_registry(struct og_ctx *c, struct describe *d)
+{
+	struct describe sub = { .json = desc_obj(d, "registry") };
+	char path[PATH_MAX + 16], why[256];
+
+	ctx_refresh_registry(c);
+	snprintf(path, sizeof(path), "%s/%s", ctx_runtime_dir(c), REGISTRY_FILE);
+	desc_str(&sub, "path", path);
+	if (c->runtime_fd < 0 || !c->reg) {
+		desc_line(d, "\nValue registry %s: none (no value set)", path);
+		desc_int(&sub, "entries", 0);
+		desc_str(&sub, "ignored", NULL);
+	} else if (c->reg->err) {
+		registry_strerror(c->reg, why, sizeof(why));
+		desc_line(d, "\nValue registry %s: IGNORED, no values are taken from it: %s", path, why);
+		desc_int(&sub, "entries", 0);
+		desc_str(&sub, "ignored", why);
+	} else {
+		desc_line(d, "\nValue registry %s: %zu entries", path, c->reg->n);
+		desc_int(&sub, "entries", (int64_t)c->reg->n);
+		desc_str(&sub, "ignored", NULL);
+	}
+}
+
 static int run(const struct og_opts *o, bool victims)
 {
 	static struct guard guards[32];
@@ -170,6 +196,7 @@ static int run(const struct og_opts *o, bool victims)
 	desc_bool(&d, "dry_run", c.cfg.dry_run);
 	kfeat_describe(&c.kf, &d);
 	guards_describe(guards, &d);
+	describe_registry(&c, &d);
 	if (!victims)
 		goto out;
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 
@@ -475,30 +476,128 @@ int write_file_trunc_at(int dirfd, const char *path, const char *s)
 	return write_at(dirfd, path, s, O_TRUNC);
 }
 
-void escape_untrusted(const char *src, char *dst, size_t size)
+const char *trust_problem(const struct stat *st, bool dir, uid_t owner)
+{
+	if (dir ? !S_ISDIR(st->st_mode) : !S_ISREG(st->st_mode))
+		return dir ? "not a directory" : "not a regular file";
+	if (st->st_uid != 0 && st->st_uid != owner)
+		return "not owned by root";
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+int open_trusted_at(int dirfd, const char *name, uid_t owner, struct stat *ret_st,
+		    const char **ret_why)
+{
+	struct stat st;
+	const char *why;
+	int fd, r;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ELOOP && ret_why)
+			*ret_why = "a symbolic link";
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if ((why = trust_problem(&st, false, owner))) {
+		close(fd);
+		if (ret_why)
+			*ret_why = why;
+		return -EPERM;
+	}
+	if (ret_st)
+		*ret_st = st;
+	return fd;
+}
+
+/* The length (2 to 4) of the well-formed UTF-8 sequence at s, or 0: not a
+ * lead byte (ASCII, a lone continuation byte, 0xc0, 0xc1, 0xf5..0xff), an
+ * overlong form, a surrogate (U+D800..U+DFFF), a code point past U+10FFFF,
+ * a sequence cut short (by the NUL too), or a C1 control (U+0080..U+009F),
+ * which terminals obey like ASCII control characters. */
+static size_t utf8_printable(const unsigned char *s)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xc2)
+		lo = 0xa0;              /* U+0080..U+009F: C1 controls */
+	else if (c == 0xe0)
+		lo = 0xa0;              /* overlong */
+	else if (c == 0xed)
+		hi = 0x9f;              /* surrogates */
+	else if (c == 0xf0)
+		lo = 0x90;              /* overlong */
+	else if (c == 0xf4)
+		hi = 0x8f;              /* past U+10FFFF */
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+static size_t escape_bytes(const char *src, char *dst, size_t size, bool quotes)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)src;
 	size_t o = 0;
 
 	if (!dst || size == 0)
-		return;
-	for (; src && *src; src++) {
-		unsigned char c = (unsigned char)*src;
+		return 0;
+	while (s && *s) {
+		unsigned char c = *s;
+		size_t n = c >= 0x80 ? utf8_printable(s) : 0;
 
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\'' || c == '\\') {
+		if (n) {                /* printable UTF-8: as it is, never split */
+			if (o + n >= size)
+				break;
+			memcpy(dst + o, s, n);
+			o += n;
+			s += n;
+		} else if (c < 0x20 || c >= 0x7f || c == '\\' || (quotes && (c == '"' || c == '\''))) {
 			if (o + 4 >= size)
 				break;
 			dst[o++] = '\\';
 			dst[o++] = 'x';
 			dst[o++] = hex[c >> 4];
 			dst[o++] = hex[c & 0xf];
+			s++;
 		} else {
 			if (o + 1 >= size)
 				break;
 			dst[o++] = (char)c;
+			s++;
 		}
 	}
 	dst[o] = '\0';
+	return o;
+}
+
+void escape_untrusted(const char *src, char *dst, size_t size)
+{
+	escape_bytes(src, dst, size, true);
+}
+
+size_t escape_log(const char *src, char *dst, size_t size)
+{
+	return escape_bytes(src, dst, size, false);
 }
 
 int timerfd_arm_ms(int tfd, uint64_t ms)

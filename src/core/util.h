@@ -67,10 +67,31 @@ int write_file_at(int dirfd, const char *path, const char *s);
  * file then holds exactly the last value written. */
 int write_file_trunc_at(int dirfd, const char *path, const char *s);
 
-/* Copy src into dst (size bytes), replacing control characters, quotes,
- * backslashes and non-ASCII bytes by \xHH so an untrusted process name is
- * safe in a log line. Always NUL-terminates. */
+struct stat;
+/* Why oomguard cannot trust a file or directory it takes its own state from
+ * (the value registry, the oom_score_adj state file), or NULL: it must be
+ * owned by root (or by owner, the daemon's own user, when that is not 0),
+ * not writable by group or others, and a regular file (dir: a directory). */
+const char *trust_problem(const struct stat *st, bool dir, uid_t owner);
+/* Open dirfd/name read-only as such a file: never through a symlink
+ * (O_NOFOLLOW: -ELOOP), never blocking on a FIFO, then checked with
+ * trust_problem (-EPERM, *ret_why says why). The fd, or -errno; ret_st
+ * (may be NULL) gets its stat. The directory is the caller's to check. */
+int open_trusted_at(int dirfd, const char *name, uid_t owner, struct stat *ret_st,
+		    const char **ret_why);
+
+/* Copy src into dst (size bytes) so that an untrusted string (a process
+ * name, a cgroup path) is safe in a log line or record: control characters
+ * (< 0x20, 0x7f), C1 controls (U+0080..U+009F), bytes that are not
+ * well-formed UTF-8 (invalid or overlong sequences, lone continuation bytes,
+ * surrogates), quotes and backslashes become \xHH, one per byte; printable
+ * ASCII and well-formed UTF-8 ("café", "日本") stay as they are. Truncation
+ * never splits an escape or a character. Always NUL-terminates. */
 void escape_untrusted(const char *src, char *dst, size_t size);
+/* The same for a whole log line: quotes stay (they are the line's own
+ * syntax), the rest as above, backslashes included, so "\x" in a log line
+ * always starts an escape. Returns the length written. */
+size_t escape_log(const char *src, char *dst, size_t size);
 
 /* Arm a timerfd to expire once, ms from now; 0 is taken as 1 ms (as soon as
  * possible: a zero time would disarm it). 0 or -errno. */

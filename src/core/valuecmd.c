@@ -51,25 +51,28 @@ static int parse_target(const char *s, struct registry_entry *e)
 	return 0;
 }
 
-static int list(int dirfd)
+static int list(const char *dir, int dirfd)
 {
 	static struct registry r;
-	int proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rr = registry_refresh(dirfd, &r);
+	char why[256], path[1024];
+	int proc, rr = registry_refresh(dirfd, &r);
 
 	if (rr < 0) {
-		fprintf(stderr, "oomguard: registry: %s\n", rr == -EPERM ?
-			"refused: not owned by root or writable by others" : strerror(-rr));
-		close(proc);
+		snprintf(path, sizeof(path), "%s/%s", dir, REGISTRY_FILE);
+		escape_log(path, why, sizeof(why));
+		fprintf(stderr, "oomguard: %s: ignored by the daemon: %s\n", why,
+			registry_strerror(&r, path, sizeof(path)));
 		return 1;
 	}
+	proc = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < r.n; i++) {
 		const struct registry_entry *e = &r.e[i];
 		struct proc_stat st;
-		char comm[64];
+		char comm[64], cg[sizeof(e->cgroup) * 4];
 
 		if (!e->is_pid) {
-			printf("cgroup %-40s value %lld\n", e->cgroup, (long long)e->value);
+			escape_untrusted(e->cgroup, cg, sizeof(cg));
+			printf("cgroup %-40s value %lld\n", cg, (long long)e->value);
 			continue;
 		}
 		if (proc_same(proc, e->pid, e->starttime, &st) == 0) {
@@ -87,6 +90,7 @@ int value_cmd(const struct og_opts *o, int argc, char **argv)
 {
 	const char *dir = o->runtime_dir ? o->runtime_dir : OG_RUNTIME_DIR;
 	struct registry_entry e;
+	char why[REGISTRY_WHY_MAX];
 	int64_t v = -1;
 	int fd, r;
 
@@ -98,7 +102,7 @@ int value_cmd(const struct og_opts *o, int argc, char **argv)
 			fprintf(stderr, "oomguard: %s: %s\n", dir, strerror(-fd));
 			return 1;
 		}
-		r = list(fd);
+		r = list(dir, fd);
 		close(fd);
 		return r;
 	}
@@ -130,12 +134,12 @@ int value_cmd(const struct og_opts *o, int argc, char **argv)
 			fd == -EACCES ? " (the registry is root's)" : "");
 		return 1;
 	}
-	r = registry_update(fd, &e, v);
+	r = registry_update(fd, &e, v, why);
 	close(fd);
 	if (r < 0) {
-		fprintf(stderr, "oomguard: %s/%s: %s%s\n", dir, REGISTRY_FILE,
-			r == -ENOENT ? "no such entry" : strerror(-r),
-			r == -EACCES ? " (the registry is root's)" : "");
+		fprintf(stderr, "oomguard: %s/%s: %s%s%s\n", dir, REGISTRY_FILE,
+			r == -ENOENT ? "no such entry" : *why ? "refused: " : strerror(-r),
+			why, r == -EACCES ? " (the registry is root's)" : "");
 		return 1;
 	}
 	return 0;

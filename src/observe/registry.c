@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -88,44 +89,106 @@ int format_registry(const struct registry *r, char *buf, size_t size)
 	return (int)off;
 }
 
+/* Set the outcome of a refresh; r->changed when it differs from the last. */
+static int outcome(struct registry *r, int err, const char *why, bool dir, int line,
+		   const struct stat *st)
+{
+	bool have = st != NULL;
+
+	r->changed = r->err != err || r->why != why || r->dir_refused != dir || r->line != line ||
+		     r->have_file != have ||
+		     (have && (r->ino != st->st_ino || r->mtime.tv_sec != st->st_ctim.tv_sec ||
+			       r->mtime.tv_nsec != st->st_ctim.tv_nsec));
+	r->err = err;
+	r->why = why;
+	r->dir_refused = dir;
+	r->line = line;
+	r->have_file = have;
+	r->ino = have ? st->st_ino : 0;
+	r->mtime = have ? st->st_ctim : (struct timespec){ 0 };
+	if (err)
+		r->n = 0;
+	return err;
+}
+
+/* The whole file into buf; -EFBIG when it does not fit (never a cut line). */
+static int read_all(int fd, char *buf, size_t size)
+{
+	ssize_t n = reread_fd(fd, buf, size);
+
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == size - 1 ? -EFBIG : 0;
+}
+
+/* Would the daemon trust the directory? */
+static const char *dir_problem(int dirfd)
+{
+	struct stat st;
+
+	if (fstat(dirfd, &st) < 0)
+		return "cannot be examined";
+	return trust_problem(&st, true, 0);
+}
+
 int registry_refresh(int dirfd, struct registry *r)
 {
 	static char buf[REGISTRY_MAX * 300];
+	const char *why = NULL;
 	struct stat st;
-	int fd, rr, line;
-	ssize_t n;
+	int fd, rr, line = 0;
 
-	fd = openat(dirfd, REGISTRY_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
+	r->changed = false;
+	if ((why = dir_problem(dirfd)))
+		return outcome(r, -EPERM, why, true, 0, NULL);
+	fd = open_trusted_at(dirfd, REGISTRY_FILE, 0, &st, &why);
+	if (fd == -ENOENT) {
 		r->n = 0;
-		r->ino = 0;
-		return errno == ENOENT ? 0 : -errno;
+		return outcome(r, 0, NULL, false, 0, NULL);
 	}
-	if (fstat(fd, &st) < 0) {
-		rr = -errno;
-		close(fd);
-		return rr;
-	}
-	if (st.st_ino == r->ino && st.st_ctim.tv_sec == r->mtime.tv_sec &&
+	if (fd < 0)
+		return outcome(r, fd, fd == -ELOOP || fd == -EPERM ? why : NULL, false, 0, NULL);
+	/* The same file as last time: nothing changed (nor anything to report). */
+	if (r->have_file && st.st_ino == r->ino && st.st_ctim.tv_sec == r->mtime.tv_sec &&
 	    st.st_ctim.tv_nsec == r->mtime.tv_nsec) {
 		close(fd);
-		return 0;
+		return r->err;
 	}
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		r->n = 0;
-		return -EPERM;
-	}
-	n = reread_fd(fd, buf, sizeof(buf));
+	rr = read_all(fd, buf, sizeof(buf));
 	close(fd);
-	if (n < 0)
-		return (int)n;
-	rr = parse_registry(buf, r, &line);
-	if (rr < 0)
-		return rr;
-	r->ino = st.st_ino;
-	r->mtime = st.st_ctim;
-	return 0;
+	if (rr == 0)
+		rr = parse_registry(buf, r, &line);
+	/* A read error may pass: try again next time. A bad file stays bad
+	 * until it changes. */
+	return outcome(r, rr, NULL, false, rr == -EINVAL ? line : 0,
+		       rr == 0 || rr == -EINVAL || rr == -ENOSPC || rr == -EFBIG ? &st : NULL);
+}
+
+const char *registry_strerror(const struct registry *r, char *buf, size_t size)
+{
+	switch (r->err) {
+	case 0:
+		snprintf(buf, size, "%s", "");
+		break;
+	case -EPERM:
+	case -ELOOP:
+		snprintf(buf, size, "%s %s", r->dir_refused ? "its directory is" : "it is",
+			 r->why ? r->why : "not trusted");
+		break;
+	case -EINVAL:
+		snprintf(buf, size, "line %d is malformed (expected \"pid PID STARTTIME VALUE\" "
+			 "or \"cgroup /PATH VALUE\", VALUE 0..%d)", r->line, VALUE_MAX);
+		break;
+	case -ENOSPC:
+		snprintf(buf, size, "more than %d entries", REGISTRY_MAX);
+		break;
+	case -EFBIG:
+		snprintf(buf, size, "larger than %zu bytes", (size_t)REGISTRY_MAX * 300 - 1);
+		break;
+	default:
+		snprintf(buf, size, "%s", strerror(-r->err));
+	}
+	return buf;
 }
 
 static bool same_key(const struct registry_entry *a, const struct registry_entry *b)
@@ -135,28 +198,96 @@ static bool same_key(const struct registry_entry *a, const struct registry_entry
 	return a->is_pid ? a->pid == b->pid : !strcmp(a->cgroup, b->cgroup);
 }
 
-int registry_update(int dirfd, const struct registry_entry *key, int64_t value)
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* values.tmp, fresh: a stale one (a crashed update, or anything else by
+ * that name, a symlink included) is removed first, under the lock; unlinkat
+ * never follows a symlink. O_EXCL | O_NOFOLLOW: never someone else's file. */
+static int create_tmp(int dirfd)
+{
+	int fd;
+
+	if (unlinkat(dirfd, REGISTRY_FILE ".tmp", 0) < 0 && errno != ENOENT)
+		return -errno;
+	fd = openat(dirfd, REGISTRY_FILE ".tmp",
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0644) < 0) {     /* whatever the umask: readable for `value list` */
+		int r = -errno;
+
+		close(fd);
+		unlinkat(dirfd, REGISTRY_FILE ".tmp", 0);
+		return r;
+	}
+	return fd;
+}
+
+int registry_update(int dirfd, const struct registry_entry *key, int64_t value,
+		    char why[REGISTRY_WHY_MAX])
 {
 	static struct registry r;
 	static char buf[REGISTRY_MAX * 300];
+	const char *problem;
+	struct stat st;
 	int lock, fd, rr, line = 0;
 	size_t i;
 
-	lock = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (lock < 0)
-		return -errno;
+	if (why)
+		why[0] = '\0';
+	/* Values written where the daemon would ignore them are lost: say so. */
+	if ((problem = dir_problem(dirfd))) {
+		if (why)
+			snprintf(why, REGISTRY_WHY_MAX, "its directory is %s", problem);
+		return -EPERM;
+	}
+	lock = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0) {
+		rr = -errno;
+		if (rr == -ELOOP && why)
+			snprintf(why, REGISTRY_WHY_MAX, ".lock is a symbolic link");
+		return rr;
+	}
+	if (fstat(lock, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (why)
+			snprintf(why, REGISTRY_WHY_MAX, ".lock is not a regular file");
+		rr = -EPERM;
+		goto out;
+	}
 	if (flock(lock, LOCK_EX) < 0) {
 		rr = -errno;
 		goto out;
 	}
 	r.n = 0;
-	rr = (int)read_file_at(dirfd, REGISTRY_FILE, buf, sizeof(buf));
-	if (rr >= 0 && (rr = parse_registry(buf, &r, &line)) < 0)
+	problem = NULL;
+	fd = open_trusted_at(dirfd, REGISTRY_FILE, 0, NULL, &problem);
+	if (fd >= 0) {
+		rr = read_all(fd, buf, sizeof(buf));
+		close(fd);
+		if (rr == 0 && (rr = parse_registry(buf, &r, &line)) == -EINVAL && why)
+			snprintf(why, REGISTRY_WHY_MAX, "line %d is malformed; fix or remove it first",
+				 line);
+		if (rr < 0)
+			goto out;
+	} else if (fd != -ENOENT) {
+		rr = fd;
+		if (problem && why)
+			snprintf(why, REGISTRY_WHY_MAX, "it is %s", problem);
 		goto out;
-	if (rr == -ENOENT)
-		rr = 0;
-	if (rr < 0)
-		goto out;
+	}
 	for (i = 0; i < r.n && !same_key(&r.e[i], key); i++)
 		;
 	if (value < 0) {
@@ -178,18 +309,19 @@ int registry_update(int dirfd, const struct registry_entry *key, int64_t value)
 	}
 	if ((rr = format_registry(&r, buf, sizeof(buf))) < 0)
 		goto out;
-	fd = openat(dirfd, REGISTRY_FILE ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
+	if ((fd = create_tmp(dirfd)) < 0) {
+		rr = fd;
+		goto out;
+	}
+	rr = write_all(fd, buf, strlen(buf));
+	if (rr == 0 && fsync(fd) < 0)
 		rr = -errno;
-		goto out;
-	}
-	if (write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf) || fsync(fd) < 0) {
-		rr = -EIO;
-		close(fd);
-		goto out;
-	}
-	close(fd);
-	rr = renameat(dirfd, REGISTRY_FILE ".tmp", dirfd, REGISTRY_FILE) < 0 ? -errno : 0;
+	if (close(fd) < 0 && rr == 0)
+		rr = -errno;
+	if (rr == 0 && renameat(dirfd, REGISTRY_FILE ".tmp", dirfd, REGISTRY_FILE) < 0)
+		rr = -errno;
+	if (rr < 0)
+		unlinkat(dirfd, REGISTRY_FILE ".tmp", 0);
 out:
 	close(lock);
 	return rr;

@@ -97,12 +97,13 @@ int report_decision(struct reporter *r, const struct decision *d)
 	if (r->out_fd < 0)
 		return 0;
 	if (!r->json) {
-		char esc[64];
+		char esc[64], reason[1024];
 
 		escape_untrusted(d->comm ? d->comm : "", esc, sizeof(esc));
+		escape_untrusted(d->reason ? d->reason : "", reason, sizeof(reason));
 		return emit_text(r, "%s: %s%s pid=%d comm=%s signal=%d trigger=%s: %s",
 				 d->guard ? d->guard : "-", d->dry_run ? "dry-run " : "", d->event, (int)d->pid, esc, d->sig,
-				 d->trigger ? d->trigger : "-", d->reason ? d->reason : "");
+				 d->trigger ? d->trigger : "-", reason);
 	}
 	o = json_object_new_object();
 	t = json_object_new_object();
@@ -171,8 +172,13 @@ int report_event(struct reporter *r, const char *guard, const char *event, const
 
 	if (r->out_fd < 0)
 		return 0;
-	if (!r->json)
-		return emit_text(r, "%s: %s: %s", guard ? guard : "-", event, msg);
+	if (!r->json) {
+		char esc[1024];
+
+		/* as in JSON: the message holds cgroup paths, config errors */
+		escape_untrusted(msg ? msg : "", esc, sizeof(esc));
+		return emit_text(r, "%s: %s: %s", guard ? guard : "-", event, esc);
+	}
 	if (!(o = json_object_new_object()))
 		return -ENOMEM;
 	add_time(o);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/context.h"
 #include "core/util.h"
 #include "fixture.h"
 
@@ -640,6 +641,23 @@ static void test_file_kinds(void **state)
 	fixture_free(f);
 }
 
+/* --proc points the reads at another tree; the kills would still go to
+ * real pids: the daemon refuses it without --dry-run. */
+static void test_proc_needs_dry_run(void **state)
+{
+	struct og_opts o = { .psi_mode = -1 };
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(og_opts_check_daemon(&o, err, sizeof(err)), 0);
+	o.proc_dir = "/tmp/fixture/proc";
+	assert_int_equal(og_opts_check_daemon(&o, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--proc /tmp/fixture/proc"));
+	assert_non_null(strstr(err, "--dry-run"));
+	o.dry_run = true;
+	assert_int_equal(og_opts_check_daemon(&o, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_spellings),
 		cmocka_unit_test(test_file_kinds),
+		cmocka_unit_test(test_proc_needs_dry_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

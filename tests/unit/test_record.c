@@ -151,6 +151,35 @@ static void test_hostile_comm_escaped(void **state)
 	json_object_put(o);
 }
 
+/* Text mode (json_logs: false): a reason or message with a newline (a
+ * cgroup path, a config error) stays on its line, escaped as in JSON. */
+static void test_text_mode_escaped(void **state)
+{
+	int p[2];
+	struct reporter r = pipe_reporter(p);
+	struct decision d = { .guard = "cgroups", .event = "kill", .comm = "caf\xc3\xa9\n",
+			      .trigger = "cgroup", .sig = SIGKILL,
+			      .reason = "headroom of /a\nmemory: kill pid=1 comm=x: forged\xff" };
+	char buf[4096];
+	ssize_t n;
+
+	(void)state;
+	r.json = false;
+	assert_int_equal(report_decision(&r, &d), 0);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "cgroups: kill pid=0 comm=caf\xc3\xa9\\x0a signal=9 trigger=cgroup: "
+			    "headroom of /a\\x0amemory: kill pid=1 comm=x: forged\\xff\n");
+	assert_int_equal(report_event(&r, "cgroups", "skip", "/x\n\"y\": no candidate"), 0);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "cgroups: skip: /x\\x0a\\x22y\\x22: no candidate\n");
+	close(p[0]);
+	close(p[1]);
+}
+
 /* Read what one write put in the pipe. */
 static size_t read_all(int fd, char *buf, size_t size)
 {
@@ -992,6 +1021,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kill_record_fields),
 		cmocka_unit_test(test_hostile_comm_escaped),
+		cmocka_unit_test(test_text_mode_escaped),
 		cmocka_unit_test(test_kmsg_line),
 		cmocka_unit_test(test_event_line),
 		cmocka_unit_test(test_open_record_path),

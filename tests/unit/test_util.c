@@ -293,8 +293,8 @@ static void test_escape(void **state)
 
 	escape_untrusted("bash", out, sizeof(out));
 	assert_string_equal(out, "bash");
-	escape_untrusted("a\nb\"c\\d'e\x7f\xc3\xa9", out, sizeof(out));
-	assert_string_equal(out, "a\\x0ab\\x22c\\x5cd\\x27e\\x7f\\xc3\\xa9");
+	escape_untrusted("a\nb\"c\\d'e\x7f", out, sizeof(out));
+	assert_string_equal(out, "a\\x0ab\\x22c\\x5cd\\x27e\\x7f");
 	/* truncation never splits an escape and always terminates */
 	escape_untrusted("ab\n", out, 5);
 	assert_string_equal(out, "ab");
@@ -304,6 +304,58 @@ static void test_escape(void **state)
 	assert_string_equal(out, "");
 	escape_untrusted(NULL, out, sizeof(out));
 	assert_string_equal(out, "");
+}
+
+/* Well-formed UTF-8 is readable; everything a terminal or a log reader
+ * could take for a control, and every byte that is not well-formed, is not. */
+static void test_escape_utf8(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "caf\xc3\xa9", "caf\xc3\xa9" },                        /* café */
+		{ "\xe6\x97\xa5\xe6\x9c\xac", "\xe6\x97\xa5\xe6\x9c\xac" }, /* 日本 */
+		{ "\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80!" },            /* U+1F600, 4 bytes */
+		{ "\xc2\xa0\xef\xbf\xbd", "\xc2\xa0\xef\xbf\xbd" },      /* U+00A0, U+FFFD */
+		{ "\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf" },              /* U+10FFFF, the last */
+		/* C1 controls (U+0085 NEL, U+009B CSI) */
+		{ "a\xc2\x85" "b\xc2\x9b" "31m", "a\\xc2\\x85b\\xc2\\x9b31m" },
+		/* ASCII controls, DEL, an ANSI escape */
+		{ "\x1b[31mred\x7f\t", "\\x1b[31mred\\x7f\\x09" },
+		/* lone continuation bytes, a lead byte without its tail */
+		{ "\x80x\xbf", "\\x80x\\xbf" },
+		{ "\xc3", "\\xc3" },
+		{ "\xe6\x97", "\\xe6\\x97" },
+		{ "\xc3(", "\\xc3(" },
+		/* overlong forms: "/" as 2 bytes, NUL as 2, U+0000 as 3 and 4 */
+		{ "\xc0\xaf", "\\xc0\\xaf" },
+		{ "\xc1\xbf", "\\xc1\\xbf" },
+		{ "\xe0\x80\xaf", "\\xe0\\x80\\xaf" },
+		{ "\xf0\x80\x80\xaf", "\\xf0\\x80\\x80\\xaf" },
+		/* surrogates (U+D800, U+DFFF), past U+10FFFF, never-valid bytes */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },
+		{ "\xed\xbf\xbf", "\\xed\\xbf\\xbf" },
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80" },
+		{ "\xf5\xfe\xff", "\\xf5\\xfe\\xff" },
+		/* a bad byte does not swallow the good character after it */
+		{ "\xff\xc3\xa9", "\\xff\xc3\xa9" },
+		/* quotes and backslashes stay escaped */
+		{ "\"\xc3\xa9'\\", "\\x22\xc3\xa9\\x27\\x5c" },
+	};
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		escape_untrusted(cases[i].in, out, sizeof(out));
+		assert_string_equal(out, cases[i].out);
+	}
+	/* truncation never splits a character: 3 bytes of "日" need 4 */
+	escape_untrusted("a\xe6\x97\xa5", out, 4);
+	assert_string_equal(out, "a");
+	escape_untrusted("a\xe6\x97\xa5", out, 5);
+	assert_string_equal(out, "a\xe6\x97\xa5");
+	/* a whole log line keeps its quotes; backslashes and controls go */
+	assert_int_equal(escape_log("got \"caf\xc3\xa9\n<0>x\\y\"", out, sizeof(out)),
+			 strlen("got \"caf\xc3\xa9\\x0a<0>x\\x5cy\""));
+	assert_string_equal(out, "got \"caf\xc3\xa9\\x0a<0>x\\x5cy\"");
 }
 
 static void test_clocks(void **state)
@@ -360,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_files),
 		cmocka_unit_test(test_read_whole),
 		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_escape_utf8),
 		cmocka_unit_test(test_clocks),
 		cmocka_unit_test(test_timerfd),
 	};

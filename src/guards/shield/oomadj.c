@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "guards/shield/oomadj.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -111,21 +114,28 @@ static void drop(struct oa_state *st, struct oa_entry *e)
 	*e = st->v[--st->n];
 }
 
+/* Read and write back through one /proc/PID fd whose start time was
+ * checked: the value read and the value written are the same process's. */
 static void restore_one(struct oa_state *st, struct oa_entry *e, int proc_fd,
 			struct oa_stats *stats)
 {
-	int cur, r = oomadj_read(proc_fd, e->pid, e->starttime, &cur);
+	int cur, fd = proc_open_same(proc_fd, e->pid, e->starttime, NULL);
 
-	if (r < 0) {
+	if (fd < 0 || read_adj(fd, &cur) < 0) {
 		stats->gone++;
 	} else if (oomadj_should_restore(e, cur)) {
-		if (oomadj_write(proc_fd, e->pid, e->starttime, e->original) == 0)
+		char buf[16];
+
+		snprintf(buf, sizeof(buf), "%d", e->original);
+		if (write_file_trunc_at(fd, "oom_score_adj", buf) == 0)
 			stats->restored++;
 		else
 			stats->gone++;
 	} else if (cur != e->applied) {
 		stats->disowned++;
 	}
+	if (fd >= 0)
+		close(fd);
 	drop(st, e);
 }
 
@@ -231,23 +241,64 @@ void oomadj_free(struct oa_state *st)
 	*st = (struct oa_state){ 0 };
 }
 
-int oomadj_format(const struct oa_state *st, char *buf, size_t size)
+/* comm as one token: escaped (escape_untrusted), and a space as \x20. */
+static void comm_token(const char *comm, char *out, size_t size)
+{
+	char esc[64];
+	size_t o = 0;
+
+	escape_untrusted(comm, esc, sizeof(esc));
+	for (const char *c = esc; *c && o + 5 <= size; c++)
+		o += (size_t)snprintf(out + o, size - o, *c == ' ' ? "\\x20" : "%c", *c);
+	out[o] = '\0';
+}
+
+/* And back: the raw name (at most 15 bytes, no NUL); false if it is not. */
+static bool comm_untoken(const char *tok, char out[16])
 {
 	size_t o = 0;
 
+	if (!strcmp(tok, "-")) {
+		out[0] = '\0';
+		return true;
+	}
+	for (const char *c = tok; *c; c++) {
+		unsigned v = (unsigned char)*c;
+
+		if (*c == '\\') {
+			if (c[1] != 'x' || !isxdigit((unsigned char)c[2]) ||
+			    !isxdigit((unsigned char)c[3]) || sscanf(c + 2, "%2x", &v) != 1 || !v)
+				return false;
+			c += 3;
+		}
+		if (o == 15)
+			return false;
+		out[o++] = (char)v;
+	}
+	out[o] = '\0';
+	return true;
+}
+
+int oomadj_format(const struct oa_state *st, const char *boot_id, char *buf, size_t size)
+{
+	size_t o = 0;
+	int n;
+
 	if (size)
 		buf[0] = '\0';
+	if (boot_id && *boot_id) {
+		n = snprintf(buf, size, "boot %s\n", boot_id);
+		if (n < 0 || (size_t)n >= size)
+			return -ENOBUFS;
+		o = (size_t)n;
+	}
 	for (size_t i = 0; i < st->n; i++) {
 		const struct oa_entry *e = &st->v[i];
-		char comm[sizeof(e->comm) * 4];
-		int n;
+		char comm[sizeof(e->comm) * 4 + 1];
 
 		if (e->hands_off)
 			continue;
-		escape_untrusted(e->comm, comm, sizeof(comm));
-		for (char *c = comm; *c; c++)
-			if (*c == ' ')
-				*c = '_';
+		comm_token(e->comm, comm, sizeof(comm));
 		n = snprintf(buf + o, size - o, "%d %" PRIu64 " %d %d %s %s\n", e->pid, e->starttime,
 			     e->original, e->applied, e->mode == OA_RAISE ? "raise" : "lower",
 			     *comm ? comm : "-");
@@ -258,43 +309,164 @@ int oomadj_format(const struct oa_state *st, char *buf, size_t size)
 	return (int)o;
 }
 
-int oomadj_parse(const char *buf, struct oa_state *st)
+static bool boot_id_ok(const char *s)
 {
+	size_t n = strlen(s);
+
+	return n > 0 && n < OA_BOOT_ID_SIZE && strspn(s, "0123456789abcdef-") == n;
+}
+
+/* One entry line; false if it is not one oomguard could have written. */
+static bool parse_entry(const char *line, struct oa_entry *e)
+{
+	char mode[8], comm[64];
+	int pid, orig, appl, used = -1;
+	uint64_t start;
+
+	if (sscanf(line, "%d %" SCNu64 " %d %d %7s %63s%n", &pid, &start, &orig, &appl, mode,
+		   comm, &used) != 6 || used < 0 || line[used] != '\0' || !isdigit((unsigned char)line[0]))
+		return false;
+	if (pid <= 0 || orig < OOMADJ_MIN || orig > OOMADJ_MAX || appl < OOMADJ_MIN ||
+	    appl > OOMADJ_MAX)
+		return false;
+	/* oomadj_decide only ever raised a value from [0, target) and lowered
+	 * one from above target: a "restore" outside that is not ours. */
+	if (!strcmp(mode, "raise")) {
+		if (orig < 0 || orig >= appl)
+			return false;
+	} else if (!strcmp(mode, "lower")) {
+		if (orig <= appl)
+			return false;
+	} else {
+		return false;
+	}
+	*e = (struct oa_entry){ .pid = pid, .starttime = start, .original = orig, .applied = appl,
+				.mode = mode[0] == 'r' ? OA_RAISE : OA_LOWER };
+	return comm_untoken(comm, e->comm);
+}
+
+int oomadj_parse(const char *buf, struct oa_state *st, char *ret_boot_id, int *ret_line)
+{
+	char boot[OA_BOOT_ID_SIZE] = "";
+	int lineno = 0;
+
 	*st = (struct oa_state){ 0 };
 	for (const char *l = buf; l && *l;) {
 		const char *nl = strchr(l, '\n');
 		struct oa_entry e = { 0 };
-		char line[256], mode[8], comm[64];
+		char line[256], id[OA_BOOT_ID_SIZE + 1];
 		size_t len = nl ? (size_t)(nl - l) : strlen(l);
-		int pid, orig, appl;
-		uint64_t start;
+		int used = -1;
 
-		if (len < sizeof(line)) {
-			memcpy(line, l, len);
-			line[len] = '\0';
-			if (sscanf(line, "%d %" SCNu64 " %d %d %7s %63s", &pid, &start, &orig, &appl,
-				   mode, comm) == 6 && pid > 0 && orig >= OOMADJ_MIN &&
-			    orig <= OOMADJ_MAX && appl >= OOMADJ_MIN && appl <= OOMADJ_MAX &&
-			    (!strcmp(mode, "raise") || !strcmp(mode, "lower"))) {
-				e = (struct oa_entry){ .pid = pid, .starttime = start, .original = orig,
-						       .applied = appl,
-						       .mode = mode[0] == 'r' ? OA_RAISE : OA_LOWER };
-				snprintf(e.comm, sizeof(e.comm), "%.15s", comm);
-				if (st->n == st->cap) {
-					size_t cap = st->cap ? st->cap * 2 : 16;
-					struct oa_entry *v = realloc(st->v, cap * sizeof(*v));
-
-					if (!v) {
-						oomadj_free(st);
-						return -ENOMEM;
-					}
-					st->v = v;
-					st->cap = cap;
-				}
-				st->v[st->n++] = e;
-			}
-		}
+		lineno++;
+		if (len >= sizeof(line))
+			goto bad;
+		memcpy(line, l, len);
+		line[len] = '\0';
 		l = nl ? nl + 1 : NULL;
+		if (lineno == 1 && !strncmp(line, "boot ", 5)) {
+			if (sscanf(line, "boot %40s%n", id, &used) != 1 || used < 0 ||
+			    line[used] != '\0' || !boot_id_ok(id))
+				goto bad;
+			snprintf(boot, sizeof(boot), "%s", id);
+			continue;
+		}
+		if (!parse_entry(line, &e))
+			goto bad;
+		if (st->n == st->cap) {
+			size_t cap = st->cap ? st->cap * 2 : 16;
+			struct oa_entry *v = realloc(st->v, cap * sizeof(*v));
+
+			if (!v) {
+				oomadj_free(st);
+				return -ENOMEM;
+			}
+			st->v = v;
+			st->cap = cap;
+		}
+		st->v[st->n++] = e;
 	}
+	if (ret_boot_id)
+		snprintf(ret_boot_id, OA_BOOT_ID_SIZE, "%s", boot);
 	return (int)st->n;
+bad:
+	oomadj_free(st);
+	if (ret_line)
+		*ret_line = lineno;
+	return -EINVAL;
+}
+
+int oomadj_boot_id(int proc_fd, char buf[OA_BOOT_ID_SIZE])
+{
+	char tmp[64];
+	ssize_t n = read_file_at(proc_fd, "sys/kernel/random/boot_id", tmp, sizeof(tmp));
+
+	if (n < 0)
+		return (int)n;
+	tmp[strcspn(tmp, "\n")] = '\0';
+	if (!boot_id_ok(tmp))
+		return -EINVAL;
+	snprintf(buf, OA_BOOT_ID_SIZE, "%s", tmp);
+	return 0;
+}
+
+int oomadj_load(const char *path, int proc_fd, struct oa_state *st, char *why, size_t size)
+{
+	char dir[PATH_MAX], boot[OA_BOOT_ID_SIZE], now[OA_BOOT_ID_SIZE], buf[65536];
+	const char *name = strrchr(path, '/'), *problem = NULL;
+	struct stat dst;
+	int dfd, fd, n, line = 0;
+	ssize_t got;
+
+	*st = (struct oa_state){ 0 };
+	snprintf(why, size, "%s", "");
+	/* the directory: a file others may replace is not trusted */
+	if (!name)
+		snprintf(dir, sizeof(dir), ".");
+	else if (name == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(name - path), path);
+	name = name ? name + 1 : path;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		n = -errno;
+		snprintf(why, size, "%s", strerror(-n));
+		return n;
+	}
+	if (fstat(dfd, &dst) < 0 || (problem = trust_problem(&dst, true, geteuid()))) {
+		close(dfd);
+		snprintf(why, size, "its directory is %s", problem ? problem : "unreadable");
+		return -EPERM;
+	}
+	fd = open_trusted_at(dfd, name, geteuid(), NULL, &problem);
+	close(dfd);
+	if (fd < 0) {
+		snprintf(why, size, fd == -EPERM || fd == -ELOOP ? "it is %s" : "%s",
+			 fd == -EPERM || fd == -ELOOP ? problem : strerror(-fd));
+		return fd;
+	}
+	got = reread_fd(fd, buf, sizeof(buf));
+	close(fd);
+	if (got < 0) {
+		snprintf(why, size, "%s", strerror((int)-got));
+		return (int)got;
+	}
+	if ((size_t)got == sizeof(buf) - 1) {
+		snprintf(why, size, "larger than %zu bytes", sizeof(buf) - 1);
+		return -EFBIG;
+	}
+	n = oomadj_parse(buf, st, boot, &line);
+	if (n == -EINVAL)
+		snprintf(why, size, "line %d is malformed", line);
+	if (n < 0)
+		return n;
+	/* A pid and a start time name a process in one boot only. */
+	if (!*boot || oomadj_boot_id(proc_fd, now) < 0 || strcmp(boot, now)) {
+		snprintf(why, size, "%s", !*boot ? "it names no boot" :
+			 "it was written in another boot (or this boot's id is unknown)");
+		oomadj_free(st);
+		return -ESTALE;
+	}
+	return n;
 }

@@ -91,8 +91,31 @@ size_t oomadj_in_force(const struct oa_state *st);
 void oomadj_restore_all(struct oa_state *st, int proc_fd, struct oa_stats *stats);
 void oomadj_free(struct oa_state *st);
 
-/* The state as text ("pid starttime original applied mode comm" lines) and
- * back, for the state file that `oomguard status` reads and that a restarted
- * daemon uses to restore what a crashed one left behind. */
-int oomadj_format(const struct oa_state *st, char *buf, size_t size);
-int oomadj_parse(const char *buf, struct oa_state *st);
+/* The state as text, for the state file that `oomguard status` reads and
+ * that a restarted daemon uses to restore what a crashed one left behind:
+ * "boot BOOT_ID" (when boot_id is not NULL or ""), then one
+ * "pid starttime original applied raise|lower comm" line per entry in force
+ * (comm escaped, a space as \x20, "-" when empty; parsed back to the raw
+ * name).
+ * A pid and its start time name a process only within one boot: the boot id
+ * says which. */
+#define OA_BOOT_ID_SIZE 40
+int oomadj_format(const struct oa_state *st, const char *boot_id, char *buf, size_t size);
+/* Parse it back, strictly: any line that is not the first line's "boot ID"
+ * or a well-formed entry, and an entry oomguard could not have written (a
+ * raise from below 0 or not upwards, a lower not downwards), make it
+ * -EINVAL with *ret_line (may be NULL) set and st empty. Otherwise the number
+ * of entries; ret_boot_id (OA_BOOT_ID_SIZE, may be NULL) gets the boot id,
+ * "" if none. */
+int oomadj_parse(const char *buf, struct oa_state *st, char *ret_boot_id, int *ret_line);
+/* This boot's id (proc_fd's sys/kernel/random/boot_id). 0 or -errno. */
+int oomadj_boot_id(int proc_fd, char buf[OA_BOOT_ID_SIZE]);
+
+/* Load the state file at path for restoring or showing, trusting it only
+ * when it and its directory are owned by root (or by the daemon's own user)
+ * and not writable by group or others, it is a regular file and not a
+ * symlink, it parses, and it was written in this boot (proc_fd's boot id).
+ * The number of entries; or -ENOENT (no file), -EPERM or -ELOOP (refused),
+ * -EINVAL (malformed), -EFBIG (too big), -ESTALE (another boot, or none
+ * named), other -errno, each with a reason in why. */
+int oomadj_load(const char *path, int proc_fd, struct oa_state *st, char *why, size_t size);

@@ -87,8 +87,9 @@ static void print_cgroup(FILE *f, struct og_ctx *c, const char *path)
 static void print_adjust(FILE *f, struct og_ctx *c)
 {
 	const struct og_config *cfg = &c->cfg;
-	char buf[65536];
+	char why[256];
 	struct oa_state st;
+	int n;
 
 	if (cfg->dyn_enabled)
 		fprintf(f, "  dynamic oom_score_adj: the %" PRId64 " largest non-managed processes get %"
@@ -98,19 +99,25 @@ static void print_adjust(FILE *f, struct og_ctx *c)
 		fprintf(f, "  dynamic oom_score_adj: off\n");
 	if (!cfg->dyn_state_path)
 		return;
-	if (read_file_at(AT_FDCWD, cfg->dyn_state_path, buf, sizeof(buf)) < 0) {
+	n = oomadj_load(cfg->dyn_state_path, c->proc_fd, &st, why, sizeof(why));
+	if (n == -ENOENT) {
 		fprintf(f, "  adjustments in force: none (%s absent)\n", cfg->dyn_state_path);
 		return;
 	}
-	if (oomadj_parse(buf, &st) < 0)
+	if (n < 0) {
+		fprintf(f, "  adjustments in force: unknown: the state file %s is ignored: %s\n",
+			cfg->dyn_state_path, why);
 		return;
+	}
 	fprintf(f, "  adjustments in force (%s): %zu\n", cfg->dyn_state_path, st.n);
 	for (size_t i = 0; i < st.n; i++) {
 		const struct oa_entry *e = &st.v[i];
+		char comm[sizeof(e->comm) * 4];
 		int cur;
 		int r = oomadj_read(c->proc_fd, e->pid, e->starttime, &cur);
 
-		fprintf(f, "    %7d %-16s %5d -> %5d (%s)%s\n", e->pid, e->comm, e->original, e->applied,
+		escape_untrusted(e->comm, comm, sizeof(comm));
+		fprintf(f, "    %7d %-16s %5d -> %5d (%s)%s\n", e->pid, comm, e->original, e->applied,
 			e->mode == OA_RAISE ? "largest" : "managed",
 			r < 0 ? " gone" : cur != e->applied ? " changed since" : "");
 	}

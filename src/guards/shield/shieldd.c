@@ -253,15 +253,14 @@ static bool may_move(struct shield_rt *s, struct og_ctx *c, int pid, char *where
 static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t start,
 		     const char *comm, const char *how)
 {
-	char where[PATH_MAX] = "", ec[64];
+	char where[PATH_MAX] = "";
 	int r;
 
-	escape_untrusted(comm, ec, sizeof(ec));
 	if (!may_move(s, c, pid, where, sizeof(where))) {
 		if (!refused_before(s, pid, start))
 			log_notice("shield: pid %d (%s) is in %s under systemd: not moved "
 				   "(cgroup_settings.move_from_units: false); still never a victim",
-				   pid, ec, *where ? where : "?");
+				   pid, comm, *where ? where : "?");
 		return;
 	}
 	/* The pid must still be the process that matched. */
@@ -270,21 +269,54 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 	r = shield_move(&s->cg, pid);
 	if (r == 0) {
 		s->moved++;
-		log_notice("shield: moved pid %d (%s) into %s (%s)", pid, ec, s->cg.path, how);
+		log_notice("shield: moved pid %d (%s) into %s (%s)", pid, comm, s->cg.path, how);
 	} else if (r != -ESRCH && !refused_before(s, pid, start)) {
-		log_warn("shield: cannot move pid %d (%s) into %s: %s", pid, ec, s->cg.path,
+		log_warn("shield: cannot move pid %d (%s) into %s: %s", pid, comm, s->cg.path,
 			 strerror(-r));
 	}
 }
 
 /* ---- the state file ----------------------------------------------------------------- */
 
+/* PATH.tmp, fresh: a stale one (a crash, or a symlink someone planted) is
+ * removed first, never followed; O_EXCL | O_NOFOLLOW. */
+static int create_tmp(const char *tmp)
+{
+	int fd;
+
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0 && fchmod(fd, 0644) < 0) {
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	return fd;
+}
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 static void save_state(struct shield_rt *s, struct og_ctx *c)
 {
 	const char *path = c->cfg.dyn_state_path;
 	char tmp[PATH_MAX], *buf;
-	size_t size = 128 * (s->adj.n + 1);
-	int fd, n;
+	size_t size = 128 * (s->adj.n + 1) + OA_BOOT_ID_SIZE + 8;
+	int fd = -1, n;
+	bool ok;
 
 	if (!path)
 		return;
@@ -293,12 +325,12 @@ static void save_state(struct shield_rt *s, struct og_ctx *c)
 		return;
 	}
 	buf = malloc(size);
-	if (!buf || (n = oomadj_format(&s->adj, buf, size)) < 0) {
+	if (!buf || (n = oomadj_format(&s->adj, s->boot_id, buf, size)) < 0) {
 		free(buf);
 		return;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = create_tmp(tmp);
 	if (fd < 0 && errno == ENOENT) {
 		char dir[PATH_MAX], *sl;
 
@@ -308,9 +340,14 @@ static void save_state(struct shield_rt *s, struct og_ctx *c)
 			*sl = '\0';
 			mkdir(dir, 0755);
 		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		fd = create_tmp(tmp);
 	}
-	if (fd < 0 || write(fd, buf, (size_t)n) != n || close(fd) < 0 || rename(tmp, path) < 0) {
+	ok = fd >= 0 && write_all(fd, buf, (size_t)n);
+	if (fd >= 0 && close(fd) < 0)
+		ok = false;
+	if (ok && rename(tmp, path) < 0)
+		ok = false;
+	if (!ok) {
 		if (!s->state_warned)
 			log_warn("shield: cannot write %s: %s (oomguard status will not list "
 				 "the adjustments)", path, strerror(errno));
@@ -321,22 +358,31 @@ static void save_state(struct shield_rt *s, struct og_ctx *c)
 	free(buf);
 }
 
-/* What a previous run left behind (a crash): restore it. */
+/* What a previous run left behind (a crash): restore it, onto the same
+ * processes only (pid and start time, in this boot), and only from a file
+ * oomguard can trust. */
 static void recover_state(struct shield_rt *s, struct og_ctx *c)
 {
-	char buf[65536];
+	const char *path = c->cfg.dyn_state_path;
+	char why[256];
 	struct oa_state old;
 	struct oa_stats st;
+	int n;
 
-	if (!c->cfg.dyn_state_path || read_file_at(AT_FDCWD, c->cfg.dyn_state_path, buf, sizeof(buf)) < 0)
+	if (!path)
 		return;
-	if (oomadj_parse(buf, &old) > 0) {
+	n = oomadj_load(path, c->proc_fd, &old, why, sizeof(why));
+	if (n == -ENOENT)
+		return;
+	if (n < 0) {
+		log_warn("shield: state file %s ignored, nothing restored from it: %s", path, why);
+	} else if (n > 0) {
 		oomadj_restore_all(&old, c->proc_fd, &st);
-		log_notice("shield: restored %u oom_score_adj values a previous run left behind",
-			   st.restored);
+		log_notice("shield: restored %u oom_score_adj values a previous run left behind "
+			   "(%u changed by others since, %u gone)", st.restored, st.disowned, st.gone);
 	}
 	oomadj_free(&old);
-	unlink(c->cfg.dyn_state_path);
+	unlink(path);
 	(void)s;
 }
 
@@ -608,6 +654,8 @@ void shield_rt_start(struct shield_rt *s, struct og_ctx *c, struct loop *loop,
 		log_warn("shield: no timer: %s", strerror(-r));
 	read_file_at(c->proc_fd, "1/comm", comm, sizeof(comm));
 	s->systemd = !strcmp(comm, "systemd\n") || !strcmp(comm, "systemd");
+	if (oomadj_boot_id(c->proc_fd, s->boot_id) < 0)
+		s->boot_id[0] = '\0';
 	recover_state(s, c);
 	setup(s, c);
 }

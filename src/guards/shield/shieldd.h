@@ -43,6 +43,7 @@ struct shield_rt {
 	size_t refused_next;
 	unsigned moved;         /* processes moved in since start */
 	bool state_warned;
+	char boot_id[OA_BOOT_ID_SIZE];  /* this boot's, for the state file; "" if unknown */
 };
 
 /* Daemon side: registers its timer (and the connector) with the loop. A
