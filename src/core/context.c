@@ -23,6 +23,13 @@ int og_opts_check_daemon(const struct og_opts *o, char *err, size_t size)
 			 "explain or status)", o->proc_dir);
 		return -EINVAL;
 	}
+	/* The shield writes pids into cgroups and oom_score_adj even in
+	 * dry-run: with fixture pids, only into a fixture cgroup tree. */
+	if (o->proc_dir && !o->cgroup_root) {
+		snprintf(err, size, "--proc %s: the shield would move the real processes of those "
+			 "pid numbers; give --cgroup-root too", o->proc_dir);
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -655,6 +655,10 @@ static void test_proc_needs_dry_run(void **state)
 	assert_non_null(strstr(err, "--proc /tmp/fixture/proc"));
 	assert_non_null(strstr(err, "--dry-run"));
 	o.dry_run = true;
+	/* and a cgroup tree of the same kind: the shield writes pids there */
+	assert_int_equal(og_opts_check_daemon(&o, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--cgroup-root"));
+	o.cgroup_root = "/tmp/fixture/cg";
 	assert_int_equal(og_opts_check_daemon(&o, err, sizeof(err)), 0);
 }
 
