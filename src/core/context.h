@@ -43,6 +43,7 @@ struct og_ctx {
 	struct registry *reg;
 	int *pids;                      /* members of a cgroup being relieved */
 	size_t npids, pids_cap;
+	struct undecided undecided;     /* undecidable processes across rankings (rank.h) */
 };
 
 /* Load the config (refusing a broken one with err filled) and open the
