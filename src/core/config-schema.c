@@ -29,7 +29,9 @@ static const struct {
 	{ SEC_ML, "machine_learning", false },
 };
 
-/* Built-in rule: critical system processes are avoided as victims. */
+/* Built-in rule: critical system processes are avoided as victims. It is
+ * root_only: a name is what a process chooses (prctl(PR_SET_NAME)), so a
+ * name alone must not lower anybody's badness; these run as root. */
 static const char default_avoid_comm[] =
 	"^(systemd|systemd-.*|init|sshd|dbus-daemon|dbus-broker|Xorg|Xwayland|"
 	"gnome-shell|plasmashell|kwin_wayland|kwin_x11|sddm|gdm|gdm3|gdm-.*|"
@@ -191,6 +193,7 @@ void config_default(struct og_config *cfg)
 	if (r->comm && regcomp(&r->comm_re, r->comm, CONFIG_RE_FLAGS) == 0) {
 		r->action = RULE_AVOID;
 		r->adjust = 300;
+		r->root_only = true;
 		cfg->n_rules = 1;
 	} else {
 		free(r->comm);
@@ -339,6 +342,8 @@ void config_describe(const struct og_config *cfg, void *file)
 		for (size_t j = 0; j < N_RULE_RES; j++)
 			if (RULE_STR(r, j))
 				fprintf(f, " %s=~/%s/", config_rule_res[j].name, RULE_STR(r, j));
+		if (r->root_only)
+			fprintf(f, " (processes of root only)");
 		fputc('\n', f);
 	}
 	fprintf(f, "logging: json_logs %s, kmsg %s, record %s\n", yn[cfg->json_logs],

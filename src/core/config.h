@@ -29,6 +29,7 @@ struct og_rule {
 	bool has_value;
 	int64_t value;          /* worth of keeping it alive (priority knapsack) */
 	int line;               /* where it was defined, for explanations */
+	bool root_only;         /* built-in: only processes whose real uid is 0 */
 };
 
 /* A threshold pair: fires when the available amount is below the lower of

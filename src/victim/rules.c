@@ -86,6 +86,8 @@ static int rule_matches(const struct og_rule *r, int proc_fd, struct proc_list *
 {
 	int m;
 
+	if (r->root_only && p->uid != 0)
+		return 0;
 	if (r->comm && regexec(&r->comm_re, p->comm, 0, NULL, 0) != 0)
 		return 0;
 	if (r->user && !match_user(r, p->uid))

@@ -242,12 +242,17 @@ static void test_whole_refused_for_protected_descendant(void **state)
 	world_free(w);
 }
 
-/* The same for an `avoid`ed process (the built-in rule avoids sshd). */
+/* The same for an `avoid`ed process (the built-in rule avoids root's sshd). */
 static void test_whole_refused_for_avoided(void **state)
 {
 	struct world *w = group_world();
+	struct fixture_proc sshd = {
+		.pid = 301, .ppid = 1, .comm = "sshd", .cmdline = "sshd", .exe = "/usr/sbin/sshd",
+		.cgroup = "/app/sub", .uid = 0, .rss_anon_kb = 1000, .oom_score = 10,
+		.starttime = 600,
+	};
 
-	proc(w, 301, "sshd", "/app/sub", 1000, 10, 0, 600);
+	fixture_proc(w->f, "proc", &sshd);
 	world_open(w, NULL);
 	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
 	assert_int_equal(K.n_cg, 0);

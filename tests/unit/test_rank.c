@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/config-schema.h"
 #include "core/util.h"
 #include "victim/choose.h"
 #include "victim/rank.h"
@@ -318,6 +319,34 @@ static void test_undecided_table(void **state)
 	(void)state;
 }
 
+/* The built-in avoid rule is for root's processes: a hog that names itself
+ * "sshd" gets no -300. A rule of the config keeps its meaning (any uid). */
+static void test_builtin_avoid_is_roots(void **state)
+{
+	struct world *w = *state;
+	struct fixture_proc fake = procs[5];
+	size_t n;
+
+	fake.comm = "sshd";
+	reproc(w, &fake);
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->badness, 510);
+	assert_int_equal(find(w, n, 300)->rule_line, 0);
+	assert_int_equal(find(w, n, 100)->badness, 10);         /* root's sshd */
+	assert_true(w->cfg.rules[0].root_only);
+
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+	config_rules_free(&w->cfg);
+	add_rule(&w->cfg, "comm", "^sshd$", RULE_AVOID, 300);
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->badness, 210);
+	assert_int_equal(find(w, n, 100)->badness, 10);
+	reproc(w, &procs[5]);
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+}
+
 /* The fast scan keeps only the largest processes, and never a kernel thread
  * or a process without memory. */
 static void test_scan_top(void **state)
@@ -408,6 +437,7 @@ int main(void)
 		cmocka_unit_test(test_unreadable_protect_field),
 		cmocka_unit_test(test_undecidable_is_bounded),
 		cmocka_unit_test(test_undecided_table),
+		cmocka_unit_test(test_builtin_avoid_is_roots),
 		cmocka_unit_test(test_scan_top),
 		cmocka_unit_test(test_cgroup_scope),
 		cmocka_unit_test(test_anon_swap_badness),
