@@ -187,6 +187,7 @@ void config_default(struct og_config *cfg)
 	cfg->cg_connector = true;
 	cfg->cg_rescan_ms = 2000;
 	cfg->cg_managed_adj = 1;
+	cfg->cg_trust_units = true;
 
 	struct og_rule *r = &cfg->rules[0];
 	r->comm = strdup(default_avoid_comm);
@@ -208,6 +209,8 @@ void config_free(struct og_config *cfg)
 	config_rules_free(cfg);
 	for (size_t i = 0; i < cfg->n_managed; i++)
 		free(cfg->managed[i]);
+	for (size_t i = 0; i < cfg->n_managed_users; i++)
+		free(cfg->cg_managed_users[i]);
 	free(cfg->path);
 	free(cfg->cgroup_root);
 	free(cfg->record_path);
@@ -265,6 +268,8 @@ const char *config_expectation(const struct key *k, char *buf, size_t size)
 		return "a cgroup name: one path component, not \".\" or \"..\"";
 	case T_REGEX:
 		return "a non-empty regular expression";
+	case T_USERS:
+		return "a list of user names or uids";
 	default:
 		return "a non-empty string";
 	}

@@ -145,6 +145,16 @@ ssize_t proc_read_exe(int proc_fd, int pid, char *buf, size_t size);
  * its length ("" for a kernel thread or a zombie), or -errno. */
 ssize_t proc_read_cmdline(int proc_fd, int pid, char *buf, size_t size);
 
+/* PID/status's real uid (the first Uid: field). 0 or -errno. */
+int proc_read_uid(int proc_fd, int pid, uid_t *ret);
+/* PID/loginuid: the audit login uid pam_loginuid set at login, inherited by
+ * everything started from that session and unchangeable by its user;
+ * PROC_LOGINUID_UNSET for processes no login started (system services).
+ * -ENOENT on kernels without audit. */
+#define PROC_LOGINUID_UNSET 4294967295u
+int parse_loginuid(const char *buf, uint32_t *ret);
+int proc_read_loginuid(int proc_fd, int pid, uint32_t *ret);
+
 /* Lazy loaders; each returns 0 or -errno and sets the field ("" on error,
  * with its PROC_UNREAD_* bit). */
 int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p);
