@@ -29,7 +29,9 @@ static const struct {
 	{ SEC_ML, "machine_learning", false },
 };
 
-/* Built-in rule: critical system processes are avoided as victims. */
+/* Built-in rule: critical system processes are avoided as victims. It is
+ * root_only: a name is what a process chooses (prctl(PR_SET_NAME)), so a
+ * name alone must not lower anybody's badness; these run as root. */
 static const char default_avoid_comm[] =
 	"^(systemd|systemd-.*|init|sshd|dbus-daemon|dbus-broker|Xorg|Xwayland|"
 	"gnome-shell|plasmashell|kwin_wayland|kwin_x11|sddm|gdm|gdm3|gdm-.*|"
@@ -185,12 +187,14 @@ void config_default(struct og_config *cfg)
 	cfg->cg_connector = true;
 	cfg->cg_rescan_ms = 2000;
 	cfg->cg_managed_adj = 1;
+	cfg->cg_trust_units = true;
 
 	struct og_rule *r = &cfg->rules[0];
 	r->comm = strdup(default_avoid_comm);
 	if (r->comm && regcomp(&r->comm_re, r->comm, CONFIG_RE_FLAGS) == 0) {
 		r->action = RULE_AVOID;
 		r->adjust = 300;
+		r->root_only = true;
 		cfg->n_rules = 1;
 	} else {
 		free(r->comm);
@@ -205,6 +209,8 @@ void config_free(struct og_config *cfg)
 	config_rules_free(cfg);
 	for (size_t i = 0; i < cfg->n_managed; i++)
 		free(cfg->managed[i]);
+	for (size_t i = 0; i < cfg->n_managed_users; i++)
+		free(cfg->cg_managed_users[i]);
 	free(cfg->path);
 	free(cfg->cgroup_root);
 	free(cfg->record_path);
@@ -262,6 +268,8 @@ const char *config_expectation(const struct key *k, char *buf, size_t size)
 		return "a cgroup name: one path component, not \".\" or \"..\"";
 	case T_REGEX:
 		return "a non-empty regular expression";
+	case T_USERS:
+		return "a list of user names or uids";
 	default:
 		return "a non-empty string";
 	}
@@ -339,6 +347,8 @@ void config_describe(const struct og_config *cfg, void *file)
 		for (size_t j = 0; j < N_RULE_RES; j++)
 			if (RULE_STR(r, j))
 				fprintf(f, " %s=~/%s/", config_rule_res[j].name, RULE_STR(r, j));
+		if (r->root_only)
+			fprintf(f, " (processes of root only)");
 		fputc('\n', f);
 	}
 	fprintf(f, "logging: json_logs %s, kmsg %s, record %s\n", yn[cfg->json_logs],

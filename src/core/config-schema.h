@@ -27,6 +27,7 @@ enum ktype {
 	T_NAME,         /* char *, one safe path component */
 	T_REGEX,        /* char *, compiled after the rule is read */
 	T_MANAGED,      /* managed_processes list */
+	T_USERS,        /* cgroup_settings.managed_users list */
 	T_RULES,        /* rules list */
 };
 

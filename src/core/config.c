@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "guards/shield/shield.h"
+#include "guards/shield/trust.h"
 #include "core/util.h"
 
 #define MAX_FILE_SIZE (1u << 20)
@@ -490,6 +491,40 @@ static int load_managed(struct ctx *c, yaml_node_t *v)
 	return 0;
 }
 
+static int load_users(struct ctx *c, yaml_node_t *v, const char *path)
+{
+	struct og_config *cfg = c->cfg;
+	char buf[160];
+
+	for (size_t i = 0; i < cfg->n_managed_users; i++)
+		free(cfg->cg_managed_users[i]);
+	cfg->n_managed_users = 0;
+	if (is_null(v))
+		return 0;
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(c, v->start_mark, "%s: expected a list of user names or uids, got %s",
+			    path, describe_node(v, buf, sizeof(buf)));
+	for (yaml_node_item_t *it = v->data.sequence.items.start;
+	     it < v->data.sequence.items.top; it++) {
+		yaml_node_t *n = yaml_document_get_node(c->doc, *it);
+		const char *s = scalar(n);
+		size_t i = cfg->n_managed_users;
+
+		if (i >= OG_MAX_USERS)
+			return fail(c, n->start_mark, "%s: too many entries (at most %d)", path,
+				    OG_MAX_USERS);
+		if (!s || !*s || is_null(n))
+			return fail(c, n->start_mark, "%s[%zu]: expected a user name or uid, got %s",
+				    path, i, describe_node(n, buf, sizeof(buf)));
+		if (shield_user_check(s, buf, sizeof(buf)) < 0)
+			return fail(c, n->start_mark, "%s[%zu]: %s", path, i, buf);
+		if (!(cfg->cg_managed_users[i] = strdup(s)))
+			return oom(c, n->start_mark);
+		cfg->n_managed_users++;
+	}
+	return 0;
+}
+
 static int set_value(struct ctx *c, const struct key *k, yaml_node_t *v,
 		     void *base, const char *path)
 {
@@ -501,6 +536,8 @@ static int set_value(struct ctx *c, const struct key *k, yaml_node_t *v,
 		return load_rules(c, v);
 	case T_MANAGED:
 		return load_managed(c, v);
+	case T_USERS:
+		return load_users(c, v, path);
 	default:
 		return set_leaf(c, k, v, base, path);
 	}

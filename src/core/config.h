@@ -11,6 +11,7 @@
 
 #define OG_MAX_RULES 64
 #define OG_MAX_MANAGED 64
+#define OG_MAX_USERS 64
 #define OG_ERR_SIZE 512
 
 enum og_rule_action {
@@ -29,6 +30,7 @@ struct og_rule {
 	bool has_value;
 	int64_t value;          /* worth of keeping it alive (priority knapsack) */
 	int line;               /* where it was defined, for explanations */
+	bool root_only;         /* built-in: only processes whose real uid is 0 */
 };
 
 /* A threshold pair: fires when the available amount is below the lower of
@@ -108,6 +110,12 @@ struct og_config {
 	bool cg_connector;      /* use the proc connector (else rescans only) */
 	uint64_t cg_rescan_ms;  /* managed scan + settings check period */
 	int64_t cg_managed_adj; /* oom_score_adj for managed processes; 1 = leave alone */
+	/* whom a managed_processes entry may manage (guards/shield/trust.c):
+	 * root, these users (names or uids), and with cg_trust_units a process
+	 * of any user in a cgroup nothing delegates, outside login sessions */
+	char *cg_managed_users[OG_MAX_USERS];
+	size_t n_managed_users;
+	bool cg_trust_units;
 	uint64_t dyn_interval_ms;
 	char *dyn_state_path;   /* where adjustments in force are written; NULL = nowhere */
 	bool ml_enabled;

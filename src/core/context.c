@@ -224,6 +224,8 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 		.registry = c->reg,
 		.use_xattr = true,
 		.cg_root_fd = c->cg_root_fd,
+		.undecided = &c->undecided,
+		.now_ms = now_ms(),
 	};
 	int r = ctx_scan(c, scope);
 
@@ -233,6 +235,16 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 		return r;
 	ctx_refresh_registry(c);        /* ignored file: no entries */
 	r = (int)rank_candidates(&c->cfg, &in, &c->procs, c->cands, ret_n);
+	for (size_t i = 0; i < *ret_n; i++)
+		if (c->cands[i].undecided_say) {
+			char ec[64];
+
+			escape_untrusted(c->cands[i].p->comm, ec, sizeof(ec));
+			log_notice("pid %d (%s): a protect rule stayed undecidable (a field it needs "
+				   "was unreadable) for %d rankings or %d s, or more than %d processes "
+				   "were: it is no longer left alone", c->cands[i].p->pid, ec,
+				   UNDECIDED_RANKINGS, UNDECIDED_MS / 1000, UNDECIDED_SLOTS);
+		}
 	/* Choosing by value needs honest sizes: what each death really frees. */
 	if (ctx_priority_mode(c, (size_t)r))
 		for (size_t i = 0, k = 0; i < (size_t)r && k < PRIVATE_REFINE_MAX; i++) {

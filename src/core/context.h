@@ -47,6 +47,7 @@ struct og_ctx {
 					 * per change (explain and status print it instead) */
 	int *pids;                      /* members of a cgroup being relieved */
 	size_t npids, pids_cap;
+	struct undecided undecided;     /* undecidable processes across rankings (rank.h) */
 };
 
 /* May the daemon run with these options? --proc reads processes from

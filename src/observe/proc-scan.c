@@ -243,32 +243,24 @@ static const char *arena_put(struct proc_list *l, const char *s, size_t len)
 	return p;
 }
 
-/* Store s into *field through the arena; "" and -ENOMEM when full. */
-static int set_field(struct proc_list *l, const char **field, const char *s, size_t len)
+/* A lazy field that could not be read: "" with its unreadable bit. */
+static int unread(struct proc_info *p, const char **field, unsigned bit, int err)
 {
-	const char *p = arena_put(l, s, len);
-
-	if (!p) {
-		*field = "";
-		return -ENOMEM;
-	}
-	*field = p;
-	return 0;
+	*field = "";
+	p->unreadable |= (unsigned char)bit;
+	return err;
 }
 
-/* Read PID/name for a lazy field; on failure the field becomes "" (read,
- * but unknown) and -errno is returned. */
-static ssize_t load_raw(int proc_fd, struct proc_info *p, const char *name,
-			const char **field, char *raw, size_t size)
+/* Store s into *field through the arena; unreadable and -ENOMEM when full. */
+static int set_field(struct proc_list *l, struct proc_info *p, const char **field, unsigned bit,
+		     const char *s, size_t len)
 {
-	char path[40];
-	ssize_t n;
+	const char *v = arena_put(l, s, len);
 
-	snprintf(path, sizeof(path), "%d/%s", p->pid, name);
-	n = read_file_at(proc_fd, path, raw, size);
-	if (n < 0)
-		*field = "";
-	return n;
+	if (!v)
+		return unread(p, field, bit, -ENOMEM);
+	*field = v;
+	return 0;
 }
 
 int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p)
@@ -279,11 +271,9 @@ int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p)
 	if (p->cmdline)
 		return 0;
 	n = proc_read_cmdline(proc_fd, p->pid, out, sizeof(out));
-	if (n < 0) {
-		p->cmdline = "";
-		return (int)n;
-	}
-	return set_field(l, &p->cmdline, out, (size_t)n);
+	if (n < 0)
+		return unread(p, &p->cmdline, PROC_UNREAD_CMDLINE, (int)n);
+	return set_field(l, p, &p->cmdline, PROC_UNREAD_CMDLINE, out, (size_t)n);
 }
 
 int proc_load_exe(int proc_fd, struct proc_list *l, struct proc_info *p)
@@ -294,32 +284,29 @@ int proc_load_exe(int proc_fd, struct proc_list *l, struct proc_info *p)
 	if (p->exe)
 		return 0;
 	if (p->kthread) {
-		p->exe = "";
+		p->exe = "";    /* known: none */
 		return 0;
 	}
 	n = proc_read_exe(proc_fd, p->pid, target, sizeof(target));
-	if (n < 0) {
-		p->exe = "";
-		return (int)n;
-	}
-	return set_field(l, &p->exe, target, (size_t)n);
+	if (n < 0)
+		return unread(p, &p->exe, PROC_UNREAD_EXE, (int)n);
+	return set_field(l, p, &p->exe, PROC_UNREAD_EXE, target, (size_t)n);
 }
 
 int proc_load_cgroup(int proc_fd, struct proc_list *l, struct proc_info *p)
 {
-	char raw[4096], cg[PATH_MAX];
+	char raw[4096], cg[PATH_MAX], path[40];
 	ssize_t n;
 	int r;
 
 	if (p->cgroup)
 		return 0;
-	n = load_raw(proc_fd, p, "cgroup", &p->cgroup, raw, sizeof(raw));
+	snprintf(path, sizeof(path), "%d/cgroup", p->pid);
+	n = read_file_at(proc_fd, path, raw, sizeof(raw));
 	if (n < 0)
-		return (int)n;
+		return unread(p, &p->cgroup, PROC_UNREAD_CGROUP, (int)n);
 	r = parse_proc_cgroup(raw, cg, sizeof(cg));
-	if (r < 0) {
-		p->cgroup = "";
-		return r;
-	}
-	return set_field(l, &p->cgroup, cg, strlen(cg));
+	if (r < 0)
+		return unread(p, &p->cgroup, PROC_UNREAD_CGROUP, r);
+	return set_field(l, p, &p->cgroup, PROC_UNREAD_CGROUP, cg, strlen(cg));
 }

@@ -535,3 +535,49 @@ int proc_read_statm_resident(int proc_fd, int pid, uint64_t *ret_pages)
 		return -EINVAL;
 	return tok_u64(sp + 1, sp + 1 + strcspn(sp + 1, " \n"), ret_pages);
 }
+
+int proc_read_uid(int proc_fd, int pid, uid_t *ret)
+{
+	char name[32], buf[16384];   /* status with a long Groups: line */
+	struct proc_status ss;
+	ssize_t n;
+	int r;
+
+	snprintf(name, sizeof(name), "%d/status", pid);
+	n = read_file_at(proc_fd, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	r = parse_proc_status(buf, &ss);
+	if (r < 0)
+		return r;
+	*ret = ss.uid;
+	return 0;
+}
+
+int parse_loginuid(const char *buf, uint32_t *ret)
+{
+	char tmp[24];
+	uint64_t v;
+	size_t l = strcspn(buf, "\n");
+
+	if (l >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, l);
+	tmp[l] = '\0';
+	if (parse_u64(tmp, &v) < 0 || v > UINT32_MAX)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+int proc_read_loginuid(int proc_fd, int pid, uint32_t *ret)
+{
+	char name[32], buf[24];
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "%d/loginuid", pid);
+	n = read_file_at(proc_fd, name, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return parse_loginuid(buf, ret);
+}

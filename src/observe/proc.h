@@ -60,11 +60,20 @@ int parse_proc_cgroup(const char *buf, char *path, size_t size);
  * NULs dropped, written NUL-terminated and truncated to size. Returns length. */
 size_t parse_cmdline(const char *buf, size_t len, char *out, size_t size);
 
+/* Bits of proc_info.unreadable: the lazy field could not be read. */
+enum {
+	PROC_UNREAD_CMDLINE = 1u << 0,
+	PROC_UNREAD_EXE = 1u << 1,
+	PROC_UNREAD_CGROUP = 1u << 2,
+};
+
 /* One process as the scanner sees it. Strings that are costly to read
  * (cmdline, exe, cgroup) are loaded on demand by proc_load_*() into the
- * list's arena; NULL until loaded, "" if unreadable (the process may have
- * exited: callers that need a field for a protect rule must treat "" as
- * "cannot decide" and skip the process). */
+ * list's arena; NULL until loaded. A field that could not be read (the
+ * process exited mid-read, EACCES, no room left in the arena) is "" with
+ * its PROC_UNREAD_* bit set in `unreadable`: "cannot decide". A field read
+ * as empty (a process that cleared its argv, a zombie) is "" without the
+ * bit: known, and empty. */
 struct proc_info {
 	int pid;
 	int ppid;
@@ -76,6 +85,7 @@ struct proc_info {
 	int oom_score;
 	int oom_score_adj;
 	bool kthread;           /* PF_KTHREAD in /proc/PID/stat (never judged by pid or parent) */
+	unsigned char unreadable;       /* PROC_UNREAD_* bits */
 	const char *cmdline;
 	const char *exe;
 	const char *cgroup;
@@ -135,7 +145,18 @@ ssize_t proc_read_exe(int proc_fd, int pid, char *buf, size_t size);
  * its length ("" for a kernel thread or a zombie), or -errno. */
 ssize_t proc_read_cmdline(int proc_fd, int pid, char *buf, size_t size);
 
-/* Lazy loaders; each returns 0 or -errno and sets the field ("" on error). */
+/* PID/status's real uid (the first Uid: field). 0 or -errno. */
+int proc_read_uid(int proc_fd, int pid, uid_t *ret);
+/* PID/loginuid: the audit login uid pam_loginuid set at login, inherited by
+ * everything started from that session and unchangeable by its user;
+ * PROC_LOGINUID_UNSET for processes no login started (system services).
+ * -ENOENT on kernels without audit. */
+#define PROC_LOGINUID_UNSET 4294967295u
+int parse_loginuid(const char *buf, uint32_t *ret);
+int proc_read_loginuid(int proc_fd, int pid, uint32_t *ret);
+
+/* Lazy loaders; each returns 0 or -errno and sets the field ("" on error,
+ * with its PROC_UNREAD_* bit). */
 int proc_load_cmdline(int proc_fd, struct proc_list *l, struct proc_info *p);
 int proc_load_exe(int proc_fd, struct proc_list *l, struct proc_info *p);
 int proc_load_cgroup(int proc_fd, struct proc_list *l, struct proc_info *p);

@@ -115,6 +115,45 @@ static int64_t base_badness(const struct og_config *cfg, const struct rank_input
 	return (int64_t)((p->anon + p->swap) / (total / 1000 + 1)) + p->oom_score_adj;
 }
 
+bool undecided_expired(struct undecided *t, int pid, uint64_t start, uint64_t now_ms,
+		       bool *ret_say)
+{
+	struct undecided_entry *e = NULL, *stale = NULL;
+
+	*ret_say = false;
+	for (size_t i = 0; i < UNDECIDED_SLOTS; i++) {
+		struct undecided_entry *x = &t->v[i];
+
+		if (x->pid == pid && x->start == start && x->pid) {
+			e = x;
+			break;
+		}
+		if (!stale || x->seq < stale->seq || (!x->pid && stale->pid))
+			stale = x;
+	}
+	if (e) {
+		if (e->seq != t->seq) {
+			e->count++;
+			e->seq = t->seq;
+		}
+	} else if (!stale->pid || stale->seq != t->seq) {
+		/* a free slot, or the one not seen for the longest */
+		e = stale;
+		*e = (struct undecided_entry){ .pid = pid, .start = start, .first_ms = now_ms,
+					       .seq = t->seq, .count = 1 };
+	} else {
+		/* more undecidable processes in this ranking than slots */
+		*ret_say = !t->full_said;
+		t->full_said = true;
+		return true;
+	}
+	if (e->count < UNDECIDED_RANKINGS && now_ms - e->first_ms < UNDECIDED_MS)
+		return false;
+	*ret_say = !e->expired;
+	e->expired = true;
+	return true;
+}
+
 static enum excl classify(const struct og_config *cfg, const struct rank_input *in,
 			  struct proc_list *l, struct proc_info *p, struct candidate *c)
 {
@@ -139,8 +178,13 @@ static enum excl classify(const struct og_config *cfg, const struct rank_input *
 	c->value_from = v.has_value ? VALUE_RULE : VALUE_DEFAULT;
 	if (v.protect)
 		return EXCL_PROTECTED;
-	if (v.undecidable)
-		return EXCL_UNDECIDABLE;
+	if (v.undecidable) {
+		if (!in->undecided ||
+		    !undecided_expired(in->undecided, p->pid, p->starttime, in->now_ms,
+				       &c->undecided_say))
+			return EXCL_UNDECIDABLE;
+		c->undecided_bound = true;      /* ranked as if the rule did not match */
+	}
 	if (in->is_managed && in->is_managed(p, in->userdata))
 		return EXCL_MANAGED;
 	if (p->rss == 0 && p->swap == 0)
@@ -203,6 +247,8 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 	size_t n = 0, eligible = 0;
 
 	xc.n = 0;
+	if (in->undecided)
+		in->undecided->seq++;
 
 	for (size_t i = 0; i < l->n; i++) {
 		struct proc_info *p = &l->v[i];

@@ -33,6 +33,29 @@ enum value_source {
 
 struct registry;
 
+/* How long a process may stay "undecidable" (a field a protect rule needs
+ * could not be read) and so left alone: until it was undecidable in
+ * UNDECIDED_RANKINGS rankings, or UNDECIDED_MS after the first of them;
+ * then it is ranked as if the rule did not match. Real read errors are
+ * transient (the process exits mid-read): one that persists is broken or
+ * made on purpose, and must not be a way to become unkillable. */
+#define UNDECIDED_SLOTS 64
+#define UNDECIDED_RANKINGS 3
+#define UNDECIDED_MS 10000
+
+struct undecided {
+	struct undecided_entry {
+		int pid;                /* 0 = free */
+		uint64_t start;         /* its start time */
+		uint64_t first_ms;      /* the first ranking that found it undecidable */
+		uint64_t seq;           /* the last one */
+		unsigned count;         /* rankings that found it undecidable */
+		bool expired;           /* the bound was reached (and said so) */
+	} v[UNDECIDED_SLOTS];
+	uint64_t seq;                   /* rankings that used this table */
+	bool full_said;                 /* more undecidable processes than slots, said once */
+};
+
 struct candidate {
 	struct proc_info *p;
 	enum excl excluded;
@@ -42,6 +65,8 @@ struct candidate {
 	int adjust;             /* rule delta included in badness */
 	enum value_source value_from;
 	int rule_line;          /* first matching rule, 0 if none */
+	bool undecided_bound;   /* a protect rule is undecidable, but for too long: ranked */
+	bool undecided_say;     /* ... and this ranking is the first to say so (callers log) */
 };
 
 struct rank_input {
@@ -56,6 +81,10 @@ struct rank_input {
 	const struct registry *registry;
 	bool use_xattr;                 /* look up trusted.oomguard.value ... */
 	int cg_root_fd;                 /* ... on cgroups below this fd */
+	/* optional: the bound on undecidable processes across rankings (NULL:
+	 * an undecidable process is always left alone), and the time now */
+	struct undecided *undecided;
+	uint64_t now_ms;
 };
 
 /* Fill out (capacity >= l->n) with every non-kernel-thread process of l:
@@ -64,6 +93,12 @@ struct rank_input {
  * the number of eligible candidates; *ret_n gets the number written. */
 size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 		       struct proc_list *l, struct candidate *out, size_t *ret_n);
+
+/* One ranking's look at an undecidable process: true when it has been
+ * undecidable too long (or there is no slot left to count it in), so it is
+ * no longer left alone. *ret_say: this is the first time for it. */
+bool undecided_expired(struct undecided *t, int pid, uint64_t start, uint64_t now_ms,
+		       bool *ret_say);
 
 const char *excl_reason(enum excl e);
 const char *value_source_name(enum value_source v);

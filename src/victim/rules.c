@@ -56,11 +56,16 @@ void usercache_load(void)
 	endpwent();
 }
 
-/* Does `re` match `s`? s == NULL or "" (unreadable) gives -1. */
-static int rx_match(const regex_t *re, const char *s)
+/* Does `re` match the field s of p (bit: its PROC_UNREAD_*)? 1 match, 0 no
+ * match, -1 unreadable. An empty field that was read (a process that
+ * cleared its argv: anyone can) matches nothing: emptiness must not make
+ * a protect rule undecidable, which would protect the process. */
+static int rx_match(const regex_t *re, const struct proc_info *p, const char *s, unsigned bit)
 {
-	if (!s || !*s)
+	if (!s || (p->unreadable & bit))
 		return -1;
+	if (!*s)
+		return 0;
 	return regexec(re, s, 0, NULL, 0) == 0;
 }
 
@@ -81,6 +86,8 @@ static int rule_matches(const struct og_rule *r, int proc_fd, struct proc_list *
 {
 	int m;
 
+	if (r->root_only && p->uid != 0)
+		return 0;
 	if (r->comm && regexec(&r->comm_re, p->comm, 0, NULL, 0) != 0)
 		return 0;
 	if (r->user && !match_user(r, p->uid))
@@ -88,19 +95,19 @@ static int rule_matches(const struct og_rule *r, int proc_fd, struct proc_list *
 	if (r->cmdline) {
 		if (!p->cmdline)
 			proc_load_cmdline(proc_fd, l, p);
-		if ((m = rx_match(&r->cmdline_re, p->cmdline)) <= 0)
+		if ((m = rx_match(&r->cmdline_re, p, p->cmdline, PROC_UNREAD_CMDLINE)) <= 0)
 			return m;
 	}
 	if (r->exe) {
 		if (!p->exe)
 			proc_load_exe(proc_fd, l, p);
-		if ((m = rx_match(&r->exe_re, p->exe)) <= 0)
+		if ((m = rx_match(&r->exe_re, p, p->exe, PROC_UNREAD_EXE)) <= 0)
 			return m;
 	}
 	if (r->cgroup) {
 		if (!p->cgroup)
 			proc_load_cgroup(proc_fd, l, p);
-		if ((m = rx_match(&r->cgroup_re, p->cgroup)) <= 0)
+		if ((m = rx_match(&r->cgroup_re, p, p->cgroup, PROC_UNREAD_CGROUP)) <= 0)
 			return m;
 	}
 	return 1;

@@ -16,9 +16,11 @@ struct rule_verdict {
 };
 
 /* Evaluate every rule for p, loading cmdline/exe/cgroup lazily only when a
- * rule needs them. Never fails: an unreadable field makes the rule not
- * match, except for protect rules, where it sets `undecidable` (callers
- * must then leave the process alone). */
+ * rule needs them. Never fails: an unreadable field (PROC_UNREAD_*) makes
+ * the rule not match, except for protect rules, where it sets `undecidable`
+ * (callers then leave the process alone, for a bounded time: rank.c). A
+ * field read as empty is no match, never undecidable. Built-in rules marked
+ * root_only match only processes whose real uid is 0. */
 void rules_eval(const struct og_config *cfg, int proc_fd, struct proc_list *l,
 		struct proc_info *p, struct rule_verdict *ret);
 

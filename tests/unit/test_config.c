@@ -249,12 +249,14 @@ static void test_full_example(void **state)
 	assert_int_equal(cfg.rules[3].adjust, 0);
 	assert_true(cfg.rules[3].has_value);
 	assert_int_equal(cfg.rules[3].value, 8);
-	assert_int_equal(cfg.rules[3].line, 70);
+	assert_int_equal(cfg.rules[3].line, 73);
 	assert_int_equal(cfg.max_fill_rate, 6ull << 30);
 
 	char *d = describe(&cfg);
-	assert_non_null(strstr(d, "  rule 4 (line 70): value 8 comm=~/^(code|vim|nvim)$/\n"));
-	assert_non_null(strstr(d, "  rule 3 (line 66): protect comm=~/^postgres$/ cgroup=~/"));
+	assert_non_null(strstr(d, "  rule 4 (line 73): value 8 comm=~/^(code|vim|nvim)$/ "
+			       "user=~/^(alice|1000)$/\n"));
+	assert_non_null(strstr(d, "  rule 3 (line 69): protect comm=~/^postgres$/ cgroup=~/"));
+	assert_true(matches(&cfg.rules[0].user_re, "root") && !matches(&cfg.rules[0].user_re, "alice"));
 	assert_non_null(strstr(d, "record /var/log/oomguard/decisions.jsonl"));
 	free(d);
 	config_free(&cfg);

@@ -251,12 +251,17 @@ static void test_whole_refused_for_protected_descendant(void **state)
 	world_free(w);
 }
 
-/* The same for an `avoid`ed process (the built-in rule avoids sshd). */
+/* The same for an `avoid`ed process (the built-in rule avoids root's sshd). */
 static void test_whole_refused_for_avoided(void **state)
 {
 	struct world *w = group_world();
+	struct fixture_proc sshd = {
+		.pid = 301, .ppid = 1, .comm = "sshd", .cmdline = "sshd", .exe = "/usr/sbin/sshd",
+		.cgroup = "/app/sub", .uid = 0, .rss_anon_kb = 1000, .oom_score = 10,
+		.starttime = 600,
+	};
 
-	proc(w, 301, "sshd", "/app/sub", 1000, 10, 0, 600);
+	fixture_proc(w->f, "proc", &sshd);
 	world_open(w, NULL);
 	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
 	assert_int_equal(K.n_cg, 0);
@@ -625,14 +630,31 @@ static void test_never_managed_or_protected(void **state)
 {
 	struct world *w = world_new();
 
+	/* the fixture's processes are uid 1000's: a user the config trusts */
 	proc(w, 300, "vim", "/", 900000, 900, 0, 500);
 	proc(w, 301, "pg", "/", 800000, 800, 0, 600);
 	proc(w, 302, "hog", "/", 100000, 100, 0, 700);
-	world_open(w, "managed_processes: [vim]\ncgroup_settings: {enabled: false}\n"
+	world_open(w, "managed_processes: [vim]\n"
+		      "cgroup_settings: {enabled: false, managed_users: [1000]}\n"
 		      "rules:\n  - comm: \"^pg$\"\n    action: protect\n");
 	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
 	assert_int_equal(K.n_sent, 1);
 	assert_int_equal(K.sent[0].pid, 302);
+	world_free(w);
+}
+
+/* A name is what a process chooses: uid 1000's "vim" is managed only when
+ * the config trusts uid 1000; otherwise it is the victim like any hog. */
+static void test_renamed_hog_is_no_managed_process(void **state)
+{
+	struct world *w = world_new();
+
+	proc(w, 300, "vim", "/", 900000, 900, 0, 500);
+	proc(w, 302, "small", "/", 100000, 100, 0, 700);
+	world_open(w, "managed_processes: [vim]\ncgroup_settings: {enabled: false}\n");
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 300);
 	world_free(w);
 }
 
@@ -672,6 +694,7 @@ int main(void)
 		cmocka_unit_test(test_unrelated_cgroup_does_not_escalate),
 		cmocka_unit_test(test_system_escalates_cgroup_victim),
 		cmocka_unit_test(test_never_managed_or_protected),
+		cmocka_unit_test(test_renamed_hog_is_no_managed_process),
 		cmocka_unit_test(test_pid_reused_between_choice_and_signal),
 	};
 

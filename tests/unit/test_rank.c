@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/config-schema.h"
 #include "core/util.h"
 #include "victim/choose.h"
 #include "victim/rank.h"
@@ -162,20 +163,186 @@ static void test_rules_by_every_field(void **state)
 	config_default(&w->cfg);
 }
 
-/* A protect rule that cannot be evaluated (the process's files vanished)
- * must leave the process alone. */
+static size_t rank_bounded(struct world *w, struct undecided *t, uint64_t now, size_t *n)
+{
+	struct rank_input in = { .proc_fd = w->proc_fd, .self = 99999,
+				 .mem_total = 4096 * MiB, .undecided = t, .now_ms = now };
+
+	assert_true(proc_scan(w->proc_fd, &w->l) > 0);
+	return rank_candidates(&w->cfg, &in, &w->l, w->cands, n);
+}
+
+/* Write a process of the fixture again (its exe link first removed). */
+static void reproc(struct world *w, const struct fixture_proc *p)
+{
+	char exe[32];
+
+	snprintf(exe, sizeof(exe), "%d/exe", p->pid);
+	unlinkat(w->proc_fd, exe, 0);
+	fixture_proc(w->f, "proc", p);
+}
+
+static const char hog_cmdline[] = "./hog\0--rate\0500";
+
+/* An empty command line is known, not unreadable: anyone can clear their
+ * argv, and that must not make a protect rule undecidable (= protected).
+ * The rule does not match; the process is eligible. */
+static void test_empty_cmdline_is_no_match(void **state)
+{
+	struct world *w = *state;
+	size_t n;
+
+	add_rule(&w->cfg, "cmdline", "^never$", RULE_PROTECT, 0);
+	add_rule(&w->cfg, "cmdline", ".*", RULE_PROTECT, 0);   /* not even this */
+	add_rule(&w->cfg, "exe", "^/nowhere$", RULE_PROTECT, 0);
+	fixture_file(w->f, "proc/300/cmdline", "");
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->excluded, EXCL_NONE);
+	assert_false(find(w, n, 300)->p->unreadable);
+	/* argv overwritten with NULs reads the same */
+	fixture_file_len(w->f, "proc/300/cmdline", "\0\0\0\0", 4);
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->excluded, EXCL_NONE);
+	/* the others still match the ".*" rule */
+	assert_int_equal(find(w, n, 301)->excluded, EXCL_PROTECTED);
+	fixture_file_len(w->f, "proc/300/cmdline", hog_cmdline, sizeof(hog_cmdline));
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+}
+
+/* A protect rule that cannot be evaluated (the file vanished mid-read:
+ * ENOENT/ESRCH, or EACCES) leaves the process alone: fail safe. Without a
+ * table that is all; the bound is the next test's. */
 static void test_unreadable_protect_field(void **state)
 {
 	struct world *w = *state;
 	size_t n;
 
 	add_rule(&w->cfg, "cmdline", "^never$", RULE_PROTECT, 0);
-	fixture_file(w->f, "proc/300/cmdline", "");     /* empty: unreadable/zombie */
+	assert_int_equal(unlinkat(w->proc_fd, "300/cmdline", 0), 0);
 	rank(w, NULL, &n);
 	assert_int_equal(find(w, n, 300)->excluded, EXCL_UNDECIDABLE);
-	static const char cmdline[] = "./hog\0--rate\0500";
+	assert_true(find(w, n, 300)->p->unreadable & PROC_UNREAD_CMDLINE);
+	/* a prefer rule on an unreadable field just does not match */
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+	add_rule(&w->cfg, "cmdline", "hog", RULE_PREFER, 100);
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->excluded, EXCL_NONE);
+	assert_int_equal(find(w, n, 300)->adjust, 0);
+	fixture_file_len(w->f, "proc/300/cmdline", hog_cmdline, sizeof(hog_cmdline));
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+}
 
-	fixture_file_len(w->f, "proc/300/cmdline", cmdline, sizeof(cmdline));
+/* Undecidable is bounded: the same pid + start time undecidable in
+ * UNDECIDED_RANKINGS rankings, or UNDECIDED_MS after the first, is ranked
+ * as if the rule did not match, and said once. */
+static void test_undecidable_is_bounded(void **state)
+{
+	struct world *w = *state;
+	static struct undecided t;
+	const struct candidate *c;
+	size_t n;
+
+	add_rule(&w->cfg, "cmdline", "^never$", RULE_PROTECT, 0);
+	assert_int_equal(unlinkat(w->proc_fd, "300/cmdline", 0), 0);
+	memset(&t, 0, sizeof(t));
+	for (int i = 1; i < UNDECIDED_RANKINGS; i++) {
+		rank_bounded(w, &t, 1000 + (uint64_t)i, &n);
+		c = find(w, n, 300);
+		assert_int_equal(c->excluded, EXCL_UNDECIDABLE);
+		assert_false(c->undecided_bound || c->undecided_say);
+	}
+	rank_bounded(w, &t, 1100, &n);
+	c = find(w, n, 300);
+	assert_int_equal(c->excluded, EXCL_NONE);
+	assert_true(c->undecided_bound && c->undecided_say);
+	assert_int_equal(w->cands[1].p->pid, 300);      /* ranked by its badness again */
+	rank_bounded(w, &t, 1200, &n);
+	c = find(w, n, 300);
+	assert_int_equal(c->excluded, EXCL_NONE);
+	assert_true(c->undecided_bound);
+	assert_false(c->undecided_say);                 /* said once */
+
+	/* A new process under the same pid (another start time) starts over. */
+	static const struct fixture_proc again = {
+		.pid = 300, .ppid = 1, .comm = "hog", .cmdline = "./hog", .exe = "/tmp/hog",
+		.cgroup = "/user.slice/user-1000.slice/session-1.scope", .uid = 1000,
+		.rss_anon_kb = 500000, .swap_kb = 10000, .oom_score = 510, .starttime = 901,
+	};
+	reproc(w, &again);
+	assert_int_equal(unlinkat(w->proc_fd, "300/cmdline", 0), 0);
+	rank_bounded(w, &t, 1300, &n);
+	assert_int_equal(find(w, n, 300)->excluded, EXCL_UNDECIDABLE);
+
+	/* By time: the second ranking UNDECIDED_MS after the first. */
+	memset(&t, 0, sizeof(t));
+	rank_bounded(w, &t, 5000, &n);
+	assert_int_equal(find(w, n, 300)->excluded, EXCL_UNDECIDABLE);
+	rank_bounded(w, &t, 5000 + UNDECIDED_MS - 1, &n);
+	assert_int_equal(find(w, n, 300)->excluded, EXCL_UNDECIDABLE);
+	memset(&t, 0, sizeof(t));
+	rank_bounded(w, &t, 5000, &n);
+	rank_bounded(w, &t, 5000 + UNDECIDED_MS, &n);
+	c = find(w, n, 300);
+	assert_int_equal(c->excluded, EXCL_NONE);
+	assert_true(c->undecided_say);
+
+	reproc(w, &procs[5]);          /* the original hog back */
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+}
+
+/* The table: a slot per undecidable process, the stalest reused; more
+ * undecidable processes in one ranking than slots are not left alone. */
+static void test_undecided_table(void **state)
+{
+	static struct undecided t;
+	bool say;
+
+	memset(&t, 0, sizeof(t));
+	t.seq = 1;
+	for (int pid = 1000; pid < 1000 + UNDECIDED_SLOTS; pid++)
+		assert_false(undecided_expired(&t, pid, 7, 0, &say));
+	assert_true(undecided_expired(&t, 5000, 7, 0, &say));  /* no slot this ranking */
+	assert_true(say);
+	assert_true(undecided_expired(&t, 5001, 7, 0, &say));
+	assert_false(say);                                      /* said once */
+	t.seq = 2;
+	assert_false(undecided_expired(&t, 1000, 7, 1, &say));  /* seen again: count 2 */
+	assert_false(undecided_expired(&t, 5000, 7, 1, &say));  /* a stale slot reused */
+	t.seq = 3;
+	assert_true(undecided_expired(&t, 1000, 7, 2, &say));   /* 3 rankings */
+	assert_true(say);
+	assert_false(undecided_expired(&t, 1001, 8, 2, &say));  /* another start time */
+	(void)state;
+}
+
+/* The built-in avoid rule is for root's processes: a hog that names itself
+ * "sshd" gets no -300. A rule of the config keeps its meaning (any uid). */
+static void test_builtin_avoid_is_roots(void **state)
+{
+	struct world *w = *state;
+	struct fixture_proc fake = procs[5];
+	size_t n;
+
+	fake.comm = "sshd";
+	reproc(w, &fake);
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->badness, 510);
+	assert_int_equal(find(w, n, 300)->rule_line, 0);
+	assert_int_equal(find(w, n, 100)->badness, 10);         /* root's sshd */
+	assert_true(w->cfg.rules[0].root_only);
+
+	config_free(&w->cfg);
+	config_default(&w->cfg);
+	config_rules_free(&w->cfg);
+	add_rule(&w->cfg, "comm", "^sshd$", RULE_AVOID, 300);
+	rank(w, NULL, &n);
+	assert_int_equal(find(w, n, 300)->badness, 210);
+	assert_int_equal(find(w, n, 100)->badness, 10);
+	reproc(w, &procs[5]);
 	config_free(&w->cfg);
 	config_default(&w->cfg);
 }
@@ -299,7 +466,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_order_and_exclusions),
 		cmocka_unit_test(test_rules_by_every_field),
+		cmocka_unit_test(test_empty_cmdline_is_no_match),
 		cmocka_unit_test(test_unreadable_protect_field),
+		cmocka_unit_test(test_undecidable_is_bounded),
+		cmocka_unit_test(test_undecided_table),
+		cmocka_unit_test(test_builtin_avoid_is_roots),
 		cmocka_unit_test(test_scan_top),
 		cmocka_unit_test(test_cgroup_scope),
 		cmocka_unit_test(test_anon_swap_badness),

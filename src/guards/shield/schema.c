@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The shield guard's config sections (the OOM Protector seed's): cgroup_settings and
- * dynamic_adjustment; managed_processes is a list (T_MANAGED) read by config.c. */
+ * dynamic_adjustment; managed_processes (T_MANAGED) and
+ * cgroup_settings.managed_users (T_USERS) are lists read by config.c. */
 #include "core/config-schema.h"
 
 const struct key cgroup_settings_schema[] = {
@@ -15,6 +16,8 @@ const struct key cgroup_settings_schema[] = {
 	K("proc_connector", T_BOOL, OFF(cg_connector)),
 	K("rescan_interval", T_MS, OFF(cg_rescan_ms), .lo = 100, .hi = MS(600)),
 	K("managed_oom_score_adj", T_INT, OFF(cg_managed_adj), .lo = -1000, .hi = 0),
+	K("managed_users", T_USERS, OFF(cg_managed_users)),
+	K("trust_units", T_BOOL, OFF(cg_trust_units)),
 	{ 0 }
 };
 

@@ -14,6 +14,8 @@
 
 #define SHOW_MEMBERS 50
 
+static void shield_describe_trust(const struct og_config *cfg, FILE *f);
+
 static void comm_of(int proc_fd, int pid, char *out, size_t size)
 {
 	struct proc_stat ps;
@@ -138,6 +140,10 @@ void shield_print(FILE *f, struct og_ctx *c)
 	for (size_t i = 0; i < cfg->n_managed; i++)
 		fprintf(f, " %s", cfg->managed[i]);
 	fprintf(f, "%s\n", cfg->n_managed ? "" : " none");
+	if (cfg->n_managed) {
+		fprintf(f, "  ");
+		shield_describe_trust(cfg, f);
+	}
 	if (cfg->cg_managed_adj <= 0)
 		fprintf(f, "  managed processes get oom_score_adj <= %" PRId64 "\n", cfg->cg_managed_adj);
 	print_adjust(f, c);
@@ -148,6 +154,28 @@ void shield_print(FILE *f, struct og_ctx *c)
 bool shield_wanted(const struct og_config *cfg)
 {
 	return cfg->cg_enabled && (cfg->n_managed > 0 || (cfg->sections_seen & SEC_CGROUP_SETTINGS));
+}
+
+/* Whom the entries may manage: root, managed_users (names resolved now;
+ * an unknown one is said), system units. */
+static void shield_describe_trust(const struct og_config *cfg, FILE *f)
+{
+	fprintf(f, "managed_processes: a match counts only for processes of root");
+	for (size_t i = 0; i < cfg->n_managed_users; i++) {
+		const char *u = cfg->cg_managed_users[i];
+		uid_t uid;
+
+		if (shield_user_resolve(u, &uid) < 0)
+			fprintf(f, ", %s (no such user: trusts nobody)", u);
+		else if (uid == 0)
+			continue;       /* root is always there */
+		else if (strspn(u, "0123456789") == strlen(u))
+			fprintf(f, ", uid %s", u);
+		else
+			fprintf(f, ", %s (uid %u)", u, (unsigned)uid);
+	}
+	fprintf(f, "%s\n", cfg->cg_trust_units ?
+		", and of system units (a cgroup nothing delegates, outside login sessions)" : "");
 }
 
 void shield_describe(const struct og_config *cfg, void *file)
@@ -172,6 +200,7 @@ void shield_describe(const struct og_config *cfg, void *file)
 		for (size_t i = 0; i < cfg->n_managed; i++)
 			fprintf(f, " %s", cfg->managed[i]);
 		fputc('\n', f);
+		shield_describe_trust(cfg, f);
 	}
 	if (cfg->dyn_enabled)
 		fprintf(f, "dynamic_adjustment: the %" PRId64 " largest non-managed processes get "

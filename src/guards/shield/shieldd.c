@@ -32,6 +32,14 @@ void shield_ctx_update(struct og_ctx *c)
 	if (shield_matcher_init(&c->shield->m, c->cfg.managed, c->cfg.n_managed, err,
 				sizeof(err)) < 0)
 		log_warn("managed_processes: %s", err);
+	{
+		size_t first = 0, unknown = shield_trust_init(&c->shield->trust, &c->cfg, &first);
+
+		if (unknown)
+			log_warn("cgroup_settings.managed_users: no user \"%s\"%s: it trusts nobody",
+				 c->cfg.cg_managed_users[first],
+				 unknown > 1 ? " (and others)" : "");
+	}
 	c->shield->path[0] = '\0';
 	if (shield_wanted(&c->cfg) &&
 	    shield_path(c->cfg.cg_parent, c->cfg.cg_name, c->shield->path,
@@ -77,8 +85,16 @@ bool shield_is_managed(const struct proc_info *cp, void *userdata)
 
 	if (!sc)
 		return false;
-	if (shield_matches_lazy(&sc->m, x.p->comm, load_listed, &x))
-		return true;
+	/* A match is what the process chose; it counts only for a trusted one. */
+	if (shield_matches_lazy(&sc->m, x.p->comm, load_listed, &x)) {
+		if (shield_trust_uid(&sc->trust, x.p->uid) != TRUST_NONE)
+			return true;    /* the common case: no further read */
+		if (sc->trust.units && !x.p->cgroup)
+			proc_load_cgroup(c->proc_fd, &c->procs, x.p);
+		if (shield_trusted(&sc->trust, c->proc_fd, c->cg_root_fd, x.p->pid, x.p->uid,
+				   x.p->cgroup) != TRUST_NONE)
+			return true;
+	}
 	if (sc->path[0]) {
 		if (!x.p->cgroup)
 			proc_load_cgroup(c->proc_fd, &c->procs, x.p);
@@ -105,11 +121,42 @@ static const char *load_by_pid(enum shield_kind what, void *userdata)
 	       x->cmdline;
 }
 
-static bool matches_pid(const struct shield_matcher *m, int proc_fd, int pid, const char *comm)
+/* A match refused because the process is not trusted: said once per uid
+ * (a hog may rename itself in a loop, or fork a thousand of them). */
+static void note_untrusted(struct shield_rt *s, const struct og_ctx *c, int pid,
+			   const char *comm, uid_t uid)
 {
-	struct by_pid x = { .proc_fd = proc_fd, .pid = pid };
+	char ec[64];
 
-	return shield_matches_lazy(m, comm, load_by_pid, &x);
+	for (size_t i = 0; i < s->n_untrusted; i++)
+		if (s->untrusted[i] == uid)
+			return;
+	if (s->n_untrusted == SHIELD_UNTRUSTED)
+		return;
+	s->untrusted[s->n_untrusted++] = uid;
+	escape_untrusted(comm, ec, sizeof(ec));
+	log_notice("shield: pid %d (%s) of uid %u matches managed_processes but is not managed: "
+		   "a name, exe or command line is the process's own choice, so a match counts "
+		   "only for root, cgroup_settings.managed_users%s (said once per uid)",
+		   pid, ec, (unsigned)uid,
+		   c->cfg.cg_trust_units ? " and processes of system units" : "");
+}
+
+/* Is pid (stat in ps) managed by an entry: does it match one, and is it
+ * trusted to (trust.h)? */
+static bool managed_pid(struct shield_rt *s, struct og_ctx *c, int pid, const struct proc_stat *ps)
+{
+	struct shield_ctx *sc = c->shield;
+	struct by_pid x = { .proc_fd = c->proc_fd, .pid = pid };
+	uid_t uid;
+
+	if (!sc || !shield_matches_lazy(&sc->m, ps->comm, load_by_pid, &x) ||
+	    proc_read_uid(c->proc_fd, pid, &uid) < 0)
+		return false;
+	if (shield_trusted(&sc->trust, c->proc_fd, c->cg_root_fd, pid, uid, NULL) != TRUST_NONE)
+		return true;
+	note_untrusted(s, c, pid, ps->comm, uid);
+	return false;
 }
 
 /* ---- the cgroup ---------------------------------------------------------------- */
@@ -505,7 +552,7 @@ static int pass_one(int pid, void *userdata)
 	    pid == x->self)
 		return 0;
 	member = s->cg.mode != SHIELD_OFF && shield_pid_in(s->members, x->nmem, pid);
-	managed = member || (x->m && matches_pid(x->m, c->proc_fd, pid, ps.comm));
+	managed = member || (x->m && managed_pid(s, c, pid, &ps));
 	if (managed && s->cg.mode != SHIELD_OFF && !member)
 		try_move(s, c, pid, ps.starttime, ps.comm, "rescan");
 	p = (struct oa_proc){ .pid = pid, .starttime = ps.starttime,
@@ -560,17 +607,26 @@ static void on_event(const struct conn_event *ev, void *userdata)
 			log_warn("shield: proc connector subscription refused: %s", strerror(ev->err));
 		return;
 	}
-	/* A fork's child inherits the parent's cgroup: nothing to do. */
+	/* A fork's child inherits the parent's cgroup: nothing to do. An exec
+	 * or a comm change moves a process only when it is managed, trust
+	 * included: a new name alone moves nobody. */
 	if ((ev->what != CONN_EXEC && ev->what != CONN_COMM) || s->cg.mode == SHIELD_OFF ||
 	    !c->shield || !c->shield->m.n)
 		return;
 	if (proc_read_stat(c->proc_fd, ev->pid, &ps) < 0 || (ps.flags & PF_KTHREAD_FLAG) ||
-	    !matches_pid(&c->shield->m, c->proc_fd, ev->pid, ps.comm))
+	    !managed_pid(s, c, ev->pid, &ps))
 		return;
 	if (read_members(s, &nmem) == 0 && shield_pid_in(s->members, nmem, ev->pid))
 		return;
 	try_move(s, c, ev->pid, ps.starttime, ps.comm,
 		 ev->what == CONN_EXEC ? "exec event" : "comm event");
+}
+
+void shield_rt_event(struct shield_rt *s, const struct conn_event *ev)
+{
+	struct conn_ctx cc = { s, s->c };
+
+	on_event(ev, &cc);
 }
 
 static void on_conn(void *userdata, uint32_t events)
@@ -676,6 +732,7 @@ void shield_rt_reload(struct shield_rt *s, struct og_ctx *c)
 {
 	restore_all(s, c, "reload");
 	memset(s->refused, 0, sizeof(s->refused));
+	s->n_untrusted = 0;
 	setup(s, c);
 }
 

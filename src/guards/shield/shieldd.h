@@ -8,22 +8,25 @@
 
 #include "guards/shield/oomadj.h"
 #include "guards/shield/shield.h"
+#include "guards/shield/trust.h"
 #include "core/context.h"
 #include "core/loop.h"
 
 /* What the ranking needs (one per og_ctx, rebuilt after each config load). */
 struct shield_ctx {
 	struct shield_matcher m;
+	struct shield_trust trust;      /* whom an entry may manage (trust.h) */
 	char path[PATH_MAX];    /* the protected cgroup, "/parent/name"; "" if none */
 };
 
 void shield_ctx_update(struct og_ctx *c);
 void shield_ctx_free(struct og_ctx *c);
-/* rank_input.is_managed: matches managed_processes, or lives in the
- * protected cgroup. userdata is the og_ctx. */
+/* rank_input.is_managed: matches managed_processes and is trusted
+ * (trust.h), or lives in the protected cgroup. userdata is the og_ctx. */
 bool shield_is_managed(const struct proc_info *p, void *userdata);
 
 #define SHIELD_REFUSED 64
+#define SHIELD_UNTRUSTED 16
 
 struct shield_rt {
 	struct shield_cg cg;
@@ -41,6 +44,8 @@ struct shield_rt {
 	size_t members_cap;
 	struct { int pid; uint64_t start; } refused[SHIELD_REFUSED];   /* logged once */
 	size_t refused_next;
+	uid_t untrusted[SHIELD_UNTRUSTED];      /* uids whose matches were refused, logged once */
+	size_t n_untrusted;
 	unsigned moved;         /* processes moved in since start */
 	bool state_warned;
 	char boot_id[OA_BOOT_ID_SIZE];  /* this boot's, for the state file; "" if unknown */
@@ -53,6 +58,9 @@ void shield_rt_start(struct shield_rt *s, struct og_ctx *c, struct loop *loop,
 		     bool (*episode)(void *), void *episode_data);
 /* One pass now: moves, settings, dynamic oom_score_adj (tests). */
 void shield_rt_pass(struct shield_rt *s);
+/* One proc connector event, as the connector fd delivers them (tests). */
+struct conn_event;
+void shield_rt_event(struct shield_rt *s, const struct conn_event *ev);
 /* After a config reload: restores every oom_score_adj, sets up again. */
 void shield_rt_reload(struct shield_rt *s, struct og_ctx *c);
 /* On exit: restores every oom_score_adj it changed, closes its fds. */
