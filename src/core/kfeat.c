@@ -16,16 +16,7 @@
 #include "core/util.h"
 #include "observe/proc.h"
 #include "observe/psi.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_process_mrelease
-#define SYS_process_mrelease 448
-#endif
+#include "victim/kill.h"
 
 static const struct {
 	const char *name, *key;

@@ -78,6 +78,18 @@ void loop_del(struct loop *l, struct loop_source *s)
 	s->fd = -1;
 }
 
+void loop_close(struct loop *l, struct loop_source *s)
+{
+	int fd = s->fd;
+
+	if (fd < 0)
+		return;
+	if (l)
+		loop_del(l, s);
+	close(fd);
+	s->fd = -1;
+}
+
 static void on_timer(void *userdata, uint32_t events)
 {
 	struct loop_timer *t = userdata;
@@ -118,14 +130,7 @@ void loop_timer_disarm(struct loop_timer *t)
 
 void loop_timer_close(struct loop *l, struct loop_timer *t)
 {
-	int fd = t->src.fd;
-
-	if (fd < 0)
-		return;
-	if (l)
-		loop_del(l, &t->src);
-	close(fd);
-	t->src.fd = -1;
+	loop_close(l, &t->src);
 }
 
 static void on_signal(void *userdata, uint32_t events)

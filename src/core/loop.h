@@ -40,6 +40,8 @@ int loop_add(struct loop *l, struct loop_source *s, int fd, uint32_t events, loo
 	     void *userdata);
 /* Unregister (the fd is not closed). Safe on an unregistered source. */
 void loop_del(struct loop *l, struct loop_source *s);
+/* Unregister and close its fd (l may be NULL: only close). */
+void loop_close(struct loop *l, struct loop_source *s);
 
 /* A timer calling fn when it fires (its fd already drained). 0 or -errno. */
 int loop_timer_init(struct loop *l, struct loop_timer *t, loop_fn fn, void *userdata);

@@ -11,16 +11,6 @@
 #include "core/util.h"
 #include "observe/proc.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-#ifndef SYS_process_mrelease
-#define SYS_process_mrelease 448
-#endif
-
 int kill_open(int proc_fd, pid_t pid, uint64_t starttime, int *ret_pidfd)
 {
 	struct proc_stat st;

@@ -3,7 +3,19 @@
  * that is verified to still be the process that was ranked. */
 #pragma once
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+
+/* Older libc headers lack these (the kernel probe uses them too). */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_process_mrelease
+#define SYS_process_mrelease 448
+#endif
 
 /* Open a pidfd for pid and check, after opening, that /proc/PID/stat (read
  * relative to proc_fd) still shows the same starttime, is no kernel thread,

@@ -228,15 +228,7 @@ static void on_inotify(void *userdata, uint32_t events)
 
 static void close_ino(struct guard *g)
 {
-	struct cgroups_guard *s = G(g);
-	int fd = s->ino.fd;
-
-	if (fd < 0)
-		return;
-	if (g->env->loop)
-		loop_del(g->env->loop, &s->ino);
-	close(fd);
-	s->ino.fd = -1;
+	loop_close(g->env->loop, &G(g)->ino);
 }
 
 static int setup(struct guard *g)

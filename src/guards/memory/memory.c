@@ -86,15 +86,7 @@ static void on_timer(void *userdata, uint32_t events) { tick(userdata); }
 
 static void close_trigger(struct guard *g)
 {
-	struct memory_guard *m = M(g);
-	int fd = m->psi_src.fd;
-
-	if (fd < 0)
-		return;
-	if (g->env->loop)
-		loop_del(g->env->loop, &m->psi_src);
-	close(fd);
-	m->psi_src.fd = -1;
+	loop_close(g->env->loop, &M(g)->psi_src);
 }
 
 static void on_psi(void *userdata, uint32_t events)

@@ -662,12 +662,8 @@ static void setup(struct shield_rt *s, struct og_ctx *c)
 		} else {
 			log_notice("shield: proc connector: managed processes are moved when they exec");
 		}
-	} else if ((!cfg->cg_connector || !cfg->n_managed || s->cg.mode == SHIELD_OFF) &&
-		   s->conn.fd >= 0) {
-		int fd = s->conn.fd;
-
-		loop_del(s->loop, &s->conn);
-		close(fd);
+	} else if (!cfg->cg_connector || !cfg->n_managed || s->cg.mode == SHIELD_OFF) {
+		loop_close(s->loop, &s->conn);
 	}
 	s->period_ms = cfg->dyn_enabled ? MIN(cfg->cg_rescan_ms, cfg->dyn_interval_ms) : cfg->cg_rescan_ms;
 	arm(s, any ? 1 : 0);
@@ -743,12 +739,7 @@ void shield_rt_stop(struct shield_rt *s, struct og_ctx *c)
 		unlink(c->cfg.dyn_state_path);
 	oomadj_free(&s->adj);
 	shield_cg_close(&s->cg);
-	if (s->conn.fd >= 0) {
-		int fd = s->conn.fd;
-
-		loop_del(s->loop, &s->conn);
-		close(fd);
-	}
+	loop_close(s->loop, &s->conn);
 	loop_timer_close(s->loop, &s->timer);
 	free(s->members);
 	s->members = NULL;
