@@ -111,21 +111,30 @@ int connector_parse(const void *buf, size_t len, conn_fn fn, void *userdata)
 	const struct nlmsghdr *nl = buf;
 	int n = 0;
 
-	for (; NLMSG_OK(nl, len); nl = NLMSG_NEXT(nl, len)) {
+	while (NLMSG_OK(nl, len)) {
+		size_t step = NLMSG_ALIGN(nl->nlmsg_len);
 		struct conn_event ev;
-		int r;
+		int r = 0;
 
-		if (nl->nlmsg_type == NLMSG_NOOP)
-			continue;
 		if (nl->nlmsg_type == NLMSG_ERROR || nl->nlmsg_type == NLMSG_OVERRUN)
 			return -EINVAL;
-		r = parse_event(NLMSG_DATA(nl), nl->nlmsg_len - NLMSG_HDRLEN, &ev);
+		if (nl->nlmsg_type != NLMSG_NOOP)
+			r = parse_event(NLMSG_DATA(nl), nl->nlmsg_len - NLMSG_HDRLEN, &ev);
 		if (r < 0)
 			return r;
 		if (r > 0) {
 			fn(&ev, userdata);
 			n++;
 		}
+		/* Not NLMSG_NEXT: on a last message whose length is not aligned it
+		 * steps past the end and wraps len (a size_t), and NLMSG_OK then
+		 * reads beyond the buffer (found by fuzz_connector). */
+		if (step >= len) {
+			len = 0;
+			break;
+		}
+		len -= step;
+		nl = (const struct nlmsghdr *)((const char *)nl + step);
 	}
 	return len == 0 ? n : (n ? n : -EINVAL);
 }

@@ -12,6 +12,8 @@
 #include "victim/rank.h"
 #include "observe/registry.h"
 
+#define FIELD_SEP " \t\n\v\f\r"     /* what sscanf's %s stops at */
+
 int parse_registry(const char *buf, struct registry *ret, int *ret_line)
 {
 	struct registry r = { .n = 0 };
@@ -20,10 +22,10 @@ int parse_registry(const char *buf, struct registry *ret, int *ret_line)
 	for (const char *p = buf; *p;) {
 		const char *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char l[400], kind[16], a[300], b[32], c[32];
+		char l[400], *f[5], *save = NULL;
 		struct registry_entry e = {0};
 		int64_t v;
-		int n, used = -1;
+		int n = 0;
 
 		line++;
 		if (len >= sizeof(l))
@@ -33,24 +35,29 @@ int parse_registry(const char *buf, struct registry *ret, int *ret_line)
 		p += len + (eol ? 1 : 0);
 		if (!*l || *l == '#')
 			continue;
-		n = sscanf(l, "%15s %299s %31s %n%31s %n", kind, a, b, &used, c, &used);
-		if (n < 3 || used < 0 || l[used] != '\0')
+		/* Whole fields (sscanf's %31s split a longer one in two). */
+		for (char *t = strtok_r(l, FIELD_SEP, &save); t; t = strtok_r(NULL, FIELD_SEP, &save)) {
+			if (n == (int)ARRAY_SIZE(f))
+				goto bad;
+			f[n++] = t;
+		}
+		if (n < 3)
 			goto bad;
-		if (!strcmp(kind, "pid") && n == 4) {
+		if (!strcmp(f[0], "pid") && n == 4) {
 			int64_t pid;
 			uint64_t st;
 
-			if (parse_int_range(a, 1, 0x7fffffff, &pid) < 0 || parse_u64(b, &st) < 0 ||
-			    parse_int_range(c, 0, VALUE_MAX, &v) < 0)
+			if (parse_int_range(f[1], 1, 0x7fffffff, &pid) < 0 || parse_u64(f[2], &st) < 0 ||
+			    parse_int_range(f[3], 0, VALUE_MAX, &v) < 0)
 				goto bad;
 			e.is_pid = true;
 			e.pid = (int)pid;
 			e.starttime = st;
-		} else if (!strcmp(kind, "cgroup") && n == 3) {
-			if (a[0] != '/' || strlen(a) >= sizeof(e.cgroup) ||
-			    parse_int_range(b, 0, VALUE_MAX, &v) < 0)
+		} else if (!strcmp(f[0], "cgroup") && n == 3) {
+			if (f[1][0] != '/' || strlen(f[1]) >= sizeof(e.cgroup) ||
+			    parse_int_range(f[2], 0, VALUE_MAX, &v) < 0)
 				goto bad;
-			snprintf(e.cgroup, sizeof(e.cgroup), "%s", a);
+			snprintf(e.cgroup, sizeof(e.cgroup), "%s", f[1]);
 		} else {
 			goto bad;
 		}

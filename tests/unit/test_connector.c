@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -150,6 +151,39 @@ static void test_parse(void **state)
 	assert_int_equal(g.n, 0);
 }
 
+/* Found by fuzz_connector: a last message whose length is not a multiple of
+ * 4 made NLMSG_NEXT step past the datagram and wrap the remaining length
+ * (a size_t), and NLMSG_OK then read the next header's length beyond the
+ * end. The datagram here ends 2 bytes before an unmapped page. */
+static void test_unaligned_tail(void **state)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct got g = { 0 };
+	struct nlmsghdr *noop;
+	size_t len;
+	char *buf;
+
+	(void)state;
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + page, (size_t)page, PROT_NONE), 0);
+	len = sizeof(struct msg) + 18;          /* an exec event, then 18 bytes */
+	buf = map + page - 2 - len;             /* 4-aligned: the end is not */
+	assert_int_equal((uintptr_t)buf % NLMSG_ALIGNTO, 0);
+	assert_int_equal(build(buf, PROC_EVENT_EXEC, 42, 42, 0), sizeof(struct msg));
+	noop = (struct nlmsghdr *)(buf + sizeof(struct msg));
+	memset(noop, 0, 18);
+	noop->nlmsg_len = 17;
+	noop->nlmsg_type = NLMSG_NOOP;
+	assert_int_equal(connector_parse(buf, len, collect, &g), 1);
+	assert_int_equal(g.ev[0].what, CONN_EXEC);
+	/* the same tail alone */
+	g.n = 0;
+	assert_int_equal(connector_parse(noop, 18, collect, &g), 0);
+	munmap(map, (size_t)page * 2);
+}
+
 static void test_live(void **state)
 {
 	struct got g = { 0 };
@@ -191,6 +225,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_unaligned_tail),
 		cmocka_unit_test(test_live),
 	};
 

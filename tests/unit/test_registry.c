@@ -60,6 +60,33 @@ static void test_parse_errors(void **state)
 	assert_int_equal(line, 2);
 }
 
+/* Found by fuzz_registry: a field longer than its sscanf width was split in
+ * two, so "pid 2 <36 digits>" (three fields) read as pid 2, start time 0,
+ * value 0; a long cgroup value the same. Fields are whole or the line is bad. */
+static void test_parse_long_fields(void **state)
+{
+	int line;
+
+	(void)state;
+	line = 0;
+	assert_int_equal(parse_registry("pid 2 000000000000000000000000000000000001\n", &r, &line),
+			 -EINVAL);
+	assert_int_equal(line, 1);
+	line = 0;
+	assert_int_equal(parse_registry("cgroup /a 1\ncgroup /b 00000000000000000000000000000000005\n"
+					"pid 3 00000000000000000000000000000000007\n", &r, &line), -EINVAL);
+	assert_int_equal(line, 3);
+	/* leading zeros in a whole field are still a number */
+	assert_int_equal(parse_registry("pid 2 000000000000000000000000000000000001 5\n", &r, &line), 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.e[0].starttime, 1);
+	assert_int_equal(r.e[0].value, 5);
+	/* other blanks separate fields as before */
+	assert_int_equal(parse_registry("pid\t4 7\t9\r\ncgroup  /x   3\n", &r, &line), 0);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.e[1].value, 3);
+}
+
 static void test_update_and_refresh(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -322,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_format_lookup),
 		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_parse_long_fields),
 		cmocka_unit_test(test_update_and_refresh),
 		cmocka_unit_test(test_directory_checked),
 		cmocka_unit_test(test_malformed_reported),
