@@ -726,5 +726,5 @@ int shield_members(const struct shield_cg *cg, int **pids, size_t *n, size_t *ca
 
 bool shield_pid_in(const int *pids, size_t n, int pid)
 {
-	return bsearch(&pid, pids, n, sizeof(*pids), cmp_int) != NULL;
+	return n && bsearch(&pid, pids, n, sizeof(*pids), cmp_int) != NULL;    /* pids may be NULL when n is 0 */
 }
