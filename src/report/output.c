@@ -140,6 +140,9 @@ static bool kmsg_admit(struct reporter *r, uint64_t now)
 }
 
 static int kmsg_write(struct reporter *r, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static int kmsg_write(struct reporter *r, const char *fmt, va_list ap)
 {
 	static const char prefix[] = "<4>oomguard: ";   /* <4> = KERN_WARNING: a default dmesg shows it */
 	char line[KMSG_LINE_MAX];
