@@ -189,7 +189,8 @@ static int ctx_scan(struct og_ctx *c, const char *scope)
 	r = ctx_cgroup_members(c, scope);
 	if (r < 0)
 		return r;
-	return proc_scan_pids(c->proc_fd, &c->procs, c->pids, c->npids);
+	/* As for the system: the largest by resident memory, read in full. */
+	return proc_scan_pids_top(c->proc_fd, &c->procs, c->pids, c->npids, PROC_SCAN_TOP);
 }
 
 int ctx_cgroup_members(struct og_ctx *c, const char *scope)

@@ -162,6 +162,8 @@ enum vp_result guard_ask(struct guard *g, struct vp_request *rq, uint64_t now,
 		rq->wake = wake;
 		rq->userdata = g;
 	}
+	if (rq->still)
+		rq->userdata = g;
 	if (rq->v->level != LEVEL_OK && g->ops->relieve && !vp_busy(g->env->vp) &&
 	    g->ops->relieve(g, rq) > 0) {
 		report_event(g->env->rep, g->ops->name, "relieve", rq->v->reason);

@@ -184,6 +184,20 @@ static int top_one(int pid, void *u)
 	return 0;
 }
 
+/* Read the processes the heap kept. */
+static int top_read(struct scan_top *t, struct proc_list *l)
+{
+	int r;
+
+	l->seen = t->seen;
+	if ((r = list_reserve(l, t->hn)) < 0)
+		return r;
+	for (size_t i = 0; i < t->hn; i++)
+		if (proc_read_one(t->proc_fd, t->heap[i].pid, &l->v[l->n]) == 0)
+			l->n++;
+	return (int)l->n;
+}
+
 int proc_scan_top(int proc_fd, struct proc_list *l, size_t top)
 {
 	static struct big heap[PROC_SCAN_TOP];
@@ -196,13 +210,21 @@ int proc_scan_top(int proc_fd, struct proc_list *l, size_t top)
 	l->arena_used = 0;
 	if ((r = proc_for_each_pid(proc_fd, top_one, &t)) < 0)
 		return r;
-	l->seen = t.seen;
-	if ((r = list_reserve(l, t.hn)) < 0)
-		return r;
-	for (size_t i = 0; i < t.hn; i++)
-		if (proc_read_one(proc_fd, heap[i].pid, &l->v[l->n]) == 0)
-			l->n++;
-	return (int)l->n;
+	return top_read(&t, l);
+}
+
+int proc_scan_pids_top(int proc_fd, struct proc_list *l, const int *pids, size_t n, size_t top)
+{
+	static struct big heap[PROC_SCAN_TOP];
+	struct scan_top t = { proc_fd, heap, 0, MIN(top, (size_t)PROC_SCAN_TOP), 0 };
+
+	if (!l || top == 0)
+		return -EINVAL;
+	l->n = 0;
+	l->arena_used = 0;
+	for (size_t i = 0; i < n; i++)
+		top_one(pids[i], &t);
+	return top_read(&t, l);
 }
 
 int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n)

@@ -126,6 +126,10 @@ int proc_scan(int proc_fd, struct proc_list *l);
 #define PROC_SCAN_TOP 256
 int proc_scan_top(int proc_fd, struct proc_list *l, size_t top);
 
+/* The same over the given pids (a cgroup's members): one statm read each,
+ * the full read for the `top` largest. Returns l->n or -errno. */
+int proc_scan_pids_top(int proc_fd, struct proc_list *l, const int *pids, size_t n, size_t top);
+
 /* Read exactly the given pids (e.g. a cgroup's members); vanished ones are
  * skipped. Returns l->n or -errno. */
 int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n);

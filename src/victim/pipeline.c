@@ -71,6 +71,7 @@ struct vpipe {
 	struct candidate *mcands;
 	size_t mcap;
 	uint64_t last_skip_ms;
+	uint64_t stale_ms;              /* a choice this slow asks rq->still */
 };
 
 static const char *scope_of(const struct slot *s) { return *s->scope ? s->scope : NULL; }
@@ -418,6 +419,16 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 	r = choose(p, s, rq, now, &plan, &reused);
 	if (r)
 		return (enum vp_result)r;
+	if (rq->still && now_ms() - now >= p->stale_ms && !rq->still(rq->userdata)) {
+		char msg[PATH_MAX + 96];
+
+		snprintf(msg, sizeof(msg), "%s: relieved while choosing (%llu ms): nobody signalled",
+			 rq->scope ? rq->scope : "system", (unsigned long long)(now_ms() - now));
+		log_notice("%s", msg);
+		report_event(p->rep, rq->guard, "skip", msg);
+		s->queue.n = s->queue.next = 0;
+		return VP_IDLE;
+	}
 	c = &p->c->cands[plan.idx[0]];
 	p->rank.next = plan.idx[0] + 1;
 	if (!c->p->cgroup)
@@ -631,6 +642,8 @@ bool vp_busy(const struct vpipe *p)
 
 void vp_forget_ranking(struct vpipe *p) { p->rank.ms = 0; }
 
+void vp_set_stale_ms(struct vpipe *p, uint64_t ms) { p->stale_ms = ms; }
+
 void vp_set_reporter(struct vpipe *p, struct reporter *rep) { p->rep = rep; }
 
 int vp_new(struct og_ctx *c, struct loop *l, struct reporter *rep, const struct vp_kernel *k,
@@ -644,6 +657,7 @@ int vp_new(struct og_ctx *c, struct loop *l, struct reporter *rep, const struct 
 	p->loop = l;
 	p->rep = rep;
 	p->k = k;
+	p->stale_ms = VP_STALE_MS;
 	for (size_t i = 0; i < VP_SLOTS; i++) {
 		struct slot *s = &p->slot[i];
 

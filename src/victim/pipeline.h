@@ -39,8 +39,15 @@ struct vp_request {
 	/* Called (on the loop) when the episode may go on: a victim exited
 	 * or was given up. The guard looks again soon and asks again. */
 	void (*wake)(void *userdata, uint64_t in_ms);
+	/* Optional: is the danger still there? Asked when choosing took longer
+	 * than VP_STALE_MS (thousands of members ranked), so that a situation
+	 * that resolved itself meanwhile (the hog died by other hands) costs
+	 * no innocent process. */
+	bool (*still)(void *userdata);
 	void *userdata;
 };
+
+#define VP_STALE_MS 100
 
 enum vp_result {
 	VP_IDLE,                /* level OK: nothing to do (a queued set was dropped) */
@@ -69,7 +76,9 @@ bool vp_busy(const struct vpipe *p);
 /* The ranking kept for the next victim at the kill level was made under
  * the old rules: forget it (config reload). */
 void vp_forget_ranking(struct vpipe *p);
-/* Test hooks: the victim of the slot in flight exited / its timer fired. */
+/* Test hooks: when a choice counts as slow (default VP_STALE_MS); the
+ * victim of the slot in flight exited / its timer fired. */
+void vp_set_stale_ms(struct vpipe *p, uint64_t ms);
 void vp_on_exit_fd(struct vpipe *p, int pidfd);
 void vp_on_timer_all(struct vpipe *p);
 const char *vp_result_name(enum vp_result r);

@@ -674,6 +674,56 @@ static void test_pid_reused_between_choice_and_signal(void **state)
 	world_free(w);
 }
 
+/* A cgroup of 2,000 members and a hog added last: cgroup.procs is many
+ * pages long, and the hog (at its end) is the victim. */
+static void test_scope_of_2000(void **state)
+{
+	struct world *w = world_new();
+	size_t cap = 2002 * 7, len = 0;
+	char *procs = malloc(cap);
+
+	for (int pid = 1000; pid < 3000; pid++) {
+		proc(w, pid, "idle", "/many", 100, 0, 0, (unsigned long long)pid);
+		len += (size_t)snprintf(procs + len, cap - len, "%d\n", pid);
+	}
+	proc(w, 7000, "hog", "/many", 600000, 300, 0, 7000);
+	len += (size_t)snprintf(procs + len, cap - len, "7000\n");
+	fixture_file(w->f, "cg/many/cgroup.procs", procs);
+	free(procs);
+	world_open(w, NULL);
+	assert_int_equal(ask(w, "/many", LEVEL_TERM, 1), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 7000);
+	world_free(w);
+}
+
+static bool still_answer;
+static bool still(void *userdata) { return still_answer; }
+
+/* A choice slow enough to be stale asks the guard again: relieved
+ * meanwhile (the hog died by other hands), nobody is signalled. */
+static void test_slow_choice_asks_again(void **state)
+{
+	struct world *w = world_new();
+	struct verdict v = { .level = LEVEL_TERM, .trigger = TRIG_CGROUP, .need_bytes = 1 };
+	struct vp_request rq = { .guard = "cgroups", .scope = "/a", .v = &v, .still = still };
+
+	fixture_file(w->f, "cg/a/cgroup.procs", "300\n301\n");
+	proc(w, 300, "hog", "/a", 600000, 300, 0, 500);
+	proc(w, 301, "idle", "/a", 100, 0, 0, 501);
+	world_open(w, NULL);
+	rq.mi = &w->mi;
+	vp_set_stale_ms(w->vp, 0);      /* every choice counts as slow */
+	still_answer = false;
+	assert_int_equal(vp_request(w->vp, &rq, now_ms(), NULL), VP_IDLE);
+	assert_int_equal(K.n_sent, 0);
+	assert_int_equal(records(w, "skip"), 1);
+	still_answer = true;
+	assert_int_equal(vp_request(w->vp, &rq, now_ms(), NULL), VP_ACTED);
+	assert_int_equal(sent_to(300, SIGTERM), 1);
+	world_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -696,6 +746,8 @@ int main(void)
 		cmocka_unit_test(test_never_managed_or_protected),
 		cmocka_unit_test(test_renamed_hog_is_no_managed_process),
 		cmocka_unit_test(test_pid_reused_between_choice_and_signal),
+		cmocka_unit_test(test_scope_of_2000),
+		cmocka_unit_test(test_slow_choice_asks_again),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

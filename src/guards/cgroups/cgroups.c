@@ -166,6 +166,16 @@ void cgroups_scan(struct guard *g, struct cg_pick *ret)
 		ret->next_ms = MIN(ret->next_ms, s->walk_ms + CG_WALK_MIN_MS - now);
 }
 
+/* Still near its limit (asked by the pipeline after a slow choice)? */
+static bool still(void *userdata)
+{
+	struct guard *g = userdata;
+	struct cg_pick p = { .next_ms = UINT64_MAX };
+
+	check_limited(g->env->c, G(g)->last.path + 1, &p);
+	return p.found;
+}
+
 static void tick(struct guard *g)
 {
 	struct cgroups_guard *s = G(g);
@@ -189,6 +199,7 @@ static void tick(struct guard *g)
 		meminfo_read_fd(g->env->c->meminfo_fd, &mi);
 		rq.v = &s->last.v;
 		rq.scope = s->last.path;
+		rq.still = still;
 		guard_ask(g, &rq, now, &next);
 		snprintf(s->asked, sizeof(s->asked), "%s", s->last.path);
 	}
