@@ -115,6 +115,8 @@ now_ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
 pid_alive() {
 	local st
 
+	# (an empty pid would read /proc//stat, i.e. /proc/stat: "alive")
+	[[ $1 =~ ^[0-9]+$ ]] || { log "pid_alive: '$1' is not a pid"; return 1; }
 	[[ -r /proc/$1/stat ]] || return 1
 	st=$(sed -E 's/^.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
 	[[ -n $st && $st != Z && $st != X ]]
@@ -221,6 +223,21 @@ cg_run() {
 	cg=$(cg_path "$1")
 	shift
 	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' cg_run "$cg" "$@"
+}
+
+# cg_start CGROUP CMD...: start CMD in CGROUP in the background and set
+# CG_PID to its pid at once (the shell that moves itself into CGROUP execs
+# CMD, so the pid is CMD's). Unlike "cg_run ... &" + reading cgroup.procs,
+# this names the process even if it has already been killed and left the
+# cgroup by the time the scenario looks.
+CG_PID=
+cg_start() {
+	local cg
+
+	cg=$(cg_path "$1")
+	shift
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' cg_start "$cg" "$@" &
+	CG_PID=$!
 }
 
 # cg_set CGROUP FILE VALUE: write a cgroup knob.
