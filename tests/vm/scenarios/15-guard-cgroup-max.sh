@@ -18,9 +18,8 @@ oom0=$(oom_kill_count)
 cg=$(cg_make test.slice/limited.scope) || fail_all "cannot create test.slice/limited.scope"
 on_exit "cg_remove test.slice"
 cg_set "$cg" memory.max 256M
-cg_run "$cg" "$(og_bin og-hog)" --step-mb 4 --period-ms 40 --name boxed --report /tmp/hog.mb &
-wait_until "grep -q . $cg/cgroup.procs" 30 || fail_all "the hog never appeared in $cg"
-hog=$(head -1 "$cg/cgroup.procs")
+cg_start "$cg" "$(og_bin og-hog)" --step-mb 4 --period-ms 40 --name boxed --report /tmp/hog.mb
+hog=$CG_PID
 wait_for_exit "$hog" 90 || { kill -KILL "$hog"; require false "boxed hog alive after 90 s"; }
 ooms=$(cg_get "$cg" memory.events oom_kill)
 scope=$(rec '[x["trigger"]["scope"] for x in r if x["event"] in ("terminate", "kill")]')
