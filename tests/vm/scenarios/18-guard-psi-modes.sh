@@ -5,12 +5,15 @@
 # (as in 24-guard-thrash: a pinner leaves ~250 MB available, four readers
 # re-read four 128 MB host files), and the MemAvailable thresholds are set
 # where it never goes (terminate 2 %, kill 1 %; the thrash trigger is off).
-# In each mode oomguard must stop it on its sustained-pressure trigger: the
-# record says trigger psi, its MemAvailable is above even the default 10 %
-# terminate level, the victim is the pinner (the only process with memory to
-# give back), nothing else is signalled and the kernel's OOM killer never
-# runs. The full-stall share it acted on is reported (INFO), not asserted
-# beyond the configured 5 %.
+# In each mode oomguard must stop it on its sustained-pressure trigger: every
+# record says trigger psi, the first one's MemAvailable is above even the
+# default 10 % terminate level, the first victim is the pinner (the process
+# with the most memory to give back), oomguard signals nobody outside the
+# workload, and the kernel's OOM killer never runs. A reader may follow the
+# pinner: at 5 % the readers' own refaults can keep the stall over the
+# threshold for the next 5 s window when a busy host slows the scenario in
+# stopping them (seen at host load 8: 9 % with 800 MB available). The
+# full-stall share it acted on is reported (INFO).
 # vm-memory: 1024M
 # vm-timeout: 420
 . "$OG_REPO/tests/vm/lib.sh"
@@ -42,16 +45,25 @@ for mode in trigger poll; do
 	poll) require "grep -q 'PSI: polling mode' '$OG_ERR'" "polling mode not in use: $(grep PSI "$OG_ERR")" ;;
 	esac
 	full0=$(psi_total memory full)
+	rm -f /tmp/pin.mb       # (the last round's 600 MB would read as "reached")
+	# The last round's cache would have to be reclaimed while the pinner
+	# grows: a stall of its own. Start each round from an empty cache.
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
 	pin=$(($(mem_avail_mb) - 250))
 	"$hog" --step-mb 64 --period-ms 0 --cap-mb "$pin" --name pinner --report /tmp/pin.mb &
 	pinner=$!
-	wait_until "[[ -s /tmp/pin.mb ]] && (( \$(tr -d ' \\n' </tmp/pin.mb) >= $pin ))" 120 ||
+	wait_until "! pid_alive $pinner || { [[ -s /tmp/pin.mb ]] && (( \$(tr -d ' \\n' </tmp/pin.mb) >= $pin )); }" 120 ||
 		fail_all "$mode: the pinner did not reach $pin MB in 120 s"
 	readers=()
-	for i in 1 2 3 4; do
-		"$hog" --file "$data/cache-$i.bin" --step-mb 32 --period-ms 0 --name reader &
-		readers+=($!)
-	done
+	# (Should oomguard have stopped the pinner already, on a stall of its
+	# growth, the round is judged as it stands: no readers.)
+	if pid_alive "$pinner"; then
+		for i in 1 2 3 4; do
+			"$hog" --file "$data/cache-$i.bin" --step-mb 32 --period-ms 0 --name reader &
+			readers+=($!)
+		done
+	fi
 	# Until oomguard acts (90 s at most, "eventually"); MemAvailable's low
 	# point meanwhile.
 	t0=$(now_ms) min=$(mem_avail_mb)
@@ -77,7 +89,10 @@ for mode in trigger poll; do
 		signalled="$(signalled_pids)" \
 		reason="$(rec "[x[\"trigger\"][\"reason\"] for x in $acts][:1]")"
 	require "((pinner_alive == 0))" "$mode: the pinner was still alive after 90 s of thrash"
-	require "[[ \$(signalled_pids) == $pinner ]]" "$mode: oomguard signalled '$(signalled_pids)', expected the pinner $pinner"
+	require "[[ \$(first_victim) == $pinner ]]" "$mode: oomguard's first victim was '$(first_victim)', not the pinner $pinner"
+	others=
+	for p in $(signalled_pids); do [[ " $pinner ${readers[*]} " == *" $p "* ]] || others+=" $p"; done
+	require "[[ -z '$others' ]]" "$mode: oomguard signalled processes outside the workload:$others"
 	require "[[ -n '$trig' && -z '$nonpsi' ]]" "$mode: triggers '$trig', expected psi only"
 	require "[[ -n '$avail_pct' ]] && ! lt '$avail_pct' 10" "$mode: MemAvailable was ${avail_pct}% at the decision, not above the default 10% terminate level"
 	sleep 1
