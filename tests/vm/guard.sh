@@ -14,10 +14,9 @@ start_guard() {
 	"$bin" "$@" >"$OG_REC" 2>"$OG_ERR" &
 	OG_GUARD_PID=$!
 	on_exit stop_guard
-	if ! wait_until "grep -q '\"event\":\"start\"' '$OG_REC'" 30; then
+	if ! wait_until "grep -q '\"event\":\"start\"' '$OG_REC'" 60; then
 		cat "$OG_ERR"
-		fail "$OG_SCENARIO" "oomguard did not start"
-		exit 0
+		fail_all "oomguard wrote no start record in 60 s"
 	fi
 }
 
@@ -54,11 +53,17 @@ elif v is not None:
 PY
 }
 
-# acted_on PID: pids oomguard signalled (terminate/kill/escalate), space-separated.
+# signalled_pids: pids oomguard signalled (terminate/kill/escalate), space-separated.
 signalled_pids() { rec 'sorted({x["victim"]["pid"] for x in r if x.get("event") in ("terminate", "kill", "escalate")})'; }
 
 # guard_signalled PID: did oomguard signal PID?
 guard_signalled() { [[ " $(signalled_pids) " == *" $1 "* ]]; }
+
+# first_victim: pid of the first process oomguard signalled (terminate/kill).
+first_victim() { rec '[x["victim"]["pid"] for x in r if x.get("event") in ("terminate", "kill")][:1]'; }
+
+# trigger_types: trigger.type of every terminate/kill record, space-separated.
+trigger_types() { rec '[x["trigger"]["type"] for x in r if x.get("event") in ("terminate", "kill")]'; }
 
 # mem_avail_mb, mem_total_mb
 mem_avail_mb() { echo $(($(meminfo_kb MemAvailable) / 1024)); }

@@ -19,9 +19,23 @@ pass() { echo "PASS ${1:-$OG_SCENARIO}"; }
 fail() { echo "FAIL ${1:-$OG_SCENARIO}: ${2:-failed}"; }
 skip() { echo "SKIP ${1:-$OG_SCENARIO}: ${2:-skipped}"; }
 
-# skip_all WHY: print SKIP for the scenario and exit 0.
+# skip_all WHY: print SKIP for the scenario and exit 0. Only for a
+# prerequisite the kernel or the machine lacks (no PSI, no cgroup v2 memory
+# controller, a program not built or not installed): a feature under test
+# that did not work is a FAIL (fail_all).
 skip_all() {
 	skip "$OG_SCENARIO" "$1"
+	cleanup_all
+	exit 0
+}
+
+# fail_all WHY: the scenario cannot go on (its setup or the feature under test
+# did not work): print one FAIL with WHY and the assertions failed so far, and
+# exit 0.
+fail_all() {
+	OG_FAILURES+=("$1")
+	log "cannot go on: $1"
+	verdict
 	cleanup_all
 	exit 0
 }
@@ -88,12 +102,21 @@ require_bin() {
 
 # ---- time, processes -----------------------------------------------------------
 
+# Timing: guests run under TCG on a host that may be busy (other jobs on its
+# cores), and every guest-side duration stretches with the host's load. So a
+# deadline in a scenario is an upper bound for "eventually" (tens of seconds),
+# never a claim that something was fast: assert the outcome (who died and by
+# whose hand, the kernel's OOM counters, oomguard's records) and print stalls,
+# PSI totals and latencies as INFO lines for bench/ and readers.
+
 now_ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
 
 # pid_alive PID: true while PID exists and is not a zombie.
 pid_alive() {
 	local st
 
+	# (an empty pid would read /proc//stat, i.e. /proc/stat: "alive")
+	[[ $1 =~ ^[0-9]+$ ]] || { log "pid_alive: '$1' is not a pid"; return 1; }
 	[[ -r /proc/$1/stat ]] || return 1
 	st=$(sed -E 's/^.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
 	[[ -n $st && $st != Z && $st != X ]]
@@ -149,7 +172,25 @@ kernel_oom_victims() {
 	dmesg | sed -n -E 's/.*(Out of memory|Memory cgroup out of memory): Killed process [0-9]+ \(([^)]*)\).*/\2/p'
 }
 
+# kernel_oom_victim_pids: pids the kernel OOM killer killed, in order, one a line.
+kernel_oom_victim_pids() {
+	dmesg | sed -n -E 's/.*(Out of memory|Memory cgroup out of memory): Killed process ([0-9]+) .*/\2/p'
+}
+
 # ---- cgroups -----------------------------------------------------------------
+
+# require_cgroup2 [controller...]: SKIP the scenario when the kernel offers no
+# cgroup v2 with these controllers (default: memory) at the root. After this,
+# a cgroup that cannot be made is a FAIL, not a SKIP.
+require_cgroup2() {
+	local c
+
+	[[ -r $CG_ROOT/cgroup.controllers ]] || skip_all "no cgroup v2 at $CG_ROOT"
+	for c in ${*:-memory}; do
+		grep -qw "$c" "$CG_ROOT/cgroup.controllers" ||
+			skip_all "the kernel offers no $c controller on cgroup v2"
+	done
+}
 
 # cg_make PATH [controller...]: create CG_ROOT/PATH, enabling the controllers
 # (default: memory cpu io pids) in every ancestor's cgroup.subtree_control on
@@ -182,6 +223,21 @@ cg_run() {
 	cg=$(cg_path "$1")
 	shift
 	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' cg_run "$cg" "$@"
+}
+
+# cg_start CGROUP CMD...: start CMD in CGROUP in the background and set
+# CG_PID to its pid at once (the shell that moves itself into CGROUP execs
+# CMD, so the pid is CMD's). Unlike "cg_run ... &" + reading cgroup.procs,
+# this names the process even if it has already been killed and left the
+# cgroup by the time the scenario looks.
+CG_PID=
+cg_start() {
+	local cg
+
+	cg=$(cg_path "$1")
+	shift
+	sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' cg_start "$cg" "$@" &
+	CG_PID=$!
 }
 
 # cg_set CGROUP FILE VALUE: write a cgroup knob.
@@ -227,7 +283,7 @@ start_heartbeat() {
 	shift
 	"$bin" "$@" "$OG_HB_FILE" &
 	OG_HB_PID=$!
-	wait_until "[[ -s '$OG_HB_FILE' ]]" 10
+	wait_until "[[ -s '$OG_HB_FILE' ]]" 60 || fail_all "og-heartbeat wrote nothing in 60 s"
 }
 
 # heartbeat_max: the longest stall so far in ms (reads the file, keeps running).

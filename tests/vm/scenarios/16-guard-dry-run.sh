@@ -3,7 +3,7 @@
 # The kmsg line is in dmesg, whole, right after the decision (it ends with a
 # newline, so the kernel does not hold it open as a continuation).
 # vm-memory: 1024M
-# vm-timeout: 180
+# vm-timeout: 240
 . "$OG_REPO/tests/vm/lib.sh"
 . "$OG_REPO/tests/vm/guard.sh"
 require_bin og-hog oomguard
@@ -39,7 +39,8 @@ start_guard --dry-run
 cap=$(($(mem_avail_mb) - $(mem_total_mb) * 75 / 1000))
 "$(og_bin og-hog)" --step-mb 16 --cap-mb "$cap" --name spared --report /tmp/hog.mb &
 hog=$!
-wait_until "[[ -n \$(rec '[x for x in r if x[\"event\"] == \"terminate\"]') ]]" 60
+wait_until "[[ -n \$(rec '[x for x in r if x[\"event\"] == \"terminate\"]') ]]" 120 ||
+	require false "no terminate decision recorded in 120 s"
 # Right after the decision: the daemon writes its kmsg line just after the record.
 require "wait_until kmsg_matches 1" "no whole kmsg line for the first decision in dmesg"
 sleep 3

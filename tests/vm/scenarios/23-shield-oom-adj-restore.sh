@@ -4,7 +4,7 @@
 # SIGTERM. Values someone set higher (900) or protective (-300) are never
 # touched; a smaller process outside the top is never touched either.
 # vm-memory: 1024M
-# vm-timeout: 150
+# vm-timeout: 240
 . "$OG_REPO/tests/vm/lib.sh"
 . "$OG_REPO/tests/vm/guard.sh"
 require_bin og-hog oomguard
@@ -24,8 +24,8 @@ p1=$(start plain 60 0)
 p3=$(start guarded 55 -300)
 p2=$(start nudged 50 100)
 p5=$(start small 20 0)
-wait_until "grown high 70 && grown plain 60 && grown guarded 55 && grown nudged 50 && grown small 20" 60 ||
-	skip_all "the workload did not reach its size"
+wait_until "grown high 70 && grown plain 60 && grown guarded 55 && grown nudged 50 && grown small 20" 120 ||
+	fail_all "the workload did not reach its size in 120 s"
 
 cat >/tmp/dyn.yaml <<'YAML'
 memory: {enabled: false}
@@ -34,7 +34,7 @@ cgroups: {enabled: false}
 dynamic_adjustment: {enabled: true, count: 3, score: 700, interval: 300ms}
 YAML
 start_guard --config /tmp/dyn.yaml
-wait_until "[[ \$(adj $p1) == 700 && \$(adj $p2) == 700 ]]" 10
+wait_until "[[ \$(adj $p1) == 700 && \$(adj $p2) == 700 ]]" 30
 state1="high=$(adj $p4) plain=$(adj $p1) guarded=$(adj $p3) nudged=$(adj $p2) small=$(adj $p5)"
 info during: "$state1"
 require "[[ \$(adj $p1) == 700 && \$(adj $p2) == 700 ]]" "the largest did not get 700 ($state1)"
@@ -46,8 +46,8 @@ require "[[ -s /run/oomguard/oom_score_adj.state ]]" "no state file"
 # A bigger process arrives: nudged (the 3rd of the eligible) leaves the top
 # and gets its 100 back; the newcomer gets 700.
 p6=$(start newcomer 120 0)
-wait_until "grown newcomer 120" 30
-wait_until "[[ \$(adj $p2) == 100 && \$(adj $p6) == 700 ]]" 10
+wait_until "grown newcomer 120" 120 || fail_all "the newcomer did not reach 120 MB in 120 s"
+wait_until "[[ \$(adj $p2) == 100 && \$(adj $p6) == 700 ]]" 30
 state2="high=$(adj $p4) plain=$(adj $p1) nudged=$(adj $p2) newcomer=$(adj $p6)"
 info after_newcomer: "$state2"
 require "[[ \$(adj $p2) == 100 ]]" "nudged did not get its 100 back on leaving the top ($state2)"
