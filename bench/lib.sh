@@ -2,21 +2,31 @@
 # shellcheck shell=bash
 # bench/lib.sh: guest side of the side-by-side benchmark (bench/run). The
 # per-daemon wrappers bench/run generates set BENCH_DAEMON (none|earlyoom|
-# oomd|nohang|oomguard), BENCH_RUNS, BENCH_SCENS and BENCH_DATA (the host-made
-# files for the page-cache thrash), source this and call bench_all, which runs
-# bench/scenarios/SCEN.sh for each scenario in a subshell (BENCH_SCEN=SCEN).
-# Runs inside a tests/vm guest (root, cgroup2, no swap, no systemd). One boot
-# per daemon runs every scenario asked for, each in its own subshell.
+# oomd|nohang|oomguard), BENCH_RUNS, BENCH_SCENS, BENCH_DATA (the host-made
+# files for the page-cache thrash), BENCH_PASS (this pass's id),
+# BENCH_BUILD_JSON (the build it runs with) and BENCH_UNIT_SH/BENCH_UNIT_JSON
+# (how the daemon's systemd unit starts it: bench/units.py), source this and
+# call bench_all, which runs bench/scenarios/SCEN.sh for each scenario in a
+# subshell (BENCH_SCEN=SCEN). Runs inside a tests/vm guest (root, cgroup2, no
+# swap, no systemd). One boot per daemon runs every scenario asked for, each
+# in its own subshell.
 #
 # Every run of one scenario uses the same layout, for every daemon:
-#   system.slice/bench-daemon.service  the daemon under test (foreground)
+#   SLICE/UNIT                         the daemon under test (foreground), in
+#                                      the cgroup its unit's Slice= and name
+#                                      give it (system.slice/earlyoom.service,
+#                                      hostcritical.slice/nohang.service, ...),
+#                                      started as that unit starts it
 #   system.slice/bench-probe.service   heartbeat (og-heartbeat) + sampler
 #   system.slice/bench-*.service       the workload (hog, allocators, ...)
 # so that oomd's shipped config (which only kills in system.slice/* and
 # user.slice sessions) can see the workload, and every daemon sees the same
 # tree. Before each run: sync, drop caches, dmesg -C, a fresh daemon; after
 # it: the workload cgroups are emptied with cgroup.kill and the daemon stopped.
-# One JSON line per run goes to /out/runs.jsonl.
+# One JSON line per run goes to /out/runs.jsonl, with the pass and the hashes
+# of the binaries as this guest saw them; each death of a workload process is
+# listed with its pid, so bench/aggregate.py can tell from the daemon's log
+# and the kernel's who killed it.
 
 . "$OG_REPO/tests/vm/lib.sh"
 
@@ -50,47 +60,97 @@ msleep() {
 DAEMON_PID=
 DAEMON_LOG=/tmp/daemon.log
 
+# daemon_cmd: DCMD and the rest of the unit's plan (bench/units.py wrote
+# BENCH_UNIT_SH from the daemon's systemd unit), and DREADY, the log line
+# that says the daemon is up.
 daemon_cmd() {
-	local EARLYOOM_ARGS=
-
+	DCMD=()
 	case $BENCH_DAEMON in
-	earlyoom)
-		# Debian's defaults, as /etc/init.d/earlyoom and the unit use them.
-		[[ -r /etc/default/earlyoom ]] && . /etc/default/earlyoom
-		# shellcheck disable=SC2206
-		DCMD=(earlyoom $EARLYOOM_ARGS)
-		DREADY='mem avail:' ;;
-	oomd)
-		DCMD=(oomd --config /etc/oomd/oomd.json --cgroup-fs /sys/fs/cgroup)
-		DREADY='oomd running' ;;
-	nohang)
-		# The unit runs: nohang --monitor --config /etc/nohang/nohang.conf
-		DCMD=(nohang --monitor --config /etc/nohang/nohang.conf)
-		DREADY='Monitoring has started' ;;
-	oomguard)
-		DCMD=("$(og_bin oomguard)")
-		DREADY='"event":"start"' ;;
-	none) DCMD=() ;;
+	none) return 0 ;;
+	earlyoom) DREADY='mem avail:' ;;
+	oomd) DREADY='oomd running' ;;
+	nohang) DREADY='Monitoring has started' ;;
+	oomguard) DREADY='"event":"start"' ;;
 	*) skip_all "unknown daemon $BENCH_DAEMON" ;;
 	esac
+	[[ -r ${BENCH_UNIT_SH:-} ]] || skip_all "no unit plan for $BENCH_DAEMON (BENCH_UNIT_SH)"
+	# shellcheck disable=SC1090
+	. "$BENCH_UNIT_SH"
 }
 
+# daemon_start: the daemon as its unit starts it: in the unit's cgroup (its
+# Slice=, its resource settings), with the unit's oom_score_adj, nice, CPU
+# and I/O scheduling, limits and umask set on the process that then execs
+# it, in the unit's environment (env -i: systemd's base plus Environment=
+# and EnvironmentFile=), under the unit's user and capabilities (setpriv).
 daemon_start() {
-	local cg
+	local cg kv
 
 	DAEMON_PID=
 	daemon_cmd
 	((${#DCMD[@]})) || return 0
 	command -v "${DCMD[0]}" >/dev/null || skip_all "${DCMD[0]} not installed on the host"
 	mkdir -p /run/oomd /var/lib/oomd 2>/dev/null
-	cg=$(cg_make "$SLICE/bench-daemon.service")
+	cg=$(cg_make "$DCG")
+	for kv in "${DCGFILES[@]}"; do
+		echo "${kv#*=}" >"$cg/${kv%%=*}" 2>/dev/null || log "unit: cannot set ${kv%%=*} = ${kv#*=} on $DCG"
+	done
 	: >"$DAEMON_LOG"
-	cg_exec "$cg" "${DCMD[@]}" >"$DAEMON_LOG" 2>&1 &
+	(
+		echo "$BASHPID" >"$cg/cgroup.procs" || exit 1
+		[[ -n $DOOMADJ ]] && { echo "$DOOMADJ" >"/proc/$BASHPID/oom_score_adj" || exit 1; }
+		[[ -n $DNICE ]] && { renice -n "$DNICE" -p "$BASHPID" >/dev/null || exit 1; }
+		((${#DCHRT[@]})) && { chrt "${DCHRT[@]}" "$BASHPID" || exit 1; }
+		((${#DIONICE[@]})) && { ionice "${DIONICE[@]}" -p "$BASHPID" || exit 1; }
+		((${#DPRLIMIT[@]})) && { prlimit --pid "$BASHPID" "${DPRLIMIT[@]}" || exit 1; }
+		[[ -n $DUMASK ]] && umask "$DUMASK"
+		[[ -n $DWORKDIR ]] && { cd "$DWORKDIR" || exit 1; }
+		exec env -i "${DENV[@]}" "${DSETPRIV[@]}" "${DCMD[@]}"
+	) >"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	if ! wait_until "grep -q -F '$DREADY' '$DAEMON_LOG'" 30; then
 		log "daemon $BENCH_DAEMON not ready after 30 s:"
 		sed 's/^/#   /' "$DAEMON_LOG"
 	fi
+	daemon_observe
+}
+
+# daemon_observe: what the running daemon got, read back from /proc (so the
+# doc shows what was in force, not what was meant): DAEMON_PROC, a JSON
+# object.
+daemon_observe() {
+	local p=$DAEMON_PID adj='' st k v uid='' bnd='' amb='' eff='' nnp='' um='' ml='' cg='' comm='' io='' f j='' nice pol
+
+	DAEMON_PROC=null
+	[[ -n $p ]] && pid_alive "$p" || return 0
+	read -r adj <"/proc/$p/oom_score_adj"
+	read -r comm <"/proc/$p/comm"
+	read -r st <"/proc/$p/stat"
+	st=${st##*) }
+	# shellcheck disable=SC2086
+	set -- $st
+	nice=${17} pol=${39}
+	while read -r k v _; do
+		case $k in
+		Uid:) uid=$v ;; CapBnd:) bnd=$v ;; CapAmb:) amb=$v ;; CapEff:) eff=$v ;;
+		NoNewPrivs:) nnp=$v ;; Umask:) um=$v ;;
+		esac
+	done <"/proc/$p/status"
+	while read -r k; do
+		# shellcheck disable=SC2086
+		[[ $k == "Max locked memory"* ]] && { set -- $k; ml="$4:$5"; break; }
+	done <"/proc/$p/limits"
+	read -r cg <"/proc/$p/cgroup"
+	io=$(ionice -p "$p" 2>/dev/null)
+	j="\"comm\":\"${comm//\"/}\",\"oom_score_adj\":$adj,\"nice\":$nice,\"policy\":$pol,\"uid\":$uid"
+	j+=",\"cap_eff\":\"$eff\",\"cap_bnd\":\"$bnd\",\"cap_amb\":\"$amb\",\"no_new_privs\":${nnp:-0}"
+	j+=",\"umask\":\"$um\",\"memlock\":\"$ml\",\"ionice\":\"${io//\"/}\",\"cgroup\":\"${cg#0::}\""
+	for f in memory.max memory.low memory.swap.max pids.max; do
+		v=
+		[[ -r /sys/fs/cgroup${cg#0::}/$f ]] && read -r v <"/sys/fs/cgroup${cg#0::}/$f"
+		j+=",\"${f}\":\"$v\""
+	done
+	DAEMON_PROC="{$j}"
 }
 
 # daemon_stop FILE: stop it and keep its log.
@@ -180,8 +240,11 @@ probes_stop() {
 #   PEAK_MB   workload memory (MB, og-hog --report) at the first death, or
 #             the most it reached when nobody died
 #   DEATHS    workload processes that died of a signal the script did not send
-#   WORK      pids of the workload; DEAD[pid]=status for those that died
-declare -A DEAD=()
+#   WORK      pids of the workload; DEAD[pid]=killed|script for those that
+#             died, DMS[pid] ms from T0 to the death, DST[pid] the wait
+#             status (128 + signal), WNAME[pid] and WCG[pid] (its cgroup's
+#             name) for every one
+declare -A DEAD=() DMS=() DST=() WNAME=() WCG=()
 WORK=()
 
 # wl_cg NAME: create system.slice/NAME for a workload; prints its path.
@@ -198,6 +261,8 @@ wl_start() {
 	cg_exec "$cg" "$HOG" --name "$name" --report "$f" "$@" 2>/dev/null &
 	WORK+=($!)
 	REPORT[$!]=$f
+	WNAME[$!]=$name
+	WCG[$!]=${cg##*/}
 }
 
 # wl_mb PID: the last size (MB) a workload process reported (survives a
@@ -249,7 +314,7 @@ alive_work() {
 # not cause counts as a kill. Records FIRST_MS, PEAK_MB at the first death,
 # DEATHS.
 watch() {
-	local deadline=$(($(bms) + $1 * 1000)) cond=${2:-false} tick who p alive
+	local deadline=$(($(bms) + $1 * 1000)) cond=${2:-false} tick who p alive st
 
 	while :; do
 		alive=()
@@ -267,19 +332,31 @@ watch() {
 		tick=$!
 		who=
 		wait -n -p who "${alive[@]}" "$tick" 2>/dev/null
+		st=$?
 		if [[ $who == "$tick" ]]; then
 			eval "$cond" && break
 			continue
 		fi
 		kill "$tick" 2>/dev/null
 		wait "$tick" 2>/dev/null
-		[[ -n $who ]] && wl_died "$who"
+		[[ -n $who ]] && wl_died "$who" "$st"
 	done
 }
 
-wl_died() {	# wl_died PID
+# wl_died PID [STATUS]: without STATUS, bash's own record of the child (it
+# may have reaped it already) gives it.
+wl_died() {
+	local st=${2:-}
+
+	if [[ -z $st ]]; then
+		wait "$1" 2>/dev/null
+		st=$?
+		((st == 127)) && st=
+	fi
 	DEAD[$1]=killed
+	DST[$1]=$st
 	LAST_DEATH=$(bms)
+	DMS[$1]=$((LAST_DEATH - T0))
 	if [[ -z $FIRST_MS ]]; then
 		FIRST_MS=$((LAST_DEATH - T0))
 		PEAK_MB=$(wl_sum_mb)
@@ -313,7 +390,7 @@ wl_cleanup() {
 	done
 	rm -f /tmp/wl-*.mb
 	WORK=()
-	DEAD=()
+	DEAD=() DMS=() DST=() WNAME=() WCG=()
 	REPORT=()
 }
 
@@ -328,10 +405,21 @@ json_str_list() {
 	echo "[$s]"
 }
 
+# work_json: every workload process of the run, with how it ended.
+work_json() {
+	local p s=""
+
+	for p in "${WORK[@]}"; do
+		s+="${s:+,}{\"pid\":$p,\"name\":\"${WNAME[$p]}\",\"cg\":\"${WCG[$p]}\""
+		s+=",\"end\":\"${DEAD[$p]:-alive}\",\"ms\":${DMS[$p]:-null},\"status\":${DST[$p]:-null}}"
+	done
+	echo "[$s]"
+}
+
 # run_one I: one episode of the scenario (function `episode`) with a fresh
 # daemon and probes; appends a JSON record to /out/runs.jsonl.
 run_one() {
-	local i=$1 some1 full1 kern=false victims
+	local i=$1 some1 full1 kern=false victims probes dpid
 
 	log "setup"
 	sync
@@ -343,11 +431,14 @@ run_one() {
 	sampler_start
 	T0= FIRST_MS= PEAK_MB= DEATHS=0 COLLATERAL=() RIGHT=false EXTRA= HB_MAX= LAST_DEATH=0
 	episode
+	T_END=$(bms)
 	# PSI and the heartbeat over the episode (plus a 1 s tail that lets
 	# the stall after the kill show).
 	sleep 1
 	some1=$(psi_total memory some) full1=$(psi_total memory full)
+	probes="{\"og-heartbeat\":${HB_PID:-null},\"sampler\":${SAMPLER_PID:-null}}"
 	probes_stop
+	dpid=${DAEMON_PID:-null}
 	if [[ -n $DAEMON_PID ]] && ! pid_alive "$DAEMON_PID"; then
 		COLLATERAL+=("$BENCH_DAEMON")
 		DAEMON_PID_DEAD=1
@@ -357,14 +448,18 @@ run_one() {
 	dmesg >"$OG_OUT/dmesg-$BENCH_SCEN-run$i.txt"
 	[[ -z $PEAK_MB ]] && PEAK_MB=$(wl_sum_mb)
 	verdict_right
+	local work
+	work=$(work_json)
 	wl_cleanup
 	daemon_stop "$OG_OUT/daemon-$BENCH_SCEN-run$i.log"
 	cp -f /tmp/samples.csv "$OG_OUT/samples-$BENCH_SCEN-run$i.csv"
-	printf '{"scenario":"%s","daemon":"%s","run":%d,"t0_ms":%s,"t_first_kill_ms":%s,"peak_mb":%s,"psi_some_us":%d,"psi_full_us":%d,"hb_max_ms":%s,"right":%s,"kernel_oom":%s,"kernel_victims":%s,"kills":%d,"workload_deaths":%d,"collateral":%s,"extra":{%s}}\n' \
-		"$BENCH_SCEN" "$BENCH_DAEMON" "$i" "$T0" "${FIRST_MS:-null}" "${PEAK_MB:-null}" \
+	printf '{"scenario":"%s","daemon":"%s","run":%d,%s,"t0_ms":%s,"t_end_ms":%s,"memtotal_kb":%s,"t_first_kill_ms":%s,"peak_mb":%s,"psi_some_us":%d,"psi_full_us":%d,"hb_max_ms":%s,"right":%s,"kernel_oom":%s,"kernel_victims":%s,"kills":%d,"workload_deaths":%d,"collateral":%s,"work":%s,"probes":%s,"daemon_pid":%s,"daemon_proc":%s,"extra":{%s}}\n' \
+		"$BENCH_SCEN" "$BENCH_DAEMON" "$i" "$BUILD_FRAG" "$T0" "$T_END" "$(meminfo_kb MemTotal)" \
+		"${FIRST_MS:-null}" "${PEAK_MB:-null}" \
 		$((some1 - SOME0)) $((full1 - FULL0)) "${HB_MAX:-null}" "$RIGHT" "$kern" \
 		"$(json_str_list "${victims[@]}")" $((DEATHS + ${#COLLATERAL[@]})) "$DEATHS" \
-		"$(json_str_list "${COLLATERAL[@]}")" "${EXTRA:-}" | tee -a "$RUNS_OUT"
+		"$(json_str_list "${COLLATERAL[@]}")" "$work" "$probes" "$dpid" "${DAEMON_PROC:-null}" \
+		"${EXTRA:-}" | tee -a "$RUNS_OUT"
 	info run="$i" first_kill_ms="${FIRST_MS:-none}" peak_mb="$PEAK_MB" \
 		psi_some_us=$((some1 - SOME0)) psi_full_us=$((full1 - FULL0)) hb_max_ms="$HB_MAX" \
 		right="$RIGHT" kernel_oom="$kern" kills=$((DEATHS + ${#COLLATERAL[@]}))
@@ -386,11 +481,33 @@ bench_main() {
 	pass "bench-$BENCH_SCEN-$BENCH_DAEMON"
 }
 
+# build_frag: this pass's id and the sha256 of the binaries as this guest
+# reads them ("pass":...,"build":{...}, part of every record); copies the
+# pass's build.json and the unit plan to /out.
+build_frag() {
+	local b h j=""
+
+	for b in oomguard og-hog og-heartbeat; do
+		h=$(sha256sum "$(og_bin "$b")" 2>/dev/null) || h=
+		j+="${j:+,}\"${b//-/_}_sha256\":\"${h%% *}\""
+	done
+	# shellcheck disable=SC2089 # JSON text for printf, not a command line
+	BUILD_FRAG="\"pass\":\"${BENCH_PASS:-}\",\"build\":{$j}"
+	[[ -r ${BENCH_BUILD_JSON:-} ]] && cp -f "$BENCH_BUILD_JSON" "$OG_OUT/build.json"
+	[[ -r ${BENCH_UNIT_JSON:-} ]] && cp -f "$BENCH_UNIT_JSON" "$OG_OUT/unit.json"
+	if [[ $BENCH_DAEMON == oomguard ]]; then
+		daemon_cmd
+		# What the policy is in this guest (thresholds scale with MemTotal).
+		"${DCMD[0]}" explain "${DCMD[@]:1}" >"$OG_OUT/oomguard-explain.txt" 2>&1
+	fi
+}
+
 # bench_all: the wrapper's entry point: every scenario of BENCH_SCENS, each
 # in a subshell (own functions, traps and jobs), appending to runs.jsonl.
 bench_all() {
 	local s
 
+	build_frag
 	for s in $BENCH_SCENS; do
 		(
 			BENCH_SCEN=$s

@@ -20,7 +20,7 @@ snap() {	# snap PID: "ctxt cpu_ticks"
 
 echo "$BENCH_DAEMON" >"$OG_OUT/daemon"
 if [[ $BENCH_DAEMON == none ]]; then
-	echo '{"daemon":"none"}' >"$OG_OUT/cost.json"
+	echo "{\"daemon\":\"none\",$BUILD_FRAG}" >"$OG_OUT/cost.json"
 	pass "bench-cost-none"
 	return 0 2>/dev/null || exit 0
 fi
@@ -36,8 +36,9 @@ rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status")
 thr=$(awk '/^Threads:/ { print $2 }' "/proc/$DAEMON_PID/status")
 comm=$(cat "/proc/$DAEMON_PID/comm")
 hz=$(getconf CLK_TCK)
-printf '{"daemon":"%s","comm":"%s","window_ms":%d,"ctxt":%d,"cpu_ms":%d,"rss_kb":%d,"threads":%d}\n' \
-	"$BENCH_DAEMON" "$comm" $((s1 - s0)) $((c1 - c0)) $(((t1 - t0) * 1000 / hz)) "$rss" "$thr" |
+printf '{"daemon":"%s",%s,"t0_ms":%d,"comm":"%s","window_ms":%d,"ctxt":%d,"cpu_ms":%d,"rss_kb":%d,"threads":%d,"daemon_proc":%s}\n' \
+	"$BENCH_DAEMON" "$BUILD_FRAG" "$s0" "$comm" $((s1 - s0)) $((c1 - c0)) $(((t1 - t0) * 1000 / hz)) "$rss" "$thr" \
+	"${DAEMON_PROC:-null}" |
 	tee "$OG_OUT/cost.json"
 daemon_stop "$OG_OUT/daemon-cost.log"
 pass "bench-cost-$BENCH_DAEMON"

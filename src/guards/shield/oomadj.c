@@ -119,7 +119,7 @@ static void drop(struct oa_state *st, struct oa_entry *e)
 static void restore_one(struct oa_state *st, struct oa_entry *e, int proc_fd,
 			struct oa_stats *stats)
 {
-	int cur, fd = proc_open_same(proc_fd, e->pid, e->starttime, NULL);
+	int cur = 0, fd = proc_open_same(proc_fd, e->pid, e->starttime, NULL);
 
 	if (fd < 0 || read_adj(fd, &cur) < 0) {
 		stats->gone++;
