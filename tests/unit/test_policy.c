@@ -321,6 +321,19 @@ static void test_cgroup_headroom(void **state)
 	(void)state;
 	policy_cgroup(&cfg, &m, &v);
 	assert_int_equal(v.level, LEVEL_OK);
+	assert_int_equal(v.next_ms, cfg.interval_max_ms);      /* no fill bound set */
+	/* 50 MiB of headroom fill in ms at the worst-case rate: look again
+	 * before that, but not more than ten times a second. */
+	cfg.max_fill_rate = 6 * GiB;
+	policy_cgroup(&cfg, &m, &v);
+	assert_true(v.next_ms < cfg.interval_max_ms);
+	assert_int_equal(v.next_ms, MAX((50 * MiB - 10 * MiB) * 1000 / cfg.max_fill_rate,
+					(uint64_t)CG_LOOK_MIN_MS));
+	m.max = 100000 * MiB;   /* a huge limit: the idle interval */
+	policy_cgroup(&cfg, &m, &v);
+	assert_int_equal(v.next_ms, cfg.interval_max_ms);
+	m.max = 200 * MiB;
+	cfg.max_fill_rate = 0;
 	m.current = 192 * MiB;  /* headroom 8 MiB = 4% <= 5% */
 	policy_cgroup(&cfg, &m, &v);
 	assert_int_equal(v.level, LEVEL_TERM);

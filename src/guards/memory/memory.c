@@ -57,12 +57,25 @@ int memory_sample(struct guard *g, struct meminfo *mi, struct psi *psi, bool *ha
 	return 0;
 }
 
+/* Asked by the pipeline after a slow choice: did memory come back by what
+ * the verdict needed meanwhile (the hog died by other hands)? */
+static bool still(void *userdata)
+{
+	struct guard *g = userdata;
+	struct memory_guard *m = M(g);
+	struct meminfo now;
+
+	if (meminfo_read_fd(g->env->c->meminfo_fd, &now) < 0)
+		return true;
+	return now.mem_available < m->mi.mem_available + m->v.need_bytes;
+}
+
 static void tick(struct guard *g)
 {
 	struct memory_guard *m = M(g);
 	const struct og_config *cfg = &g->env->c->cfg;
 	uint64_t now = now_ms(), next;
-	struct vp_request rq = { .guard = "memory", .v = &m->v, .mi = &m->mi };
+	struct vp_request rq = { .v = &m->v, .mi = &m->mi, .still = still };
 
 	if (memory_sample(g, &m->mi, &m->psi, &m->have_psi) < 0) {
 		log_err("cannot read meminfo");

@@ -242,5 +242,11 @@ void policy_cgroup(const struct og_config *cfg, const struct cg_mem *m,
 	}
 	if (v.level != LEVEL_OK || head < 3 * v.term_mem)
 		v.next_ms = cfg->interval_min_ms;
+	else if (cfg->max_fill_rate)
+		/* As for the machine: never sleep longer than a worst-case fill
+		 * takes to eat the headroom down to the terminate threshold (a
+		 * 256 MB cgroup fills in seconds), but at most ten looks a second. */
+		v.next_ms = MIN(v.next_ms, MAX((head - v.term_mem) * 1000 / cfg->max_fill_rate,
+					       CG_LOOK_MIN_MS));
 	*out = v;
 }

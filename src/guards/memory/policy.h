@@ -16,6 +16,7 @@ enum og_trigger { TRIG_NONE, TRIG_MEMORY, TRIG_PREDICTED, TRIG_PSI, TRIG_CGROUP,
 #define PSI_RING 256
 #define PSI_EVENT_FAST_MS 1000  /* poll faster this long after a PSI event */
 #define PSI_EVENT_INTERVAL_MS 100
+#define CG_LOOK_MIN_MS 100      /* a limited cgroup far from its limit: at most 10 looks a second */
 
 struct policy_state {
 	bool have_prev, have_rate;
