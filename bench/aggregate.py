@@ -645,6 +645,11 @@ def provenance(chosen):
     if t:
         s += f"; runs from {when(min(t))} to {when(max(t))}"
     s += "; every daemon of this table from this pass and build.*"
+    busy = sorted((d, dd["vm"]["other_vms_max"]) for d, dd in chosen["dirs"].items()
+                  if dd.get("vm") and dd["vm"].get("other_vms_max"))
+    if busy:
+        s += (" **Another VM ran on the host during the VM of " + ", ".join(f"{d} (up to {k})" for d, k in busy)
+              + ": those rows ran on a busier host than the others.**")
     if not b.get("build_ok", True):
         s += (" **The build step of this pass failed: the binaries may be older than the commit "
               "(their hashes above are what ran).**")
@@ -922,8 +927,9 @@ def main():
         hosts.add(c["build"].get("host_nproc"))
     w(f"- The guest's clock follows the host's, and the host ({'/'.join(str(h) for h in hosts if h) or '?'} "
       "cores) may run other jobs, which stretch guest timings. For each pass: the host load at its "
-      "start, the other qemu processes running then, and per VM the load at its start → end and its "
-      "wall time:")
+      "start and the other VMs (qemu processes not of this pass) running then; per VM the load at its "
+      "start → end, its wall time, and the most other VMs seen running during it (sampled every 5 s; "
+      "`bench/run -W` waits for none before each VM, but cannot stop one starting meanwhile):")
     by_pass = {}
     for c in used:
         e = by_pass.setdefault(c["build"]["pass"], {"build": c["build"], "dirs": {}})
@@ -934,7 +940,8 @@ def main():
         vms = [(n, dd["vm"]) for n, dd in by_pass[pid]["dirs"].items() if dd.get("vm")]
         w(f"  - `{b['pass']}`: load {b.get('host_load_start', '?')}, other qemu processes "
           f"{b.get('host_other_qemu_start', '?')}; "
-          + (", ".join(f"{n[len('bench-'):]} {v['load_start']:.1f} → {v['load_end']:.1f} ({v['wall_s']:.0f} s)"
+          + (", ".join(f"{n[len('bench-'):]} {v['load_start']:.1f} → {v['load_end']:.1f} ({v['wall_s']:.0f} s"
+                       + (f", other VMs {v['other_vms_max']}" if v.get("other_vms_max") is not None else "") + ")"
                        for n, v in sorted(vms)) or "no VM timings recorded") + ".")
     w("")
 
