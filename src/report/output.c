@@ -13,6 +13,7 @@
 
 #include "core/util.h"
 #include "report/record.h"
+#include "core/log.h"
 
 int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool json,
 		  char *err, size_t errsize)
@@ -86,7 +87,7 @@ int reporter_write(struct reporter *r, const char *line, size_t len)
 	struct iovec iov[3];
 	size_t total = 0, lead = r->torn ? 1 : 0;
 	ssize_t w;
-	int n = 0;
+	int n = 0, e;
 
 	if (r->out_fd < 0)
 		return 0;
@@ -98,6 +99,9 @@ int reporter_write(struct reporter *r, const char *line, size_t len)
 		total += iov[i].iov_len;
 	w = writev(r->out_fd, iov, n);
 	if (w >= 0 && (size_t)w == total) {
+		if (r->unreported)
+			log_notice("records: written again; %llu lost before this one (its \"dropped\")",
+				   (unsigned long long)r->unreported);
 		r->torn = false;
 		r->unreported = 0;
 		return 0;
@@ -105,11 +109,15 @@ int reporter_write(struct reporter *r, const char *line, size_t len)
 	/* EAGAIN (a full pipe or socket: journald stalls under memory
 	 * pressure), ENOSPC, EIO or a short write: the record is lost, and
 	 * retrying here would block the loop or spin. */
+	e = w < 0 ? errno : EIO;
 	r->dropped++;
 	r->unreported++;
 	r->dropped_bytes += len + 1;
+	if (r->unreported == 1)         /* the first of a run of losses, not each */
+		log_warn("records: one could not be written (%s); oomguard goes on and counts "
+			 "the lost ones until a write succeeds", w < 0 ? strerror(e) : "short write");
 	if (w < 0)
-		return -errno;
+		return -e;
 	r->torn = (size_t)w > lead;
 	return -EIO;
 }

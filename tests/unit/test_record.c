@@ -354,6 +354,48 @@ static void test_write_error_counted(void **state)
 	reporter_close(&r);
 }
 
+/* A loss is said in the log once when it starts (not for every record: a
+ * full disk would flood the journal) and once when writing works again. */
+static void test_write_error_logged(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 64], err[256] = "", buf[4096], *p;
+	struct reporter r;
+	int saved, fd;
+
+	(void)state;
+	if (access("/dev/full", W_OK) < 0)
+		skip();
+	snprintf(path, sizeof(path), "%s/stderr", f->dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	saved = dup(STDERR_FILENO);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+
+	assert_int_equal(reporter_open(&r, "/dev/full", false, true, err, sizeof(err)), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(report_event(&r, "daemon", "reload", "x"), -ENOSPC);
+	close(r.out_fd);
+	snprintf(path, sizeof(path), "%s/records.jsonl", f->dir);
+	r.out_fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
+	assert_int_equal(report_event(&r, "daemon", "stop", "signal"), 0);
+	reporter_close(&r);
+
+	assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	snprintf(path, sizeof(path), "%s/stderr", f->dir);
+	slurp(path, buf, sizeof(buf));
+	p = strstr(buf, "records: one could not be written (No space left on device)");
+	assert_non_null(p);
+	assert_null(strstr(p + 40, "could not be written"));   /* once, not three times */
+	p = strstr(buf, "records: written again; 3 lost before this one");
+	assert_non_null(p);
+	assert_null(strstr(p + 40, "written again"));
+	fixture_free(f);
+}
+
 /* A short write (here: the file size limit) loses the record, and the next
  * record starts on a line of its own. */
 static void test_short_write(void **state)
@@ -801,6 +843,7 @@ int main(void)
 		cmocka_unit_test(test_open_stdout),
 		cmocka_unit_test(test_open_kmsg),
 		cmocka_unit_test(test_write_error_counted),
+		cmocka_unit_test(test_write_error_logged),
 		cmocka_unit_test(test_short_write),
 		cmocka_unit_test(test_full_pipe_drops),
 		cmocka_unit_test(test_replace),
