@@ -23,7 +23,7 @@ cgroup_settings:
 managed_processes: [vim]
 YAML
 start_guard --config /tmp/trust.yaml
-wait_until "[[ -d $cg ]]" 10 || { cat "$OG_ERR"; skip_all "the protected cgroup was not created"; }
+wait_until "[[ -d $cg ]]" 10 || { cat "$OG_ERR"; fail_all "the protected cgroup was not created"; }
 
 # root's vim: moved in on its comm event
 "$hog" --name vim --step-mb 16 --cap-mb 32 &
