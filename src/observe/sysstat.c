@@ -200,7 +200,9 @@ double cpu_busy_percent(const struct cpu_times *before, const struct cpu_times *
 	di = i1 - i0;
 	if (di >= dt)
 		return 0.0;             /* another field went backwards */
-	return 100.0 * (double)(dt - di) / (double)dt;
+	/* The share first: a quotient of doubles a <= b is <= 1, so 100 times
+	 * it is <= 100; (100.0 * a) / b rounded twice and could exceed 100. */
+	return 100.0 * ((double)(dt - di) / (double)dt);
 }
 
 /* ---- /proc/loadavg ---- */

@@ -199,6 +199,12 @@ static void test_busy(void **state)
 	b.idle += 45;
 	b.iowait += 5;
 	assert_true(cpu_busy_percent(&a, &b) == 75.0);
+	/* found by fuzz_sysstat: 100.0 * busy / total rounded twice gave
+	 * 100.00000000000001 */
+	assert_int_equal(parse_proc_stat_cpu("cpu  99999999999999999 22 3 4\n", &b, NULL), 0);
+	a = (struct cpu_times){ 0 };
+	assert_true(cpu_busy_percent(&a, &b) <= 100.0);
+	assert_true(cpu_busy_percent(&a, &b) > 99.9);
 	/* hostile sums saturate: no wrap into a bogus share */
 	a = (struct cpu_times){ .user = UINT64_MAX, .idle = UINT64_MAX };
 	b = a;
