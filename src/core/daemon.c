@@ -176,7 +176,7 @@ int daemon_run(const struct og_opts *o)
 	if (!kernel_check(&d))
 		return OG_EXIT_NO_PIDFD;
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
-	    (r = vp_new(&d.c, d.loop, &d.rep, &vp_kernel_real, &d.env.vp)) < 0 ||
+	    (r = vp_new(&d.c, d.loop, &d.rep, vp_kernel_from_env(), &d.env.vp)) < 0 ||
 	    (r = worker_new((unsigned)guard_count, &d.env.worker)) < 0 ||
 	    (r = loop_add(d.loop, &worker_src, worker_fd(d.env.worker), EPOLLIN, on_worker,
 			  d.env.worker)) < 0 ||

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -28,6 +29,43 @@ const struct vp_kernel vp_kernel_real = {
 	.mrelease = kill_mrelease,
 	.cgroup_kill = kill_cgroup,
 };
+
+/* Fault injection for the VM scenarios (OOMGUARD_TEST_DELAY_SIGNAL_MS in
+ * the daemon's environment, set by whoever starts it): a pause on the loop
+ * between the choice and pidfd_open, long enough for a scenario to make the
+ * victim exit, hand its pid to another process or remove its cgroup in
+ * between, which otherwise happens only by rare chance. */
+static uint64_t delay_signal_ms;
+
+static int open_delayed(int proc_fd, pid_t pid, uint64_t starttime, int *ret_pidfd)
+{
+	struct timespec ts = { .tv_sec = (time_t)(delay_signal_ms / 1000),
+			       .tv_nsec = (long)(delay_signal_ms % 1000) * 1000000 };
+
+	log_warn("test: pid %d chosen; waiting %llu ms before opening its pidfd "
+		 "(OOMGUARD_TEST_DELAY_SIGNAL_MS)", (int)pid, (unsigned long long)delay_signal_ms);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return kill_open(proc_fd, pid, starttime, ret_pidfd);
+}
+
+static const struct vp_kernel vp_kernel_delayed = {
+	.open = open_delayed,
+	.send = kill_send,
+	.mrelease = kill_mrelease,
+	.cgroup_kill = kill_cgroup,
+};
+
+const struct vp_kernel *vp_kernel_from_env(void)
+{
+	const char *env = getenv("OOMGUARD_TEST_DELAY_SIGNAL_MS");
+
+	if (!env || parse_duration_ms(env, &delay_signal_ms) < 0 || !delay_signal_ms)
+		return &vp_kernel_real;
+	log_warn("test fault injection on: every victim waits %llu ms between its choice and "
+		 "its signal (OOMGUARD_TEST_DELAY_SIGNAL_MS)", (unsigned long long)delay_signal_ms);
+	return &vp_kernel_delayed;
+}
 
 /* One episode: its scope, the victim in flight, the rest of a chosen set. */
 struct slot {
@@ -158,7 +196,7 @@ static bool whole_cgroup_ok(struct vpipe *p, const struct candidate *c, const st
 		return false;
 	snprintf(path, sizeof(path), "%s/memory.oom.group", c->p->cgroup + 1);
 	group = read_file_at(x->cg_root_fd, path, buf, sizeof(buf)) > 0 && buf[0] == '1';
-	if (!group && x->cfg.kill_unit != KILL_UNIT_CGROUP)
+	if (!group && (rq->kill_unit ? *rq->kill_unit : x->cfg.kill_unit) != KILL_UNIT_CGROUP)
 		return false;
 	if (ctx_cgroup_members(x, c->p->cgroup) < 0 ||
 	    proc_scan_pids(x->proc_fd, &p->members, x->pids, x->npids) < 0 ||
@@ -189,7 +227,7 @@ static bool reuse_ranking(struct vpipe *p, const struct vp_request *rq, const st
 	char path[32], comm[64];
 	ssize_t k;
 
-	if (rq->v->level != LEVEL_KILL || rq->scope || p->c->cfg.dry_run || queued(s) ||
+	if (rq->v->level != LEVEL_KILL || rq->scope || rq->usage || p->c->cfg.dry_run || queued(s) ||
 	    !p->rank.ms || now - p->rank.ms >= RANK_REUSE_MS)
 		return false;
 	for (; p->rank.next < (size_t)p->rank.eligible; p->rank.next++) {
@@ -227,14 +265,15 @@ static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, 
 		*reused = true;
 		return 0;
 	}
-	eligible = ctx_rank(c, rq->scope, rq->mi->mem_total, rq->mi->swap_total, &n);
+	eligible = ctx_rank_by(c, rq->scope, rq->mi->mem_total, rq->mi->swap_total, rq->usage,
+			       rq->usage_data, &n);
 	p->rank.ms = 0;
 	if (eligible < 0) {
 		skip_log(p, rq->guard, rq->scope, strerror(-eligible), now);
 		return VP_NOBODY;
 	}
 	eligible = drop_stuck(p, c->cands, eligible);
-	if (!rq->scope && !ctx_priority_mode(c, (size_t)eligible)) {
+	if (!rq->scope && !rq->usage && !ctx_priority_mode(c, (size_t)eligible)) {
 		p->rank.ms = now;
 		p->rank.eligible = eligible;
 		p->rank.n = n;
@@ -259,7 +298,8 @@ static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, 
 		return 0;
 	}
 	if (plan_choose(c->cands, (size_t)eligible, rq->v->need_bytes,
-			ctx_priority_mode(c, (size_t)eligible), c->ks, c->items, plan) < 0) {
+			!rq->usage && ctx_priority_mode(c, (size_t)eligible), c->ks, c->items,
+			plan) < 0) {
 		skip_log(p, rq->guard, rq->scope, "every process is excluded", now);
 		return VP_NOBODY;
 	}
@@ -316,6 +356,9 @@ static void fill_decision(struct slot *s, const struct vp_request *rq, const str
 	d->value = c->value;
 	d->rule_line = c->rule_line;
 	d->whole_cgroup = whole;
+	d->usage = rq->usage ? (int64_t)c->freed : -1;
+	d->usage_unit = rq->usage ? rq->usage_unit : NULL;
+	d->window_ms = rq->usage ? (int64_t)rq->window_ms : -1;
 	d->sig = rq->v->level == LEVEL_KILL || grace_ms == 0 ? SIGKILL : SIGTERM;
 	d->set_size = plan->priority ? (unsigned)MAX(plan->n, s->queue.n) : 0;
 	d->set_freed = plan->freed;
@@ -438,7 +481,7 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 	s->sig = d->sig;
 	s->sent_ms = now;
 	s->avail_before = rq->mi->mem_available;
-	s->freed_est = whole ? 0 : c->freed;
+	s->freed_est = whole || rq->usage ? 0 : c->freed;
 	s->starttime = c->p->starttime;
 	s->wake = rq->wake;
 	s->wake_data = rq->userdata;

@@ -28,6 +28,10 @@ struct vp_kernel {
 	int (*cgroup_kill)(int cg_root_fd, const char *relpath);
 };
 extern const struct vp_kernel vp_kernel_real;
+/* vp_kernel_real, or with OOMGUARD_TEST_DELAY_SIGNAL_MS=DURATION in the
+ * environment (a test fixture) the same with a pause between the choice
+ * and pidfd_open. */
+const struct vp_kernel *vp_kernel_from_env(void);
 
 /* A guard's request. */
 struct vp_request {
@@ -45,6 +49,17 @@ struct vp_request {
 	 * no innocent process. */
 	bool (*still)(void *userdata);
 	void *userdata;
+	/* Optional: rank by another resource than memory (the CPU and I/O
+	 * guards; see rank_input.usage): what each process used over the
+	 * guard's window, in usage_unit ("cpu_ms", "io_bytes"), over window_ms.
+	 * Then one victim at a time, the top of that ranking: no values, no
+	 * knapsack, no ranking kept for the memory guard to reuse. */
+	int (*usage)(const struct proc_info *p, void *userdata, uint64_t *ret_amount);
+	void *usage_data;
+	const char *usage_unit;
+	uint64_t window_ms;
+	/* Optional: the guard's own kill_unit (NULL: memory.kill_unit). */
+	const enum og_kill_unit *kill_unit;
 };
 
 #define VP_STALE_MS 100
