@@ -89,6 +89,8 @@ const struct key config_top_keys[] = {
 	SECTION("memory", memory_schema, SEC_MEMORY),
 	SECTION("psi", psi_schema, SEC_PSI),
 	SECTION("cgroups", cgroups_schema, SEC_CGROUPS),
+	SECTION("cpu", cpu_schema, SEC_CPU),
+	SECTION("io", io_schema, SEC_IO),
 	{ .name = "rules", .type = T_RULES, .sec = SEC_RULES },
 	SECTION("values", values_keys, SEC_VALUES),
 	SECTION("logging", logging_keys, SEC_LOGGING),
@@ -165,6 +167,13 @@ void config_default(struct og_config *cfg)
 	cfg->psi_duration_ms = 5000;
 	cfg->psi_thrash_full_percent = 15;
 	cfg->psi_thrash_refault_percent = 100;
+
+	cfg->cpu_some_percent = 90;
+	cfg->cpu_duration_ms = 30000;
+	cfg->cpu_load_per_cpu = 2;
+	cfg->cpu_busy_percent = 95;
+	cfg->io_full_percent = 50;
+	cfg->io_duration_ms = 30000;
 
 	cfg->cgroups_enabled = true;
 	cfg->cg_term_headroom_percent = 5;

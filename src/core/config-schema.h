@@ -54,6 +54,8 @@ extern const struct key config_rule_keys[];
 /* Each guard's sections, in its own folder (src/guards/NAME/schema.c). */
 extern const struct key memory_schema[], psi_schema[];            /* memory */
 extern const struct key cgroups_schema[];                          /* cgroups */
+extern const struct key cpu_schema[];                              /* cpu */
+extern const struct key io_schema[];                               /* io */
 extern const struct key cgroup_settings_schema[], dynamic_schema[]; /* shield */
 extern const char *const config_badness_names[], *const config_kill_unit_names[],
 	*const config_psi_mode_names[];

@@ -77,6 +77,19 @@ struct og_config {
 	double cg_term_headroom_percent;        /* of memory.max */
 	double cg_kill_headroom_percent;
 
+	/* cpu: sustained CPU pressure (src/guards/cpu) */
+	bool cpu_enabled;
+	double cpu_some_percent;        /* PSI cpu some over cpu_duration */
+	uint64_t cpu_duration_ms;
+	enum og_kill_unit cpu_kill_unit;
+	double cpu_load_per_cpu;        /* without PSI: loadavg 1 min / CPUs (0 = not used) ... */
+	double cpu_busy_percent;        /* ... and /proc/stat busy share (0 = not used) */
+
+	/* io: sustained I/O pressure (src/guards/io) */
+	bool io_enabled;
+	double io_full_percent;         /* PSI io full over io_duration */
+	uint64_t io_duration_ms;
+
 	/* rules (prefer/avoid/protect/value) */
 	struct og_rule rules[OG_MAX_RULES];
 	size_t n_rules;
@@ -131,7 +144,7 @@ enum {
 	SEC_RULES = 1u << 3, SEC_LOGGING = 1u << 4, SEC_CGROUP_SETTINGS = 1u << 5,
 	SEC_MANAGED = 1u << 6, SEC_GPU = 1u << 7, SEC_NVIDIA = 1u << 8,
 	SEC_EBPF = 1u << 9, SEC_DYNAMIC = 1u << 10, SEC_ML = 1u << 11,
-	SEC_VALUES = 1u << 12,
+	SEC_VALUES = 1u << 12, SEC_CPU = 1u << 13, SEC_IO = 1u << 14,
 };
 
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */

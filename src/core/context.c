@@ -214,6 +214,13 @@ int ctx_cgroup_members(struct og_ctx *c, const char *scope)
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 	     uint64_t swap_total, size_t *ret_n)
 {
+	return ctx_rank_by(c, scope, mem_total, swap_total, NULL, NULL, ret_n);
+}
+
+int ctx_rank_by(struct og_ctx *c, const char *scope, uint64_t mem_total, uint64_t swap_total,
+		int (*usage)(const struct proc_info *p, void *userdata, uint64_t *ret_amount),
+		void *usage_data, size_t *ret_n)
+{
 	struct rank_input in = {
 		.proc_fd = c->proc_fd,
 		.self = getpid(),
@@ -227,6 +234,8 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 		.cg_root_fd = c->cg_root_fd,
 		.undecided = &c->undecided,
 		.now_ms = now_ms(),
+		.usage = usage,
+		.usage_data = usage_data,
 	};
 	int r = ctx_scan(c, scope);
 
@@ -247,7 +256,7 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 				   UNDECIDED_RANKINGS, UNDECIDED_MS / 1000, UNDECIDED_SLOTS);
 		}
 	/* Choosing by value needs honest sizes: what each death really frees. */
-	if (ctx_priority_mode(c, (size_t)r))
+	if (!usage && ctx_priority_mode(c, (size_t)r))
 		for (size_t i = 0, k = 0; i < (size_t)r && k < PRIVATE_REFINE_MAX; i++) {
 			uint64_t priv;
 

@@ -129,6 +129,7 @@ int report_decision(struct reporter *r, const struct decision *d)
 	add_int(t, "swap_free", (int64_t)d->swap_free);
 	json_object_object_add(t, "psi_some_avg10", json_object_new_double(d->psi_some_avg10));
 	json_object_object_add(t, "psi_full_avg10", json_object_new_double(d->psi_full_avg10));
+	add_opt(t, "window_ms", d->usage_unit ? d->window_ms : -1);
 	json_object_object_add(o, "trigger", t);
 
 	add_int(v, "pid", d->pid);
@@ -144,6 +145,8 @@ int report_decision(struct reporter *r, const struct decision *d)
 	add_int(v, "value", d->value);
 	add_opt(v, "rule_line", d->rule_line ? d->rule_line : -1);
 	json_object_object_add(v, "whole_cgroup", json_object_new_boolean(d->whole_cgroup));
+	add_opt(v, "used", d->usage_unit ? d->usage : -1);
+	add_str(v, "used_unit", d->usage_unit);
 	json_object_object_add(o, "victim", v);
 
 	if (d->set_size) {

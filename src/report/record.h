@@ -77,6 +77,11 @@ struct decision {
 	int64_t badness, value;
 	int rule_line;
 	bool whole_cgroup;
+	/* ranked by another resource (the CPU and I/O guards): what the victim
+	 * used over the window, in usage_unit; -1 / NULL = ranked by memory */
+	int64_t usage;
+	const char *usage_unit;
+	int64_t window_ms;
 	int sig;
 	/* the chosen set (priority mode): 0 = single victim */
 	unsigned set_size;

@@ -5,6 +5,7 @@
 
 #include "core/util.h"
 #include "victim/rank.h"
+#include "victim/usage.h"
 #include "victim/rules.h"
 #include "observe/registry.h"
 
@@ -21,6 +22,7 @@ const char *excl_reason(enum excl e)
 		[EXCL_MANAGED] = "managed (critical) process",
 		[EXCL_NO_MEMORY] = "holds no memory",
 		[EXCL_OUTSIDE] = "outside the cgroup",
+		[EXCL_IDLE] = "used none of the resource over the window",
 	};
 	return (unsigned)e < ARRAY_SIZE(names) ? names[e] : "?";
 }
@@ -187,6 +189,15 @@ static enum excl classify(const struct og_config *cfg, const struct rank_input *
 	}
 	if (in->is_managed && in->is_managed(p, in->userdata))
 		return EXCL_MANAGED;
+	if (in->usage) {
+		int r = in->usage(p, in->usage_data, &c->freed);
+
+		if (r < 0) {
+			c->usage_err = r;
+			c->freed = 0;
+		}
+		return c->freed ? EXCL_NONE : EXCL_IDLE;
+	}
 	if (p->rss == 0 && p->swap == 0)
 		return EXCL_NO_MEMORY;
 	return EXCL_NONE;
@@ -266,6 +277,17 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 			eligible++;
 		}
 		n++;
+	}
+	if (in->usage) {
+		uint64_t max = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (out[i].excluded == EXCL_NONE)
+				max = MAX(max, out[i].freed);
+		for (size_t i = 0; i < n; i++)
+			out[i].badness = usage_score(out[i].freed, max,
+						     usage_ticks_to_ms(out[i].p->cpu_ticks)) +
+					 out[i].adjust;
 	}
 	sort_candidates(out, n);
 	*ret_n = n;

@@ -20,6 +20,7 @@ enum excl {
 	EXCL_MANAGED,           /* a managed (critical) process */
 	EXCL_NO_MEMORY,
 	EXCL_OUTSIDE,           /* outside the cgroup being relieved */
+	EXCL_IDLE,              /* used none of the resource over the window (CPU, I/O) */
 };
 
 /* Where a candidate's value came from, in order of precedence. */
@@ -61,12 +62,14 @@ struct candidate {
 	enum excl excluded;
 	int64_t badness;        /* higher dies first */
 	int64_t value;          /* worth of keeping it (rules or default) */
-	uint64_t freed;         /* estimate of what its death frees: anon + swap */
+	uint64_t freed;         /* estimate of what its death frees: anon + swap;
+				 * ranked by usage: what it used over the window */
 	int adjust;             /* rule delta included in badness */
 	enum value_source value_from;
 	int rule_line;          /* first matching rule, 0 if none */
 	bool undecided_bound;   /* a protect rule is undecidable, but for too long: ranked */
 	bool undecided_say;     /* ... and this ranking is the first to say so (callers log) */
+	int usage_err;          /* ranked by usage: -errno of a counter that could not be read */
 };
 
 struct rank_input {
@@ -85,6 +88,14 @@ struct rank_input {
 	 * an undecidable process is always left alone), and the time now */
 	struct undecided *undecided;
 	uint64_t now_ms;
+	/* optional: rank by another resource than memory (the CPU and I/O
+	 * guards): what process p used over the guard's window (ms of CPU,
+	 * bytes of storage I/O), or -errno when its counter is unreadable (it
+	 * is then ranked on 0 and says so in usage_err). The badness is then
+	 * usage_score() (victim/usage.h) plus the rules' adjustment. NULL =
+	 * memory. */
+	int (*usage)(const struct proc_info *p, void *userdata, uint64_t *ret_amount);
+	void *usage_data;
 };
 
 /* Fill out (capacity >= l->n) with every non-kernel-thread process of l:

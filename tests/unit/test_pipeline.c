@@ -643,6 +643,48 @@ static void test_never_managed_or_protected(void **state)
 	world_free(w);
 }
 
+/* The CPU guard's request ranks by CPU used over its window, not by
+ * memory: the burner dies, not the largest process; a protected burner is
+ * passed over; an idle process is never chosen; and the memory guard never
+ * reuses that ranking. */
+static int cpu_used(const struct proc_info *p, void *userdata, uint64_t *ret)
+{
+	*ret = p->pid == 1 ? 0 : p->cpu_ticks * 10;     /* the fixture's ticks as ms */
+	return 0;
+}
+
+static void test_usage_ranking(void **state)
+{
+	struct world *w = world_new();
+	struct verdict v = { .level = LEVEL_TERM, .trigger = TRIG_CPU, .reason = "cpu some 95%" };
+	struct vp_request rq = { .guard = "cpu", .v = &v, .usage = cpu_used, .usage_unit = "cpu_ms",
+				 .window_ms = 30000 };
+	struct fixture_proc big = { .pid = 300, .ppid = 1, .comm = "db", .cmdline = "db",
+				    .exe = "/x", .cgroup = "/", .uid = 1000, .rss_anon_kb = 900000,
+				    .starttime = 500, .utime = 10 };
+	struct fixture_proc burner = big, guarded = big, idle = big;
+
+	burner.pid = 301, burner.comm = burner.cmdline = "burn", burner.rss_anon_kb = 1000;
+	burner.utime = 2000, burner.starttime = 600;
+	guarded.pid = 302, guarded.comm = guarded.cmdline = "render", guarded.utime = 5000;
+	idle.pid = 303, idle.comm = idle.cmdline = "idle", idle.utime = 0, idle.rss_anon_kb = 950000;
+	fixture_proc(w->f, "proc", &big);
+	fixture_proc(w->f, "proc", &burner);
+	fixture_proc(w->f, "proc", &guarded);
+	fixture_proc(w->f, "proc", &idle);
+	world_open(w, "rules:\n  - comm: \"^render$\"\n    action: protect\n");
+	rq.mi = &w->mi;
+	assert_int_equal(vp_request(w->vp, &rq, now_ms() + 100000, NULL), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 301);
+	assert_int_equal(K.sent[0].sig, SIGTERM);
+	/* the memory guard at the kill level ranks afresh: the largest, 303 */
+	vp_on_exit_fd(w->vp, fd_of(301));
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.sent[1].pid, 303);
+	world_free(w);
+}
+
 /* A name is what a process chooses: uid 1000's "vim" is managed only when
  * the config trusts uid 1000; otherwise it is the victim like any hog. */
 static void test_renamed_hog_is_no_managed_process(void **state)
@@ -744,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_unrelated_cgroup_does_not_escalate),
 		cmocka_unit_test(test_system_escalates_cgroup_victim),
 		cmocka_unit_test(test_never_managed_or_protected),
+		cmocka_unit_test(test_usage_ranking),
 		cmocka_unit_test(test_renamed_hog_is_no_managed_process),
 		cmocka_unit_test(test_pid_reused_between_choice_and_signal),
 		cmocka_unit_test(test_scope_of_2000),

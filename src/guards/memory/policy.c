@@ -13,7 +13,8 @@ const char *level_name(enum og_level l)
 
 const char *trigger_name(enum og_trigger t)
 {
-	static const char *const n[] = { "none", "memory", "predicted", "psi", "cgroup", "thrash" };
+	static const char *const n[] = { "none", "memory", "predicted", "psi", "cgroup", "thrash",
+					  "cpu", "io" };
 	return (unsigned)t < ARRAY_SIZE(n) ? n[t] : "?";
 }
 

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "guards/pressure/pressure.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/util.h"
+
+#define TRIGGER_WINDOW_US 2000000       /* the kernel takes any multiple of 2 s unprivileged */
+#define IDLE_WITH_TRIGGER_MS 10000      /* a trigger wakes us: look less often when calm */
+
+static const char *resource(const struct pressure_guard *pg)
+{
+	return pg->spec->kind == USAGE_CPU ? "cpu" : "io";
+}
+
+static bool fallback(const struct pressure_guard *pg)
+{
+	return pg->psi_fd < 0 && pg->spec->stat_fallback;
+}
+
+static uint64_t period(const struct pressure_guard *pg)
+{
+	return sustain_period_ms(pg->cfg.duration_ms);
+}
+
+static void sample(struct guard *g, struct pressure_guard *pg, uint64_t now)
+{
+	int proc_fd = g->env->c->proc_fd;
+
+	pg->have_psi = pg->psi_fd >= 0 && psi_read_fd(pg->psi_fd, &pg->psi) == 0;
+	if (pg->have_psi) {
+		const struct psi_line *l = pg->spec->full ? &pg->psi.full : &pg->psi.some;
+
+		sustain_add(&pg->hist, now, l->total_us, now * 1000);
+	} else if (fallback(pg) && read_proc_stat_cpu(proc_fd, &pg->cpu, &pg->ncpu) == 0) {
+		const struct cpu_times *t = &pg->cpu;
+		uint64_t total = t->user + t->nice + t->system + t->idle + t->iowait + t->irq +
+				 t->softirq + t->steal;
+
+		sustain_add(&pg->hist, now, total - t->idle - t->iowait, total);
+	}
+	if (fallback(pg) && pg->cfg.load_per_cpu > 0 && read_loadavg(proc_fd, &pg->load) == 0) {
+		bool above = pg->load.load1 >= pg->cfg.load_per_cpu * MAX(pg->ncpu, 1u);
+
+		if (!above)
+			pg->load_above_ms = 0;
+		else if (!pg->load_above_ms)
+			pg->load_above_ms = now;
+	}
+	pg->share = sustain_share(&pg->hist, pg->cfg.duration_ms, &pg->span_ms);
+	pg->last = sustain_last(&pg->hist);
+}
+
+void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct verdict *v)
+{
+	const struct pressure_cfg *cfg = &pg->cfg;
+	double secs = (double)cfg->duration_ms / 1000.0;
+
+	memset(v, 0, sizeof(*v));
+	v->level = LEVEL_OK;
+	v->trigger = pg->spec->trigger;
+	v->eta_ms = v->psi_full_share = v->refault_percent = -1;
+	if (!fallback(pg)) {
+		if (pg->share >= cfg->percent && pg->span_ms >= cfg->duration_ms) {
+			v->level = LEVEL_TERM;
+			snprintf(v->reason, sizeof(v->reason), "%s %s %.1f%% over %.0f s >= %.0f%%",
+				 resource(pg), pg->spec->full ? "full" : "some", pg->share, secs,
+				 cfg->percent);
+		}
+		return;
+	}
+	bool busy = cfg->busy_percent <= 0 ||
+		    (pg->share >= cfg->busy_percent && pg->span_ms >= cfg->duration_ms);
+	bool load = cfg->load_per_cpu <= 0 ||
+		    (pg->load_above_ms && now_ms - pg->load_above_ms >= cfg->duration_ms);
+
+	if ((cfg->busy_percent > 0 || cfg->load_per_cpu > 0) && busy && load) {
+		v->level = LEVEL_TERM;
+		snprintf(v->reason, sizeof(v->reason),
+			 "no PSI: cpu busy %.1f%% over %.0f s (>= %.0f%%), load %.2f for %u CPUs "
+			 "(>= %.2f per CPU)", pg->share, secs, cfg->busy_percent, pg->load.load1,
+			 pg->ncpu, cfg->load_per_cpu);
+	}
+}
+
+/* Is the pressure up now (the last step), so that a window may be opening? */
+static bool hot(const struct pressure_guard *pg)
+{
+	if (!fallback(pg))
+		return pg->last >= pg->cfg.percent;
+	return (pg->cfg.busy_percent > 0 && pg->last >= pg->cfg.busy_percent) ||
+	       (pg->cfg.load_per_cpu > 0 && pg->load_above_ms);
+}
+
+/* The pipeline asks, for each candidate: how much did it use since the
+ * baseline? */
+static int usage_of(const struct proc_info *p, void *userdata, uint64_t *ret_amount)
+{
+	struct guard *g = userdata;
+	struct pressure_guard *pg = g->state;
+	uint64_t now, start = p->starttime;
+	int r;
+
+	if (pg->spec->kind == USAGE_CPU) {
+		now = usage_ticks_to_ms(p->cpu_ticks);
+	} else {
+		r = usage_read(USAGE_IO, g->env->c->proc_fd, p->pid, &now, &start);
+		if (r < 0 || start != p->starttime) {
+			pg->unreadable++;
+			return r < 0 ? r : -ESRCH;
+		}
+	}
+	*ret_amount = usage_since(&pg->base, p->pid, start, now);
+	return 0;
+}
+
+static void take_baseline(struct guard *g, struct pressure_guard *pg, uint64_t now)
+{
+	int r = usage_take(&pg->base, g->env->c->proc_fd, now);
+
+	if (r < 0)
+		log_warn("%s: cannot take the usage baseline: %s", resource(pg), strerror(-r));
+	else if (pg->base.unreadable && !pg->said_unreadable) {
+		log_notice("%s: %zu processes' counters were unreadable for the baseline (gone, or "
+			   "no permission): they are ranked on what they use from now on",
+			   resource(pg), pg->base.unreadable);
+		pg->said_unreadable = true;
+	}
+}
+
+static void ask(struct guard *g, struct pressure_guard *pg, uint64_t now)
+{
+	struct og_ctx *c = g->env->c;
+	struct vp_request rq = {
+		.v = &pg->v, .mi = &pg->mi, .psi = pg->have_psi ? &pg->psi : NULL,
+		.usage = usage_of, .usage_data = g, .usage_unit = pg->spec->unit,
+		.window_ms = now - pg->base.t_ms, .kill_unit = &pg->cfg.kill_unit,
+	};
+	pg->unreadable = 0;
+	if (meminfo_read_fd(c->meminfo_fd, &pg->mi) < 0)
+		memset(&pg->mi, 0, sizeof(pg->mi));
+	switch (guard_ask(g, &rq, now, NULL)) {
+	case VP_ACTED:
+		pg->acted++;
+		sustain_reset(&pg->hist);       /* the next victim needs a whole duration again */
+		usage_drop(&pg->base);
+		pg->load_above_ms = 0;
+		break;
+	default:
+		break;
+	}
+	if (pg->unreadable)
+		log_notice("%s: %zu processes' counters were unreadable when ranking (gone, or no "
+			   "permission): ranked as having used nothing", resource(pg), pg->unreadable);
+}
+
+void pressure_tick(struct guard *g, struct pressure_guard *pg)
+{
+	uint64_t now = now_ms();
+
+	sample(g, pg, now);
+	pressure_decide(pg, now, &pg->v);
+	if (!g->active)
+		return;
+	if (pg->v.level != LEVEL_OK) {
+		/* A window needs its baseline; one taken just now measures
+		 * nothing yet: ask at the next look. */
+		if (!pg->base.t_ms)
+			take_baseline(g, pg, now);
+		else if (now - pg->base.t_ms >= period(pg))
+			ask(g, pg, now);
+	} else if (hot(pg)) {
+		if (!pg->base.t_ms)
+			take_baseline(g, pg, now);
+	} else if (pg->base.t_ms && pg->share < pg->cfg.percent) {
+		usage_drop(&pg->base);
+	}
+	if (pg->timer.src.fd >= 0)
+		loop_timer_arm(&pg->timer, pg->trig.fd >= 0 && !pg->base.t_ms && pg->v.level == LEVEL_OK ?
+				MAX(period(pg), IDLE_WITH_TRIGGER_MS) : period(pg));
+}
+
+static void on_timer(void *userdata, uint32_t events)
+{
+	struct guard *g = userdata;
+
+	pressure_tick(g, g->state);
+}
+
+static void on_trigger(void *userdata, uint32_t events)
+{
+	struct guard *g = userdata;
+	struct pressure_guard *pg = g->state;
+
+	if (events & EPOLLERR) {
+		log_warn("%s: PSI trigger fd failed; polling from now on", resource(pg));
+		loop_close(g->env->loop, &pg->trig);
+		pg->mode = "psi (poll: the trigger failed)";
+		return;
+	}
+	pressure_tick(g, pg);
+}
+
+/* A PSI trigger wakes the guard when the pressure starts, so that a calm
+ * machine is looked at every 10 s only; refused (old kernel, no
+ * CAP_SYS_RESOURCE for the window), the guard polls every period. */
+static void setup_trigger(struct guard *g, struct pressure_guard *pg)
+{
+	struct og_ctx *c = g->env->c;
+	uint64_t stall = (uint64_t)((double)TRIGGER_WINDOW_US * pg->cfg.percent / 100.0);
+	int fd;
+
+	loop_close(g->env->loop, &pg->trig);
+	if (pg->psi_fd < 0) {
+		pg->mode = pg->spec->stat_fallback ? "/proc/stat and /proc/loadavg (no PSI)" : "none";
+		return;
+	}
+	pg->mode = "psi (poll)";
+	if (!g->env->loop || !g->active || c->kf.state[KF_PSI_TRIGGER] == KF_HIDDEN || stall == 0)
+		return;
+	fd = psi_trigger_open(c->proc_fd, pg->spec->psi_file, pg->spec->full, MAX(stall, 1u),
+			      TRIGGER_WINDOW_US);
+	if (fd < 0) {
+		pg->mode = "psi (poll: triggers refused)";
+		return;
+	}
+	if (loop_add(g->env->loop, &pg->trig, fd, EPOLLPRI, on_trigger, g) < 0) {
+		close(fd);
+		return;
+	}
+	pg->mode = "psi (trigger)";
+}
+
+static int open_psi(struct og_ctx *c, const struct pressure_spec *spec)
+{
+	struct psi psi;
+	int fd;
+
+	if (c->kf.state[KF_PSI] == KF_HIDDEN)
+		return -1;
+	fd = openat(c->proc_fd, spec->psi_file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && psi_read_fd(fd, &psi) < 0) {     /* psi=0: the file is there, reads fail */
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static bool set_active(struct guard *g, struct pressure_guard *pg)
+{
+	if (pg->psi_fd < 0 && !pg->spec->stat_fallback) {
+		snprintf(g->why, sizeof(g->why), "no PSI (/proc/%s missing or unreadable: kernel "
+			 "< 4.20, or booted with psi=0)", pg->spec->psi_file);
+		return false;
+	}
+	if (!pg->cfg.enabled) {
+		snprintf(g->why, sizeof(g->why), "off by default (%s.enabled: false)", resource(pg));
+		return false;
+	}
+	return true;
+}
+
+int pressure_start(struct guard *g, const struct pressure_spec *spec)
+{
+	struct pressure_guard *pg = g->state;
+	struct og_ctx *c = g->env->c;
+	int r;
+
+	pg->spec = spec;
+	pg->cfg = spec->cfg_of(&c->cfg);
+	pg->trig.fd = pg->timer.src.fd = -1;
+	pg->base.kind = spec->kind;
+	pg->psi_fd = open_psi(c, spec);
+	if (pg->psi_fd < 0 && spec->stat_fallback &&
+	    read_proc_stat_cpu(c->proc_fd, &pg->cpu, &pg->ncpu) < 0)
+		pg->ncpu = 0;
+	g->active = set_active(g, pg);
+	sample(g, pg, now_ms());
+	pressure_decide(pg, now_ms(), &pg->v);
+	if (g->env->loop) {
+		if ((r = loop_timer_init(g->env->loop, &pg->timer, on_timer, g)) < 0)
+			return r;
+		g->tick = &pg->timer;
+	}
+	setup_trigger(g, pg);
+	if (g->active && g->env->loop)
+		loop_timer_arm(&pg->timer, period(pg));
+	return g->active ? 0 : -ENOTSUP;
+}
+
+void pressure_reload(struct guard *g)
+{
+	struct pressure_guard *pg = g->state;
+
+	pg->cfg = pg->spec->cfg_of(&g->env->c->cfg);
+	g->active = set_active(g, pg);
+	sustain_reset(&pg->hist);
+	usage_drop(&pg->base);
+	pg->load_above_ms = 0;
+	if (pg->timer.src.fd < 0)
+		return;
+	setup_trigger(g, pg);
+	if (g->active)
+		loop_timer_arm(&pg->timer, 1);
+	else
+		loop_timer_disarm(&pg->timer);
+}
+
+void pressure_stop(struct guard *g)
+{
+	struct pressure_guard *pg = g->state;
+
+	loop_close(g->env->loop, &pg->trig);
+	loop_timer_close(g->env->loop, &pg->timer);
+	if (pg->psi_fd >= 0)
+		close(pg->psi_fd);
+	pg->psi_fd = -1;
+	usage_free(&pg->base);
+}
+
+void pressure_describe(struct guard *g, struct describe *d)
+{
+	struct pressure_guard *pg = g->state;
+	const struct pressure_cfg *cfg = &pg->cfg;
+	const char *line = pg->spec->full ? "full" : "some";
+
+	desc_str(d, "mode", pg->mode);
+	desc_int(d, "duration_ms", (int64_t)cfg->duration_ms);
+	if (!fallback(pg)) {
+		desc_line(d, "PSI %s %s (%s): avg10=%.2f avg60=%.2f; kill when %s >= %.0f%% for %llu ms",
+			  resource(pg), line, pg->mode,
+			  pg->have_psi ? (pg->spec->full ? pg->psi.full.avg10 : pg->psi.some.avg10) : 0,
+			  pg->have_psi ? (pg->spec->full ? pg->psi.full.avg60 : pg->psi.some.avg60) : 0,
+			  line, cfg->percent, (unsigned long long)cfg->duration_ms);
+		desc_num(d, pg->spec->full ? "full_percent" : "some_percent", cfg->percent);
+	} else {
+		desc_line(d, "No PSI: %s; kill when busy >= %.0f%% and load >= %.2f per CPU for %llu ms "
+			  "(0 = that signal not used)", pg->mode, cfg->busy_percent, cfg->load_per_cpu,
+			  (unsigned long long)cfg->duration_ms);
+		desc_num(d, "busy_percent", cfg->busy_percent);
+		desc_num(d, "load_per_cpu", cfg->load_per_cpu);
+	}
+	if (pg->spec->kind == USAGE_CPU)
+		desc_str(d, "kill_unit", cfg->kill_unit == KILL_UNIT_CGROUP ? "cgroup" : "process");
+	if (pg->share >= 0)
+		desc_line(d, "Now: %.1f%% over the last %llu ms%s", pg->share,
+			  (unsigned long long)pg->span_ms,
+			  pg->base.t_ms ? "; a window is open (baseline taken)" : "");
+	else
+		desc_line(d, "Now: not enough history yet for %llu ms", (unsigned long long)cfg->duration_ms);
+	desc_num(d, "share_percent", pg->share);
+	desc_str(d, "level", level_name(pg->v.level));
+	desc_str(d, "reason", pg->v.level == LEVEL_OK ? NULL : pg->v.reason);
+	desc_int(d, "victims", (int64_t)pg->acted);
+}

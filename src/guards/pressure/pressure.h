@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What the CPU and I/O guards share: a pressure share sustained over a
+ * duration (PSI, or for the CPU without PSI /proc/stat and /proc/loadavg),
+ * a baseline of every process's counter taken when the pressure starts,
+ * and, when the share has held for the whole duration, one victim asked of
+ * the pipeline: the process that used the most of the resource over the
+ * window, weighed by the work its death throws away (victim/usage.h). */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/guard.h"
+#include "core/sustain.h"
+#include "observe/sysstat.h"
+#include "victim/usage.h"
+
+/* The guard's config, taken from og_config (start, reload). */
+struct pressure_cfg {
+	bool enabled;
+	double percent;
+	uint64_t duration_ms;
+	enum og_kill_unit kill_unit;
+	double load_per_cpu, busy_percent;      /* the fallback (stat_fallback) */
+	const char *keys;               /* for messages: "cpu.some_percent, cpu.duration" */
+};
+
+/* What a guard fills in. */
+struct pressure_spec {
+	const char *psi_file;           /* "pressure/cpu", "pressure/io" */
+	bool full;                      /* the full line (else some) */
+	enum usage_kind kind;
+	enum og_trigger trigger;
+	const char *unit;               /* records: "cpu_ms", "io_bytes" */
+	bool stat_fallback;             /* without PSI: /proc/stat busy and /proc/loadavg */
+	struct pressure_cfg (*cfg_of)(const struct og_config *c);
+};
+
+struct pressure_guard {
+	const struct pressure_spec *spec;
+	struct pressure_cfg cfg;
+	struct loop_timer timer;
+	struct loop_source trig;        /* a PSI trigger, fd -1 = none */
+	int psi_fd, stat_fd, loadavg_fd;        /* -1 = none */
+	const char *mode;               /* "psi (trigger)", "psi (poll)", "/proc/stat and /proc/loadavg" */
+	struct sustain hist;
+	uint64_t load_above_ms;         /* fallback: load over the limit since then, 0 = not */
+	struct usage_base base;
+	/* the last look, for describe and records */
+	struct psi psi;
+	bool have_psi;
+	struct cpu_times cpu;
+	struct loadavg load;
+	unsigned ncpu;
+	double share, last;             /* percent over the duration (-1 unknown), over the last step */
+	uint64_t span_ms;
+	struct meminfo mi;
+	struct verdict v;
+	uint64_t acted;                 /* victims asked for */
+	bool said_unreadable;
+	size_t unreadable;              /* counters unreadable in the last ranking */
+};
+
+/* A guard's start calls pressure_start with its spec; the other entry
+ * points of its guard_ops are these. */
+int pressure_start(struct guard *g, const struct pressure_spec *spec);
+void pressure_reload(struct guard *g);
+void pressure_describe(struct guard *g, struct describe *d);
+void pressure_stop(struct guard *g);
+
+/* The decision, pure: is the pressure sustained (sets v: LEVEL_TERM with
+ * the reason, or LEVEL_OK)? For tests. */
+void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct verdict *v);
+/* One look (sample, baseline, decision, the pipeline); for tests. */
+void pressure_tick(struct guard *g, struct pressure_guard *pg);

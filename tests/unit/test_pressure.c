@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The CPU and I/O guards' decisions: a share sustained over a duration
+ * (core/sustain), the baseline and what each process used since
+ * (victim/usage), the "least work lost" score, and the verdict with PSI
+ * and without it (/proc/stat busy and /proc/loadavg). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/sustain.h"
+#include "guards/pressure/pressure.h"
+#include "victim/usage.h"
+#include "tests/fixture.h"
+
+/* ---- sustain --------------------------------------------------------------- */
+
+static void test_sustain_share(void **state)
+{
+	struct sustain s;
+	uint64_t span;
+
+	(void)state;
+	sustain_reset(&s);
+	assert_true(sustain_share(&s, 1000, &span) < 0);
+	assert_true(sustain_last(&s) < 0);
+	/* PSI-like: part = stall us, whole = wall us; 95% stalled every second */
+	for (uint64_t t = 0; t <= 30; t++)
+		sustain_add(&s, 1000 * t, 950000 * t, 1000000 * t);
+	assert_float_equal(sustain_share(&s, 30000, &span), 95.0, 1e-9);
+	assert_int_equal(span, 30000);
+	assert_true(sustain_share(&s, 31000, &span) < 0);       /* history too short */
+	assert_int_equal(span, 0);
+	/* one calm second at the end: the share over 30 s drops, the last step is 0 */
+	sustain_add(&s, 31000, 950000 * 30, 31000000);
+	assert_float_equal(sustain_last(&s), 0.0, 1e-9);
+	assert_float_equal(sustain_share(&s, 30000, &span), 95.0 * 29 / 30, 1e-9);
+	/* a counter going back (a reset) starts the history over */
+	sustain_add(&s, 32000, 0, 32000000);
+	assert_true(sustain_share(&s, 1000, &span) < 0);
+	/* the whole not growing: unknown, not a division by zero */
+	sustain_reset(&s);
+	sustain_add(&s, 0, 0, 5);
+	sustain_add(&s, 2000, 0, 5);
+	assert_true(sustain_share(&s, 1000, &span) < 0);
+}
+
+static void test_sustain_ring_and_period(void **state)
+{
+	struct sustain s;
+	uint64_t span;
+
+	(void)state;
+	sustain_reset(&s);
+	/* more samples than the ring: the oldest go, the share is over what is left */
+	for (uint64_t t = 0; t < 3 * SUSTAIN_RING; t++)
+		sustain_add(&s, 1000 * t, 500000 * t, 1000000 * t);
+	assert_float_equal(sustain_share(&s, 60000, &span), 50.0, 1e-9);
+	assert_true(sustain_share(&s, 1000 * SUSTAIN_RING, &span) < 0);
+	assert_int_equal(sustain_period_ms(30000), 1000);
+	assert_int_equal(sustain_period_ms(3600000), 3600000 / 64);
+	/* the ring spans the duration twice over at that period */
+	assert_true(sustain_period_ms(3600000) * SUSTAIN_RING >= 2 * 3600000);
+}
+
+/* ---- least work lost -------------------------------------------------------- */
+
+static void test_usage_score(void **state)
+{
+	(void)state;
+	/* the top user with no CPU history: 1000 */
+	assert_int_equal(usage_score(400, 400, 0), 1000);
+	/* half of the top user's use: 500 */
+	assert_int_equal(usage_score(200, 400, 0), 500);
+	/* 1, 3 and 7 CPU-hours weigh 1/2, 1/3 and 1/4 */
+	assert_int_equal(usage_score(400, 400, 3600000), 500);
+	assert_int_equal(usage_score(400, 400, 3 * 3600000), 333);
+	assert_int_equal(usage_score(400, 400, 7 * 3600000), 250);
+	/* an old job taking the whole resource against a fresh one taking a
+	 * third: the old one (7 h) scores 250, the fresh one 333: the fresh one
+	 * dies first; at a quarter (250 vs 250) the tie goes by the ranking's
+	 * other keys */
+	assert_true(usage_score(400, 400, 7 * 3600000) < usage_score(134, 400, 0));
+	/* nothing used, or no maximum: 0, never a division by zero */
+	assert_int_equal(usage_score(0, 400, 0), 0);
+	assert_int_equal(usage_score(5, 0, 0), 0);
+	/* more than the maximum (a race): clamped */
+	assert_int_equal(usage_score(800, 400, 0), 1000);
+}
+
+/* ---- the baseline ------------------------------------------------------------ */
+
+static void add_proc(struct fixture *f, int pid, unsigned long long start,
+		     unsigned long long utime, unsigned long long stime, const char *io)
+{
+	struct fixture_proc p = {
+		.pid = pid, .ppid = 1, .comm = "p", .cmdline = "p", .exe = "/bin/p", .cgroup = "/",
+		.uid = 0, .rss_anon_kb = 100, .starttime = start, .utime = utime, .stime = stime,
+	};
+	char path[64];
+
+	fixture_proc(f, "proc", &p);
+	if (io) {
+		snprintf(path, sizeof(path), "proc/%d/io", pid);
+		fixture_file(f, path, io);
+	}
+}
+
+static void test_usage_baseline(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct usage_base cpu = { .kind = USAGE_CPU }, io = { .kind = USAGE_IO };
+	uint64_t v, start, hz = (uint64_t)sysconf(_SC_CLK_TCK);
+	int proc_fd;
+
+	(void)state;
+	add_proc(f, 10, 100, 2 * hz, hz, "rchar: 9999999\nwchar: 9999999\nsyscr: 1\nsyscw: 1\n"
+		 "read_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 4096\n");
+	add_proc(f, 20, 200, 0, 0, NULL);       /* no io file: unreadable for I/O */
+	proc_fd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_true(proc_fd >= 0);
+	{
+		int d = openat(proc_fd, "proc", O_RDONLY | O_DIRECTORY);
+
+		close(proc_fd);
+		proc_fd = d;
+	}
+	assert_int_equal(usage_read(USAGE_CPU, proc_fd, 10, &v, &start), 0);
+	assert_int_equal(v, 3000);              /* 3 s of CPU */
+	assert_int_equal(start, 100);
+	assert_int_equal(usage_read(USAGE_IO, proc_fd, 10, &v, &start), 0);
+	assert_int_equal(v, 8192);              /* storage bytes, not rchar/wchar */
+	assert_true(usage_read(USAGE_IO, proc_fd, 20, &v, &start) < 0);
+
+	assert_int_equal(usage_take(&cpu, proc_fd, 5000), 0);
+	assert_int_equal(cpu.n, 2);
+	assert_int_equal(cpu.t_ms, 5000);
+	assert_int_equal(usage_take(&io, proc_fd, 5000), 0);
+	assert_int_equal(io.n, 1);
+	assert_int_equal(io.unreadable, 1);
+
+	/* 10 burned 4 s more since */
+	assert_int_equal(usage_since(&cpu, 10, 100, 7000), 4000);
+	/* the same pid, another process (start time): all of its counter */
+	assert_int_equal(usage_since(&cpu, 10, 101, 7000), 7000);
+	/* not in the baseline: started after it */
+	assert_int_equal(usage_since(&cpu, 30, 300, 1500), 1500);
+	/* a counter below the baseline (cannot be, but never underflows) */
+	assert_int_equal(usage_since(&cpu, 10, 100, 10), 0);
+	usage_drop(&cpu);
+	assert_int_equal(cpu.t_ms, 0);
+	assert_int_equal(usage_since(&cpu, 10, 100, 7000), 7000);
+	usage_free(&cpu);
+	usage_free(&io);
+	close(proc_fd);
+	fixture_free(f);
+}
+
+/* ---- the verdict ---------------------------------------------------------------- */
+
+static const struct pressure_spec cpu_spec = {
+	.psi_file = "pressure/cpu", .kind = USAGE_CPU, .trigger = TRIG_CPU, .unit = "cpu_ms",
+	.stat_fallback = true,
+};
+
+static void test_decide_psi(void **state)
+{
+	struct pressure_guard pg = { .spec = &cpu_spec, .psi_fd = 3,
+				     .cfg = { .enabled = true, .percent = 90, .duration_ms = 30000 } };
+	struct verdict v;
+
+	(void)state;
+	pg.share = 95;
+	pg.span_ms = 30000;
+	pressure_decide(&pg, 100000, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.trigger, TRIG_CPU);
+	assert_string_equal(v.reason, "cpu some 95.0% over 30 s >= 90%");
+	/* a spike: high, but not for the whole duration */
+	pg.span_ms = 0;
+	pg.share = -1;
+	pressure_decide(&pg, 100000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	/* sustained, but under the threshold */
+	pg.share = 89.9;
+	pg.span_ms = 30000;
+	pressure_decide(&pg, 100000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	/* exactly at it: fires ("at or above") */
+	pg.share = 90;
+	pressure_decide(&pg, 100000, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+}
+
+static void test_decide_without_psi(void **state)
+{
+	struct pressure_guard pg = {
+		.spec = &cpu_spec, .psi_fd = -1, .ncpu = 2,
+		.cfg = { .enabled = true, .percent = 90, .duration_ms = 30000,
+			 .busy_percent = 95, .load_per_cpu = 2 },
+	};
+	struct verdict v;
+
+	(void)state;
+	/* busy for the duration, load over 2 per CPU for the duration: fires */
+	pg.share = 99;
+	pg.span_ms = 30000;
+	pg.load.load1 = 4.5;
+	pg.load_above_ms = 60000;
+	pressure_decide(&pg, 90000, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_non_null(strstr(v.reason, "no PSI: cpu busy 99.0% over 30 s"));
+	/* merely busy (the load is low): a build server at work, nothing */
+	pg.load_above_ms = 0;
+	pressure_decide(&pg, 90000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	/* load over the limit, but not for the whole duration */
+	pg.load_above_ms = 70000;
+	pressure_decide(&pg, 90000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	/* load_per_cpu 0: busy alone decides */
+	pg.cfg.load_per_cpu = 0;
+	pressure_decide(&pg, 90000, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+	/* both 0: the fallback never fires */
+	pg.cfg.busy_percent = 0;
+	pressure_decide(&pg, 90000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sustain_share),
+		cmocka_unit_test(test_sustain_ring_and_period),
+		cmocka_unit_test(test_usage_score),
+		cmocka_unit_test(test_usage_baseline),
+		cmocka_unit_test(test_decide_psi),
+		cmocka_unit_test(test_decide_without_psi),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,81 @@
+#!/bin/bash
+# The I/O guard (io.enabled, full_percent 40, duration 8 s) on a block device
+# that is slow on purpose: null_blk with irqmode=2 (timer completions) and
+# completion_nsec=4 ms, one queue of depth 2, memory-backed, ext4 on it. An
+# I/O hog writes with O_DIRECT without pause next to a light writer that
+# appends a 4 KiB record and fsyncs it every 200 ms. oomguard's io guard
+# kills the hog (the most storage bytes over the window, /proc/PID/io); the
+# light writer lives, and its fsync latency after the kill is back near the
+# device's own (reported, and asserted against the latency under the hog).
+# vm-memory: 1024M
+# vm-timeout: 300
+. "$OG_REPO/tests/vm/lib.sh"
+. "$OG_REPO/tests/vm/guard.sh"
+require_bin oomguard
+[[ -r /proc/pressure/io ]] || skip_all "no PSI in this kernel"
+command -v mkfs.ext4 >/dev/null || skip_all "mkfs.ext4 (e2fsprogs) not in the guest"
+command -v python3 >/dev/null || skip_all "python3 not in the guest"
+modprobe null_blk nr_devices=1 gb=1 memory_backed=1 irqmode=2 completion_nsec=4000000 \
+	submit_queues=1 hw_queue_depth=2 queue_mode=2 2>/dev/null ||
+	skip_all "null_blk not loadable in this guest"
+on_exit "rmmod null_blk"
+[[ -b /dev/nullb0 ]] || fail_all "null_blk loaded but no /dev/nullb0"
+mkfs.ext4 -q -F /dev/nullb0 || fail_all "mkfs.ext4 on /dev/nullb0 failed"
+mkdir -p /tmp/slow
+mount /dev/nullb0 /tmp/slow || fail_all "cannot mount /dev/nullb0"
+on_exit "umount -l /tmp/slow"
+
+cat >/tmp/io.yaml <<'YAML'
+io:
+  enabled: true
+  full_percent: 40
+  duration: 8s
+YAML
+start_guard --config /tmp/io.yaml
+! grep -q 'io guard off' "$OG_ERR" || fail_all "the io guard is off: $(grep 'io guard off' "$OG_ERR")"
+
+# the light writer: one line per record, "seconds_since_start fsync_ms"
+python3 - /tmp/slow/journal /tmp/fsync.log <<'PY' &
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+out = open(sys.argv[2], "w", buffering=1)
+t0 = time.monotonic()
+while True:
+    os.write(fd, b"r" * 4096)
+    a = time.monotonic()
+    os.fsync(fd)
+    b = time.monotonic()
+    out.write("%.3f %.1f\n" % (b - t0, (b - a) * 1000))
+    time.sleep(0.2)
+PY
+writer=$!
+sleep 3
+w0=$(now_ms)
+dd if=/dev/zero of=/tmp/slow/hog bs=1M count=100000 oflag=direct status=none 2>/dev/null &
+hog=$!
+wait_for_exit "$hog" 90 || { kill -KILL "$hog"; require false "the I/O hog lived 90 s"; }
+t1=$(now_ms)
+wait "$hog"; st=$?
+sleep 5
+pid_alive "$writer"; writer_alive=$?
+kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
+# fsync latency: median while the hog ran, and over the 4 s after its death
+lat() { awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { print $2 }' /tmp/fsync.log | sort -n |
+	awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+d=$(((t1 - w0) / 1000))
+under=$(lat 4 $((3 + d)))
+after=$(lat $((4 + d)) $((8 + d)))
+guards=$(rec '[x["guard"] for x in r if x["event"] in ("terminate", "kill")]')
+info time_to_kill_ms=$((t1 - w0)) status=$st guards="$guards" fsync_median_under_hog_ms="$under" \
+	fsync_median_after_ms="$after" records_written="$(wc -l </tmp/fsync.log)" \
+	used_io_bytes="$(rec '[x["victim"]["used"] for x in r if x["event"] in ("terminate", "kill")]')" \
+	reason="$(rec '[x["trigger"]["reason"] for x in r if x["event"] in ("terminate", "kill")][:1]')"
+require "[[ \$(signalled_pids) == $hog ]]" "oomguard signalled $(signalled_pids), not (only) the hog $hog"
+require "[[ '$guards' == io ]]" "the victim was not the io guard's: $guards"
+require "[[ $st -eq 143 || $st -eq 137 ]]" "the hog's exit status is $st, not SIGTERM's or SIGKILL's"
+require "[[ -n '$after' && -n '$under' ]] && lt '$after' '$under'" \
+	"the writer's fsync latency did not recover: median ${under} ms under the hog, ${after} ms after"
+require "[[ $writer_alive -eq 0 ]]" "the light writer died"
+require "guard_alive" "oomguard died"
+stop_guard
+verdict
