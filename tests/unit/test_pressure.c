@@ -234,6 +234,32 @@ static void test_decide_without_psi(void **state)
 	assert_int_equal(v.level, LEVEL_OK);
 }
 
+static void test_limited_cgroups(void **state)
+{
+	const struct pressure_spec io_spec = { .psi_file = "pressure/io", .full = true,
+		.kind = USAGE_IO, .trigger = TRIG_IO, .cg_limit_file = "io.max" };
+	struct pressure_guard pg = { .spec = &io_spec, .psi_fd = 3,
+				     .cfg = { .enabled = true, .percent = 50, .duration_ms = 8000 } };
+	struct pressure_scope sc = { .path = "/batch.slice/job.service", .share = 80, .span_ms = 9000 };
+	struct verdict v;
+
+	(void)state;
+	assert_false(pressure_limited("cpu.max", "max 100000\n"));
+	assert_true(pressure_limited("cpu.max", "20000 100000\n"));
+	assert_false(pressure_limited("io.max", ""));
+	assert_false(pressure_limited("io.max", "8:0 rbps=max wbps=max riops=max wiops=max\n"));
+	assert_true(pressure_limited("io.max", "8:0 rbps=max wbps=1048576 riops=max wiops=max\n"));
+	assert_true(pressure_limited("io.max", "8:0 rbps=max\n253:0 wiops=100\n"));
+
+	pressure_decide_scope(&pg, &sc, &v);
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_string_equal(v.reason, "cgroup /batch.slice/job.service (io.max set): io full 80.0% "
+			    "over 8 s >= 50%");
+	sc.span_ms = 7000;              /* not for the whole duration */
+	pressure_decide_scope(&pg, &sc, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_usage_baseline),
 		cmocka_unit_test(test_decide_psi),
 		cmocka_unit_test(test_decide_without_psi),
+		cmocka_unit_test(test_limited_cgroups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

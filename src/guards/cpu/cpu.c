@@ -25,6 +25,8 @@ static const struct pressure_spec cpu_spec = {
 	.unit = "cpu_ms",
 	.stat_fallback = true,
 	.cfg_of = cfg_of,
+	.cg_limit_file = "cpu.max",
+	.cg_psi_file = "cpu.pressure",
 };
 
 static int cpu_start(struct guard *g)

@@ -23,6 +23,8 @@ static const struct pressure_spec io_spec = {
 	.unit = "io_bytes",
 	.stat_fallback = false,
 	.cfg_of = cfg_of,
+	.cg_limit_file = "io.max",
+	.cg_psi_file = "io.pressure",
 };
 
 static int io_start(struct guard *g)

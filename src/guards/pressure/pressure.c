@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -11,9 +12,11 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "observe/cgroup.h"
 
 #define TRIGGER_WINDOW_US 2000000       /* the kernel takes any multiple of 2 s unprivileged */
 #define IDLE_WITH_TRIGGER_MS 10000      /* a trigger wakes us: look less often when calm */
+#define CG_WALK_MS 10000                /* limited cgroups are looked for this often */
 
 static const char *resource(const struct pressure_guard *pg)
 {
@@ -90,6 +93,111 @@ void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct ve
 	}
 }
 
+void pressure_decide_scope(const struct pressure_guard *pg, const struct pressure_scope *sc,
+			   struct verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->level = LEVEL_OK;
+	v->trigger = pg->spec->trigger;
+	v->eta_ms = v->psi_full_share = v->refault_percent = -1;
+	if (sc->share >= pg->cfg.percent && sc->span_ms >= pg->cfg.duration_ms) {
+		v->level = LEVEL_TERM;
+		snprintf(v->reason, sizeof(v->reason), "cgroup %s (%s set): %s full %.1f%% over %.0f s >= %.0f%%",
+			 sc->path, pg->spec->cg_limit_file, resource(pg), sc->share,
+			 (double)pg->cfg.duration_ms / 1000.0, pg->cfg.percent);
+	}
+}
+
+bool pressure_limited(const char *limit_file, const char *content)
+{
+	if (!strcmp(limit_file, "cpu.max"))     /* "$MAX $PERIOD": "max 100000" is none */
+		return content[0] >= '0' && content[0] <= '9';
+	/* io.max: a line per device, "8:0 rbps=1048576 wbps=max riops=max wiops=max" */
+	for (const char *p = content; (p = strchr(p, '=')); p++)
+		if (strncmp(p + 1, "max", 3) != 0)
+			return true;
+	return false;
+}
+
+static void scope_free(struct pressure_scope *sc)
+{
+	if (sc->fd >= 0)
+		close(sc->fd);
+	free(sc->path);
+}
+
+static int find_limited(int cg_fd, const char *rel, void *userdata)
+{
+	struct pressure_guard *pg = userdata;
+	struct pressure_scope *sc;
+	char buf[1024], path[PATH_MAX];
+	int fd;
+
+	if (!*rel || read_file_at(cg_fd, pg->spec->cg_limit_file, buf, sizeof(buf)) <= 0 ||
+	    !pressure_limited(pg->spec->cg_limit_file, buf))
+		return 0;
+	if (snprintf(path, sizeof(path), "/%s", rel) >= (int)sizeof(path))
+		return 0;
+	for (size_t i = 0; i < pg->ncg; i++)
+		if (!strcmp(pg->cg[i].path, path)) {
+			pg->cg[i].seen = true;
+			return 0;
+		}
+	if (pg->ncg == pg->capcg) {
+		size_t cap = pg->capcg ? 2 * pg->capcg : 16;
+		struct pressure_scope *v = realloc(pg->cg, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		pg->cg = v;
+		pg->capcg = cap;
+	}
+	if ((fd = openat(cg_fd, pg->spec->cg_psi_file, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	sc = &pg->cg[pg->ncg];
+	memset(sc, 0, sizeof(*sc));
+	sc->fd = fd;
+	sc->seen = true;
+	if (!(sc->path = strdup(path))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	pg->ncg++;
+	return 0;
+}
+
+/* The limited cgroups, looked for every CG_WALK_MS (one small read per
+ * cgroup); a cgroup removed or no longer limited is forgotten. */
+static void walk_scopes(struct guard *g, struct pressure_guard *pg, uint64_t now)
+{
+	int root = g->env->c->cg_root_fd;
+
+	if (!pg->spec->cg_limit_file || root < 0 || (pg->walk_ms && now - pg->walk_ms < CG_WALK_MS))
+		return;
+	pg->walk_ms = now;
+	for (size_t i = 0; i < pg->ncg; i++)
+		pg->cg[i].seen = false;
+	if (cgroup_walk(root, 32, find_limited, pg) == -ENOMEM)
+		log_warn("%s: out of memory listing limited cgroups", resource(pg));
+	for (size_t i = 0; i < pg->ncg;)
+		if (!pg->cg[i].seen) {
+			scope_free(&pg->cg[i]);
+			pg->cg[i] = pg->cg[--pg->ncg];
+		} else {
+			i++;
+		}
+}
+
+static void sample_scope(const struct pressure_guard *pg, struct pressure_scope *sc, uint64_t now)
+{
+	struct psi psi;
+
+	if (psi_read_fd(sc->fd, &psi) == 0 && psi.has_full)
+		sustain_add(&sc->hist, now, psi.full.total_us, now * 1000);
+	sc->share = sustain_share(&sc->hist, pg->cfg.duration_ms, &sc->span_ms);
+	sc->last = sustain_last(&sc->hist);
+}
+
 /* Is the pressure up now (the last step), so that a window may be opening? */
 static bool hot(const struct pressure_guard *pg)
 {
@@ -135,11 +243,15 @@ static void take_baseline(struct guard *g, struct pressure_guard *pg, uint64_t n
 	}
 }
 
-static void ask(struct guard *g, struct pressure_guard *pg, uint64_t now)
+/* Ask the pipeline for a victim in scope (NULL: the system); sc is the
+ * cgroup's state (NULL: the system's). */
+static void ask(struct guard *g, struct pressure_guard *pg, struct pressure_scope *sc,
+		uint64_t now)
 {
 	struct og_ctx *c = g->env->c;
 	struct vp_request rq = {
-		.v = &pg->v, .mi = &pg->mi, .psi = pg->have_psi ? &pg->psi : NULL,
+		.scope = sc ? sc->path : NULL, .v = sc ? &sc->v : &pg->v, .mi = &pg->mi,
+		.psi = !sc && pg->have_psi ? &pg->psi : NULL,
 		.usage = usage_of, .usage_data = g, .usage_unit = pg->spec->unit,
 		.window_ms = now - pg->base.t_ms, .kill_unit = &pg->cfg.kill_unit,
 	};
@@ -149,9 +261,11 @@ static void ask(struct guard *g, struct pressure_guard *pg, uint64_t now)
 	switch (guard_ask(g, &rq, now, NULL)) {
 	case VP_ACTED:
 		pg->acted++;
-		sustain_reset(&pg->hist);       /* the next victim needs a whole duration again */
+		/* the next victim needs a whole duration again */
+		sustain_reset(sc ? &sc->hist : &pg->hist);
 		usage_drop(&pg->base);
-		pg->load_above_ms = 0;
+		if (!sc)
+			pg->load_above_ms = 0;
 		break;
 	default:
 		break;
@@ -164,26 +278,38 @@ static void ask(struct guard *g, struct pressure_guard *pg, uint64_t now)
 void pressure_tick(struct guard *g, struct pressure_guard *pg)
 {
 	uint64_t now = now_ms();
+	bool fired, warm;
 
 	sample(g, pg, now);
 	pressure_decide(pg, now, &pg->v);
 	if (!g->active)
 		return;
-	if (pg->v.level != LEVEL_OK) {
-		/* A window needs its baseline; one taken just now measures
-		 * nothing yet: ask at the next look. */
-		if (!pg->base.t_ms)
-			take_baseline(g, pg, now);
-		else if (now - pg->base.t_ms >= period(pg))
-			ask(g, pg, now);
-	} else if (hot(pg)) {
-		if (!pg->base.t_ms)
-			take_baseline(g, pg, now);
-	} else if (pg->base.t_ms && pg->share < pg->cfg.percent) {
+	walk_scopes(g, pg, now);
+	fired = pg->v.level != LEVEL_OK;
+	warm = hot(pg);
+	for (size_t i = 0; i < pg->ncg; i++) {
+		struct pressure_scope *sc = &pg->cg[i];
+
+		sample_scope(pg, sc, now);
+		pressure_decide_scope(pg, sc, &sc->v);
+		fired |= sc->v.level != LEVEL_OK;
+		warm |= sc->last >= pg->cfg.percent;
+	}
+	/* A window needs its baseline, taken when the pressure rises; one
+	 * taken just now measures nothing yet: ask at the next look. */
+	if ((fired || warm) && !pg->base.t_ms) {
+		take_baseline(g, pg, now);
+	} else if (!fired && !warm) {
 		usage_drop(&pg->base);
+	} else if (fired && now - pg->base.t_ms >= period(pg)) {
+		if (pg->v.level != LEVEL_OK)
+			ask(g, pg, NULL, now);
+		for (size_t i = 0; i < pg->ncg && pg->base.t_ms; i++)
+			if (pg->cg[i].v.level != LEVEL_OK)
+				ask(g, pg, &pg->cg[i], now);
 	}
 	if (pg->timer.src.fd >= 0)
-		loop_timer_arm(&pg->timer, pg->trig.fd >= 0 && !pg->base.t_ms && pg->v.level == LEVEL_OK ?
+		loop_timer_arm(&pg->timer, pg->trig.fd >= 0 && !pg->base.t_ms && !fired && !pg->ncg ?
 				MAX(period(pg), IDLE_WITH_TRIGGER_MS) : period(pg));
 }
 
@@ -292,6 +418,8 @@ int pressure_start(struct guard *g, const struct pressure_spec *spec)
 	setup_trigger(g, pg);
 	if (g->active && g->env->loop)
 		loop_timer_arm(&pg->timer, period(pg));
+	else if (g->active)
+		walk_scopes(g, pg, now_ms());   /* explain: which cgroups it would watch */
 	return g->active ? 0 : -ENOTSUP;
 }
 
@@ -323,6 +451,11 @@ void pressure_stop(struct guard *g)
 		close(pg->psi_fd);
 	pg->psi_fd = -1;
 	usage_free(&pg->base);
+	for (size_t i = 0; i < pg->ncg; i++)
+		scope_free(&pg->cg[i]);
+	free(pg->cg);
+	pg->cg = NULL;
+	pg->ncg = pg->capcg = 0;
 }
 
 void pressure_describe(struct guard *g, struct describe *d)
@@ -356,6 +489,17 @@ void pressure_describe(struct guard *g, struct describe *d)
 	else
 		desc_line(d, "Now: not enough history yet for %llu ms", (unsigned long long)cfg->duration_ms);
 	desc_num(d, "share_percent", pg->share);
+	if (pg->spec->cg_limit_file)
+		desc_line(d, "Cgroups with %s set, judged on their own %s full: %zu", pg->spec->cg_limit_file,
+			  pg->spec->cg_psi_file, pg->ncg);
+	for (size_t i = 0; i < pg->ncg; i++) {
+		char esc[256];
+
+		escape_untrusted(pg->cg[i].path, esc, sizeof(esc));
+		desc_line(d, "  %s: %.1f%% over the last %llu ms", esc, pg->cg[i].share,
+			  (unsigned long long)pg->cg[i].span_ms);
+	}
+	desc_int(d, "limited_cgroups", (int64_t)pg->ncg);
 	desc_str(d, "level", level_name(pg->v.level));
 	desc_str(d, "reason", pg->v.level == LEVEL_OK ? NULL : pg->v.reason);
 	desc_int(d, "victims", (int64_t)pg->acted);

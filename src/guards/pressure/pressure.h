@@ -33,6 +33,21 @@ struct pressure_spec {
 	const char *unit;               /* records: "cpu_ms", "io_bytes" */
 	bool stat_fallback;             /* without PSI: /proc/stat busy and /proc/loadavg */
 	struct pressure_cfg (*cfg_of)(const struct og_config *c);
+	/* Per cgroup: a cgroup with a limit in cg_limit_file ("cpu.max",
+	 * "io.max") is a scope of its own, judged on the "full" line of its
+	 * cg_psi_file ("cpu.pressure", "io.pressure"): all its tasks stalled. */
+	const char *cg_limit_file, *cg_psi_file;
+};
+
+/* A limited cgroup being watched. */
+struct pressure_scope {
+	char *path;                     /* "/a/b" below the cgroup root */
+	int fd;                         /* its pressure file */
+	struct sustain hist;
+	double share, last;
+	uint64_t span_ms;
+	struct verdict v;
+	bool seen;                      /* found by the last walk */
 };
 
 struct pressure_guard {
@@ -56,6 +71,9 @@ struct pressure_guard {
 	struct meminfo mi;
 	struct verdict v;
 	uint64_t acted;                 /* victims asked for */
+	struct pressure_scope *cg;      /* limited cgroups */
+	size_t ncg, capcg;
+	uint64_t walk_ms;               /* the last walk for them, 0 = none */
 	bool said_unreadable;
 	size_t unreadable;              /* counters unreadable in the last ranking */
 };
@@ -70,5 +88,11 @@ void pressure_stop(struct guard *g);
 /* The decision, pure: is the pressure sustained (sets v: LEVEL_TERM with
  * the reason, or LEVEL_OK)? For tests. */
 void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct verdict *v);
+/* The same for a limited cgroup. */
+void pressure_decide_scope(const struct pressure_guard *pg, const struct pressure_scope *sc,
+			   struct verdict *v);
+/* Is this cgroup limit file's content a limit? ("max 100000" and an empty
+ * io.max are not.) */
+bool pressure_limited(const char *limit_file, const char *content);
 /* One look (sample, baseline, decision, the pipeline); for tests. */
 void pressure_tick(struct guard *g, struct pressure_guard *pg);

@@ -6,7 +6,10 @@
 #     heartbeat: oomguard's cpu guard kills the burner within the duration
 #     and a few seconds (a bound of 8 + 12 s for a busy 2-core host); the
 #     steady loop and the heartbeat live, nobody else is signalled;
-#  3. the guard off (the built-in default): the same burner runs 14 s and
+#  3. a cgroup with cpu.max 0.2 CPU and a 4-thread burner in it, a busy
+#     process outside: the machine is fine, the cgroup's own cpu.pressure
+#     full is not; its burner dies (record scope: the cgroup), the other lives;
+#  4. the guard off (the built-in default): the same burner runs 14 s and
 #     nobody dies.
 # vm-memory: 1024M
 # vm-timeout: 300
@@ -59,9 +62,34 @@ require "pid_alive $steady" "the steady loop died"
 require "pid_alive $OG_HB_PID" "the heartbeat died"
 kill -KILL "$steady" 2>/dev/null
 stop_heartbeat >/dev/null
+
+# 3: a cgroup at its cpu.max (0.2 CPU): the machine is fine, the cgroup is
+# not; judged on its own cpu.pressure full, its burner dies, a busy process
+# outside it lives
+cg=$(cg_make test.slice/capped.scope) || fail_all "cannot create test.slice/capped.scope"
+on_exit "cg_remove test.slice"
+cg_set "$cg" cpu.max "20000 100000"
+sleep 11                        # the guard's walk for limited cgroups (every 10 s)
+"$burn" --threads 1 --name outside &
+outside=$!
+t0=$(now_ms)
+cg_start "$cg" "$burn" --threads 4 --name capped
+capped=$CG_PID
+wait_for_exit "$capped" 60 || { kill -KILL "$capped"; require false "the capped burner lived 60 s"; }
+t1=$(now_ms)
+scope=$(rec "[x['trigger']['scope'] for x in r if x['event'] in ('terminate', 'kill') and x['victim']['pid'] == $capped]")
+info round=cgroup time_to_kill_ms=$((t1 - t0)) scope="$scope" signalled="$(signalled_pids)" \
+	reason="$(rec "[x['trigger']['reason'] for x in r if x['event'] in ('terminate', 'kill') and x['victim']['pid'] == $capped][:1]")"
+require "guard_signalled $capped" "oomguard did not kill the burner in the capped cgroup"
+require "[[ '$scope' == /test.slice/capped.scope ]]" "the capped burner's record scope is '$scope', not its cgroup"
+require "(($((t1 - t0)) <= 20000))" "the capped burner died $((t1 - t0)) ms after it started: more than 8 + 12 s"
+require "pid_alive $outside" "the busy process outside the capped cgroup died"
+require "[[ \$(signalled_pids) == '$burner $capped' || \$(signalled_pids) == '$capped $burner' ]]" \
+	"oomguard signalled others: $(signalled_pids)"
+kill -KILL "$outside" 2>/dev/null
 stop_guard
 
-# 3: the guard off
+# 4: the guard off
 start_guard
 "$burn" --threads 8 --seconds 14 --name burner &
 burner=$!
