@@ -22,87 +22,22 @@
 #include "core/util.h"
 #include "fixture.h"
 #include "victim/pipeline.h"
+#include "unit/fake-kernel.h"
 
-/* ---- the fake kernel ------------------------------------------------------ */
-
-#define FAKE_MAX 64
-
-static struct {
-	struct { int fd, pid; } open[FAKE_MAX];
-	size_t n_open;
-	struct { int pid, sig; } sent[FAKE_MAX];
-	size_t n_sent;
-	char killed_cg[8][PATH_MAX];
-	size_t n_cg;
-	int fail_sigkill;               /* -errno for every SIGKILL sent, 0 = succeed */
-	int mrelease_ret;               /* what process_mrelease answers */
-	int n_mrelease;                 /* how often it was called */
-	int cgroup_kill_ret;            /* what a write to cgroup.kill answers */
-	int reuse_pid;                  /* on open, this pid becomes another process */
-} K;
+/* ---- the fake kernel (tests/unit/fake-kernel.c) ---------------------------- */
 
 static struct world *reuse_world;
+static int reuse_pid;                   /* on open, this pid becomes another process */
 static void reuse(struct world *w, int pid);
 
-static int fake_open(int proc_fd, pid_t pid, uint64_t starttime, int *ret)
+static void on_open(int pid)
 {
-	struct proc_stat st;
-	int fd;
-
-	if (pid == K.reuse_pid)
+	if (pid == reuse_pid)
 		reuse(reuse_world, pid);
-	if (proc_read_stat(proc_fd, pid, &st) < 0 || st.starttime != starttime)
-		return -ESRCH;
-	fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	assert_true(fd >= 0 && K.n_open < FAKE_MAX);
-	K.open[K.n_open].fd = fd;
-	K.open[K.n_open++].pid = pid;
-	*ret = fd;
-	return 0;
 }
 
-static int pid_of(int fd)
-{
-	for (size_t i = K.n_open; i-- > 0;)
-		if (K.open[i].fd == fd)
-			return K.open[i].pid;
-	return -1;
-}
-
-static int fake_send(int pidfd, int sig)
-{
-	if (sig == SIGKILL && K.fail_sigkill)
-		return K.fail_sigkill;
-	assert_true(K.n_sent < FAKE_MAX);
-	K.sent[K.n_sent].pid = pid_of(pidfd);
-	K.sent[K.n_sent++].sig = sig;
-	return 0;
-}
-
-static int fake_mrelease(int pidfd)
-{
-	K.n_mrelease++;
-	return K.mrelease_ret;
-}
-
-static int fake_cgroup_kill(int cg_root_fd, const char *relpath)
-{
-	if (K.cgroup_kill_ret)
-		return K.cgroup_kill_ret;
-	snprintf(K.killed_cg[K.n_cg++], PATH_MAX, "%s", relpath);
-	return 0;
-}
-
-static const struct vp_kernel fake = { fake_open, fake_send, fake_mrelease, fake_cgroup_kill };
-
-static int sent_to(int pid, int sig)
-{
-	int n = 0;
-
-	for (size_t i = 0; i < K.n_sent; i++)
-		n += K.sent[i].pid == pid && K.sent[i].sig == sig;
-	return n;
-}
+#define sent_to fake_sent_to
+#define fd_of fake_fd_of
 
 /* ---- the world -------------------------------------------------------------- */
 
@@ -146,7 +81,7 @@ static void world_open(struct world *w, const char *yaml)
 		ctx_apply_opts(&w->c);
 	}
 	assert_int_equal(reporter_open(&w->rep, w->rec, false, true, err, sizeof(err)), 0);
-	assert_int_equal(vp_new(&w->c, NULL, &w->rep, &fake, &w->vp), 0);
+	assert_int_equal(vp_new(&w->c, NULL, &w->rep, &fake_kernel, &w->vp), 0);
 	w->mi = (struct meminfo){ .mem_total = 4000000ull * 1024, .mem_available = 100000ull * 1024 };
 }
 
@@ -164,7 +99,9 @@ static struct world *world_new(void)
 {
 	struct world *w = calloc(1, sizeof(*w));
 
-	memset(&K, 0, sizeof(K));
+	fake_reset();
+	K.on_open = on_open;
+	reuse_pid = 0;
 	w->f = fixture_new();
 	fixture_dir(w->f, "cg");
 	proc(w, 1, "systemd", "/init.scope", 9000, 0, 0, 1);
@@ -177,8 +114,7 @@ static void world_free(struct world *w)
 	reporter_close(&w->rep);
 	ctx_close(&w->c);
 	fixture_free(w->f);
-	for (size_t i = 0; i < K.n_open; i++)
-		close(K.open[i].fd);
+	fake_reset();
 	free(w);
 }
 
@@ -211,14 +147,6 @@ static int records(struct world *w, const char *event)
 	return n;
 }
 
-/* The fake pidfd of the last victim opened for pid. */
-static int fd_of(int pid)
-{
-	for (size_t i = K.n_open; i-- > 0;)
-		if (K.open[i].pid == pid)
-			return K.open[i].fd;
-	return -1;
-}
 
 /* ---- whole-cgroup kills ------------------------------------------------------ */
 
@@ -709,7 +637,7 @@ static void test_pid_reused_between_choice_and_signal(void **state)
 	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
 	world_open(w, NULL);
 	reuse_world = w;
-	K.reuse_pid = 300;
+	reuse_pid = 300;
 	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_FAILED);
 	assert_int_equal(K.n_sent, 0);
 	assert_int_equal(records(w, "error"), 1);

@@ -9,15 +9,20 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "core/context.h"
 #include "core/sustain.h"
+#include "core/util.h"
 #include "guards/pressure/pressure.h"
 #include "victim/usage.h"
 #include "tests/fixture.h"
+#include "unit/fake-kernel.h"
 
 /* ---- sustain --------------------------------------------------------------- */
 
@@ -178,11 +183,18 @@ static void test_decide_psi(void **state)
 	(void)state;
 	pg.share = 95;
 	pg.span_ms = 30000;
+	pg.above_ms = 70000;            /* every step at or above 90% for 30 s */
 	pressure_decide(&pg, 100000, &v);
 	assert_int_equal(v.level, LEVEL_TERM);
 	assert_int_equal(v.trigger, TRIG_CPU);
 	assert_string_equal(v.reason, "cpu some 95.0% over 30 s >= 90%");
+	/* 95% on average, but one step of the 30 s fell below 90% (a dip 20 s
+	 * ago): it did not stay there */
+	pg.above_ms = 80000;
+	pressure_decide(&pg, 100000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
 	/* a spike: high, but not for the whole duration */
+	pg.above_ms = 70000;
 	pg.span_ms = 0;
 	pg.share = -1;
 	pressure_decide(&pg, 100000, &v);
@@ -196,6 +208,10 @@ static void test_decide_psi(void **state)
 	pg.share = 90;
 	pressure_decide(&pg, 100000, &v);
 	assert_int_equal(v.level, LEVEL_TERM);
+	/* never above: nothing, whatever the average says */
+	pg.above_ms = 0;
+	pressure_decide(&pg, 100000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
 }
 
 static void test_decide_without_psi(void **state)
@@ -211,6 +227,7 @@ static void test_decide_without_psi(void **state)
 	/* busy for the duration, load over 2 per CPU for the duration: fires */
 	pg.share = 99;
 	pg.span_ms = 30000;
+	pg.above_ms = 50000;
 	pg.load.load1 = 4.5;
 	pg.load_above_ms = 60000;
 	pressure_decide(&pg, 90000, &v);
@@ -240,7 +257,8 @@ static void test_limited_cgroups(void **state)
 		.kind = USAGE_IO, .trigger = TRIG_IO, .cg_limit_file = "io.max" };
 	struct pressure_guard pg = { .spec = &io_spec, .psi_fd = 3,
 				     .cfg = { .enabled = true, .percent = 50, .duration_ms = 8000 } };
-	struct pressure_scope sc = { .path = "/batch.slice/job.service", .share = 80, .span_ms = 9000 };
+	struct pressure_scope sc = { .path = "/batch.slice/job.service", .share = 80, .span_ms = 9000,
+				     .above_ms = 1000 };
 	struct verdict v;
 
 	(void)state;
@@ -251,13 +269,177 @@ static void test_limited_cgroups(void **state)
 	assert_true(pressure_limited("io.max", "8:0 rbps=max wbps=1048576 riops=max wiops=max\n"));
 	assert_true(pressure_limited("io.max", "8:0 rbps=max\n253:0 wiops=100\n"));
 
-	pressure_decide_scope(&pg, &sc, &v);
+	pressure_decide_scope(&pg, &sc, 10000, &v);
 	assert_int_equal(v.level, LEVEL_TERM);
 	assert_string_equal(v.reason, "cgroup /batch.slice/job.service (io.max set): io full 80.0% "
 			    "over 8 s >= 50%");
 	sc.span_ms = 7000;              /* not for the whole duration */
-	pressure_decide_scope(&pg, &sc, &v);
+	pressure_decide_scope(&pg, &sc, 10000, &v);
 	assert_int_equal(v.level, LEVEL_OK);
+}
+
+/* ---- the guard's episode: PSI files, a fixture /proc, the fake kernel ---------- */
+
+static uint64_t fake_now;
+static uint64_t fake_clock(void) { return fake_now; }
+
+static struct pressure_cfg tick_cfg(const struct og_config *c)
+{
+	return (struct pressure_cfg){ .enabled = true, .percent = 50, .duration_ms = 3000 };
+}
+
+static const struct pressure_spec tick_spec = {
+	.psi_file = "pressure/cpu", .kind = USAGE_CPU, .trigger = TRIG_CPU, .unit = "cpu_ms",
+	.cfg_of = tick_cfg,
+};
+static const struct guard_ops tick_ops = { .name = "cpu" };
+
+struct episode {
+	struct fixture *f;
+	struct og_opts o;
+	struct og_ctx c;
+	struct reporter rep;
+	struct guard_env env;
+	struct guard g;
+	struct pressure_guard pg;
+	char proc[PATH_MAX + 8], cg[PATH_MAX + 8], rec[PATH_MAX + 8];
+};
+
+static void set_proc(struct episode *e, int pid, const char *comm, unsigned long anon_kb,
+		     unsigned long long utime)
+{
+	struct fixture_proc p = { .pid = pid, .ppid = 1, .comm = comm, .cmdline = comm,
+				  .exe = "/usr/bin/x", .cgroup = "/", .uid = 1000,
+				  .rss_anon_kb = anon_kb, .starttime = 100 + (unsigned)pid,
+				  .utime = utime };
+	char exe[PATH_MAX + 32];
+
+	snprintf(exe, sizeof(exe), "%s/proc/%d/exe", e->f->dir, pid);
+	unlink(exe);
+	fixture_proc(e->f, "proc", &p);
+}
+
+/* total stall microseconds so far */
+static void set_psi(struct episode *e, uint64_t total_us)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "some avg10=0.00 avg60=0.00 avg300=0.00 total=%llu\n"
+		 "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", (unsigned long long)total_us);
+	fixture_file(e->f, "proc/pressure/cpu", buf);
+}
+
+static struct episode *episode_new(void)
+{
+	struct episode *e = calloc(1, sizeof(*e));
+	char err[OG_ERR_SIZE] = "";
+
+	fake_reset();
+	e->f = fixture_new();
+	fixture_dir(e->f, "cg");
+	snprintf(e->proc, sizeof(e->proc), "%s/proc", e->f->dir);
+	snprintf(e->cg, sizeof(e->cg), "%s/cg", e->f->dir);
+	snprintf(e->rec, sizeof(e->rec), "%s/records", e->f->dir);
+	fixture_file(e->f, "proc/meminfo",
+		     "MemTotal: 4000000 kB\nMemAvailable: 3000000 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n");
+	set_psi(e, 0);
+	set_proc(e, 1, "systemd", 9000, 5);
+	set_proc(e, 300, "db", 900000, 10);     /* the largest, barely busy */
+	set_proc(e, 301, "burn", 1000, 100);
+	e->o = (struct og_opts){ .psi_mode = -1, .proc_dir = e->proc, .cgroup_root = e->cg,
+				 .runtime_dir = "/nonexistent" };
+	assert_int_equal(ctx_open(&e->c, &e->o, err), 0);
+	assert_int_equal(reporter_open(&e->rep, e->rec, false, true, err, sizeof(err)), 0);
+	assert_int_equal(vp_new(&e->c, NULL, &e->rep, &fake_kernel, &e->env.vp), 0);
+	e->env.c = &e->c;
+	e->env.rep = &e->rep;
+	e->g = (struct guard){ .ops = &tick_ops, .env = &e->env, .state = &e->pg };
+	e->pg.clock = fake_clock;
+	fake_now = 1000000;
+	assert_int_equal(pressure_start(&e->g, &tick_spec), 0);
+	assert_true(e->g.active);
+	return e;
+}
+
+static void episode_free(struct episode *e)
+{
+	pressure_stop(&e->g);
+	vp_free(e->env.vp);
+	reporter_close(&e->rep);
+	ctx_close(&e->c);
+	fixture_free(e->f);
+	fake_reset();
+	free(e);
+}
+
+/* One second passes with the CPU stalled this share of it. */
+static void second(struct episode *e, uint64_t *total_us, unsigned percent)
+{
+	fake_now += 1000;
+	*total_us += 10000 * percent;
+	set_psi(e, *total_us);
+	pressure_tick(&e->g, &e->pg);
+}
+
+/* Sustained pressure: the baseline is taken when it rises, the victim is
+ * the process that burned the most CPU since (not the largest), one only,
+ * and the next needs a whole duration again. */
+static void test_episode(void **state)
+{
+	struct episode *e = episode_new();
+	uint64_t total = 0;
+
+	(void)state;
+	second(e, &total, 90);          /* rises: baseline */
+	assert_int_not_equal(e->pg.base.t_ms, 0);
+	set_proc(e, 301, "burn", 1000, 400);    /* 3 s of CPU since */
+	set_proc(e, 300, "db", 900000, 30);
+	second(e, &total, 90);
+	assert_int_equal(K.n_sent, 0);          /* 2 s at 90%: not yet */
+	second(e, &total, 90);
+	assert_int_equal(e->pg.v.level, LEVEL_TERM);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 301);
+	assert_int_equal(K.sent[0].sig, SIGTERM);
+	assert_int_equal(e->pg.acted, 1);
+	/* the history starts over: no second victim on the next look */
+	vp_on_exit_fd(e->env.vp, fake_fd_of(301));
+	second(e, &total, 90);
+	assert_int_equal(K.n_sent, 1);
+	episode_free(e);
+}
+
+/* A spike shorter than the duration, then calm: nobody, although the share
+ * over the duration is above the threshold; the baseline goes. A dip
+ * restarts the clock. */
+static void test_spike(void **state)
+{
+	struct episode *e = episode_new();
+	uint64_t total = 0;
+
+	(void)state;
+	second(e, &total, 100);
+	second(e, &total, 100);
+	set_proc(e, 301, "burn", 1000, 400);
+	second(e, &total, 5);           /* (100 + 100 + 5) / 3 = 68% >= 50% over 3 s */
+	assert_true(e->pg.share >= 50);
+	assert_int_equal(K.n_sent, 0);
+	for (int i = 0; i < 5; i++)
+		second(e, &total, 5);
+	assert_int_equal(K.n_sent, 0);
+	assert_int_equal(e->pg.base.t_ms, 0);
+	/* up again, one dip, up: the duration counts from after the dip */
+	second(e, &total, 90);
+	second(e, &total, 90);
+	second(e, &total, 40);
+	second(e, &total, 90);
+	set_proc(e, 301, "burn", 1000, 700);
+	second(e, &total, 90);
+	assert_int_equal(K.n_sent, 0);
+	second(e, &total, 90);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 301);
+	episode_free(e);
 }
 
 int main(void)
@@ -270,6 +452,8 @@ int main(void)
 		cmocka_unit_test(test_decide_psi),
 		cmocka_unit_test(test_decide_without_psi),
 		cmocka_unit_test(test_limited_cgroups),
+		cmocka_unit_test(test_episode),
+		cmocka_unit_test(test_spike),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

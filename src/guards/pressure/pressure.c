@@ -28,9 +28,32 @@ static bool fallback(const struct pressure_guard *pg)
 	return pg->psi_fd < 0 && pg->spec->stat_fallback;
 }
 
+static uint64_t clock_ms(const struct pressure_guard *pg)
+{
+	return pg->clock ? pg->clock() : now_ms();
+}
+
 static uint64_t period(const struct pressure_guard *pg)
 {
 	return sustain_period_ms(pg->cfg.duration_ms);
+}
+
+/* Keep *above_ms: since when every step has been at or above the threshold
+ * (a step starts at the sample before it). */
+static void track_above(double last, double threshold, uint64_t prev_ms, uint64_t *above_ms)
+{
+	if (threshold <= 0 || last < threshold)
+		*above_ms = 0;
+	else if (!*above_ms)
+		*above_ms = MAX(prev_ms, (uint64_t)1);
+}
+
+/* Has it stayed at or above for the whole duration? */
+static bool held(double share, double threshold, uint64_t span_ms, uint64_t above_ms,
+		 uint64_t now, uint64_t duration_ms)
+{
+	return threshold > 0 && share >= threshold && span_ms >= duration_ms && above_ms &&
+	       now - above_ms >= duration_ms;
 }
 
 static void sample(struct guard *g, struct pressure_guard *pg, uint64_t now)
@@ -59,6 +82,9 @@ static void sample(struct guard *g, struct pressure_guard *pg, uint64_t now)
 	}
 	pg->share = sustain_share(&pg->hist, pg->cfg.duration_ms, &pg->span_ms);
 	pg->last = sustain_last(&pg->hist);
+	track_above(pg->last, fallback(pg) ? pg->cfg.busy_percent : pg->cfg.percent, pg->prev_ms,
+		    &pg->above_ms);
+	pg->prev_ms = now;
 }
 
 void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct verdict *v)
@@ -71,7 +97,7 @@ void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct ve
 	v->trigger = pg->spec->trigger;
 	v->eta_ms = v->psi_full_share = v->refault_percent = -1;
 	if (!fallback(pg)) {
-		if (pg->share >= cfg->percent && pg->span_ms >= cfg->duration_ms) {
+		if (held(pg->share, cfg->percent, pg->span_ms, pg->above_ms, now_ms, cfg->duration_ms)) {
 			v->level = LEVEL_TERM;
 			snprintf(v->reason, sizeof(v->reason), "%s %s %.1f%% over %.0f s >= %.0f%%",
 				 resource(pg), pg->spec->full ? "full" : "some", pg->share, secs,
@@ -80,7 +106,8 @@ void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct ve
 		return;
 	}
 	bool busy = cfg->busy_percent <= 0 ||
-		    (pg->share >= cfg->busy_percent && pg->span_ms >= cfg->duration_ms);
+		    held(pg->share, cfg->busy_percent, pg->span_ms, pg->above_ms, now_ms,
+			 cfg->duration_ms);
 	bool load = cfg->load_per_cpu <= 0 ||
 		    (pg->load_above_ms && now_ms - pg->load_above_ms >= cfg->duration_ms);
 
@@ -94,13 +121,13 @@ void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct ve
 }
 
 void pressure_decide_scope(const struct pressure_guard *pg, const struct pressure_scope *sc,
-			   struct verdict *v)
+			   uint64_t now_ms, struct verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->level = LEVEL_OK;
 	v->trigger = pg->spec->trigger;
 	v->eta_ms = v->psi_full_share = v->refault_percent = -1;
-	if (sc->share >= pg->cfg.percent && sc->span_ms >= pg->cfg.duration_ms) {
+	if (held(sc->share, pg->cfg.percent, sc->span_ms, sc->above_ms, now_ms, pg->cfg.duration_ms)) {
 		v->level = LEVEL_TERM;
 		snprintf(v->reason, sizeof(v->reason), "cgroup %s (%s set): %s full %.1f%% over %.0f s >= %.0f%%",
 			 sc->path, pg->spec->cg_limit_file, resource(pg), sc->share,
@@ -196,6 +223,8 @@ static void sample_scope(const struct pressure_guard *pg, struct pressure_scope 
 		sustain_add(&sc->hist, now, psi.full.total_us, now * 1000);
 	sc->share = sustain_share(&sc->hist, pg->cfg.duration_ms, &sc->span_ms);
 	sc->last = sustain_last(&sc->hist);
+	track_above(sc->last, pg->cfg.percent, sc->prev_ms, &sc->above_ms);
+	sc->prev_ms = now;
 }
 
 /* Is the pressure up now (the last step), so that a window may be opening? */
@@ -263,6 +292,7 @@ static void ask(struct guard *g, struct pressure_guard *pg, struct pressure_scop
 		pg->acted++;
 		/* the next victim needs a whole duration again */
 		sustain_reset(sc ? &sc->hist : &pg->hist);
+		*(sc ? &sc->above_ms : &pg->above_ms) = 0;
 		usage_drop(&pg->base);
 		if (!sc)
 			pg->load_above_ms = 0;
@@ -277,7 +307,7 @@ static void ask(struct guard *g, struct pressure_guard *pg, struct pressure_scop
 
 void pressure_tick(struct guard *g, struct pressure_guard *pg)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms(pg);
 	bool fired, warm;
 
 	sample(g, pg, now);
@@ -291,7 +321,7 @@ void pressure_tick(struct guard *g, struct pressure_guard *pg)
 		struct pressure_scope *sc = &pg->cg[i];
 
 		sample_scope(pg, sc, now);
-		pressure_decide_scope(pg, sc, &sc->v);
+		pressure_decide_scope(pg, sc, now, &sc->v);
 		fired |= sc->v.level != LEVEL_OK;
 		warm |= sc->last >= pg->cfg.percent;
 	}
@@ -408,8 +438,8 @@ int pressure_start(struct guard *g, const struct pressure_spec *spec)
 	    read_proc_stat_cpu(c->proc_fd, &pg->cpu, &pg->ncpu) < 0)
 		pg->ncpu = 0;
 	g->active = set_active(g, pg);
-	sample(g, pg, now_ms());
-	pressure_decide(pg, now_ms(), &pg->v);
+	sample(g, pg, clock_ms(pg));
+	pressure_decide(pg, clock_ms(pg), &pg->v);
 	if (g->env->loop) {
 		if ((r = loop_timer_init(g->env->loop, &pg->timer, on_timer, g)) < 0)
 			return r;
@@ -419,7 +449,7 @@ int pressure_start(struct guard *g, const struct pressure_spec *spec)
 	if (g->active && g->env->loop)
 		loop_timer_arm(&pg->timer, period(pg));
 	else if (g->active)
-		walk_scopes(g, pg, now_ms());   /* explain: which cgroups it would watch */
+		walk_scopes(g, pg, clock_ms(pg));       /* explain: which cgroups it would watch */
 	return g->active ? 0 : -ENOTSUP;
 }
 
@@ -431,7 +461,7 @@ void pressure_reload(struct guard *g)
 	g->active = set_active(g, pg);
 	sustain_reset(&pg->hist);
 	usage_drop(&pg->base);
-	pg->load_above_ms = 0;
+	pg->load_above_ms = pg->above_ms = 0;
 	if (pg->timer.src.fd < 0)
 		return;
 	setup_trigger(g, pg);

@@ -47,6 +47,7 @@ struct pressure_scope {
 	double share, last;
 	uint64_t span_ms;
 	struct verdict v;
+	uint64_t prev_ms, above_ms;     /* the last sample; every step at or above the threshold since (0 = not) */
 	bool seen;                      /* found by the last walk */
 };
 
@@ -68,6 +69,7 @@ struct pressure_guard {
 	unsigned ncpu;
 	double share, last;             /* percent over the duration (-1 unknown), over the last step */
 	uint64_t span_ms;
+	uint64_t prev_ms, above_ms;     /* the last sample; every step at or above the threshold since (0 = not) */
 	struct meminfo mi;
 	struct verdict v;
 	uint64_t acted;                 /* victims asked for */
@@ -76,6 +78,7 @@ struct pressure_guard {
 	uint64_t walk_ms;               /* the last walk for them, 0 = none */
 	bool said_unreadable;
 	size_t unreadable;              /* counters unreadable in the last ranking */
+	uint64_t (*clock)(void);        /* NULL = now_ms (tests inject one) */
 };
 
 /* A guard's start calls pressure_start with its spec; the other entry
@@ -85,12 +88,13 @@ void pressure_reload(struct guard *g);
 void pressure_describe(struct guard *g, struct describe *d);
 void pressure_stop(struct guard *g);
 
-/* The decision, pure: is the pressure sustained (sets v: LEVEL_TERM with
- * the reason, or LEVEL_OK)? For tests. */
+/* The decision, pure: has the pressure stayed at or above the threshold in
+ * every step for the whole duration (and so over it)? Sets v: LEVEL_TERM
+ * with the reason, or LEVEL_OK. For tests. */
 void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct verdict *v);
 /* The same for a limited cgroup. */
 void pressure_decide_scope(const struct pressure_guard *pg, const struct pressure_scope *sc,
-			   struct verdict *v);
+			   uint64_t now_ms, struct verdict *v);
 /* Is this cgroup limit file's content a limit? ("max 100000" and an empty
  * io.max are not.) */
 bool pressure_limited(const char *limit_file, const char *content);
