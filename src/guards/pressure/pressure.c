@@ -199,7 +199,8 @@ static void walk_scopes(struct guard *g, struct pressure_guard *pg, uint64_t now
 {
 	int root = g->env->c->cg_root_fd;
 
-	if (!pg->spec->cg_limit_file || root < 0 || (pg->walk_ms && now - pg->walk_ms < CG_WALK_MS))
+	if (!pg->spec->cg_limit_file || root < 0 || pg->psi_fd < 0 ||
+	    (pg->walk_ms && now - pg->walk_ms < CG_WALK_MS))
 		return;
 	pg->walk_ms = now;
 	for (size_t i = 0; i < pg->ncg; i++)
@@ -496,7 +497,9 @@ void pressure_describe(struct guard *g, struct describe *d)
 
 	desc_str(d, "mode", pg->mode);
 	desc_int(d, "duration_ms", (int64_t)cfg->duration_ms);
-	if (!fallback(pg)) {
+	if (pg->psi_fd < 0 && !pg->spec->stat_fallback) {
+		desc_line(d, "No PSI: %s pressure cannot be judged", resource(pg));
+	} else if (!fallback(pg)) {
 		desc_line(d, "PSI %s %s (%s): avg10=%.2f avg60=%.2f; kill when %s >= %.0f%% for %llu ms",
 			  resource(pg), line, pg->mode,
 			  pg->have_psi ? (pg->spec->full ? pg->psi.full.avg10 : pg->psi.some.avg10) : 0,
