@@ -278,6 +278,31 @@ static void test_limited_cgroups(void **state)
 	assert_int_equal(v.level, LEVEL_OK);
 }
 
+static void test_busiest_device(void **state)
+{
+	struct diskstat before[3] = {
+		{ .major = 8, .minor = 0, .name = "sda", .io_ms = 1000 },
+		{ .major = 8, .minor = 1, .name = "sda1", .io_ms = 900 },
+		{ .major = 252, .minor = 0, .name = "nullb0", .io_ms = 5000 },
+	};
+	struct diskstat after[4] = {
+		{ .major = 8, .minor = 0, .name = "sda", .io_ms = 1100 },       /* 10% of 1 s */
+		{ .major = 8, .minor = 1, .name = "sda1", .io_ms = 1000 },
+		{ .major = 252, .minor = 0, .name = "nullb0", .io_ms = 5980 }, /* 98% */
+		{ .major = 7, .minor = 0, .name = "loop0", .io_ms = 100000 },  /* new: not in both */
+	};
+	char name[32] = "";
+
+	(void)state;
+	assert_float_equal(pressure_busiest(before, 3, after, 4, 1000, name, sizeof(name)), 98.0, 1e-9);
+	assert_string_equal(name, "nullb0");
+	/* more than the elapsed time (a clock mismatch): clamped to 100 */
+	assert_float_equal(pressure_busiest(before, 3, after, 4, 500, name, sizeof(name)), 100.0, 1e-9);
+	/* a counter going back (device replaced), or no time: unknown */
+	assert_true(pressure_busiest(after, 3, before, 3, 1000, name, sizeof(name)) < 0);
+	assert_true(pressure_busiest(before, 3, after, 4, 0, name, sizeof(name)) < 0);
+}
+
 /* ---- the guard's episode: PSI files, a fixture /proc, the fake kernel ---------- */
 
 static uint64_t fake_now;
@@ -452,6 +477,7 @@ int main(void)
 		cmocka_unit_test(test_decide_psi),
 		cmocka_unit_test(test_decide_without_psi),
 		cmocka_unit_test(test_limited_cgroups),
+		cmocka_unit_test(test_busiest_device),
 		cmocka_unit_test(test_episode),
 		cmocka_unit_test(test_spike),
 	};

@@ -38,6 +38,55 @@ static uint64_t period(const struct pressure_guard *pg)
 	return sustain_period_ms(pg->cfg.duration_ms);
 }
 
+double pressure_busiest(const struct diskstat *before, size_t nb, const struct diskstat *after,
+			size_t na, uint64_t elapsed_ms, char *name, size_t size)
+{
+	double best = -1;
+
+	if (!elapsed_ms)
+		return -1;
+	for (size_t i = 0; i < na; i++) {
+		const struct diskstat *a = &after[i];
+		double busy;
+
+		for (size_t k = 0; k < nb; k++) {
+			const struct diskstat *b = &before[k];
+
+			if (b->major != a->major || b->minor != a->minor || a->io_ms < b->io_ms)
+				continue;
+			busy = MIN(100.0, 100.0 * (double)(a->io_ms - b->io_ms) / (double)elapsed_ms);
+			if (busy > best) {
+				best = busy;
+				snprintf(name, size, "%s", a->name);
+			}
+			break;
+		}
+	}
+	return best;
+}
+
+/* Device context for the I/O guard: one read of /proc/diskstats a step. */
+static void sample_disks(struct guard *g, struct pressure_guard *pg, uint64_t now)
+{
+	static char buf[65536];
+	struct diskstat next[PRESSURE_DISKS];
+	size_t n = 0;
+	ssize_t len = read_file_at(g->env->c->proc_fd, "diskstats", buf, sizeof(buf));
+
+	pg->busiest_percent = -1;
+	if (len <= 0 || (size_t)len >= sizeof(buf) ||
+	    parse_diskstats(buf, next, PRESSURE_DISKS, &n) < 0)
+		return;
+	n = MIN(n, (size_t)PRESSURE_DISKS);
+	if (pg->disks_ms)
+		pg->busiest_percent = pressure_busiest(pg->disks, pg->ndisks, next, n,
+						       now - pg->disks_ms, pg->busiest,
+						       sizeof(pg->busiest));
+	memcpy(pg->disks, next, n * sizeof(*next));
+	pg->ndisks = n;
+	pg->disks_ms = now;
+}
+
 /* Keep *above_ms: since when every step has been at or above the threshold
  * (a step starts at the sample before it). */
 static void track_above(double last, double threshold, uint64_t prev_ms, uint64_t *above_ms)
@@ -84,6 +133,8 @@ static void sample(struct guard *g, struct pressure_guard *pg, uint64_t now)
 	pg->last = sustain_last(&pg->hist);
 	track_above(pg->last, fallback(pg) ? pg->cfg.busy_percent : pg->cfg.percent, pg->prev_ms,
 		    &pg->above_ms);
+	if (pg->spec->kind == USAGE_IO && pg->have_psi)
+		sample_disks(g, pg, now);
 	pg->prev_ms = now;
 }
 
@@ -99,9 +150,15 @@ void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct ve
 	if (!fallback(pg)) {
 		if (held(pg->share, cfg->percent, pg->span_ms, pg->above_ms, now_ms, cfg->duration_ms)) {
 			v->level = LEVEL_TERM;
-			snprintf(v->reason, sizeof(v->reason), "%s %s %.1f%% over %.0f s >= %.0f%%",
-				 resource(pg), pg->spec->full ? "full" : "some", pg->share, secs,
-				 cfg->percent);
+			int n = snprintf(v->reason, sizeof(v->reason), "%s %s %.1f%% over %.0f s >= %.0f%%",
+					 resource(pg), pg->spec->full ? "full" : "some", pg->share,
+					 secs, cfg->percent);
+
+			if (pg->spec->kind == USAGE_IO && pg->busiest_percent >= 0 && n > 0 &&
+			    (size_t)n < sizeof(v->reason))
+				snprintf(v->reason + n, sizeof(v->reason) - (size_t)n,
+					 "; busiest device %s, %.0f%% busy", pg->busiest,
+					 pg->busiest_percent);
 		}
 		return;
 	}
@@ -522,6 +579,9 @@ void pressure_describe(struct guard *g, struct describe *d)
 	else
 		desc_line(d, "Now: not enough history yet for %llu ms", (unsigned long long)cfg->duration_ms);
 	desc_num(d, "share_percent", pg->share);
+	if (pg->spec->kind == USAGE_IO && pg->busiest_percent >= 0)
+		desc_line(d, "Busiest device over the last step: %s, %.0f%% busy", pg->busiest,
+			  pg->busiest_percent);
 	if (pg->spec->cg_limit_file)
 		desc_line(d, "Cgroups with %s set, judged on their own %s full: %zu", pg->spec->cg_limit_file,
 			  pg->spec->cg_psi_file, pg->ncg);

@@ -39,6 +39,8 @@ struct pressure_spec {
 	const char *cg_limit_file, *cg_psi_file;
 };
 
+#define PRESSURE_DISKS 64
+
 /* A limited cgroup being watched. */
 struct pressure_scope {
 	char *path;                     /* "/a/b" below the cgroup root */
@@ -79,6 +81,13 @@ struct pressure_guard {
 	bool said_unreadable;
 	size_t unreadable;              /* counters unreadable in the last ranking */
 	uint64_t (*clock)(void);        /* NULL = now_ms (tests inject one) */
+	/* I/O: device context from /proc/diskstats (the share of the last
+	 * step each device was busy, io_ms), for the reason and explain */
+	struct diskstat disks[PRESSURE_DISKS];
+	size_t ndisks;
+	uint64_t disks_ms;
+	char busiest[32];
+	double busiest_percent;         /* -1 = unknown */
 };
 
 /* A guard's start calls pressure_start with its spec; the other entry
@@ -95,6 +104,12 @@ void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct ve
 /* The same for a limited cgroup. */
 void pressure_decide_scope(const struct pressure_guard *pg, const struct pressure_scope *sc,
 			   uint64_t now_ms, struct verdict *v);
+/* The busiest device between two /proc/diskstats readings taken elapsed_ms
+ * apart (io_ms, the time it had I/O in flight; devices not in both are
+ * skipped; a partition is never busier than its disk, listed before it):
+ * its name in name, the busy share in percent, -1 if none. */
+double pressure_busiest(const struct diskstat *before, size_t nb, const struct diskstat *after,
+			size_t na, uint64_t elapsed_ms, char *name, size_t size);
 /* Is this cgroup limit file's content a limit? ("max 100000" and an empty
  * io.max are not.) */
 bool pressure_limited(const char *limit_file, const char *content);
