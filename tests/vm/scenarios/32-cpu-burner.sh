@@ -69,7 +69,9 @@ stop_heartbeat >/dev/null
 cg=$(cg_make test.slice/capped.scope) || fail_all "cannot create test.slice/capped.scope"
 on_exit "cg_remove test.slice"
 cg_set "$cg" cpu.max "20000 100000"
-sleep 11                        # the guard's walk for limited cgroups (every 10 s)
+# the guard looks for limited cgroups every 10 s, and while calm (with a PSI
+# trigger) it looks every 10 s: within 20 s it watches the new cgroup
+sleep 22
 "$burn" --threads 1 --name outside &
 outside=$!
 t0=$(now_ms)
