@@ -328,11 +328,20 @@ static void on_msg(const struct net_msg *m, void *userdata)
 	net_handle_msg(userdata, m);
 }
 
+static void on_packet(void *userdata, uint32_t events);
+
 static void on_rtnl(void *userdata, uint32_t events)
 {
 	struct guard *g = userdata;
 	struct net_guard *n = N(g);
-	int r = net_rtnl_drain(n->nl.fd, on_msg, g);
+	int r;
+
+	/* The frames first: a neighbour advertisement that failed our DAD was
+	 * queued on the packet socket before the kernel's notice of it here
+	 * (the tap comes before the stack), and names who answered. */
+	if (n->pk.fd >= 0)
+		on_packet(g, EPOLLIN);
+	r = net_rtnl_drain(n->nl.fd, on_msg, g);
 
 	if (r == -ENOBUFS) {
 		/* notices were lost: read every link and address again */
