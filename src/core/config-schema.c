@@ -91,6 +91,7 @@ const struct key config_top_keys[] = {
 	SECTION("cgroups", cgroups_schema, SEC_CGROUPS),
 	SECTION("cpu", cpu_schema, SEC_CPU),
 	SECTION("io", io_schema, SEC_IO),
+	SECTION("network", network_schema, SEC_NETWORK),
 	{ .name = "rules", .type = T_RULES, .sec = SEC_RULES },
 	SECTION("values", values_keys, SEC_VALUES),
 	SECTION("logging", logging_keys, SEC_LOGGING),
@@ -174,6 +175,8 @@ void config_default(struct og_config *cfg)
 	cfg->cpu_busy_percent = 95;
 	cfg->io_full_percent = 50;
 	cfg->io_duration_ms = 30000;
+	cfg->net_enabled = true;
+	cfg->net_duplicate_mac = true;
 
 	cfg->cgroups_enabled = true;
 	cfg->cg_term_headroom_percent = 5;

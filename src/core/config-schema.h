@@ -56,6 +56,7 @@ extern const struct key memory_schema[], psi_schema[];            /* memory */
 extern const struct key cgroups_schema[];                          /* cgroups */
 extern const struct key cpu_schema[];                              /* cpu */
 extern const struct key io_schema[];                               /* io */
+extern const struct key network_schema[];                          /* network */
 extern const struct key cgroup_settings_schema[], dynamic_schema[]; /* shield */
 extern const char *const config_badness_names[], *const config_kill_unit_names[],
 	*const config_psi_mode_names[];

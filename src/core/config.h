@@ -90,6 +90,10 @@ struct og_config {
 	double io_full_percent;         /* PSI io full over io_duration */
 	uint64_t io_duration_ms;
 
+	/* network: duplicate MAC addresses, report only (src/guards/network) */
+	bool net_enabled;
+	bool net_duplicate_mac;         /* local pairs, other stations, ARP flip-flops, DAD */
+
 	/* rules (prefer/avoid/protect/value) */
 	struct og_rule rules[OG_MAX_RULES];
 	size_t n_rules;
@@ -145,6 +149,7 @@ enum {
 	SEC_MANAGED = 1u << 6, SEC_GPU = 1u << 7, SEC_NVIDIA = 1u << 8,
 	SEC_EBPF = 1u << 9, SEC_DYNAMIC = 1u << 10, SEC_ML = 1u << 11,
 	SEC_VALUES = 1u << 12, SEC_CPU = 1u << 13, SEC_IO = 1u << 14,
+	SEC_NETWORK = 1u << 15,
 };
 
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */

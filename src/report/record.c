@@ -191,3 +191,36 @@ int report_event(struct reporter *r, const char *guard, const char *event, const
 	return emit(r, o);
 }
 
+int report_network(struct reporter *r, const struct netrec *n)
+{
+	json_object *o, *d;
+
+	if (r->out_fd < 0)
+		return 0;
+	if (!r->json) {
+		char esc[1024];
+
+		escape_untrusted(n->message ? n->message : "", esc, sizeof(esc));
+		return emit_text(r, "network: %s: %s", n->event, esc);
+	}
+	o = json_object_new_object();
+	d = json_object_new_object();
+	if (!o || !d) {
+		json_object_put(o);
+		json_object_put(d);
+		return -ENOMEM;
+	}
+	add_time(o);
+	add_str(o, "guard", "network");
+	add_str(o, "event", n->event);
+	add_str(o, "message", n->message);
+	add_str(d, "interface", n->interface);
+	add_str(d, "mac", n->mac);
+	add_str(d, "seen_on", n->seen_on);
+	add_str(d, "other_interface", n->other_interface);
+	add_str(d, "other_mac", n->other_mac);
+	add_str(d, "address", n->address);
+	add_int(d, "count", (int64_t)MIN(n->count, (uint64_t)INT64_MAX));
+	json_object_object_add(o, "network", d);
+	return emit(r, o);
+}

@@ -103,6 +103,15 @@ int report_event(struct reporter *r, const char *guard, const char *event, const
  * burst (KMSG_BURST lines a KMSG_WINDOW_MS window) the line is not written
  * but counted (0 is returned), and a summary follows the window. */
 int report_kmsg(struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A finding of the network guard (it reports, never kills): its event,
+ * the message, and the "network" object of docs/records.md. NULL strings
+ * are written as null. 0 or -errno. */
+struct netrec {
+	const char *event, *message;
+	const char *interface, *mac, *seen_on, *other_interface, *other_mac, *address;
+	uint64_t count;
+};
+int report_network(struct reporter *r, const struct netrec *n);
 /* The kmsg line for a decision, e.g. "oomguard: sent SIGTERM to pid 412
  * (runaway) cgroup / anon+swap 844800 KiB: REASON trigger: memory". */
 int report_decision_kmsg(struct reporter *r, const struct decision *d);

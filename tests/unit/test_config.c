@@ -123,6 +123,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.dyn_count, 3);
 	assert_int_equal(cfg.dyn_score, 700);
 	assert_int_equal(cfg.n_managed, 0);
+	assert_true(cfg.net_enabled && cfg.net_duplicate_mac);     /* on: it only reports */
 	assert_int_equal(cfg.sections_seen, 0);
 
 	assert_int_equal(cfg.n_rules, 1);
@@ -217,7 +218,7 @@ static void test_full_example(void **state)
 	config_default(&cfg);
 	if (config_load(example_path("oomguard.yaml"), &cfg, err) != 0)
 		fail_msg("%s", err);
-	assert_int_equal(cfg.sections_seen, 0x1fff);
+	assert_int_equal(cfg.sections_seen, 0x1fff | SEC_NETWORK);
 	assert_true(cfg.term_mem.percent == 10 && cfg.term_swap.percent == 10);
 	assert_true(cfg.kill_mem.percent == 5 && cfg.kill_swap.percent == 5);
 	assert_int_equal(cfg.grace_ms, 2000);
@@ -314,6 +315,10 @@ static void test_errors(void **state)
 		{ "memory:\n  terminate: {swap_free_percent: 101}\n",
 		  "t.yaml:2:34: memory.terminate.swap_free_percent: expected a percentage 0..100, got \"101\"" },
 		{ "dry_run: maybe\n", "t.yaml:1:10: dry_run: expected true or false, got \"maybe\"" },
+		{ "network: {duplicate_macs: false}\n",
+		  "t.yaml:1:11: unknown key \"duplicate_macs\" in network; did you mean \"duplicate_mac\"?" },
+		{ "network:\n  enabled: sometimes\n",
+		  "t.yaml:2:12: network.enabled: expected true or false, got \"sometimes\"" },
 		{ "dry_run: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "t.yaml:1:10: dry_run: expected true or false, got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"" },
 		{ "memory:\n  margin: 12 apples\n",
 		  "t.yaml:2:11: memory.margin: expected a size such as 209715200 or 512MiB, got \"12 apples\"" },

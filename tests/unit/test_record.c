@@ -218,6 +218,39 @@ static void test_event_line(void **state)
 	close(p[1]);
 }
 
+/* A network finding: interface names are chosen by whoever has
+ * CAP_NET_ADMIN in the namespace and may hold control characters: escaped
+ * as everywhere, and the text mode is one line. */
+static void test_network_record(void **state)
+{
+	int p[2];
+	struct reporter r = pipe_reporter(p);
+	struct netrec n = { .event = "dup-mac-local", .message = "e\x1b[31m0\n and eth1 have the same MAC",
+			    .interface = "e\x1b[31m0\n", .mac = "52:54:00:00:00:01",
+			    .other_interface = "eth1", .count = 3 };
+	char buf[1024];
+	json_object *o;
+	ssize_t len;
+
+	(void)state;
+	assert_int_equal(report_network(&r, &n), 0);
+	o = read_record(p[0]);
+	assert_string_equal(json_object_get_string(get(o, "guard")), "network");
+	assert_string_equal(json_object_get_string(get(o, "network.interface")), "e\\x1b[31m0\\x0a");
+	assert_string_equal(json_object_get_string(get(o, "network.other_interface")), "eth1");
+	assert_null(get(o, "network.address"));
+	assert_int_equal(json_object_get_int64(get(o, "network.count")), 3);
+	json_object_put(o);
+	r.json = false;
+	assert_int_equal(report_network(&r, &n), 0);
+	len = read(p[0], buf, sizeof(buf) - 1);
+	assert_true(len > 0);
+	buf[len] = '\0';
+	assert_string_equal(buf, "network: dup-mac-local: e\\x1b[31m0\\x0a and eth1 have the same MAC\n");
+	close(p[0]);
+	close(p[1]);
+}
+
 /* The whole content of a file. */
 static size_t slurp(const char *path, char *buf, size_t size)
 {
@@ -537,7 +570,7 @@ static void test_replace(void **state)
 
 /* ---- /dev/kmsg's rate limit ---- */
 
-#define DOC_MAX 64
+#define DOC_MAX 128
 
 struct doc_event {
 	char name[32];
@@ -730,19 +763,45 @@ static void check_object(const struct doc *d, json_object *o, const char *prefix
 }
 
 /* What the daemon emits: its events, and whether each is a decision record
- * (report_decision) or a message (report_event). */
+ * (report_decision), a message (report_event) or a network finding
+ * (report_network). */
+enum rec_kind { MESSAGE, DECISION, NETWORK };
 static const struct {
 	const char *event;
-	bool decision;
+	enum rec_kind kind;
 } emitted[] = {
-	{ "kernel", false }, { "start", false }, { "stop", false }, { "reload", false }, { "reload-refused", false },
-	{ "skip", false }, { "terminate", true }, { "kill", true }, { "escalate", true },
-	{ "exit", true }, { "stuck", true }, { "error", true }, { "relieve", false },
-	{ "hang-start", false }, { "hang-timeout", false }, { "hang-end", false },
-	{ "kmsg-suppressed", false },
+	{ "kernel", MESSAGE }, { "start", MESSAGE }, { "stop", MESSAGE }, { "reload", MESSAGE },
+	{ "reload-refused", MESSAGE }, { "skip", MESSAGE }, { "terminate", DECISION },
+	{ "kill", DECISION }, { "escalate", DECISION }, { "exit", DECISION }, { "stuck", DECISION },
+	{ "error", DECISION }, { "relieve", MESSAGE }, { "hang-start", MESSAGE },
+	{ "hang-timeout", MESSAGE }, { "hang-end", MESSAGE }, { "kmsg-suppressed", MESSAGE },
+	{ "dup-mac-local", NETWORK }, { "dup-mac-remote", NETWORK }, { "arp-flip-flop", NETWORK },
+	{ "dad-failed", NETWORK },
 };
 
-static json_object *emit_for(const char *guard, const char *event, bool decision, bool full)
+static json_object *emit_network(const char *event, bool full)
+{
+	int p[2];
+	struct reporter r = pipe_reporter(p);
+	struct netrec n = { .event = event, .message = "a message", .interface = "eth0",
+			    .mac = "52:54:00:00:00:01", .count = 1 };
+	json_object *o;
+
+	if (full) {
+		n.seen_on = "veth1";
+		n.other_interface = "eth1";
+		n.other_mac = "52:54:00:00:00:02";
+		n.address = "fe80::1";
+		n.count = 12;
+	}
+	assert_int_equal(report_network(&r, &n), 0);
+	o = read_record(p[0]);
+	close(p[0]);
+	close(p[1]);
+	return o;
+}
+
+static json_object *emit_for(const char *guard, const char *event, enum rec_kind kind, bool full)
 {
 	int p[2];
 	struct reporter r = pipe_reporter(p);
@@ -768,7 +827,12 @@ static json_object *emit_for(const char *guard, const char *event, bool decision
 		d.err = -ESRCH;
 		r.unreported = 3;
 	}
-	if (decision)
+	if (kind == NETWORK) {
+		close(p[0]);
+		close(p[1]);
+		return emit_network(event, full);
+	}
+	if (kind == DECISION)
 		assert_int_equal(report_decision(&r, &d), 0);
 	else
 		assert_int_equal(report_event(&r, guard, event, "a message"), 0);
@@ -806,8 +870,8 @@ static void test_records_match_doc(void **state)
 				known |= !strcmp(e->guards[g], guard_table[k]->name);
 			if (!known)
 				fail_msg("%s: unknown guard %s", e->name, e->guards[g]);
-			for (int full = 0; full <= emitted[i].decision; full++) {
-				json_object *o = emit_for(e->guards[g], e->name, emitted[i].decision, full);
+			for (int full = 0; full <= (emitted[i].kind != MESSAGE); full++) {
+				json_object *o = emit_for(e->guards[g], e->name, emitted[i].kind, full);
 
 				check_object(&d, o, "", e);
 				assert_string_equal(json_object_get_string(get(o, "guard")), e->guards[g]);
@@ -838,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_text_mode_escaped),
 		cmocka_unit_test(test_kmsg_line),
 		cmocka_unit_test(test_event_line),
+		cmocka_unit_test(test_network_record),
 		cmocka_unit_test(test_open_record_path),
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_open_stdout),
