@@ -279,6 +279,8 @@ const char *config_expectation(const struct key *k, char *buf, size_t size)
 		return "a non-empty regular expression";
 	case T_USERS:
 		return "a list of user names or uids";
+	case T_PATH:
+		return "an absolute path without \".\" or \"..\" components";
 	default:
 		return "a non-empty string";
 	}
