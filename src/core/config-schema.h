@@ -69,6 +69,7 @@ extern const struct key memory_schema[], psi_schema[];            /* memory */
 extern const struct key cgroups_schema[];                          /* cgroups */
 extern const struct key cpu_schema[];                              /* cpu */
 extern const struct key io_schema[];                               /* io */
+extern const struct key disk_settings_schema[], disk_entry_schema[]; /* disk */
 extern const struct key cgroup_settings_schema[], dynamic_schema[]; /* shield */
 extern const char *const config_badness_names[], *const config_kill_unit_names[],
 	*const config_psi_mode_names[];

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "guards/disk/schema.h"
 #include "guards/shield/shield.h"
 #include "guards/shield/trust.h"
 #include "core/util.h"
@@ -591,6 +592,32 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 	return r;
 }
 
+/* config_load_buffer, then the checks against this machine. */
+static int load_checked(const char *path, const char *buf, size_t len, struct og_config *cfg,
+			char err[OG_ERR_SIZE])
+{
+	struct og_config *next = calloc(1, sizeof(*next));
+	int proc_fd, r;
+
+	if (!next)
+		return -ENOMEM;
+	r = config_load_buffer(path, buf, len, next, err);
+	if (r == 0 && next->n_disks) {
+		proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = disk_config_check(next, proc_fd, err, OG_ERR_SIZE);
+		if (proc_fd >= 0)
+			close(proc_fd);
+	}
+	if (r == 0) {
+		config_free(cfg);
+		*cfg = *next;
+	} else {
+		config_free(next);
+	}
+	free(next);
+	return r;
+}
+
 int config_load(const char *path, struct og_config *cfg, char err[OG_ERR_SIZE])
 {
 	_cleanup_close_ int fd = -1;
@@ -634,7 +661,7 @@ int config_load(const char *path, struct og_config *cfg, char err[OG_ERR_SIZE])
 			return -EFBIG;
 		}
 	}
-	return config_load_buffer(path, buf, len, cfg, err);
+	return load_checked(path, buf, len, cfg, err);
 fail_errno:
 	n = errno;
 	snprintf(err, OG_ERR_SIZE, "%s: %s", path, strerror((int)n));
