@@ -208,8 +208,10 @@ static void test_rate(void **state)
 	u.avail -= 40960000;
 	disk_rate_add(&r, &u, 11000);
 	assert_true(r.bytes_s > 8191999 && r.bytes_s < 8192001);
+	assert_true(r.last_bytes_s > 8191999 && r.last_bytes_s < 8192001);
 	disk_rate_add(&r, &u, 16000);           /* nothing written in 5 s */
 	assert_true(r.bytes_s > 0 && r.bytes_s < 8192000);
+	assert_true(r.last_bytes_s == 0);
 	/* the same time again changes nothing; freeing is a negative rate */
 	double before = r.bytes_s;
 

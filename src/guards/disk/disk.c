@@ -262,8 +262,7 @@ static void record(struct guard *g, const struct disk_watch *w, const char *even
 	report_disk(g->env->rep, &r);
 }
 
-/* "free space 3.2% < 5%", "free inodes 0.9% < 5%", or both. */
-static void low_reason(const struct disk_watch *w, bool space, bool inodes, char *buf, size_t size)
+void disk_low_reason(const struct disk_watch *w, bool space, bool inodes, char *buf, size_t size)
 {
 	int n = 0;
 
@@ -289,7 +288,7 @@ static void judge(struct guard *g, struct disk_watch *w, uint64_t now)
 	disk_rate_add(&w->rate, &w->u, now);
 	disk_below(&w->u, &w->lim, &space, &inodes);
 	if ((space && !w->low_space) || (inodes && !w->low_inodes)) {
-		low_reason(w, space && !w->low_space, inodes && !w->low_inodes, msg, sizeof(msg));
+		disk_low_reason(w, space && !w->low_space, inodes && !w->low_inodes, msg, sizeof(msg));
 		record(g, w, "low", msg);
 	}
 	/* back above only past half the margin: no record per look for a
@@ -304,13 +303,15 @@ static void judge(struct guard *g, struct disk_watch *w, uint64_t now)
 			 fs_free_percent(&w->u), w->u.files ? " and inodes" : "");
 		record(g, w, "recovered", msg);
 		w->said_clean = false;
-		w->reported_ms = 0;
+		w->reported_ms = w->held_ms = 0;
 	}
 	space = w->low_space;
 	inodes = w->low_inodes;
 	eta = disk_eta_s(&w->rate, &w->u);
-	w->fast = w->lim.horizon_ms && eta >= 0 && eta * 1000 < (double)w->lim.horizon_ms ?
-		  w->fast + 1 : 0;
+	/* within the horizon at the average rate, and still filling now (the
+	 * average remembers a writer that stopped for a while) */
+	w->fast = w->lim.horizon_ms && eta >= 0 && eta * 1000 < (double)w->lim.horizon_ms &&
+		  (w->rate.last_bytes_s > 0 || w->rate.last_inodes_s > 0) ? w->fast + 1 : 0;
 	if (w->fast >= DISK_FAST_LOOKS && !w->filling) {
 		bool by_inodes = w->u.files && w->rate.inodes_s > 0 &&
 				 (double)w->u.favail / w->rate.inodes_s <= eta;

@@ -75,6 +75,7 @@ void disk_need(const struct fs_usage *u, const struct disk_limits *l, uint64_t *
 struct disk_rate {
 	uint64_t t_ms, avail, favail;   /* the last look; t_ms 0 = none */
 	double bytes_s, inodes_s;
+	double last_bytes_s, last_inodes_s;     /* over the last step alone */
 	bool have;                      /* a rate from two looks at least */
 };
 void disk_rate_add(struct disk_rate *r, const struct fs_usage *u, uint64_t now_ms);

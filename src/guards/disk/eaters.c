@@ -89,26 +89,40 @@ static void report_one(struct guard *g, const struct disk_watch *w, const struct
 	log_notice("disk: %s", msg);
 }
 
-/* Records of the top writers and of the holders of deleted files. */
+static bool due(uint64_t last_ms)
+{
+	return !last_ms || now_ms() - last_ms >= REPORT_EVERY_MS;
+}
+
+/* Records of the top writers (once their rates are known) and of the
+ * holders of deleted files, each at most once a minute per filesystem. */
 static void report(struct guard *g, struct disk_watch *w, struct eater *v, size_t n)
 {
+	struct disk_guard *dg = g->state;
 	bool below = w->low_space || w->low_inodes;
 	size_t writers = 0, held = 0;
 
-	qsort(v, n, sizeof(*v), by_rate);
-	for (size_t i = 0; i < n && writers < REPORT_TOP; i++)
-		if (v[i].e->writable && v[i].rate > 0) {
-			report_one(g, w, &v[i], false);
-			writers++;
+	if (due(w->reported_ms)) {
+		qsort(v, n, sizeof(*v), by_rate);
+		for (size_t i = 0; i < n && writers < REPORT_TOP; i++)
+			if (v[i].e->writable && v[i].rate > 0) {
+				report_one(g, w, &v[i], false);
+				writers++;
+			}
+		if (writers)
+			w->reported_ms = MAX(now_ms(), (uint64_t)1);
+	}
+	if (below && due(w->held_ms)) {
+		qsort(v, n, sizeof(*v), by_held);
+		for (size_t i = 0; i < n && held < REPORT_HELD && v[i].e->deleted_bytes; i++) {
+			report_one(g, w, &v[i], true);
+			held++;
 		}
-	qsort(v, n, sizeof(*v), by_held);
-	for (size_t i = 0; below && i < n && held < REPORT_HELD && v[i].e->deleted_bytes; i++) {
-		report_one(g, w, &v[i], true);
-		held++;
+		if (held)
+			w->held_ms = MAX(now_ms(), (uint64_t)1);
 	}
 	if (writers || held) {
-		w->reported_ms = MAX(now_ms(), (uint64_t)1);
-		((struct disk_guard *)g->state)->reports += writers + held;
+		dg->reports += writers + held;
 		snprintf(w->last_eaters, sizeof(w->last_eaters), "%zu writers and %zu holders of "
 			 "deleted files reported", writers, held);
 	}
@@ -139,7 +153,7 @@ static void ask(struct guard *g, struct disk_watch *w, unsigned fs, const struct
 	uint64_t need_bytes, need_inodes;
 	int *pids = malloc((n ? n : 1) * sizeof(*pids));
 	size_t k = 0;
-	char why[40];
+	char why[160];
 
 	if (!pids)
 		return;
@@ -159,13 +173,10 @@ static void ask(struct guard *g, struct disk_watch *w, unsigned fs, const struct
 		dg->v.eta_ms = dg->v.psi_full_share = dg->v.refault_percent = -1;
 		disk_need(&w->u, &w->lim, &need_bytes, &need_inodes);
 		dg->v.need_bytes = need_bytes;
-		snprintf(why, sizeof(why), "%s", falling ? "still filling after its cleanup" :
+		disk_low_reason(w, w->low_space, w->low_inodes, why, sizeof(why));
+		snprintf(dg->v.reason, sizeof(dg->v.reason), "%.60s (%.20s): %.100s; %s; "
+			 "writer_action: kill", w->path, w->type, why, falling ? "still filling" :
 			 "deleted files held open");
-		snprintf(dg->v.reason, sizeof(dg->v.reason), "%.100s (%.31s): free %.1f%% < %g%% or "
-			 "inodes %.1f%% < %g%%, %.40s; writer_action: kill", w->path, w->type,
-			 fs_free_percent(&w->u), w->lim.free_percent,
-			 w->u.files ? fs_inodes_free_percent(&w->u) : 100.0,
-			 w->lim.inodes_free_percent, why);
 		if (meminfo_read_fd(g->env->c->meminfo_fd, &dg->mi) < 0)
 			memset(&dg->mi, 0, sizeof(dg->mi));
 		dg->kill_fs = (int)fs;
@@ -192,8 +203,7 @@ void disk_hunt_done(struct guard *g)
 		if (!w->hunting)
 			continue;
 		n = eaters_of(dg, (unsigned)i, v);
-		if (!w->reported_ms || now_ms() - w->reported_ms >= REPORT_EVERY_MS)
-			report(g, w, v, n);
+		report(g, w, v, n);
 		if ((w->low_space || w->low_inodes) && w->lim.writer_action == WRITER_KILL)
 			ask(g, w, (unsigned)i, v, n);
 	}

@@ -118,6 +118,8 @@ void disk_rate_add(struct disk_rate *r, const struct fs_usage *u, uint64_t now_m
 
 		r->bytes_s = ema(r->bytes_s, b, dt, !r->have);
 		r->inodes_s = ema(r->inodes_s, i, dt, !r->have);
+		r->last_bytes_s = b;
+		r->last_inodes_s = i;
 		r->have = true;
 	}
 	if (!r->t_ms || now_ms > r->t_ms) {

@@ -30,7 +30,8 @@ struct disk_watch {
 	bool want_clean, hunting;       /* what the last look asked for */
 	uint64_t cleaned_ms;            /* the last cleanup of this episode, 0 none */
 	bool said_clean;                /* a cleanup record was written this episode */
-	uint64_t reported_ms;           /* writers and holders last reported */
+	uint64_t reported_ms;           /* writers last reported */
+	uint64_t held_ms;               /* holders of deleted files last reported */
 	char last_clean[200];           /* for explain */
 	char last_eaters[200];
 };
@@ -53,6 +54,8 @@ struct disk_guard {
 void disk_record_of(const struct disk_watch *w, const char *event, const char *message,
 		    struct disk_record *r);
 void disk_watches_free(struct disk_guard *dg);
+/* "free space 3.2% (812 MiB) < 5%", "free inodes 0.9% (118) < 5%", or both. */
+void disk_low_reason(const struct disk_watch *w, bool space, bool inodes, char *buf, size_t size);
 /* A hunt came back (D(g)->hunt, the one before in ->prev): records, and
  * the pipeline for writer_action: kill (eaters.c). */
 void disk_hunt_done(struct guard *g);
