@@ -213,8 +213,9 @@ static void test_machine(void **state)
 	snprintf(yaml, sizeof(yaml), "disk:\n  - path: /\n    cleanup:\n      - dir: /proc/sys\n"
 		 "        match: [x]\n        older_than: 1d\n");
 	assert_int_equal(load_file(f, yaml, &cfg, err, path, sizeof(path)), -EINVAL);
+	h = fs_mount_holding(&m, "/proc/sys");  /* /proc, or a container's bind of it */
 	snprintf(want, sizeof(want), "%s:4:14: disk[0].cleanup[0].dir: /proc/sys is on another "
-		 "filesystem (proc mounted at /proc) than path /", path);
+		 "filesystem (%s mounted at %s) than path /", path, m.v[h].type, m.v[h].path);
 	assert_string_equal(err, want);
 	config_free(&cfg);
 
