@@ -337,8 +337,21 @@ static void judge(struct guard *g, struct disk_watch *w, uint64_t now)
 	w->hunting = ((space || inodes) && !w->want_clean) || w->filling;
 }
 
+/* "PATH: why" to the list of filesystems not watched, for explain. */
+static void add_skipped(struct disk_guard *dg, const char *path, const char *why)
+{
+	char *s;
+
+	if (asprintf(&s, "%s%s%s: %s", dg->skipped ? dg->skipped : "", dg->skipped ? "; " : "",
+		     path, why) >= 0) {
+		free(dg->skipped);
+		dg->skipped = s;
+	}
+}
+
 /* Take a look's filesystems, keeping what is known of those watched
- * before (same mount point, device and entry). */
+ * before (same mount point, device and entry); one whose statvfs failed
+ * is not watched, and explain says why. */
 static int merge(struct guard *g, struct look *l)
 {
 	struct disk_guard *dg = D(g);
@@ -379,15 +392,11 @@ static int merge(struct guard *g, struct look *l)
 	dg->n = n;
 	free(dg->skipped);
 	dg->skipped = NULL;
-	for (size_t i = 0; i < l->nskip; i++) {
-		char *s;
-
-		if (asprintf(&s, "%s%s%s: %s", dg->skipped ? dg->skipped : "", dg->skipped ? "; " : "",
-			     l->paths[l->skip[i].cfg], l->skip[i].why) >= 0) {
-			free(dg->skipped);
-			dg->skipped = s;
-		}
-	}
+	for (size_t i = 0; i < l->nskip; i++)
+		add_skipped(dg, l->paths[l->skip[i].cfg], l->skip[i].why);
+	for (size_t i = 0; i < l->nsel; i++)
+		if (l->uerr[i] < 0)
+			add_skipped(dg, l->sel[i].m->path, strerror(-l->uerr[i]));
 	return 0;
 }
 
