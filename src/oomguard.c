@@ -52,6 +52,8 @@ static int cmd_check(const char *path)
 		config_free(&cfg);
 		return 1;
 	}
+	if (cfg.warnings)
+		fprintf(stderr, "%s\n", cfg.warnings);
 	printf("%s: OK\n", path);
 	config_describe(&cfg, stdout);
 	config_free(&cfg);

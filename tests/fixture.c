@@ -146,7 +146,7 @@ void fixture_file(struct fixture *f, const char *path, const char *content)
 	fixture_file_len(f, path, content, strlen(content));
 }
 
-static void fixture_symlink(struct fixture *f, const char *path, const char *target)
+void fixture_symlink(struct fixture *f, const char *path, const char *target)
 {
 	mkdir_parent(f, path);
 	if (symlinkat(target, f->dirfd, path) < 0)

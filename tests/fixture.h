@@ -26,6 +26,8 @@ void fixture_build(struct fixture *f, const struct fixture_entry *e);
 void fixture_file(struct fixture *f, const char *path, const char *content);
 void fixture_file_len(struct fixture *f, const char *path, const char *content, size_t len);
 void fixture_dir(struct fixture *f, const char *path);
+/* A symlink at path to target (parent directories created). */
+void fixture_symlink(struct fixture *f, const char *path, const char *target);
 /* A FIFO at path, fed by a child process that writes len bytes of content
  * in pieces of `chunk` bytes with a pause after each, so a reader sees short
  * reads long before the end (as from a kernel file produced a page at a

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guards/disk/schema.h"
 #include "guards/shield/shield.h"
 #include "core/util.h"
 
@@ -91,6 +92,10 @@ const struct key config_top_keys[] = {
 	SECTION("cgroups", cgroups_schema, SEC_CGROUPS),
 	SECTION("cpu", cpu_schema, SEC_CPU),
 	SECTION("io", io_schema, SEC_IO),
+	SECTION("disk_settings", disk_settings_schema, SEC_DISK_SETTINGS),
+	{ .name = "disk", .type = T_LIST, .sec = SEC_DISK, .off = OFF(disks),
+	  .count_off = OFF(n_disks), .elem_size = sizeof(struct og_disk), .hi = OG_MAX_DISKS,
+	  .sub = disk_entry_schema, .finish = disk_entry_finish },
 	SECTION("network", network_schema, SEC_NETWORK),
 	{ .name = "rules", .type = T_RULES, .sec = SEC_RULES },
 	SECTION("values", values_keys, SEC_VALUES),
@@ -175,6 +180,9 @@ void config_default(struct og_config *cfg)
 	cfg->cpu_busy_percent = 95;
 	cfg->io_full_percent = 50;
 	cfg->io_duration_ms = 30000;
+	cfg->disk_enabled = true;
+	cfg->disk_interval_ms = 5000;
+	cfg->disk_horizon_ms = 600000;
 	cfg->net_enabled = true;
 	cfg->net_duplicate_mac = true;
 
@@ -219,6 +227,8 @@ void config_free(struct og_config *cfg)
 	if (!cfg)
 		return;
 	config_rules_free(cfg);
+	disk_config_free(cfg);
+	free(cfg->warnings);
 	for (size_t i = 0; i < cfg->n_managed; i++)
 		free(cfg->managed[i]);
 	for (size_t i = 0; i < cfg->n_managed_users; i++)
@@ -239,6 +249,8 @@ static const char *fmt_dur(int64_t v, bool us, char *buf, size_t size)
 {
 	if (us && v % 1000)
 		snprintf(buf, size, "%" PRId64 "us", v);
+	else if (!us && v >= 86400000 && v % 86400000 == 0)
+		snprintf(buf, size, "%" PRId64 "d", v / 86400000);
 	else if (us ? v % 1000000 : v % 1000)
 		snprintf(buf, size, "%" PRId64 "ms", us ? v / 1000 : v);
 	else
@@ -282,6 +294,8 @@ const char *config_expectation(const struct key *k, char *buf, size_t size)
 		return "a non-empty regular expression";
 	case T_USERS:
 		return "a list of user names or uids";
+	case T_PATH:
+		return "an absolute path without \".\" or \"..\" components";
 	default:
 		return "a non-empty string";
 	}
@@ -342,6 +356,7 @@ void config_describe(const struct og_config *cfg, void *file)
 			cfg->cg_term_headroom_percent, cfg->cg_kill_headroom_percent);
 	else
 		fprintf(f, "cgroups: disabled\n");
+	disk_config_describe(cfg, f);
 	fprintf(f, "rules: %zu, default value %" PRId64 "\n", cfg->n_rules, cfg->default_value);
 	for (size_t i = 0; i < cfg->n_rules; i++) {
 		const struct og_rule *r = &cfg->rules[i];

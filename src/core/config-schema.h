@@ -29,7 +29,12 @@ enum ktype {
 	T_MANAGED,      /* managed_processes list */
 	T_USERS,        /* cgroup_settings.managed_users list */
 	T_RULES,        /* rules list */
+	T_PATH,         /* char *, an absolute path without "." or ".." components */
+	T_LIST,         /* a list of mappings (sub) into an array of at most hi elements */
+	T_STRLIST,      /* a list of at most hi strings into a char *[hi] */
 };
+
+struct cw;
 
 struct key {
 	const char *name;
@@ -40,6 +45,14 @@ struct key {
 	const struct key *sub;          /* T_SECTION */
 	unsigned int sec;               /* SEC_* bit of a top-level section */
 	bool nullable;                  /* null: percent unset / string NULL */
+	/* T_LIST: off holds the array (allocated for hi elements of
+	 * elem_size), count_off its size_t count; finish checks an element
+	 * once its keys are read (0, or cw_fail's -errno). T_STRLIST: off
+	 * holds char *[hi], count_off the count; item_check says why a
+	 * string is refused (NULL: it is fine). */
+	size_t count_off, elem_size;
+	int (*finish)(struct cw *c, void *elem, const char *path);
+	const char *(*item_check)(const char *s);
 };
 
 /* Building schema tables. */
@@ -56,6 +69,7 @@ extern const struct key memory_schema[], psi_schema[];            /* memory */
 extern const struct key cgroups_schema[];                          /* cgroups */
 extern const struct key cpu_schema[];                              /* cpu */
 extern const struct key io_schema[];                               /* io */
+extern const struct key disk_settings_schema[], disk_entry_schema[]; /* disk */
 extern const struct key network_schema[];                          /* network */
 extern const struct key cgroup_settings_schema[], dynamic_schema[]; /* shield */
 extern const char *const config_badness_names[], *const config_kill_unit_names[],

@@ -3,7 +3,7 @@
  * and walked against a small table-driven schema, over config_default(). The
  * result is built in a private copy; the caller's config changes only when
  * the whole file is valid. */
-#include "core/config-schema.h"
+#include "core/config-walk.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "guards/disk/schema.h"
 #include "guards/shield/shield.h"
 #include "guards/shield/trust.h"
 #include "core/util.h"
@@ -26,24 +27,7 @@
 
 /* ---- loader context, errors ------------------------------------------ */
 
-struct seen {
-	const void *addr;       /* the field that was set */
-	yaml_mark_t mark;       /* where its value is */
-};
-
-struct ctx {
-	const char *name;
-	char *err;
-	struct og_config *cfg;
-	yaml_document_t *doc;
-	yaml_mark_t root_mark;
-	struct seen *seen;
-	size_t n_seen, cap_seen;
-};
-
-static int fail_errno(struct ctx *c, yaml_mark_t m, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail_errno(struct ctx *c, yaml_mark_t m, int r, const char *fmt, ...)
+int cw_fail_errno(struct cw *c, yaml_mark_t m, int r, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -56,20 +40,19 @@ static int fail_errno(struct ctx *c, yaml_mark_t m, int r, const char *fmt, ...)
 	}
 	return r;
 }
-#define fail(c, m, ...) fail_errno(c, m, -EINVAL, __VA_ARGS__)
 
-static int oom(struct ctx *c, yaml_mark_t m)
+int cw_oom(struct cw *c, yaml_mark_t m)
 {
-	return fail_errno(c, m, -ENOMEM, "out of memory");
+	return cw_fail_errno(c, m, -ENOMEM, "out of memory");
 }
 
-static int mark_seen(struct ctx *c, const void *addr, yaml_mark_t m)
+int cw_mark_seen(struct cw *c, const void *addr, yaml_mark_t m)
 {
 	if (c->n_seen == c->cap_seen) {
 		size_t cap = c->cap_seen ? 2 * c->cap_seen : 64;
 		struct seen *s = realloc(c->seen, cap * sizeof(*s));
 		if (!s)
-			return oom(c, m);
+			return cw_oom(c, m);
 		c->seen = s;
 		c->cap_seen = cap;
 	}
@@ -77,7 +60,7 @@ static int mark_seen(struct ctx *c, const void *addr, yaml_mark_t m)
 	return 0;
 }
 
-static const yaml_mark_t *seen(const struct ctx *c, const void *addr)
+const yaml_mark_t *cw_seen(const struct cw *c, const void *addr)
 {
 	for (size_t i = c->n_seen; i-- > 0;)
 		if (c->seen[i].addr == addr)
@@ -86,19 +69,26 @@ static const yaml_mark_t *seen(const struct ctx *c, const void *addr)
 }
 
 /* Where to point at for a check on a and b: the one the file set, else the top. */
-static yaml_mark_t mark_of(const struct ctx *c, const void *a, const void *b)
+yaml_mark_t cw_mark_of(const struct cw *c, const void *a, const void *b)
 {
-	const yaml_mark_t *m = seen(c, a);
+	const yaml_mark_t *m = cw_seen(c, a);
 
 	if (!m && b)
-		m = seen(c, b);
+		m = cw_seen(c, b);
 	return m ? *m : c->root_mark;
+}
+
+yaml_mark_t cw_mark_in_item(const struct cw *c, const void *addr)
+{
+	const yaml_mark_t *m = cw_seen(c, addr);
+
+	return m ? *m : c->item_mark;
 }
 
 /* ---- scalars --------------------------------------------------------- */
 
 /* The text of a scalar node without embedded NULs, else NULL. */
-static const char *scalar(const yaml_node_t *n)
+const char *cw_scalar(const yaml_node_t *n)
 {
 	if (!n || n->type != YAML_SCALAR_NODE)
 		return NULL;
@@ -107,10 +97,10 @@ static const char *scalar(const yaml_node_t *n)
 	return (const char *)n->data.scalar.value;
 }
 
-static bool is_null(const yaml_node_t *n)
+bool cw_is_null(const yaml_node_t *n)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
-	const char *s = scalar(n);
+	const char *s = cw_scalar(n);
 
 	if (!s || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return false;
@@ -121,7 +111,7 @@ static bool is_null(const yaml_node_t *n)
 }
 
 /* A printable, shortened rendering of a node for messages. */
-static const char *describe_node(const yaml_node_t *n, char *buf, size_t size)
+const char *cw_describe_node(const yaml_node_t *n, char *buf, size_t size)
 {
 	if (!n)
 		return "nothing";
@@ -129,7 +119,7 @@ static const char *describe_node(const yaml_node_t *n, char *buf, size_t size)
 		return "a mapping";
 	if (n->type == YAML_SEQUENCE_NODE)
 		return "a list";
-	if (is_null(n))
+	if (cw_is_null(n))
 		return "null";
 	const unsigned char *s = n->data.scalar.value;
 	size_t len = n->data.scalar.length, o = 0, i;
@@ -184,6 +174,26 @@ static int parse_duration_us(const char *s, uint64_t *ret)
 	return 0;
 }
 
+/* Absolute, no "." or ".." component, no empty one ("//"), no trailing
+ * "/" (but "/" itself). */
+static bool valid_abs_path(const char *s)
+{
+	const char *p = s;
+
+	if (*s != '/' || strlen(s) >= 4096)
+		return false;
+	if (!s[1])
+		return true;
+	while (*p == '/') {
+		size_t n = strcspn(p + 1, "/");
+
+		if (n == 0 || (n == 1 && p[1] == '.') || (n == 2 && p[1] == '.' && p[2] == '.'))
+			return false;
+		p += 1 + n;
+	}
+	return true;
+}
+
 static bool valid_name(const char *s)
 {
 	return *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..") &&
@@ -199,24 +209,24 @@ static int enum_index(const char *const *names, const char *s)
 }
 
 /* Store a scalar value of a leaf key into base + k->off. */
-static int set_leaf(struct ctx *c, const struct key *k, const yaml_node_t *v,
+static int set_leaf(struct cw *c, const struct key *k, const yaml_node_t *v,
 		    void *base, const char *path)
 {
 	void *dst = (char *)base + k->off;
-	const char *s = scalar(v);
+	const char *s = cw_scalar(v);
 	char b1[160], b2[64];
 	uint64_t u;
 	int64_t i;
 	double d;
 
-	if (k->nullable && is_null(v)) {
+	if (k->nullable && cw_is_null(v)) {
 		if (k->type == T_PERCENT) {
 			*(double *)dst = -1;
 		} else {
 			free(*(char **)dst);
 			*(char **)dst = NULL;
 		}
-		return mark_seen(c, dst, v->start_mark);
+		return cw_mark_seen(c, dst, v->start_mark);
 	}
 	if (!s)
 		goto bad;
@@ -267,19 +277,20 @@ static int set_leaf(struct ctx *c, const struct key *k, const yaml_node_t *v,
 	default: {      /* strings */
 		char *dup;
 
-		if (!*s || (k->type == T_NAME && !valid_name(s)))
+		if (!*s || (k->type == T_NAME && !valid_name(s)) ||
+		    (k->type == T_PATH && !valid_abs_path(s)))
 			goto bad;
 		if (!(dup = strdup(s)))
-			return oom(c, v->start_mark);
+			return cw_oom(c, v->start_mark);
 		free(*(char **)dst);
 		*(char **)dst = dup;
 		break;
 	}
 	}
-	return mark_seen(c, dst, v->start_mark);
+	return cw_mark_seen(c, dst, v->start_mark);
 bad:
-	return fail(c, v->start_mark, "%s: expected %s, got %s", path,
-		    config_expectation(k, b1, sizeof(b1)), describe_node(v, b2, sizeof(b2)));
+	return cw_fail(c, v->start_mark, "%s: expected %s, got %s", path,
+		    config_expectation(k, b1, sizeof(b1)), cw_describe_node(v, b2, sizeof(b2)));
 }
 
 /* ---- unknown keys ---------------------------------------------------- */
@@ -309,10 +320,10 @@ static size_t edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-static int unknown_key(struct ctx *c, const yaml_node_t *kn, const struct key *tab,
+static int unknown_key(struct cw *c, const yaml_node_t *kn, const struct key *tab,
 		       const char *path)
 {
-	const char *s = scalar(kn), *best = NULL;
+	const char *s = cw_scalar(kn), *best = NULL;
 	size_t best_d = SIZE_MAX;
 	char buf[64];
 
@@ -325,33 +336,33 @@ static int unknown_key(struct ctx *c, const yaml_node_t *kn, const struct key *t
 			best = tab[i].name;
 		}
 	}
-	return fail(c, kn->start_mark, "unknown key %s %s %s%s%s%s",
-		    describe_node(kn, buf, sizeof(buf)),
+	return cw_fail(c, kn->start_mark, "unknown key %s %s %s%s%s%s",
+		    cw_describe_node(kn, buf, sizeof(buf)),
 		    *path ? "in" : "at", *path ? path : "top level",
 		    best ? "; did you mean \"" : "", best ? best : "", best ? "\"?" : "");
 }
 
 /* ---- walking --------------------------------------------------------- */
 
-static int set_value(struct ctx *c, const struct key *k, yaml_node_t *v,
+static int set_value(struct cw *c, const struct key *k, yaml_node_t *v,
 		     void *base, const char *path);
 
-static int walk_map(struct ctx *c, yaml_node_t *map, const struct key *tab,
+int cw_walk_map(struct cw *c, yaml_node_t *map, const struct key *tab,
 		    void *base, const char *path)
 {
 	uint64_t given = 0;
 	char buf[64];
 
-	if (is_null(map))
+	if (cw_is_null(map))
 		return 0;
 	if (map->type != YAML_MAPPING_NODE)
-		return fail(c, map->start_mark, "%s: expected a mapping, got %s", path,
-			    describe_node(map, buf, sizeof(buf)));
+		return cw_fail(c, map->start_mark, "%s: expected a mapping, got %s", path,
+			    cw_describe_node(map, buf, sizeof(buf)));
 	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
 	     p < map->data.mapping.pairs.top; p++) {
 		yaml_node_t *kn = yaml_document_get_node(c->doc, p->key);
 		yaml_node_t *vn = yaml_document_get_node(c->doc, p->value);
-		const char *ks = scalar(kn);
+		const char *ks = cw_scalar(kn);
 		char sub[160];
 		size_t i;
 		int r;
@@ -361,7 +372,7 @@ static int walk_map(struct ctx *c, yaml_node_t *map, const struct key *tab,
 		if (!ks || !tab[i].name)
 			return unknown_key(c, kn, tab, path);
 		if (given & (1ull << i))
-			return fail(c, kn->start_mark, "duplicate key \"%s\" %s %s", ks,
+			return cw_fail(c, kn->start_mark, "duplicate key \"%s\" %s %s", ks,
 				    *path ? "in" : "at", *path ? path : "top level");
 		given |= 1ull << i;
 		snprintf(sub, sizeof(sub), "%s%s%s", path, *path ? "." : "", ks);
@@ -372,172 +383,23 @@ static int walk_map(struct ctx *c, yaml_node_t *map, const struct key *tab,
 	return 0;
 }
 
-/* Checks and compiles a rule read into r from the mapping n. On failure r's
- * strings are freed. */
-static int finish_rule(struct ctx *c, struct og_rule *r, const yaml_node_t *n,
-		       const char *path)
-{
-	bool has_action = seen(c, &r->action), has_adjust = seen(c, &r->adjust);
-	size_t i, n_match = 0;
-	int e;
-
-	for (i = 0; i < N_RULE_RES; i++)
-		n_match += RULE_STR(r, i) != NULL;
-	if (!n_match)
-		e = fail(c, n->start_mark, "%s: a rule needs at least one of comm, cmdline, exe, cgroup, user", path);
-	else if (!has_action && !seen(c, &r->value))
-		e = fail(c, n->start_mark, "%s: a rule needs an action (prefer, avoid, protect) or a value", path);
-	else if (!has_action && has_adjust)
-		e = fail(c, *seen(c, &r->adjust), "%s.adjust: adjust needs an action", path);
-	else
-		e = 0;
-	if (e < 0) {
-		config_rule_free(r, 0);
-		return e;
-	}
-	r->has_value = seen(c, &r->value);
-	if (!has_action) {
-		r->action = RULE_PREFER;
-		r->adjust = 0;
-	} else if (!has_adjust) {
-		r->adjust = r->action == RULE_PROTECT ? 0 : 300;
-	}
-	r->line = (int)n->start_mark.line + 1;
-	for (i = 0; i < N_RULE_RES; i++) {
-		char msg[128], buf[64];
-
-		if (!RULE_STR(r, i))
-			continue;
-		e = regcomp(RULE_RE(r, i), RULE_STR(r, i), CONFIG_RE_FLAGS);
-		if (e == 0)
-			continue;
-		regerror(e, RULE_RE(r, i), msg, sizeof(msg));
-		snprintf(buf, sizeof(buf), "%.40s%s", RULE_STR(r, i),
-			 strlen(RULE_STR(r, i)) > 40 ? "..." : "");
-		e = fail(c, mark_of(c, &RULE_STR(r, i), NULL),
-			 "%s.%s: bad regular expression \"%s\": %s", path,
-			 config_rule_res[i].name, buf, msg);
-		config_rule_free(r, i);
-		return e;
-	}
-	return 0;
-}
-
-static int load_rules(struct ctx *c, yaml_node_t *v)
-{
-	struct og_config *cfg = c->cfg;
-	char buf[64];
-
-	config_rules_free(cfg); /* a rules: section replaces the defaults */
-	if (is_null(v))
-		return 0;
-	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v->start_mark, "rules: expected a list of rules, got %s",
-			    describe_node(v, buf, sizeof(buf)));
-	for (yaml_node_item_t *it = v->data.sequence.items.start;
-	     it < v->data.sequence.items.top; it++) {
-		yaml_node_t *n = yaml_document_get_node(c->doc, *it);
-		struct og_rule r = { 0 };
-		size_t n_seen = c->n_seen;
-		char path[32];
-		int e;
-
-		if (cfg->n_rules >= OG_MAX_RULES)
-			return fail(c, n->start_mark, "rules: too many rules (at most %d)", OG_MAX_RULES);
-		snprintf(path, sizeof(path), "rules[%zu]", cfg->n_rules);
-		if (n->type != YAML_MAPPING_NODE)
-			return fail(c, n->start_mark, "%s: expected a mapping, got %s", path,
-				    describe_node(n, buf, sizeof(buf)));
-		e = walk_map(c, n, config_rule_keys, &r, path);
-		if (e < 0)
-			config_rule_free(&r, 0);
-		else
-			e = finish_rule(c, &r, n, path);
-		c->n_seen = n_seen;     /* r's address is reused by the next rule */
-		if (e < 0)
-			return e;
-		cfg->rules[cfg->n_rules++] = r;
-	}
-	return 0;
-}
-
-static int load_managed(struct ctx *c, yaml_node_t *v)
-{
-	struct og_config *cfg = c->cfg;
-	char buf[160];
-
-	if (is_null(v))
-		return 0;
-	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v->start_mark, "managed_processes: expected a list of names, got %s",
-			    describe_node(v, buf, sizeof(buf)));
-	for (yaml_node_item_t *it = v->data.sequence.items.start;
-	     it < v->data.sequence.items.top; it++) {
-		yaml_node_t *n = yaml_document_get_node(c->doc, *it);
-		const char *s = scalar(n);
-
-		if (cfg->n_managed >= OG_MAX_MANAGED)
-			return fail(c, n->start_mark, "managed_processes: too many entries (at most %d)",
-				    OG_MAX_MANAGED);
-		if (!s || !*s || is_null(n))
-			return fail(c, n->start_mark, "managed_processes[%zu]: expected a non-empty string, got %s",
-				    cfg->n_managed, describe_node(n, buf, sizeof(buf)));
-		if (shield_entry_check(s, buf, sizeof(buf)) < 0)
-			return fail(c, n->start_mark, "managed_processes[%zu]: %s", cfg->n_managed, buf);
-		if (!(cfg->managed[cfg->n_managed] = strdup(s)))
-			return oom(c, n->start_mark);
-		cfg->n_managed++;
-	}
-	return 0;
-}
-
-static int load_users(struct ctx *c, yaml_node_t *v, const char *path)
-{
-	struct og_config *cfg = c->cfg;
-	char buf[160];
-
-	for (size_t i = 0; i < cfg->n_managed_users; i++)
-		free(cfg->cg_managed_users[i]);
-	cfg->n_managed_users = 0;
-	if (is_null(v))
-		return 0;
-	if (v->type != YAML_SEQUENCE_NODE)
-		return fail(c, v->start_mark, "%s: expected a list of user names or uids, got %s",
-			    path, describe_node(v, buf, sizeof(buf)));
-	for (yaml_node_item_t *it = v->data.sequence.items.start;
-	     it < v->data.sequence.items.top; it++) {
-		yaml_node_t *n = yaml_document_get_node(c->doc, *it);
-		const char *s = scalar(n);
-		size_t i = cfg->n_managed_users;
-
-		if (i >= OG_MAX_USERS)
-			return fail(c, n->start_mark, "%s: too many entries (at most %d)", path,
-				    OG_MAX_USERS);
-		if (!s || !*s || is_null(n))
-			return fail(c, n->start_mark, "%s[%zu]: expected a user name or uid, got %s",
-				    path, i, describe_node(n, buf, sizeof(buf)));
-		if (shield_user_check(s, buf, sizeof(buf)) < 0)
-			return fail(c, n->start_mark, "%s[%zu]: %s", path, i, buf);
-		if (!(cfg->cg_managed_users[i] = strdup(s)))
-			return oom(c, n->start_mark);
-		cfg->n_managed_users++;
-	}
-	return 0;
-}
-
-static int set_value(struct ctx *c, const struct key *k, yaml_node_t *v,
+static int set_value(struct cw *c, const struct key *k, yaml_node_t *v,
 		     void *base, const char *path)
 {
 	c->cfg->sections_seen |= k->sec;
 	switch (k->type) {
 	case T_SECTION:
-		return walk_map(c, v, k->sub, base, path);
+		return cw_walk_map(c, v, k->sub, base, path);
 	case T_RULES:
-		return load_rules(c, v);
+		return cw_load_rules(c, v);
 	case T_MANAGED:
-		return load_managed(c, v);
+		return cw_load_managed(c, v);
 	case T_USERS:
-		return load_users(c, v, path);
+		return cw_load_users(c, v, path);
+	case T_LIST:
+		return cw_load_list(c, k, v, base, path);
+	case T_STRLIST:
+		return cw_load_strlist(c, k, v, base, path);
 	default:
 		return set_leaf(c, k, v, base, path);
 	}
@@ -545,29 +407,29 @@ static int set_value(struct ctx *c, const struct key *k, yaml_node_t *v,
 
 /* ---- cross-field checks ---------------------------------------------- */
 
-static int check_threshold(struct ctx *c, struct og_threshold *t, const char *level,
+static int check_threshold(struct cw *c, struct og_threshold *t, const char *level,
 			   const char *what)
 {
 	/* A size without a percent in the same file stands alone (earlyoom -M). */
-	if (seen(c, &t->size) && !seen(c, &t->percent))
+	if (cw_seen(c, &t->size) && !cw_seen(c, &t->percent))
 		t->percent = -1;
 	if (t->percent < 0 && t->size == 0)
-		return fail(c, mark_of(c, &t->percent, &t->size),
+		return cw_fail(c, cw_mark_of(c, &t->percent, &t->size),
 			    "memory.%s: set %s_percent or %s_size", level, what, what);
 	return 0;
 }
 
-static int check_order(struct ctx *c, const void *lo, const void *hi, bool is_lo_bigger,
+static int check_order(struct cw *c, const void *lo, const void *hi, bool is_lo_bigger,
 		       const char *lo_name, const char *hi_name, const char *lo_val,
 		       const char *hi_val)
 {
 	if (!is_lo_bigger)
 		return 0;
-	return fail(c, mark_of(c, lo, hi), "%s (%s) must not exceed %s (%s)",
+	return cw_fail(c, cw_mark_of(c, lo, hi), "%s (%s) must not exceed %s (%s)",
 		    lo_name, lo_val, hi_name, hi_val);
 }
 
-static int validate(struct ctx *c)
+static int validate(struct cw *c)
 {
 	struct og_config *cfg = c->cfg;
 	static const struct {
@@ -621,7 +483,7 @@ static int validate(struct ctx *c)
 	char cgpath[4096];
 
 	if (shield_path(cfg->cg_parent, cfg->cg_name, cgpath, sizeof(cgpath)) < 0)
-		return fail(c, mark_of(c, &cfg->cg_parent, &cfg->cg_name),
+		return cw_fail(c, cw_mark_of(c, &cfg->cg_parent, &cfg->cg_name),
 			    "cgroup_settings.parent: expected a cgroup path such as "
 			    "/system.slice/oomguard.service (no \".\" or \"..\"), got \"%.60s\"",
 			    cfg->cg_parent ? cfg->cg_parent : "");
@@ -635,13 +497,13 @@ static int validate(struct ctx *c)
 
 /* ---- entry points ---------------------------------------------------- */
 
-static int parse_error(struct ctx *c, const yaml_parser_t *p, const char *buf, size_t len)
+static int parse_error(struct cw *c, const yaml_parser_t *p, const char *buf, size_t len)
 {
 	yaml_mark_t m = p->problem_mark;
 	const char *problem = p->problem ? p->problem : "unknown error";
 
 	if (p->error == YAML_MEMORY_ERROR)
-		return oom(c, m);
+		return cw_oom(c, m);
 	if (p->error == YAML_READER_ERROR) {
 		m = (yaml_mark_t){ 0 };
 		for (size_t i = 0; i < p->problem_offset && i < len; i++) {
@@ -652,15 +514,15 @@ static int parse_error(struct ctx *c, const yaml_parser_t *p, const char *buf, s
 				m.column++;
 			}
 		}
-		return fail(c, m, "invalid input: %s", problem);
+		return cw_fail(c, m, "invalid input: %s", problem);
 	}
 	if (p->context)
-		return fail(c, m, "syntax error: %s %s at %zu:%zu", problem, p->context,
+		return cw_fail(c, m, "syntax error: %s %s at %zu:%zu", problem, p->context,
 			    p->context_mark.line + 1, p->context_mark.column + 1);
-	return fail(c, m, "syntax error: %s", problem);
+	return cw_fail(c, m, "syntax error: %s", problem);
 }
 
-static int load_document(struct ctx *c, yaml_parser_t *parser, const char *buf, size_t len)
+static int load_document(struct cw *c, yaml_parser_t *parser, const char *buf, size_t len)
 {
 	yaml_node_t *root = yaml_document_get_root_node(c->doc);
 	yaml_document_t next;
@@ -674,24 +536,24 @@ static int load_document(struct ctx *c, yaml_parser_t *parser, const char *buf, 
 		return parse_error(c, parser, buf, len);
 	root = yaml_document_get_root_node(&next);
 	if (root) {
-		r = fail(c, next.start_mark, "multiple YAML documents in one file are not supported");
+		r = cw_fail(c, next.start_mark, "multiple YAML documents in one file are not supported");
 		yaml_document_delete(&next);
 		return r;
 	}
 	yaml_document_delete(&next);
 	root = yaml_document_get_root_node(c->doc);
-	if (is_null(root))
+	if (cw_is_null(root))
 		return 0;
 	if (root->type != YAML_MAPPING_NODE)
-		return fail(c, root->start_mark, "the top level must be a mapping of sections, got %s",
-			    describe_node(root, b, sizeof(b)));
-	return walk_map(c, root, config_top_keys, c->cfg, "");
+		return cw_fail(c, root->start_mark, "the top level must be a mapping of sections, got %s",
+			    cw_describe_node(root, b, sizeof(b)));
+	return cw_walk_map(c, root, config_top_keys, c->cfg, "");
 }
 
 int config_load_buffer(const char *name, const char *buf, size_t len,
 		       struct og_config *cfg, char err[OG_ERR_SIZE])
 {
-	struct ctx c = { .name = name ? name : "<config>", .err = err };
+	struct cw c = { .name = name ? name : "<config>", .err = err };
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	int r;
@@ -702,7 +564,7 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 	c.cfg = malloc(sizeof(*c.cfg));
 	if (!c.cfg || !yaml_parser_initialize(&parser)) {
 		free(c.cfg);
-		return oom(&c, c.root_mark);
+		return cw_oom(&c, c.root_mark);
 	}
 	config_default(c.cfg);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -717,7 +579,7 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 	}
 	yaml_parser_delete(&parser);
 	if (r == 0 && !(c.cfg->path = strdup(c.name)))
-		r = oom(&c, c.root_mark);
+		r = cw_oom(&c, c.root_mark);
 	if (r == 0) {
 		config_free(cfg);
 		*cfg = *c.cfg;
@@ -727,6 +589,32 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 	}
 	free(c.cfg);
 	free(c.seen);
+	return r;
+}
+
+/* config_load_buffer, then the checks against this machine. */
+static int load_checked(const char *path, const char *buf, size_t len, struct og_config *cfg,
+			char err[OG_ERR_SIZE])
+{
+	struct og_config *next = calloc(1, sizeof(*next));
+	int proc_fd, r;
+
+	if (!next)
+		return -ENOMEM;
+	r = config_load_buffer(path, buf, len, next, err);
+	if (r == 0 && next->n_disks) {
+		proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = disk_config_check(next, proc_fd, err, OG_ERR_SIZE);
+		if (proc_fd >= 0)
+			close(proc_fd);
+	}
+	if (r == 0) {
+		config_free(cfg);
+		*cfg = *next;
+	} else {
+		config_free(next);
+	}
+	free(next);
 	return r;
 }
 
@@ -773,7 +661,7 @@ int config_load(const char *path, struct og_config *cfg, char err[OG_ERR_SIZE])
 			return -EFBIG;
 		}
 	}
-	return config_load_buffer(path, buf, len, cfg, err);
+	return load_checked(path, buf, len, cfg, err);
 fail_errno:
 	n = errno;
 	snprintf(err, OG_ERR_SIZE, "%s: %s", path, strerror((int)n));

@@ -13,6 +13,9 @@
 #define OG_MAX_MANAGED 64
 #define OG_MAX_USERS 64
 #define OG_ERR_SIZE 512
+#define OG_MAX_DISKS 32
+#define OG_MAX_CLEANUP 16
+#define OG_MAX_PATTERNS 16
 
 enum og_rule_action {
 	RULE_PREFER,            /* add `adjust` (default +300) to the badness */
@@ -42,6 +45,30 @@ struct og_threshold {
 };
 
 enum og_psi_mode { PSI_MODE_AUTO, PSI_MODE_TRIGGER, PSI_MODE_POLL };
+enum og_writer_action { WRITER_REPORT, WRITER_KILL };
+
+/* A cleanup rule of a watched filesystem: regular files in dir (not below
+ * it) whose names match one of the patterns (fnmatch, no '/') and that are
+ * older than older_than_ms. */
+struct og_disk_cleanup {
+	char *dir;
+	char *match[OG_MAX_PATTERNS];
+	size_t n_match;
+	uint64_t older_than_ms;
+	int line, col;          /* of dir, for the checks against this machine */
+};
+
+/* A filesystem of the `disk` list. */
+struct og_disk {
+	char *path;             /* its mount point */
+	double free_percent;    /* of f_blocks, from f_bavail; 0 = none */
+	double inodes_free_percent;     /* of f_files, from f_favail; 0 = none */
+	struct og_disk_cleanup *cleanup;        /* n_cleanup of them */
+	size_t n_cleanup;
+	enum og_writer_action writer_action;
+	uint64_t horizon_ms;    /* "abnormal rate": full within this; UINT64_MAX = disk_settings' */
+	int line, col;          /* of path */
+};
 enum og_badness { BADNESS_OOM_SCORE, BADNESS_ANON_SWAP };
 enum og_kill_unit { KILL_UNIT_PROCESS, KILL_UNIT_CGROUP };
 
@@ -89,6 +116,14 @@ struct og_config {
 	bool io_enabled;
 	double io_full_percent;         /* PSI io full over io_duration */
 	uint64_t io_duration_ms;
+
+	/* disk: space and inodes per filesystem (src/guards/disk) */
+	bool disk_enabled;
+	uint64_t disk_interval_ms;
+	uint64_t disk_horizon_ms;       /* the default horizon; 0 = no rate reports */
+	struct og_disk *disks;          /* the `disk` list (SEC_DISK); without it, every local
+					 * filesystem at 5 % / 5 %, report only */
+	size_t n_disks;
 
 	/* network: duplicate MAC addresses, report only (src/guards/network) */
 	bool net_enabled;
@@ -140,6 +175,9 @@ struct og_config {
 
 	/* which top-level sections the file set (for "not active" notes) */
 	unsigned int sections_seen;
+	/* What loading found odd but not wrong (a cleanup dir this machine
+	 * does not have): lines "FILE:LINE:COL: warning: ...", or NULL. */
+	char *warnings;
 };
 
 /* Bits of sections_seen. */
@@ -149,7 +187,7 @@ enum {
 	SEC_MANAGED = 1u << 6, SEC_GPU = 1u << 7, SEC_NVIDIA = 1u << 8,
 	SEC_EBPF = 1u << 9, SEC_DYNAMIC = 1u << 10, SEC_ML = 1u << 11,
 	SEC_VALUES = 1u << 12, SEC_CPU = 1u << 13, SEC_IO = 1u << 14,
-	SEC_NETWORK = 1u << 15,
+	SEC_DISK = 1u << 15, SEC_DISK_SETTINGS = 1u << 16, SEC_NETWORK = 1u << 17,
 };
 
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */
@@ -159,7 +197,9 @@ void config_default(struct og_config *cfg);
  * *cfg (which must be a valid config: zeroed, default or loaded) is freed
  * and replaced. On error returns -errno (-EINVAL for content errors), writes
  * "FILE:LINE:COL: message" into err, and leaves cfg untouched (so a reload
- * keeps the old config in force). */
+ * keeps the old config in force). Unlike config_load_buffer it also checks
+ * the file against this machine (a `disk` path must be a mount point, see
+ * disk_config_check), which may add cfg->warnings. */
 int config_load(const char *path, struct og_config *cfg, char err[OG_ERR_SIZE]);
 /* Same from a buffer; name is used in messages. */
 int config_load_buffer(const char *name, const char *buf, size_t len,

@@ -180,10 +180,12 @@ static int collect_pids(int cg_fd, const char *relpath, void *userdata)
 
 /* Processes to rank: the members of the scope cgroup subtree, or the
  * largest processes of the machine (proc_scan_top). */
-static int ctx_scan(struct og_ctx *c, const char *scope)
+static int ctx_scan(struct og_ctx *c, const char *scope, const int *only, size_t n_only)
 {
 	int r;
 
+	if (only)
+		return proc_scan_pids(c->proc_fd, &c->procs, only, n_only);
 	if (!scope || c->cg_root_fd < 0)
 		return proc_scan_top(c->proc_fd, &c->procs, PROC_SCAN_TOP);
 	r = ctx_cgroup_members(c, scope);
@@ -214,12 +216,12 @@ int ctx_cgroup_members(struct og_ctx *c, const char *scope)
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 	     uint64_t swap_total, size_t *ret_n)
 {
-	return ctx_rank_by(c, scope, mem_total, swap_total, NULL, NULL, ret_n);
+	return ctx_rank_by(c, scope, mem_total, swap_total, NULL, NULL, NULL, 0, ret_n);
 }
 
 int ctx_rank_by(struct og_ctx *c, const char *scope, uint64_t mem_total, uint64_t swap_total,
 		int (*usage)(const struct proc_info *p, void *userdata, uint64_t *ret_amount),
-		void *usage_data, size_t *ret_n)
+		void *usage_data, const int *only, size_t n_only, size_t *ret_n)
 {
 	struct rank_input in = {
 		.proc_fd = c->proc_fd,
@@ -237,7 +239,7 @@ int ctx_rank_by(struct og_ctx *c, const char *scope, uint64_t mem_total, uint64_
 		.usage = usage,
 		.usage_data = usage_data,
 	};
-	int r = ctx_scan(c, scope);
+	int r = ctx_scan(c, scope, only, n_only);
 
 	if (r < 0)
 		return r;

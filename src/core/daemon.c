@@ -42,6 +42,8 @@ static void log_config(const struct og_config *cfg)
 	if (fclose(f) == 0)
 		log_text(LOG_INFO, text);
 	free(text);
+	if (cfg->warnings)
+		log_text(LOG_WARNING, cfg->warnings);
 }
 
 static const char *config_name(const struct daemon *d)

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,31 @@ static size_t token(const char **p, const char *eol, const char **ret)
 	return (size_t)(e - s);
 }
 
+/* "MAJ:MIN": two decimal numbers below 2^20 and 2^32 (the kernel's
+ * MINORBITS, and a dev_t's halves). */
+static int parse_devno(const char *s, size_t len, unsigned *ret_major, unsigned *ret_minor)
+{
+	const char *colon = memchr(s, ':', len), *e = s + len;
+	uint64_t v[2] = { 0, 0 };
+
+	if (!colon || colon == s || colon + 1 == e)
+		return -EINVAL;
+	for (const char *p = s; p < e; p++) {
+		int i = p > colon;
+
+		if (p == colon)
+			continue;
+		if (*p < '0' || *p > '9' || v[i] > UINT32_MAX / 10)
+			return -EINVAL;
+		v[i] = v[i] * 10 + (uint64_t)(*p - '0');
+	}
+	if (v[0] > UINT32_MAX || v[1] > UINT32_MAX)
+		return -EINVAL;
+	*ret_major = (unsigned)v[0];
+	*ret_minor = (unsigned)v[1];
+	return 0;
+}
+
 int mountinfo_next(const char **pos, struct mountinfo_line *ret)
 {
 	const char *p = *pos, *eol, *q, *t, *sep = NULL;
@@ -39,22 +65,30 @@ int mountinfo_next(const char **pos, struct mountinfo_line *ret)
 		n = token(&q, eol, &t);
 		if (!n)
 			return -EINVAL;
+		if (i == 2 && parse_devno(t, n, &l.major, &l.minor) < 0)
+			return -EINVAL;
+		if (i == 3) {
+			l.root = t;
+			l.root_len = n;
+		}
 	}
 	l.mnt = t;
 	l.mnt_len = n;
 	/* mount options and optional fields, up to a lone "-" */
-	for (; q + 2 < eol; q++) {
-		if (q[0] == ' ' && q[1] == '-' && q[2] == ' ') {
-			sep = q + 2;
+	for (const char *o = q; o + 2 < eol; o++) {
+		if (o[0] == ' ' && o[1] == '-' && o[2] == ' ') {
+			sep = o + 2;
 			break;
 		}
 	}
 	if (!sep)
 		return -EINVAL;
+	if (q < sep - 2)
+		l.opts_len = token(&q, sep - 2, &l.opts);
 	l.fstype_len = token(&sep, eol, &l.fstype);
 	if (!l.fstype_len)
 		return -EINVAL;
-	token(&sep, eol, &t);   /* source */
+	l.source_len = token(&sep, eol, &l.source);
 	l.super_opts_len = token(&sep, eol, &l.super_opts);
 	*ret = l;
 	return 0;
@@ -98,8 +132,7 @@ static bool span_is(const char *s, size_t len, const char *want)
 	return strlen(want) == len && memcmp(s, want, len) == 0;
 }
 
-/* Is w one of the comma-separated words of [s, s+len)? */
-static bool has_opt(const char *s, size_t len, const char *w)
+bool mountinfo_has_opt(const char *s, size_t len, const char *w)
 {
 	const char *e = s + len;
 
@@ -128,7 +161,7 @@ static int find_mount(const char *buf, const char *fstype, const char *ctrl, cha
 	while ((r = mountinfo_next(&pos, &l)) != -ENOENT) {
 		if (r < 0 || !span_is(l.fstype, l.fstype_len, fstype))
 			continue;
-		if (ctrl && !has_opt(l.super_opts, l.super_opts_len, ctrl))
+		if (ctrl && !mountinfo_has_opt(l.super_opts, l.super_opts_len, ctrl))
 			continue;
 		return mountinfo_unescape(l.mnt, l.mnt_len, path, size);
 	}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -188,6 +189,116 @@ int report_event(struct reporter *r, const char *guard, const char *event, const
 	add_str(o, "guard", guard);
 	add_str(o, "event", event);
 	add_str(o, "message", msg);
+	return emit(r, o);
+}
+
+static void add_num(json_object *o, const char *k, double v, bool known)
+{
+	json_object_object_add(o, k, known ? json_object_new_double(v) : NULL);
+}
+
+static void add_list(json_object *o, const char *k, char *const *v, size_t n)
+{
+	json_object *a = json_object_new_array();
+	char esc[1024];
+
+	for (size_t i = 0; a && i < n; i++) {
+		escape_untrusted(v[i], esc, sizeof(esc));
+		json_object_array_add(a, json_object_new_string(esc));
+	}
+	json_object_object_add(o, k, a);
+}
+
+static json_object *disk_fs(const struct disk_record *d)
+{
+	json_object *f = json_object_new_object();
+	bool inodes = d->files > 0;
+
+	if (!f)
+		return NULL;
+	add_str(f, "path", d->path);
+	add_str(f, "type", d->type);
+	add_int(f, "size", (int64_t)d->size);
+	add_int(f, "avail", (int64_t)d->avail);
+	add_num(f, "free_percent", d->size ? 100.0 * (double)d->avail / (double)d->size : 100, true);
+	add_num(f, "threshold_percent", d->threshold_percent, d->threshold_percent > 0);
+	add_opt(f, "files", inodes ? (int64_t)d->files : -1);
+	add_opt(f, "favail", inodes ? (int64_t)d->favail : -1);
+	add_num(f, "inodes_free_percent", inodes ? 100.0 * (double)d->favail / (double)d->files : 0,
+		inodes);
+	add_num(f, "inodes_threshold_percent", d->inodes_threshold_percent,
+		inodes && d->inodes_threshold_percent > 0);
+	add_num(f, "fill_rate", d->fill_rate, !isnan(d->fill_rate));
+	return f;
+}
+
+static json_object *disk_cleanup(const struct disk_record_cleanup *c)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add_int(o, "files_deleted", (int64_t)c->deleted);
+	add_int(o, "bytes_freed", (int64_t)c->bytes);
+	add_int(o, "inodes_freed", (int64_t)c->inodes);
+	add_int(o, "avail_before", (int64_t)c->avail_before);
+	add_int(o, "avail_after", (int64_t)c->avail_after);
+	add_int(o, "favail_before", (int64_t)c->favail_before);
+	add_int(o, "favail_after", (int64_t)c->favail_after);
+	add_int(o, "skipped_open", (int64_t)c->open);
+	add_int(o, "skipped_other", (int64_t)c->other);
+	add_int(o, "kept", (int64_t)c->kept);
+	add_int(o, "younger", (int64_t)c->younger);
+	add_int(o, "unchecked_processes", (int64_t)c->unchecked_processes);
+	json_object_object_add(o, "complete", json_object_new_boolean(c->complete));
+	add_list(o, "deleted", c->deleted_names, c->n_deleted_names);
+	add_list(o, "skipped", c->skipped_names, c->n_skipped_names);
+	add_str(o, "error", c->error);
+	return o;
+}
+
+static json_object *disk_process(const struct disk_record_process *p)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	add_int(o, "pid", p->pid);
+	add_str(o, "comm", p->comm);
+	add_num(o, "write_rate", p->write_rate, !isnan(p->write_rate));
+	add_int(o, "bytes", (int64_t)p->bytes);
+	add_list(o, "files", p->files, p->nfiles);
+	return o;
+}
+
+int report_disk(struct reporter *r, const struct disk_record *d)
+{
+	json_object *o;
+
+	if (r->out_fd < 0)
+		return 0;
+	if (!r->json) {
+		char path[512], msg[1024];
+
+		escape_untrusted(d->path ? d->path : "", path, sizeof(path));
+		escape_untrusted(d->message ? d->message : "", msg, sizeof(msg));
+		return emit_text(r, "disk: %s%s %s: %s", d->dry_run ? "dry-run " : "", d->event, path,
+				 msg);
+	}
+	if (!(o = json_object_new_object()))
+		return -ENOMEM;
+	add_time(o);
+	add_str(o, "guard", "disk");
+	add_str(o, "event", d->event);
+	add_str(o, "message", d->message);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(d->dry_run));
+	json_object_object_add(o, "fs", disk_fs(d));
+	if (d->cleanup)
+		json_object_object_add(o, "cleanup", disk_cleanup(d->cleanup));
+	if (d->process) {
+		json_object_object_add(o, "process", disk_process(d->process));
+		add_str(o, "action", d->action);
+	}
 	return emit(r, o);
 }
 

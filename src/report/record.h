@@ -93,6 +93,45 @@ struct decision {
 	int err;                /* -errno of a failed action, 0 ok */
 };
 
+/* The disk guard's records (docs/records.md: low, recovered, filling,
+ * cleanup, writer, deleted-open): the filesystem, and a cleanup's outcome
+ * or a process that eats it. */
+struct disk_record_cleanup {
+	size_t deleted;                 /* files deleted (dry run: that would be) */
+	uint64_t bytes, inodes;         /* freed */
+	uint64_t avail_before, avail_after, favail_before, favail_after;
+	size_t open, other, kept, younger;      /* skipped: open; not regular, linked, other fs,
+						 * unchecked; could go but not needed; too young */
+	size_t unchecked_processes;     /* whose open files could not be read */
+	bool complete;                  /* not cut short by its deadline */
+	char *const *deleted_names;     /* "dir/name", at most a few dozen */
+	size_t n_deleted_names;
+	char *const *skipped_names;     /* "dir/name (why)" */
+	size_t n_skipped_names;
+	const char *error;              /* what went wrong, NULL none */
+};
+struct disk_record_process {
+	int pid;
+	const char *comm;
+	double write_rate;              /* bytes/s, NAN unknown */
+	uint64_t bytes;                 /* its files' size there (deleted: the space they hold) */
+	char *const *files;
+	size_t nfiles;
+};
+struct disk_record {
+	const char *event;
+	const char *message;
+	bool dry_run;
+	const char *path, *type;        /* the filesystem: its mount point and type */
+	uint64_t size, avail, files, favail;    /* files 0: no inode figures */
+	double threshold_percent, inodes_threshold_percent;     /* <= 0: none */
+	double fill_rate;               /* bytes/s used (< 0: freed), NAN not known yet */
+	const struct disk_record_cleanup *cleanup;      /* event "cleanup" */
+	const struct disk_record_process *process;      /* events "writer", "deleted-open" */
+	const char *action;             /* with process: "report" or "kill" */
+};
+int report_disk(struct reporter *r, const struct disk_record *d);
+
 /* Write one JSON line for d (all fields; unknowns as null). 0 or -errno. */
 int report_decision(struct reporter *r, const struct decision *d);
 /* A general event: {"time":..,"guard":guard,"event":event,"message":msg}.

@@ -266,7 +266,7 @@ static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, 
 		return 0;
 	}
 	eligible = ctx_rank_by(c, rq->scope, rq->mi->mem_total, rq->mi->swap_total, rq->usage,
-			       rq->usage_data, &n);
+			       rq->usage_data, rq->usage ? rq->pids : NULL, rq->npids, &n);
 	p->rank.ms = 0;
 	if (eligible < 0) {
 		skip_log(p, rq->guard, rq->scope, strerror(-eligible), now);

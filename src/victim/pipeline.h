@@ -58,6 +58,10 @@ struct vp_request {
 	void *usage_data;
 	const char *usage_unit;
 	uint64_t window_ms;
+	/* Optional, with usage: rank exactly these processes (the disk
+	 * guard's writers), not the 256 largest by memory (or the scope's). */
+	const int *pids;
+	size_t npids;
 	/* Optional: the guard's own kill_unit (NULL: memory.kill_unit). */
 	const enum og_kill_unit *kill_unit;
 };

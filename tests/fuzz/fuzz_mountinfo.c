@@ -39,6 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_span(buf, size, l.mnt, l.mnt_len);
 		check_span(buf, size, l.fstype, l.fstype_len);
 		check_span(buf, size, l.super_opts, l.super_opts_len);
+		check_span(buf, size, l.root, l.root_len);
+		check_span(buf, size, l.opts, l.opts_len);
+		check_span(buf, size, l.source, l.source_len);
+		if (!l.root_len)
+			abort();
 		if (!l.mnt_len || !l.fstype_len)
 			abort();
 		if (mountinfo_unescape(l.mnt, l.mnt_len, path, sizeof(path)) == 0 &&

@@ -218,7 +218,7 @@ static void test_full_example(void **state)
 	config_default(&cfg);
 	if (config_load(example_path("oomguard.yaml"), &cfg, err) != 0)
 		fail_msg("%s", err);
-	assert_int_equal(cfg.sections_seen, 0x1fff | SEC_NETWORK);
+	assert_int_equal(cfg.sections_seen, 0x1fff | SEC_DISK | SEC_DISK_SETTINGS | SEC_NETWORK);
 	assert_true(cfg.term_mem.percent == 10 && cfg.term_swap.percent == 10);
 	assert_true(cfg.kill_mem.percent == 5 && cfg.kill_swap.percent == 5);
 	assert_int_equal(cfg.grace_ms, 2000);

@@ -39,6 +39,11 @@ static void test_next(void **state)
 	assert_true(span_eq(l.mnt, l.mnt_len, "/sys/fs/cgroup"));
 	assert_true(span_eq(l.fstype, l.fstype_len, "cgroup2"));
 	assert_true(span_eq(l.super_opts, l.super_opts_len, "rw,nsdelegate"));
+	assert_int_equal(l.major, 0);
+	assert_int_equal(l.minor, 30);
+	assert_true(span_eq(l.root, l.root_len, "/"));
+	assert_true(span_eq(l.opts, l.opts_len, "rw,nosuid"));
+	assert_true(span_eq(l.source, l.source_len, "cgroup2"));
 	assert_int_equal(mountinfo_next(&pos, &l), -EINVAL);      /* garbage: skipped */
 	assert_int_equal(mountinfo_next(&pos, &l), -EINVAL);      /* empty line */
 	/* runs of spaces separate fields too; the mount point stays escaped */
@@ -55,10 +60,44 @@ static void test_next(void **state)
 	assert_int_equal(mountinfo_next(&pos, &l), 0);
 	assert_true(span_eq(l.mnt, l.mnt_len, "/last"));
 	assert_true(span_eq(l.fstype, l.fstype_len, "ext4"));
+	assert_true(span_eq(l.source, l.source_len, "/dev/x"));
+	assert_true(mountinfo_has_opt(l.super_opts, l.super_opts_len, "ro"));
+	assert_false(mountinfo_has_opt(l.super_opts, l.super_opts_len, "r"));
 	assert_int_equal(mountinfo_next(&pos, &l), -ENOENT);
 	assert_int_equal(mountinfo_next(&pos, &l), -ENOENT);
 	pos = NULL;
 	assert_int_equal(mountinfo_next(&pos, &l), -ENOENT);
+}
+
+/* MAJ:MIN: the device of the superblock; anything else makes the line bad. */
+static void test_devno(void **state)
+{
+	const char *buf =
+		"26 1 259:1048575 /sub /srv/data rw,relatime shared:1 - btrfs /dev/nvme0n1p2 rw,subvol=/sub\n"
+		"27 1 8:1:2 / /a rw - ext4 /dev/sda1 rw\n"
+		"28 1 8 / /b rw - ext4 /dev/sda1 rw\n"
+		"29 1 :1 / /c rw - ext4 /dev/sda1 rw\n"
+		"30 1 8: / /d rw - ext4 /dev/sda1 rw\n"
+		"31 1 -8:1 / /e rw - ext4 /dev/sda1 rw\n"
+		"32 1 4294967296:1 / /f rw - ext4 /dev/sda1 rw\n"
+		"33 1 4294967295:4294967295 / /g - xfs /dev/x rw\n";
+	const char *pos = buf;
+	struct mountinfo_line l;
+
+	assert_int_equal(mountinfo_next(&pos, &l), 0);
+	assert_int_equal(l.major, 259);
+	assert_int_equal(l.minor, 1048575);
+	assert_true(span_eq(l.root, l.root_len, "/sub"));
+	assert_true(span_eq(l.mnt, l.mnt_len, "/srv/data"));
+	assert_true(span_eq(l.opts, l.opts_len, "rw,relatime"));
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(mountinfo_next(&pos, &l), -EINVAL);
+	/* the largest; and no mount options at all before the separator */
+	assert_int_equal(mountinfo_next(&pos, &l), 0);
+	assert_int_equal(l.major, 4294967295u);
+	assert_int_equal(l.minor, 4294967295u);
+	assert_int_equal(l.opts_len, 0);
+	assert_true(span_eq(l.fstype, l.fstype_len, "xfs"));
 }
 
 static void test_unescape(void **state)
@@ -228,6 +267,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_next),
+		cmocka_unit_test(test_devno),
 		cmocka_unit_test(test_unescape),
 		cmocka_unit_test(test_cgroup2),
 		cmocka_unit_test(test_cgroup1),

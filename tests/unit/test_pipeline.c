@@ -613,6 +613,39 @@ static void test_usage_ranking(void **state)
 	world_free(w);
 }
 
+/* The disk guard names its writers (vp_request.pids): a small process
+ * outside the 256 largest is ranked, and only those named are. */
+static int writer_used(const struct proc_info *p, void *userdata, uint64_t *ret)
+{
+	*ret = p->pid == 900 || p->pid == 300 ? 4096 : 0;
+	return 0;
+}
+
+static void test_usage_pids(void **state)
+{
+	struct world *w = world_new();
+	struct verdict v = { .level = LEVEL_TERM, .trigger = TRIG_DISK, .reason = "/ 2% free" };
+	int pids[] = { 900 };
+	struct vp_request rq = { .guard = "disk", .v = &v, .usage = writer_used,
+				 .usage_unit = "disk_bytes", .window_ms = 5000 };
+
+	for (int i = 0; i < 300; i++)
+		proc(w, 300 + i, "big", "/", 100000 + i, 100, 0, 500 + i);
+	proc(w, 900, "dd", "/", 100, 1, 0, 2000);
+	world_open(w, NULL);
+	rq.mi = &w->mi;
+	/* ranked among the 256 largest only: 300 (the smallest of them) is
+	 * not there either, and the writer is not */
+	assert_int_equal(vp_request(w->vp, &rq, now_ms() + 100000, NULL), VP_NOBODY);
+	assert_int_equal(K.n_sent, 0);
+	rq.pids = pids;
+	rq.npids = 1;
+	assert_int_equal(vp_request(w->vp, &rq, now_ms() + 200000, NULL), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 900);
+	world_free(w);
+}
+
 /* A name is what a process chooses: uid 1000's "vim" is managed only when
  * the config trusts uid 1000; otherwise it is the victim like any hog. */
 static void test_renamed_hog_is_no_managed_process(void **state)
@@ -715,6 +748,7 @@ int main(void)
 		cmocka_unit_test(test_system_escalates_cgroup_victim),
 		cmocka_unit_test(test_never_managed_or_protected),
 		cmocka_unit_test(test_usage_ranking),
+		cmocka_unit_test(test_usage_pids),
 		cmocka_unit_test(test_renamed_hog_is_no_managed_process),
 		cmocka_unit_test(test_pid_reused_between_choice_and_signal),
 		cmocka_unit_test(test_scope_of_2000),
