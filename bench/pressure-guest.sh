@@ -3,7 +3,7 @@
 # bench/pressure-guest.sh: the guest side of bench/pressure (one tests/vm
 # guest). CPU saturation: og-burn with 16 busy threads for up to 40 s next to
 # the heartbeat (og-heartbeat, a 10 ms wake-up touching 8 MB); I/O
-# saturation: an O_DIRECT dd on null_blk made slow (timer completions of
+# saturation: an O_DIRECT writer (iohog, 64 MiB rewritten) on null_blk made slow (timer completions of
 # 4 ms, queue depth 2, ext4) for up to 40 s next to a light writer that
 # appends and fsyncs 4 KiB every 200 ms. Each with oomguard's guard off (the
 # built-in default) and on (duration 10 s), BENCH_RUNS times, alternating.
@@ -89,15 +89,23 @@ PY
 	sleep 2
 	: >/tmp/fsync.log
 	t0=$(now_ms)
-	timeout -s KILL "$EPISODE_S" dd if=/dev/zero of=/tmp/slow/hog bs=1M count=100000 \
-		oflag=direct status=none 2>/dev/null &
+	timeout -s KILL "$EPISODE_S" python3 - /tmp/slow/hog <<'PY' &
+import ctypes, mmap, os, sys
+ctypes.CDLL(None).prctl(15, b"iohog", 0, 0, 0)         # PR_SET_NAME
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o644)
+buf = mmap.mmap(-1, 1 << 20)                            # page-aligned, as O_DIRECT wants
+while True:                                             # 64 MiB rewritten again and again
+    os.lseek(fd, 0, os.SEEK_SET)
+    for _ in range(64):
+        os.write(fd, buf)
+PY
 	hog=$!
 	wait "$hog"; st=$?
 	t1=$(now_ms)
 	rest_until $((t0 + EPISODE_S * 1000))
 	kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
-	# the timeout wrapper's child is dd: oomguard's victim is dd, not timeout
-	g=$(rec "[x['guard'] for x in r if x['event'] in ('terminate', 'kill') and x['victim']['comm'] == 'dd'][:1]")
+	# the timeout wrapper's child is the hog: oomguard's victim is iohog, not timeout
+	g=$(rec "[x['guard'] for x in r if x['event'] in ('terminate', 'kill') and x['victim']['comm'] == 'iohog'][:1]")
 	stop_guard
 	python3 - "$mode" "$run" "$((t1 - t0))" "$st" "$g" /tmp/fsync.log >>"$OUTJ" <<'PY'
 import json, sys

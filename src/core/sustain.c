@@ -56,6 +56,11 @@ double sustain_share(const struct sustain *s, uint64_t duration_ms, uint64_t *re
 	return -1;
 }
 
+const struct sustain_sample *sustain_newest(const struct sustain *s)
+{
+	return s->n ? at(s, 0) : NULL;
+}
+
 double sustain_last(const struct sustain *s)
 {
 	if (s->n < 2)

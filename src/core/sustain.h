@@ -25,6 +25,8 @@ void sustain_add(struct sustain *s, uint64_t t_ms, uint64_t part, uint64_t whole
  * least duration_ms older than it; -1 while the history is shorter than
  * that (or the whole did not grow). *ret_span_ms (may be NULL) gets the span. */
 double sustain_share(const struct sustain *s, uint64_t duration_ms, uint64_t *ret_span_ms);
+/* The newest sample, NULL if none. */
+const struct sustain_sample *sustain_newest(const struct sustain *s);
 /* The share over the last step (the two newest samples), -1 if fewer. */
 double sustain_last(const struct sustain *s);
 /* The sampling period for a duration: 1 s, or duration / 64 when longer

@@ -6,7 +6,10 @@
 
 bool plan_priority_mode(const struct og_config *cfg, bool registry_has_values)
 {
-	if (registry_has_values || (cfg->sections_seen & SEC_VALUES))
+	/* A `values:` section alone (a default for all) makes every process
+	 * worth the same: nothing to weigh, and the knapsack would trade the
+	 * biggest process for a smaller one that covers the need. */
+	if (registry_has_values)
 		return true;
 	for (size_t i = 0; i < cfg->n_rules; i++)
 		if (cfg->rules[i].has_value)

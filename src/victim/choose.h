@@ -22,8 +22,9 @@ struct plan {
 	bool covered;                   /* frees at least `need` */
 };
 
-/* Are values in play (a rule sets one, or a `values:` section exists, or
- * the runtime registry holds any)? */
+/* Are values in play (a rule sets one, or the runtime registry or a
+ * cgroup xattr gives one)? A `values:` section with only the default is
+ * not: every process is then worth the same. */
 bool plan_priority_mode(const struct og_config *cfg, bool registry_has_values);
 
 /* Choose. cands[0..n_eligible) are the eligible ones, ranked. items must

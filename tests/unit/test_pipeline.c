@@ -571,6 +571,32 @@ static void test_never_managed_or_protected(void **state)
 	world_free(w);
 }
 
+/* Defect (the slow-leak benchmark under the installed config): a `values:`
+ * section holding only the default (the installed config spells out the
+ * built-in one) put the pipeline in priority mode, where every process is
+ * worth the same and the knapsack took the idle 300 MB ballast (less CPU
+ * lost) instead of the 450 MB leak. Values are in play only when some can
+ * differ. */
+static void test_default_value_alone_is_no_priority(void **state)
+{
+	struct world *w = world_new();
+
+	struct fixture_proc ballast = { .pid = 300, .ppid = 1, .comm = "ballast", .cmdline = "b",
+					.exe = "/x", .cgroup = "/", .uid = 1000, .rss_anon_kb = 300000,
+					.oom_score = 875, .starttime = 500, .utime = 20 };
+	struct fixture_proc leak = ballast;
+
+	leak.pid = 301, leak.comm = "leak", leak.rss_anon_kb = 450000, leak.oom_score = 976;
+	leak.starttime = 600, leak.utime = 900;         /* it burns CPU growing */
+	fixture_proc(w->f, "proc", &ballast);
+	fixture_proc(w->f, "proc", &leak);
+	world_open(w, "values:\n  default: 1\n");
+	assert_int_equal(ask(w, NULL, LEVEL_TERM, 64ull << 20), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 301);
+	world_free(w);
+}
+
 /* The CPU guard's request ranks by CPU used over its window, not by
  * memory: the burner dies, not the largest process; a protected burner is
  * passed over; an idle process is never chosen; and the memory guard never
@@ -749,6 +775,7 @@ int main(void)
 		cmocka_unit_test(test_never_managed_or_protected),
 		cmocka_unit_test(test_usage_ranking),
 		cmocka_unit_test(test_usage_pids),
+		cmocka_unit_test(test_default_value_alone_is_no_priority),
 		cmocka_unit_test(test_renamed_hog_is_no_managed_process),
 		cmocka_unit_test(test_pid_reused_between_choice_and_signal),
 		cmocka_unit_test(test_scope_of_2000),

@@ -184,10 +184,19 @@ static void test_decide_psi(void **state)
 	pg.share = 95;
 	pg.span_ms = 30000;
 	pg.above_ms = 70000;            /* every step at or above 90% for 30 s */
+	pg.contended_share = 100;
 	pressure_decide(&pg, 100000, &v);
 	assert_int_equal(v.level, LEVEL_TERM);
 	assert_int_equal(v.trigger, TRIG_CPU);
-	assert_string_equal(v.reason, "cpu some 95.0% over 30 s >= 90%");
+	assert_string_equal(v.reason, "cpu some 95.0% over 30 s >= 90%, more runnable tasks than "
+			    "CPUs in 100% of the looks");
+	/* the same pressure with no more runnable tasks than CPUs in most
+	 * looks: tasks throttled by their cgroup's cpu.max, which PSI counts as
+	 * waiting, not a saturated machine (that cgroup is judged on its own) */
+	pg.contended_share = 20;
+	pressure_decide(&pg, 100000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	pg.contended_share = 100;
 	/* 95% on average, but one step of the 30 s fell below 90% (a dip 20 s
 	 * ago): it did not stay there */
 	pg.above_ms = 80000;
@@ -344,14 +353,23 @@ static void set_proc(struct episode *e, int pid, const char *comm, unsigned long
 	fixture_proc(e->f, "proc", &p);
 }
 
-/* total stall microseconds so far */
+/* /proc/loadavg: one CPU, 5 runnable tasks: contended (tests change it) */
+static const char *loadavg_now;
+
+/* total stall microseconds so far; the CPU busy, and loadavg_now */
 static void set_psi(struct episode *e, uint64_t total_us)
 {
+	uint64_t t = fake_now / 10;     /* ticks of 10 ms since the fake epoch, one CPU */
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "some avg10=0.00 avg60=0.00 avg300=0.00 total=%llu\n"
 		 "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", (unsigned long long)total_us);
 	fixture_file(e->f, "proc/pressure/cpu", buf);
+	snprintf(buf, sizeof(buf), "cpu  %llu 0 0 %llu 0 0 0 0 0 0\ncpu0 %llu 0 0 %llu 0 0 0 0 0 0\n",
+		 (unsigned long long)(t * 95 / 100), (unsigned long long)(t * 5 / 100),
+		 (unsigned long long)(t * 95 / 100), (unsigned long long)(t * 5 / 100));
+	fixture_file(e->f, "proc/stat", buf);
+	fixture_file(e->f, "proc/loadavg", loadavg_now);
 }
 
 static struct episode *episode_new(void)
@@ -367,6 +385,8 @@ static struct episode *episode_new(void)
 	snprintf(e->rec, sizeof(e->rec), "%s/records", e->f->dir);
 	fixture_file(e->f, "proc/meminfo",
 		     "MemTotal: 4000000 kB\nMemAvailable: 3000000 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n");
+	fake_now = 1000000;
+	loadavg_now = "4.50 3.00 1.00 5/300 12345\n";
 	set_psi(e, 0);
 	set_proc(e, 1, "systemd", 9000, 5);
 	set_proc(e, 300, "db", 900000, 10);     /* the largest, barely busy */
@@ -467,6 +487,26 @@ static void test_spike(void **state)
 	episode_free(e);
 }
 
+/* PSI says tasks wait, but no more are runnable than there are CPUs: tasks
+ * throttled at a cgroup's cpu.max (PSI counts them, the scheduler's count
+ * does not). Not the system's problem: nobody. */
+static void test_throttled_not_contended(void **state)
+{
+	struct episode *e = episode_new();
+	uint64_t total = 0;
+
+	(void)state;
+	loadavg_now = "1.00 1.00 1.00 2/300 12345\n";     /* the throttled ones not counted */
+	for (int i = 0; i < 6; i++) {
+		if (i == 2)
+			set_proc(e, 301, "burn", 1000, 600);
+		second(e, &total, 95);
+	}
+	assert_int_equal(K.n_sent, 0);
+	assert_int_equal(e->pg.v.level, LEVEL_OK);
+	episode_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_busiest_device),
 		cmocka_unit_test(test_episode),
 		cmocka_unit_test(test_spike),
+		cmocka_unit_test(test_throttled_not_contended),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,13 +114,24 @@ static void sample(struct guard *g, struct pressure_guard *pg, uint64_t now)
 		const struct psi_line *l = pg->spec->full ? &pg->psi.full : &pg->psi.some;
 
 		sustain_add(&pg->hist, now, l->total_us, now * 1000);
-	} else if (fallback(pg) && read_proc_stat_cpu(proc_fd, &pg->cpu, &pg->ncpu) == 0) {
+	}
+	if ((fallback(pg) || (pg->have_psi && pg->spec->kind == USAGE_CPU)) &&
+	    read_proc_stat_cpu(proc_fd, &pg->cpu, &pg->ncpu) == 0 && fallback(pg)) {
 		const struct cpu_times *t = &pg->cpu;
 		uint64_t total = t->user + t->nice + t->system + t->idle + t->iowait + t->irq +
 				 t->softirq + t->steal;
 
 		sustain_add(&pg->hist, now, total - t->idle - t->iowait, total);
 	}
+	if (pg->have_psi && pg->spec->kind == USAGE_CPU && read_loadavg(proc_fd, &pg->load) == 0) {
+		const struct sustain_sample *last = sustain_newest(&pg->contended_hist);
+		uint64_t looks = last ? last->whole + 1 : 1, hits = last ? last->part : 0;
+
+		hits += pg->load.running > MAX(pg->ncpu, 1u) + 1;       /* + 1: oomguard, looking */
+		sustain_add(&pg->contended_hist, now, hits, looks);
+	}
+	pg->contended_share = pg->have_psi && pg->spec->kind == USAGE_CPU ?
+		sustain_share(&pg->contended_hist, pg->cfg.duration_ms, NULL) : -1;
 	if (fallback(pg) && pg->cfg.load_per_cpu > 0 && read_loadavg(proc_fd, &pg->load) == 0) {
 		bool above = pg->load.load1 >= pg->cfg.load_per_cpu * MAX(pg->ncpu, 1u);
 
@@ -148,12 +159,17 @@ void pressure_decide(const struct pressure_guard *pg, uint64_t now_ms, struct ve
 	v->trigger = pg->spec->trigger;
 	v->eta_ms = v->psi_full_share = v->refault_percent = -1;
 	if (!fallback(pg)) {
-		if (held(pg->share, cfg->percent, pg->span_ms, pg->above_ms, now_ms, cfg->duration_ms)) {
+		if (held(pg->share, cfg->percent, pg->span_ms, pg->above_ms, now_ms, cfg->duration_ms) &&
+		    (pg->spec->kind != USAGE_CPU || pg->contended_share >= PRESSURE_CPU_CONTENDED_MIN)) {
 			v->level = LEVEL_TERM;
 			int n = snprintf(v->reason, sizeof(v->reason), "%s %s %.1f%% over %.0f s >= %.0f%%",
 					 resource(pg), pg->spec->full ? "full" : "some", pg->share,
 					 secs, cfg->percent);
 
+			if (pg->spec->kind == USAGE_CPU && n > 0 && (size_t)n < sizeof(v->reason))
+				snprintf(v->reason + n, sizeof(v->reason) - (size_t)n,
+					 ", more runnable tasks than CPUs in %.0f%% of the looks",
+					 pg->contended_share);
 			if (pg->spec->kind == USAGE_IO && pg->busiest_percent >= 0 && n > 0 &&
 			    (size_t)n < sizeof(v->reason))
 				snprintf(v->reason + n, sizeof(v->reason) - (size_t)n,
@@ -351,6 +367,8 @@ static void ask(struct guard *g, struct pressure_guard *pg, struct pressure_scop
 		/* the next victim needs a whole duration again */
 		sustain_reset(sc ? &sc->hist : &pg->hist);
 		*(sc ? &sc->above_ms : &pg->above_ms) = 0;
+		if (!sc)
+			sustain_reset(&pg->contended_hist);
 		usage_drop(&pg->base);
 		if (!sc)
 			pg->load_above_ms = 0;
@@ -518,6 +536,7 @@ void pressure_reload(struct guard *g)
 	pg->cfg = pg->spec->cfg_of(&g->env->c->cfg);
 	g->active = set_active(g, pg);
 	sustain_reset(&pg->hist);
+	sustain_reset(&pg->contended_hist);
 	usage_drop(&pg->base);
 	pg->load_above_ms = pg->above_ms = 0;
 	if (pg->timer.src.fd < 0)
@@ -572,6 +591,10 @@ void pressure_describe(struct guard *g, struct describe *d)
 	}
 	if (pg->spec->kind == USAGE_CPU)
 		desc_str(d, "kill_unit", cfg->kill_unit == KILL_UNIT_CGROUP ? "cgroup" : "process");
+	if (pg->spec->kind == USAGE_CPU && !fallback(pg))
+		desc_line(d, "The system scope also needs more runnable tasks than CPUs in >= %.0f%% of "
+			  "the looks (PSI counts a cgroup throttled at its cpu.max as waiting)",
+			  PRESSURE_CPU_CONTENDED_MIN);
 	if (pg->share >= 0)
 		desc_line(d, "Now: %.1f%% over the last %llu ms%s", pg->share,
 			  (unsigned long long)pg->span_ms,

@@ -40,6 +40,15 @@ struct pressure_spec {
 };
 
 #define PRESSURE_DISKS 64
+/* PSI cpu "some" counts the tasks a cgroup's cpu.max throttles as waiting,
+ * at every level up to the root: a capped cgroup alone can drive the
+ * system's share to 100 % on idle CPUs. The scheduler's count of runnable
+ * tasks (/proc/loadavg's 4th field) leaves throttled ones out: the system
+ * scope fires only when, in at least this share of its looks over the
+ * duration, more tasks were runnable than there are CPUs (not counting
+ * oomguard itself, running as it looks). A capped cgroup is judged on its
+ * own. */
+#define PRESSURE_CPU_CONTENDED_MIN 50.0
 
 /* A limited cgroup being watched. */
 struct pressure_scope {
@@ -61,6 +70,8 @@ struct pressure_guard {
 	int psi_fd, stat_fd, loadavg_fd;        /* -1 = none */
 	const char *mode;               /* "psi (trigger)", "psi (poll)", "/proc/stat and /proc/loadavg" */
 	struct sustain hist;
+	struct sustain contended_hist;  /* cpu with PSI: looks with more runnable tasks than CPUs */
+	double contended_share;         /* their share over the duration, -1 unknown */
 	uint64_t load_above_ms;         /* fallback: load over the limit since then, 0 = not */
 	struct usage_base base;
 	/* the last look, for describe and records */

@@ -21,6 +21,12 @@ YAML
 OG_REC=$mnt/records.jsonl       # start_guard waits for the start record there
 start_guard --config /tmp/full.yaml
 oom0=$(oom_kill_count)
+# tmpfs gives a file a page at a time: end the records file on a page
+# boundary (with a line that is not a record), so that the next record needs
+# a page the full filesystem does not have
+size=$(stat -c %s "$OG_REC")
+pad=$(((4096 - (size + 2) % 4096) % 4096))
+{ printf '#'; head -c "$pad" /dev/zero | tr '\0' ' '; echo; } >>"$OG_REC"
 dd if=/dev/zero of="$mnt/filler" bs=4k 2>/dev/null
 [[ $(df --output=avail "$mnt" | tail -1) -eq 0 ]] || fail_all "the tmpfs did not fill: $(df -h "$mnt" | tail -1)"
 

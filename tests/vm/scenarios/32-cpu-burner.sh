@@ -90,6 +90,8 @@ require "[[ \$(signalled_pids) == '$burner $capped' || \$(signalled_pids) == '$c
 	"oomguard signalled others: $(signalled_pids)"
 kill -KILL "$outside" 2>/dev/null
 stop_guard
+cp -f "$OG_OUT/oomguard.jsonl" "$OG_OUT/rounds-1-3.jsonl"
+cp -f "$OG_OUT/oomguard.err" "$OG_OUT/rounds-1-3.err"
 
 # 4: the guard off
 start_guard

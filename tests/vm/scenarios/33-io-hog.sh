@@ -1,8 +1,9 @@
 #!/bin/bash
 # The I/O guard (io.enabled, full_percent 40, duration 8 s) on a block device
 # that is slow on purpose: null_blk with irqmode=2 (timer completions) and
-# completion_nsec=4 ms, one queue of depth 2, memory-backed, ext4 on it. An
-# I/O hog writes with O_DIRECT without pause next to a light writer that
+# completion_nsec=4 ms, one queue of depth 2, memory-backed (so the hog
+# rewrites the same 64 MiB: the device's pages are the guest's RAM), ext4 on
+# it. An I/O hog writes with O_DIRECT without pause next to a light writer that
 # appends a 4 KiB record and fsyncs it every 200 ms. oomguard's io guard
 # kills the hog (the most storage bytes over the window, /proc/PID/io); the
 # light writer lives, and its fsync latency after the kill is back near the
@@ -51,7 +52,16 @@ PY
 writer=$!
 sleep 3
 w0=$(now_ms)
-dd if=/dev/zero of=/tmp/slow/hog bs=1M count=100000 oflag=direct status=none 2>/dev/null &
+python3 - /tmp/slow/hog <<'PY' &
+import ctypes, mmap, os, sys
+ctypes.CDLL(None).prctl(15, b"iohog", 0, 0, 0)         # PR_SET_NAME
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o644)
+buf = mmap.mmap(-1, 1 << 20)                            # page-aligned, as O_DIRECT wants
+while True:                                             # 64 MiB rewritten again and again
+    os.lseek(fd, 0, os.SEEK_SET)
+    for _ in range(64):
+        os.write(fd, buf)
+PY
 hog=$!
 wait_for_exit "$hog" 90 || { kill -KILL "$hog"; require false "the I/O hog lived 90 s"; }
 t1=$(now_ms)
