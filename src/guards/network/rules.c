@@ -170,6 +170,11 @@ bool net_same_group(const struct net_link *links, size_t n, int a, int b)
 	return same;
 }
 
+static int owner_rank(const struct net_link *l, int seen)
+{
+	return master_kind(l->kind) ? 2 : l->ifindex == seen ? 1 : 0;
+}
+
 const struct net_link *net_mac_owner(const struct net_link *links, size_t n, const uint8_t *mac,
 				     int seen)
 {
@@ -181,9 +186,9 @@ const struct net_link *net_mac_owner(const struct net_link *links, size_t n, con
 		if (!l->has_mac || l->type != ARPHRD_ETHER || (l->flags & IFF_LOOPBACK) ||
 		    net_mac_zero(l->mac) || memcmp(l->mac, mac, NET_MAC_LEN))
 			continue;
-		if (l->ifindex == seen)
-			return l;
-		if (!best || (master_kind(l->kind) && !master_kind(best->kind)))
+		/* a bridge or bond before its port (a bridge takes a port's MAC),
+		 * then the interface the frame came in on, then the first */
+		if (!best || owner_rank(l, seen) > owner_rank(best, seen))
 			best = l;
 	}
 	return best;
