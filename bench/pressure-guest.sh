@@ -77,7 +77,7 @@ io_episode() {
 	python3 - /tmp/slow/journal /tmp/fsync.log <<'PY' &
 import os, sys, time
 fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-out = open(sys.argv[2], "w", buffering=1)
+out = open(sys.argv[2], "a", buffering=1)    # appends: the episode empties it when the hog starts
 while True:
     os.write(fd, b"r" * 4096)
     a = time.monotonic()
@@ -135,4 +135,6 @@ done
 umount /tmp/slow
 rmmod null_blk
 cat "$OUTJ"
+n=$(wc -l <"$OUTJ")
+[[ $n -eq $((4 * BENCH_RUNS)) ]] || fail_all "$n episodes measured, not $((4 * BENCH_RUNS))"
 pass
