@@ -356,6 +356,18 @@ void config_describe(const struct og_config *cfg, void *file)
 			cfg->cg_term_headroom_percent, cfg->cg_kill_headroom_percent);
 	else
 		fprintf(f, "cgroups: disabled\n");
+	if (cfg->cpu_enabled)
+		fprintf(f, "cpu: kill when PSI cpu some >= %g%% held for %" PRIu64 " ms (without PSI: busy >= %g%% "
+			"and load >= %g per CPU), kill unit %s\n", cfg->cpu_some_percent,
+			cfg->cpu_duration_ms, cfg->cpu_busy_percent, cfg->cpu_load_per_cpu,
+			config_kill_unit_names[cfg->cpu_kill_unit]);
+	else
+		fprintf(f, "cpu: off\n");
+	if (cfg->io_enabled)
+		fprintf(f, "io: kill when PSI io full >= %g%% held for %" PRIu64 " ms\n",
+			cfg->io_full_percent, cfg->io_duration_ms);
+	else
+		fprintf(f, "io: off\n");
 	disk_config_describe(cfg, f);
 	fprintf(f, "rules: %zu, default value %" PRId64 "\n", cfg->n_rules, cfg->default_value);
 	for (size_t i = 0; i < cfg->n_rules; i++) {
