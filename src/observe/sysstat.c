@@ -386,7 +386,8 @@ int parse_cg_cpu_stat(const char *buf, struct cg_cpu_stat *ret)
 
 /* ---- /proc/diskstats ---- */
 
-static int diskstat_line(const char *s, const char *eol, struct diskstat *ret)
+/* A line_fn (below): ret is a struct diskstat. */
+static int diskstat_line(const char *s, const char *eol, void *ret)
 {
 	struct diskstat d = { 0 };
 	uint64_t *f[] = { &d.reads, &d.reads_merged, &d.read_sectors, &d.read_ms,
@@ -415,15 +416,20 @@ static int diskstat_line(const char *s, const char *eol, struct diskstat *ret)
 		if (r < 0)
 			return r;
 	}
-	*ret = d;
+	*(struct diskstat *)ret = d;
 	return 0;
 }
 
-/* Every line checked; out[0..cap) filled when out is not NULL. */
-static int diskstats_walk(const char *buf, struct diskstat *out, size_t cap, size_t *ret_n)
+/* A file of one record per line (blank lines skipped): every line is
+ * parsed by line_fn into a scratch record of elem bytes; out[0..cap) is
+ * filled only once every line was checked (out untouched on error), and
+ * *ret_n gets the number of records, which may exceed cap. */
+typedef int (*line_fn)(const char *s, const char *eol, void *ret);
+
+static int lines_walk(const char *buf, line_fn fn, void *scratch, void *out, size_t elem,
+		      size_t cap, size_t *ret_n)
 {
 	const char *p, *eol;
-	struct diskstat d;
 	size_t n = 0;
 	int r;
 
@@ -431,37 +437,47 @@ static int diskstats_walk(const char *buf, struct diskstat *out, size_t cap, siz
 		eol = strchrnul(p, '\n');
 		if (line_blank(p, eol))
 			continue;
-		r = diskstat_line(p, eol, &d);
+		r = fn(p, eol, scratch);
 		if (r < 0)
 			return r;
 		if (out && n < cap)
-			out[n] = d;
+			memcpy((char *)out + n * elem, scratch, elem);
 		n++;
 	}
 	*ret_n = n;
 	return 0;
 }
 
-int parse_diskstats(const char *buf, struct diskstat *out, size_t cap, size_t *ret_n)
+static int parse_lines(const char *buf, line_fn fn, void *scratch, void *out, size_t elem,
+		       size_t cap, size_t *ret_n)
 {
 	size_t n;
 	int r;
 
 	if (!buf || (!out && cap))
 		return -EINVAL;
-	r = diskstats_walk(buf, NULL, 0, &n);   /* first check: out untouched on error */
+	r = lines_walk(buf, fn, scratch, NULL, elem, 0, &n);    /* first check */
 	if (r < 0)
 		return r;
 	if (cap)
-		(void)diskstats_walk(buf, out, cap, &n);
+		(void)lines_walk(buf, fn, scratch, out, elem, cap, &n);
 	if (ret_n)
 		*ret_n = n;
 	return 0;
 }
 
+
+int parse_diskstats(const char *buf, struct diskstat *out, size_t cap, size_t *ret_n)
+{
+	struct diskstat d;
+
+	return parse_lines(buf, diskstat_line, &d, out, sizeof(d), cap, ret_n);
+}
+
 /* ---- cgroup v2 io.stat ---- */
 
-static int io_stat_line(const char *s, const char *eol, struct cg_io_stat *ret)
+/* A line_fn (below): ret is a struct cg_io_stat. */
+static int io_stat_line(const char *s, const char *eol, void *ret)
 {
 	static const struct key keys[] = {
 		KEY(struct cg_io_stat, rbytes), KEY(struct cg_io_stat, wbytes),
@@ -497,47 +513,16 @@ static int io_stat_line(const char *s, const char *eol, struct cg_io_stat *ret)
 			break;
 		}
 	}
-	*ret = v;
+	*(struct cg_io_stat *)ret = v;
 	return 0;
 }
 
-static int io_stat_walk(const char *buf, struct cg_io_stat *out, size_t cap, size_t *ret_n)
-{
-	const char *p, *eol;
-	struct cg_io_stat v;
-	size_t n = 0;
-	int r;
-
-	for (p = buf; *p; p = NEXT_LINE(eol)) {
-		eol = strchrnul(p, '\n');
-		if (line_blank(p, eol))
-			continue;
-		r = io_stat_line(p, eol, &v);
-		if (r < 0)
-			return r;
-		if (out && n < cap)
-			out[n] = v;
-		n++;
-	}
-	*ret_n = n;
-	return 0;
-}
 
 int parse_cg_io_stat(const char *buf, struct cg_io_stat *out, size_t cap, size_t *ret_n)
 {
-	size_t n;
-	int r;
+	struct cg_io_stat v;
 
-	if (!buf || (!out && cap))
-		return -EINVAL;
-	r = io_stat_walk(buf, NULL, 0, &n);
-	if (r < 0)
-		return r;
-	if (cap)
-		(void)io_stat_walk(buf, out, cap, &n);
-	if (ret_n)
-		*ret_n = n;
-	return 0;
+	return parse_lines(buf, io_stat_line, &v, out, sizeof(v), cap, ret_n);
 }
 
 uint64_t cg_io_stat_bytes(const struct cg_io_stat *v, size_t n)
