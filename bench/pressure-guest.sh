@@ -74,31 +74,12 @@ io_episode() {
 
 	if [[ $mode == on ]]; then start_guard --config /tmp/io-on.yaml; else start_guard; fi
 	rm -f /tmp/slow/hog /tmp/slow/journal /tmp/fsync.log
-	python3 - /tmp/slow/journal /tmp/fsync.log <<'PY' &
-import os, sys, time
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-out = open(sys.argv[2], "a", buffering=1)    # appends: the episode empties it when the hog starts
-while True:
-    os.write(fd, b"r" * 4096)
-    a = time.monotonic()
-    os.fsync(fd)
-    out.write("%.1f\n" % ((time.monotonic() - a) * 1000))
-    time.sleep(0.2)
-PY
+	python3 "$OG_REPO/tests/vm/og-io.py" fsync /tmp/slow/journal /tmp/fsync.log &
 	writer=$!
 	sleep 2
 	: >/tmp/fsync.log
 	t0=$(now_ms)
-	timeout -s KILL "$EPISODE_S" python3 - /tmp/slow/hog <<'PY' &
-import ctypes, mmap, os, sys
-ctypes.CDLL(None).prctl(15, b"iohog", 0, 0, 0)         # PR_SET_NAME
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o644)
-buf = mmap.mmap(-1, 1 << 20)                            # page-aligned, as O_DIRECT wants
-while True:                                             # 64 MiB rewritten again and again
-    os.lseek(fd, 0, os.SEEK_SET)
-    for _ in range(64):
-        os.write(fd, buf)
-PY
+	timeout -s KILL "$EPISODE_S" python3 "$OG_REPO/tests/vm/og-io.py" hog /tmp/slow/hog &
 	hog=$!
 	wait "$hog"; st=$?
 	t1=$(now_ms)
@@ -110,7 +91,7 @@ PY
 	python3 - "$mode" "$run" "$((t1 - t0))" "$st" "$g" /tmp/fsync.log >>"$OUTJ" <<'PY'
 import json, sys
 mode, run, ms, st, g, path = sys.argv[1:]
-v = sorted(float(x) for x in open(path) if x.strip())
+v = sorted(float(x.split()[1]) for x in open(path) if len(x.split()) == 2)
 q = lambda p: v[min(len(v) - 1, int(p * len(v)))] if v else None
 print(json.dumps({"scenario": "io", "guard": mode, "run": int(run), "workload_ms": int(ms),
                   "workload_status": int(st), "killed_by": g or None, "fsyncs": len(v),

@@ -36,32 +36,11 @@ start_guard --config /tmp/io.yaml
 ! grep -q 'io guard off' "$OG_ERR" || fail_all "the io guard is off: $(grep 'io guard off' "$OG_ERR")"
 
 # the light writer: one line per record, "seconds_since_start fsync_ms"
-python3 - /tmp/slow/journal /tmp/fsync.log <<'PY' &
-import os, sys, time
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-out = open(sys.argv[2], "w", buffering=1)
-t0 = time.monotonic()
-while True:
-    os.write(fd, b"r" * 4096)
-    a = time.monotonic()
-    os.fsync(fd)
-    b = time.monotonic()
-    out.write("%.3f %.1f\n" % (b - t0, (b - a) * 1000))
-    time.sleep(0.2)
-PY
+python3 "$OG_REPO/tests/vm/og-io.py" fsync /tmp/slow/journal /tmp/fsync.log &
 writer=$!
 sleep 3
 w0=$(now_ms)
-python3 - /tmp/slow/hog <<'PY' &
-import ctypes, mmap, os, sys
-ctypes.CDLL(None).prctl(15, b"iohog", 0, 0, 0)         # PR_SET_NAME
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_DIRECT, 0o644)
-buf = mmap.mmap(-1, 1 << 20)                            # page-aligned, as O_DIRECT wants
-while True:                                             # 64 MiB rewritten again and again
-    os.lseek(fd, 0, os.SEEK_SET)
-    for _ in range(64):
-        os.write(fd, buf)
-PY
+python3 "$OG_REPO/tests/vm/og-io.py" hog /tmp/slow/hog &
 hog=$!
 wait_for_exit "$hog" 90 || { kill -KILL "$hog"; require false "the I/O hog lived 90 s"; }
 t1=$(now_ms)
