@@ -23,8 +23,8 @@ static const struct {
 } seed_features[] = {
 	{ SEC_CGROUP_SETTINGS, "cgroup_settings", true },
 	{ SEC_MANAGED, "managed_processes", true },
-	{ SEC_GPU, "gpu_protection", false },
-	{ SEC_NVIDIA, "nvidia_monitor", false },
+	{ SEC_GPU, "gpu_protection", true },
+	{ SEC_NVIDIA, "nvidia_monitor", true },
 	{ SEC_EBPF, "ebpf_monitor", false },
 	{ SEC_DYNAMIC, "dynamic_adjustment", true },
 	{ SEC_ML, "machine_learning", false },
@@ -58,19 +58,6 @@ static const struct key logging_keys[] = {
 };
 
 
-static const struct key gpu_keys[] = {
-	K("enabled", T_BOOL, OFF(gpu_enabled)),
-	K("memory_threshold_percent", T_PERCENT, OFF(gpu_threshold_percent)),
-	{ 0 }
-};
-
-static const struct key nvidia_keys[] = {
-	K("enabled", T_BOOL, OFF(nvidia_enabled)),
-	K("set_performance_mode", T_BOOL, OFF(nvidia_perf_mode)),
-	K("check_driver_updates", T_BOOL, OFF(nvidia_check_updates)),
-	{ 0 }
-};
-
 static const struct key ebpf_keys[] = {
 	K("enabled", T_BOOL, OFF(ebpf_enabled)),
 	K("allocation_threshold_mb_per_sec", T_UINT, OFF(ebpf_alloc_mb_per_sec),
@@ -102,8 +89,8 @@ const struct key config_top_keys[] = {
 	SECTION("logging", logging_keys, SEC_LOGGING),
 	SECTION("cgroup_settings", cgroup_settings_schema, SEC_CGROUP_SETTINGS),
 	{ .name = "managed_processes", .type = T_MANAGED, .sec = SEC_MANAGED },
-	SECTION("gpu_protection", gpu_keys, SEC_GPU),
-	SECTION("nvidia_monitor", nvidia_keys, SEC_NVIDIA),
+	SECTION("gpu_protection", gpu_schema, SEC_GPU),
+	SECTION("nvidia_monitor", nvidia_schema, SEC_NVIDIA),
 	SECTION("ebpf_monitor", ebpf_keys, SEC_EBPF),
 	SECTION("dynamic_adjustment", dynamic_schema, SEC_DYNAMIC),
 	SECTION("machine_learning", ml_keys, SEC_ML),
@@ -198,6 +185,11 @@ void config_default(struct og_config *cfg)
 	cfg->cg_cpu_weight = 100;
 	cfg->cg_io_weight = 100;
 	cfg->gpu_threshold_percent = 90;
+	cfg->gpu_margin_percent = 5;
+	cfg->gpu_interval_ms = 2000;
+	cfg->gpu_call_timeout_ms = 5000;
+	cfg->nvidia_check_updates = true;
+	cfg->nvidia_interval_ms = 3600000;
 	cfg->ebpf_alloc_mb_per_sec = 100;
 	cfg->dyn_count = 3;
 	cfg->dyn_score = 700;
@@ -238,6 +230,8 @@ void config_free(struct og_config *cfg)
 	free(cfg->record_path);
 	free(cfg->cg_name);
 	free(cfg->ml_log_path);
+	for (size_t i = 0; i < cfg->n_gpu_devices; i++)
+		free(cfg->gpu_devices[i]);
 	free(cfg->cg_parent);
 	free(cfg->dyn_state_path);
 	memset(cfg, 0, sizeof(*cfg));
@@ -393,6 +387,14 @@ void config_describe(const struct og_config *cfg, void *file)
 	fprintf(f, "logging: json_logs %s, kmsg %s, record %s\n", yn[cfg->json_logs],
 		yn[cfg->kmsg], cfg->record_path ? cfg->record_path : "to stdout");
 	shield_describe(cfg, f);
+	if (cfg->sections_seen & (SEC_GPU | SEC_NVIDIA))
+		fprintf(f, "gpu: memory protection %s at %g%% (down to %g%%, every %" PRIu64 " ms), "
+			"driver monitor %s (performance mode %s, driver updates %s, every %" PRIu64
+			" s); active where libnvidia-ml.so.1 is\n", cfg->gpu_enabled ? "on" : "off",
+			cfg->gpu_threshold_percent, cfg->gpu_threshold_percent - cfg->gpu_margin_percent,
+			cfg->gpu_interval_ms, cfg->nvidia_enabled ? "on" : "off",
+			yn[cfg->nvidia_perf_mode], yn[cfg->nvidia_check_updates],
+			cfg->nvidia_interval_ms / 1000);
 	for (size_t i = 0; i < ARRAY_SIZE(seed_features); i++)
 		if ((cfg->sections_seen & seed_features[i].bit) && !seed_features[i].active)
 			fprintf(f, "%s: accepted, not active in this build\n",

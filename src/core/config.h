@@ -14,6 +14,7 @@
 #define OG_MAX_USERS 64
 #define OG_ERR_SIZE 512
 #define OG_MAX_DISKS 32
+#define OG_MAX_GPUS 16
 #define OG_MAX_CLEANUP 16
 #define OG_MAX_PATTERNS 16
 
@@ -147,9 +148,16 @@ struct og_config {
 	int64_t cg_cpu_weight, cg_io_weight;
 	char *managed[OG_MAX_MANAGED];
 	size_t n_managed;
+	/* gpu (src/guards/gpu/) */
 	bool gpu_enabled;
 	double gpu_threshold_percent;
+	double gpu_margin_percent;      /* a kill frees down to threshold - margin */
+	uint64_t gpu_interval_ms;       /* between two looks at the devices */
+	uint64_t gpu_call_timeout_ms;   /* an NVML call past it: the guard is degraded */
+	char *gpu_devices[OG_MAX_GPUS]; /* indices or UUIDs; none = every device */
+	size_t n_gpu_devices;
 	bool nvidia_enabled, nvidia_perf_mode, nvidia_check_updates;
+	uint64_t nvidia_interval_ms;
 	bool ebpf_enabled;
 	uint64_t ebpf_alloc_mb_per_sec;
 	bool dyn_enabled;

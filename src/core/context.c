@@ -216,12 +216,13 @@ int ctx_cgroup_members(struct og_ctx *c, const char *scope)
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
 	     uint64_t swap_total, size_t *ret_n)
 {
-	return ctx_rank_by(c, scope, mem_total, swap_total, NULL, NULL, NULL, 0, ret_n);
+	return ctx_rank_by(c, scope, mem_total, swap_total, NULL, NULL, false, NULL, 0, ret_n);
 }
 
 int ctx_rank_by(struct og_ctx *c, const char *scope, uint64_t mem_total, uint64_t swap_total,
 		int (*usage)(const struct proc_info *p, void *userdata, uint64_t *ret_amount),
-		void *usage_data, const int *only, size_t n_only, size_t *ret_n)
+		void *usage_data, bool usage_frees, const int *only, size_t n_only,
+		size_t *ret_n)
 {
 	struct rank_input in = {
 		.proc_fd = c->proc_fd,
@@ -238,6 +239,7 @@ int ctx_rank_by(struct og_ctx *c, const char *scope, uint64_t mem_total, uint64_
 		.now_ms = now_ms(),
 		.usage = usage,
 		.usage_data = usage_data,
+		.usage_frees = usage_frees,
 	};
 	int r = ctx_scan(c, scope, only, n_only);
 

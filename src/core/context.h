@@ -79,7 +79,8 @@ int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,
  * only (n_only pids, NULL = as above) ranks exactly these processes. */
 int ctx_rank_by(struct og_ctx *c, const char *scope, uint64_t mem_total, uint64_t swap_total,
 		int (*usage)(const struct proc_info *p, void *userdata, uint64_t *ret_amount),
-		void *usage_data, const int *only, size_t n_only, size_t *ret_n);
+		void *usage_data, bool usage_frees, const int *only, size_t n_only,
+		size_t *ret_n);
 /* The value registry's directory (--runtime-dir or /run/oomguard). */
 const char *ctx_runtime_dir(const struct og_ctx *c);
 /* Refresh the value registry (opening its directory once it exists); with

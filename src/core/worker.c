@@ -7,6 +7,7 @@
  * A lane thread still running when the worker is freed is detached and
  * holds a reference; the last reference frees the memory. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -314,6 +315,24 @@ static enum lane_state lane_state(const struct worker *w, unsigned lane)
 	st = w->lanes[lane].state;
 	unlock(w);
 	return st;
+}
+
+int worker_wait(struct worker *w, unsigned lane, uint64_t timeout_ms)
+{
+	uint64_t end = mono_ns() + timeout_ms * NSEC_PER_MSEC;
+
+	while (worker_lane_busy(w, lane)) {
+		uint64_t now = mono_ns();
+		struct pollfd p = { .fd = worker_fd(w), .events = POLLIN };
+		uint64_t ms;
+
+		if (now >= end)
+			return -ETIMEDOUT;
+		ms = (end - now) / NSEC_PER_MSEC + 1;
+		poll(&p, 1, ms < 1000 ? (int)ms : 1000);
+		worker_dispatch(w);
+	}
+	return 0;
 }
 
 bool worker_lane_busy(const struct worker *w, unsigned lane)

@@ -57,6 +57,12 @@ bool worker_lane_busy(const struct worker *w, unsigned lane);
 /* Timed out and still running: do not unload the library fn calls into. */
 bool worker_lane_hung(const struct worker *w, unsigned lane);
 
+/* Block until the lane has no call outstanding, dispatching every lane's
+ * results meanwhile, for at most timeout_ms: 0, or -ETIMEDOUT (a call
+ * still running). Only where waiting is the point: at exit (a guard
+ * restoring what it changed) and in explain, never from the running loop. */
+int worker_wait(struct worker *w, unsigned lane, uint64_t timeout_ms);
+
 /* Joins idle lanes; a lane still running (hung or not) is detached and left
  * to finish, then its release(arg) runs. A finished result not yet
  * dispatched goes to release too: done is never called after this. Never

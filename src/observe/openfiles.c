@@ -153,7 +153,7 @@ static int scan_fds(int pid, int pid_fd, struct of_scan *s)
 				r = -errno;     /* listed, but its links may not be followed */
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || !wanted(s, st.st_dev))
+		if ((!(s->what & OF_ANY_TYPE) && !S_ISREG(st.st_mode)) || !wanted(s, st.st_dev))
 			continue;
 		h.fd = (int)n;
 		h.dev = st.st_dev;

@@ -34,7 +34,9 @@ struct of_hit {
 	const char *link;               /* fd, with OF_LINK: the link ("/x/y.log (deleted)") */
 };
 
-enum { OF_FDS = 1, OF_MAPS = 2, OF_FLAGS = 4, OF_LINK = 8 };
+/* OF_ANY_TYPE: fds of any file type (devices, sockets...), not only
+ * regular files (the GPU guard looks for /dev/nvidia*). */
+enum { OF_FDS = 1, OF_MAPS = 2, OF_FLAGS = 4, OF_LINK = 8, OF_ANY_TYPE = 16 };
 
 struct of_scan {
 	/* in */

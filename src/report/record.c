@@ -91,6 +91,25 @@ static int emit_text(struct reporter *r, const char *fmt, ...)
 	return reporter_write(r, line, (size_t)n);
 }
 
+/* "device": the GPU a record is about, or null. */
+static void add_device(json_object *o, const struct decision_device *dev)
+{
+	json_object *d;
+
+	if (!dev || !(d = json_object_new_object())) {
+		json_object_object_add(o, "device", NULL);
+		return;
+	}
+	add_int(d, "index", dev->index);
+	add_str(d, "name", dev->name);
+	add_str(d, "uuid", dev->uuid);
+	add_int(d, "memory_total", (int64_t)MIN(dev->total, (uint64_t)INT64_MAX));
+	add_int(d, "memory_used", (int64_t)MIN(dev->used, (uint64_t)INT64_MAX));
+	json_object_object_add(d, "threshold_percent",
+			       json_object_new_double(dev->threshold_percent));
+	json_object_object_add(o, "device", d);
+}
+
 int report_decision(struct reporter *r, const struct decision *d)
 {
 	json_object *o, *t, *v;
@@ -167,6 +186,7 @@ int report_decision(struct reporter *r, const struct decision *d)
 	add_opt(o, "freed_bytes", d->freed_bytes);
 	add_opt(o, "exit_ms", d->exit_ms);
 	add_str(o, "error", d->err ? strerror(-d->err) : NULL);
+	add_device(o, d->device);
 	return emit(r, o);
 }
 
@@ -333,5 +353,50 @@ int report_network(struct reporter *r, const struct netrec *n)
 	add_str(d, "address", n->address);
 	add_int(d, "count", (int64_t)MIN(n->count, (uint64_t)INT64_MAX));
 	json_object_object_add(o, "network", d);
+	return emit(r, o);
+}
+
+static void add_ver(json_object *o, const char *k, const char *v)
+{
+	add_str(o, k, v && *v ? v : NULL);
+}
+
+int report_gpu(struct reporter *r, const struct gpu_record *g)
+{
+	json_object *o, *p = NULL, *d = NULL;
+
+	if (r->out_fd < 0)
+		return 0;
+	if (!r->json) {
+		char esc[1024];
+
+		escape_untrusted(g->message ? g->message : "", esc, sizeof(esc));
+		return emit_text(r, "gpu: %s: %s", g->event, esc);
+	}
+	if (!(o = json_object_new_object()))
+		return -ENOMEM;
+	add_time(o);
+	add_str(o, "guard", "gpu");
+	add_str(o, "event", g->event);
+	add_str(o, "message", g->message);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(g->dry_run));
+	add_device(o, g->device);
+	if (g->process && (p = json_object_new_object())) {
+		add_int(p, "pid", g->process->pid);
+		add_str(p, "comm", g->process->comm);
+		add_opt(p, "gpu_memory", g->process->used == UINT64_MAX ? -1 :
+			(int64_t)MIN(g->process->used, (uint64_t)INT64_MAX));
+		add_opt(p, "device_used_before", g->process->used_before ?
+			(int64_t)MIN(g->process->used_before, (uint64_t)INT64_MAX) : -1);
+	}
+	json_object_object_add(o, "gpu_process", p);
+	if (g->finding && (d = json_object_new_object())) {
+		add_str(d, "finding", g->finding);
+		add_ver(d, "module", g->module);
+		add_ver(d, "library", g->library);
+		add_ver(d, "nvml_driver", g->nvml_driver);
+		add_ver(d, "on_disk", g->on_disk);
+	}
+	json_object_object_add(o, "driver", d);
 	return emit(r, o);
 }

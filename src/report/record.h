@@ -56,6 +56,14 @@ void reporter_replace(struct reporter *r, struct reporter *next);
  * counted as dropped. */
 int reporter_write(struct reporter *r, const char *line, size_t len);
 
+/* The device a GPU guard's decision is about (records: "device"). */
+struct decision_device {
+	int index;
+	char name[96], uuid[96];
+	uint64_t total, used;           /* its memory at the decision, bytes */
+	double threshold_percent;
+};
+
 struct decision {
 	const char *guard;      /* who decided: "memory", or "cgroups" (scope set) */
 	const char *event;      /* "terminate", "kill", "escalate", "exit", "stuck", "error" */
@@ -82,6 +90,7 @@ struct decision {
 	int64_t usage;
 	const char *usage_unit;
 	int64_t window_ms;
+	const struct decision_device *device;   /* guard gpu; NULL otherwise */
 	int sig;
 	/* the chosen set (priority mode): 0 = single victim */
 	unsigned set_size;
@@ -131,6 +140,24 @@ struct disk_record {
 	const char *action;             /* with process: "report" or "kill" */
 };
 int report_disk(struct reporter *r, const struct disk_record *d);
+
+/* The GPU guard's records (docs/records.md: over, under, freed,
+ * unconfirmed, degraded, answering, driver, performance). */
+struct gpu_record_proc {
+	int pid;
+	const char *comm;               /* NULL unknown */
+	uint64_t used;                  /* its GPU memory (UINT64_MAX: NVML cannot say) */
+	uint64_t used_before;           /* freed: the device's use before the victim, 0 = n/a */
+};
+struct gpu_record {
+	const char *event, *message;
+	bool dry_run;
+	const struct decision_device *device;   /* NULL: not about one device */
+	const struct gpu_record_proc *process;  /* freed, unconfirmed */
+	/* driver: the finding and the versions seen ("" or NULL unknown) */
+	const char *finding, *module, *library, *nvml_driver, *on_disk;
+};
+int report_gpu(struct reporter *r, const struct gpu_record *g);
 
 /* Write one JSON line for d (all fields; unknowns as null). 0 or -errno. */
 int report_decision(struct reporter *r, const struct decision *d);

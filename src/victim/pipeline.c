@@ -20,7 +20,7 @@
 
 #define STUCK_MS 5000           /* a SIGKILLed victim that has not exited by then is given up on */
 #define RANK_REUSE_MS 1000      /* at the kill level, a system ranking this fresh is reused */
-#define VP_SLOTS 4              /* episodes of disjoint scopes at once */
+#define VP_SLOTS 8              /* episodes of disjoint scopes (and GPUs) at once */
 #define STUCK_MAX 64            /* victims given up on, never chosen again */
 
 const struct vp_kernel vp_kernel_real = {
@@ -80,6 +80,9 @@ struct slot {
 	uint64_t cooldown_until;
 	struct decision d;
 	char guard[16], comm[64], cgroup[PATH_MAX], reason[256];
+	char domain[32];                /* "" = the host; "gpu0": a GPU's episodes */
+	struct decision_device device;  /* with has_device: the records' "device" */
+	bool has_device;
 	void (*wake)(void *, uint64_t);
 	void *wake_data;
 	/* The rest of a set chosen by value, killed one by one while the
@@ -114,9 +117,14 @@ struct vpipe {
 
 static const char *scope_of(const struct slot *s) { return *s->scope ? s->scope : NULL; }
 
-/* Do two scopes overlap (one within the other; the system holds all)? */
-static bool overlap(const char *a, const char *b)
+/* Do two scopes overlap (one within the other; the system holds all)?
+ * Never across domains (the host, a GPU). */
+static bool overlap(const struct slot *s, const struct vp_request *rq)
 {
+	const char *a = *s->scope ? s->scope : NULL, *b = rq->scope;
+
+	if (strcmp(s->domain, rq->domain ? rq->domain : ""))
+		return false;
 	return !a || !b || cgroup_path_within(a, b) || cgroup_path_within(b, a);
 }
 
@@ -266,14 +274,15 @@ static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, 
 		return 0;
 	}
 	eligible = ctx_rank_by(c, rq->scope, rq->mi->mem_total, rq->mi->swap_total, rq->usage,
-			       rq->usage_data, rq->usage ? rq->pids : NULL, rq->npids, &n);
+			       rq->usage_data, rq->usage_frees, rq->usage ? rq->pids : NULL,
+			       rq->npids, &n);
 	p->rank.ms = 0;
 	if (eligible < 0) {
 		skip_log(p, rq->guard, rq->scope, strerror(-eligible), now);
 		return VP_NOBODY;
 	}
 	eligible = drop_stuck(p, c->cands, eligible);
-	if (!rq->scope && !rq->usage && !ctx_priority_mode(c, (size_t)eligible)) {
+	if (!rq->scope && !rq->usage && !rq->domain && !ctx_priority_mode(c, (size_t)eligible)) {
 		p->rank.ms = now;
 		p->rank.eligible = eligible;
 		p->rank.n = n;
@@ -298,7 +307,8 @@ static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, 
 		return 0;
 	}
 	if (plan_choose(c->cands, (size_t)eligible, rq->v->need_bytes,
-			!rq->usage && ctx_priority_mode(c, (size_t)eligible), c->ks, c->items,
+			(!rq->usage || rq->usage_frees) && ctx_priority_mode(c, (size_t)eligible),
+			c->ks, c->items,
 			plan) < 0) {
 		skip_log(p, rq->guard, rq->scope, "every process is excluded", now);
 		return VP_NOBODY;
@@ -358,7 +368,11 @@ static void fill_decision(struct slot *s, const struct vp_request *rq, const str
 	d->whole_cgroup = whole;
 	d->usage = rq->usage ? (int64_t)c->freed : -1;
 	d->usage_unit = rq->usage ? rq->usage_unit : NULL;
-	d->window_ms = rq->usage ? (int64_t)rq->window_ms : -1;
+	d->window_ms = rq->usage && !rq->usage_frees ? (int64_t)rq->window_ms : -1;
+	s->has_device = rq->device != NULL;
+	if (rq->device)
+		s->device = *rq->device;
+	d->device = rq->device ? &s->device : NULL;
 	d->sig = rq->v->level == LEVEL_KILL || grace_ms == 0 ? SIGKILL : SIGTERM;
 	d->set_size = plan->priority ? (unsigned)MAX(plan->n, s->queue.n) : 0;
 	d->set_freed = plan->freed;
@@ -481,10 +495,16 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 	s->sig = d->sig;
 	s->sent_ms = now;
 	s->avail_before = rq->mi->mem_available;
-	s->freed_est = whole || rq->usage ? 0 : c->freed;
+	s->freed_est = whole || (rq->usage && !rq->usage_frees) ? 0 : c->freed;
 	s->starttime = c->p->starttime;
 	s->wake = rq->wake;
 	s->wake_data = rq->userdata;
+	if (rq->chosen) {
+		rq->chosen->pid = c->p->pid;
+		rq->chosen->starttime = c->p->starttime;
+		snprintf(rq->chosen->comm, sizeof(rq->chosen->comm), "%s", c->p->comm);
+		rq->chosen->amount = c->freed;
+	}
 	if (cfg->dry_run) {
 		report_decision(p->rep, d);
 		report_decision_kmsg(p->rep, d);
@@ -630,7 +650,7 @@ enum vp_result vp_request(struct vpipe *p, const struct vp_request *rq, uint64_t
 			free_slot = free_slot ? free_slot : o;
 			continue;
 		}
-		if (!overlap(scope_of(o), rq->scope))
+		if (!overlap(o, rq))
 			continue;
 		/* A victim in flight of an overlapping scope: this episode is
 		 * its. At the kill level, one within this scope gets SIGKILL
@@ -642,7 +662,8 @@ enum vp_result vp_request(struct vpipe *p, const struct vp_request *rq, uint64_t
 				escalate(o, rq->v->reason);
 			continue;
 		}
-		if (!strcmp(o->scope, rq->scope ? rq->scope : ""))
+		if (!strcmp(o->scope, rq->scope ? rq->scope : "") &&
+		    !strcmp(o->domain, rq->domain ? rq->domain : ""))
 			s = o;
 		if (now < o->cooldown_until && !queued(o)) {
 			cooling = true;
@@ -669,6 +690,7 @@ enum vp_result vp_request(struct vpipe *p, const struct vp_request *rq, uint64_t
 		s = free_slot;
 		memset(&s->queue, 0, sizeof(s->queue));
 		snprintf(s->scope, sizeof(s->scope), "%s", rq->scope ? rq->scope : "");
+		snprintf(s->domain, sizeof(s->domain), "%s", rq->domain ? rq->domain : "");
 		s->cooldown_until = 0;
 		s->used = true;
 	}

@@ -64,6 +64,27 @@ struct vp_request {
 	size_t npids;
 	/* Optional: the guard's own kill_unit (NULL: memory.kill_unit). */
 	const enum og_kill_unit *kill_unit;
+	/* Optional, with usage: the amount is what the victim's death frees
+	 * (GPU memory): the badness is the amount alone (the largest first,
+	 * no CPU-time weighing), values and the knapsack apply as for memory
+	 * (need_bytes in the same unit), and a set's progress counts it. */
+	bool usage_frees;
+	/* Optional: another resource than the host's (a GPU: "gpu0"). Its
+	 * episodes never overlap the host's scopes: a GPU victim in flight
+	 * neither holds back nor gets escalated by a memory episode. NULL =
+	 * the host. */
+	const char *domain;
+	/* Optional: the device the request is about, for the records. */
+	const struct decision_device *device;
+	/* Optional: filled when the result is VP_ACTED: who was chosen. */
+	struct vp_chosen *chosen;
+};
+
+struct vp_chosen {
+	int pid;
+	uint64_t starttime;
+	char comm[64];
+	uint64_t amount;                /* usage: its amount; else the memory its death frees */
 };
 
 #define VP_STALE_MS 100

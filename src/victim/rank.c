@@ -285,7 +285,7 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 			if (out[i].excluded == EXCL_NONE)
 				max = MAX(max, out[i].freed);
 		for (size_t i = 0; i < n; i++)
-			out[i].badness = usage_score(out[i].freed, max,
+			out[i].badness = usage_score(out[i].freed, max, in->usage_frees ? 0 :
 						     usage_ticks_to_ms(out[i].p->cpu_ticks)) +
 					 out[i].adjust;
 	}

@@ -96,6 +96,9 @@ struct rank_input {
 	 * memory. */
 	int (*usage)(const struct proc_info *p, void *userdata, uint64_t *ret_amount);
 	void *usage_data;
+	/* with usage: the amount is what a death frees (GPU memory): the
+	 * badness is 1000 * amount / max amount, no CPU-time weighing */
+	bool usage_frees;
 };
 
 /* Fill out (capacity >= l->n) with every non-kernel-thread process of l:

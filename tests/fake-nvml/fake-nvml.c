@@ -14,7 +14,8 @@
  *   proc dev=0 pid=1234 mem=4G|na type=compute|graphics gi=N ci=N cc=SIZE
  *   hang all|FUNCTION        the call sleeps (100 ms steps, re-reading the
  *                            file, lock released) until the line is gone
- *   fail all|FUNCTION CODE   the call returns CODE
+ *   fail all|FUNCTION CODE [dev=N]  the call returns CODE (with dev=N: only
+ *                            on device N)
  *   stride FUNCTION BYTES    a process call writes BYTES a record, not its own
  *                            size: a caller's buffer smaller than count*BYTES
  *                            overflows, as on a driver with the R535 mismatch
@@ -93,15 +94,24 @@ static void log_line(const char *fmt, ...)
 	close(fd);
 }
 
-static const struct rule *rule_find(enum rule_kind kind, const char *fn)
+/* dev: the device a call is on (fail rules with dev= match only it), -1 for
+ * any rule without dev=. */
+static const struct rule *rule_find_dev(enum rule_kind kind, const char *fn, int dev)
 {
 	for (unsigned int i = 0; i < st.nrules; i++) {
 		const struct rule *r = &st.rules[i];
 
+		if (r->dev != dev)
+			continue;
 		if (r->kind == kind && (!strcmp(r->fn, fn) || (kind != RULE_STRIDE && !strcmp(r->fn, "all"))))
 			return r;
 	}
 	return NULL;
+}
+
+static const struct rule *rule_find(enum rule_kind kind, const char *fn)
+{
+	return rule_find_dev(kind, fn, -1);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -162,6 +172,7 @@ static int dev_index(nvmlDevice_t h)
 static nvmlReturn_t dev_begin(struct call *c, nvmlDevice_t h, unsigned int *ret_dev)
 {
 	nvmlReturn_t r = call_begin(c, true);
+	const struct rule *r2;
 	int i = dev_index(h);
 
 	if (r != NVML_SUCCESS)
@@ -170,6 +181,8 @@ static nvmlReturn_t dev_begin(struct call *c, nvmlDevice_t h, unsigned int *ret_
 		return NVML_ERROR_INVALID_ARGUMENT;
 	if ((unsigned int)i >= st.ndevs)
 		return NVML_ERROR_GPU_IS_LOST;
+	if ((r2 = rule_find_dev(RULE_FAIL, c->fn, i)))
+		return (nvmlReturn_t)r2->value;
 	*ret_dev = (unsigned int)i;
 	return NVML_SUCCESS;
 }

@@ -101,6 +101,7 @@ struct rule {
 	enum rule_kind kind;
 	char fn[64];
 	unsigned int value;
+	int dev;                        /* fail ... dev=N: only on device N; -1 any call */
 };
 
 struct state {

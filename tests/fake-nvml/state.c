@@ -202,6 +202,12 @@ static bool parse_rule(char *rest, enum rule_kind kind, struct rule *r)
 	fn = strtok_r(rest, " \t", &save);
 	arg = fn ? strtok_r(NULL, " \t", &save) : NULL;
 	extra = arg ? strtok_r(NULL, " \t", &save) : NULL;
+	r->dev = -1;
+	if (kind == RULE_FAIL && extra && !strncmp(extra, "dev=", 4) &&
+	    parse_uint(extra + 4, MAX_DEVS - 1, &v)) {
+		r->dev = (int)v;
+		extra = NULL;
+	}
 	if (!fn || strlen(fn) >= sizeof(r->fn) || extra || (kind == RULE_HANG) != !arg)
 		return false;
 	if (kind == RULE_FAIL && !parse_uint(arg, INT_MAX, &v))

@@ -190,14 +190,16 @@ static void test_seed_sample(void **state)
 	assert_int_equal(cfg.rules[0].action, RULE_AVOID);
 
 	char *d = describe(&cfg);
-	const char *secs[] = { "gpu_protection", "nvidia_monitor", "ebpf_monitor",
-			       "machine_learning" };
+	const char *secs[] = { "ebpf_monitor", "machine_learning" };
 	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
 		char line[96];
 
 		snprintf(line, sizeof(line), "\n%s: accepted, not active in this build\n", secs[i]);
 		assert_non_null(strstr(d, line));
 	}
+	assert_null(strstr(d, "gpu_protection: accepted, not active"));
+	assert_non_null(strstr(d, "\ngpu: memory protection on at 90% (down to 85%, every 2000 ms), "
+			       "driver monitor on (performance mode yes, driver updates yes"));
 	/* The shield sections are active (src/guards/shield/). */
 	assert_null(strstr(d, "cgroup_settings: accepted, not active"));
 	assert_null(strstr(d, "managed_processes: accepted, not active"));

@@ -672,6 +672,96 @@ static void test_usage_pids(void **state)
 	world_free(w);
 }
 
+/* The GPU guard: GPU memory per pid (a table, as NVML would give it). */
+static const struct { int pid; uint64_t bytes; } gpu_table[] = {
+	{ 300, 6ull << 30 }, { 301, 4ull << 30 }, { 302, 2ull << 30 }, { 303, 2ull << 30 },
+};
+
+static int gpu_used(const struct proc_info *p, void *userdata, uint64_t *ret)
+{
+	*ret = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(gpu_table); i++)
+		if (gpu_table[i].pid == p->pid)
+			*ret = gpu_table[i].bytes;
+	return 0;
+}
+
+static enum vp_result ask_gpu(struct world *w, uint64_t need, const int *pids, size_t n,
+			      struct vp_chosen *chosen, uint64_t now)
+{
+	struct verdict v = { .level = LEVEL_TERM, .trigger = TRIG_GPU, .need_bytes = need,
+			     .reason = "GPU 0 memory 95%" };
+	struct decision_device dev = { .index = 0, .name = "Fake GPU", .uuid = "GPU-1",
+				       .total = 16ull << 30, .used = 15ull << 30,
+				       .threshold_percent = 90 };
+	struct vp_request rq = { .guard = "gpu", .v = &v, .mi = &w->mi, .usage = gpu_used,
+				 .usage_unit = "gpu_bytes", .usage_frees = true, .pids = pids,
+				 .npids = n, .domain = "gpu0", .device = &dev, .chosen = chosen };
+
+	return vp_request(w->vp, &rq, now, NULL);
+}
+
+/* The seed's rule: the largest GPU user that is not managed dies, however
+ * much CPU it has behind it (no "least work lost" weighing for memory that
+ * a death frees), and its own domain: a memory episode meanwhile is not
+ * held back by it, nor escalates it. */
+static void test_gpu_largest_unmanaged(void **state)
+{
+	struct world *w = world_new();
+	int pids[] = { 300, 301, 302 };
+	struct fixture_proc p = { .pid = 300, .ppid = 1, .comm = "trainer", .cmdline = "t",
+				  .exe = "/x", .cgroup = "/", .uid = 1000, .rss_anon_kb = 1000,
+				  .starttime = 500, .utime = 10 };
+	struct vp_chosen chosen = { 0 };
+
+	fixture_proc(w->f, "proc", &p);
+	p.pid = 301, p.comm = "bigjob", p.utime = 900000, p.starttime = 600;   /* hours of CPU */
+	fixture_proc(w->f, "proc", &p);
+	p.pid = 302, p.comm = "small", p.utime = 1, p.starttime = 700;
+	fixture_proc(w->f, "proc", &p);
+	proc(w, 400, "hog", "/", 900000, 900, 0, 800);
+	world_open(w, "managed_processes: [trainer]\n"
+		      "cgroup_settings: {enabled: false, managed_users: [1000]}\n");
+	assert_int_equal(ask_gpu(w, 3ull << 30, pids, 3, &chosen, now_ms() + 100000), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_int_equal(K.sent[0].pid, 301);
+	assert_int_equal(chosen.pid, 301);
+	assert_int_equal(chosen.amount, 4ull << 30);
+	/* while it is in flight, the memory guard kills its own victim */
+	assert_int_equal(ask(w, NULL, LEVEL_KILL, 1), VP_ACTED);
+	assert_int_equal(K.n_sent, 2);
+	assert_int_equal(K.sent[1].pid, 400);
+	assert_int_equal(fake_sent_to(301, SIGKILL), 0);        /* not escalated by it */
+	world_free(w);
+}
+
+/* With values in play the GPU request is a knapsack like memory's: two
+ * cheap 2 GiB users go instead of the 4 GiB one worth 100, one at a time,
+ * and the set stops when the guard finds the device relieved. */
+static void test_gpu_values_knapsack(void **state)
+{
+	struct world *w = world_new();
+	int pids[] = { 301, 302, 303 };
+	struct vp_chosen chosen = { 0 };
+	struct verdict ok = { .level = LEVEL_OK };
+	struct vp_request rq_ok = { .guard = "gpu", .v = &ok, .mi = &w->mi, .domain = "gpu0" };
+
+	proc(w, 301, "precious", "/", 1000, 10, 0, 600);
+	proc(w, 302, "cheap1", "/", 1000, 10, 0, 700);
+	proc(w, 303, "cheap2", "/", 1000, 10, 0, 800);
+	world_open(w, "rules:\n  - comm: \"^precious$\"\n    value: 100\n");
+	assert_int_equal(ask_gpu(w, 3ull << 30, pids, 3, &chosen, now_ms() + 100000), VP_ACTED);
+	assert_int_equal(K.n_sent, 1);
+	assert_true(K.sent[0].pid == 302 || K.sent[0].pid == 303);
+	assert_int_equal(fake_sent_to(301, SIGTERM), 0);
+	assert_int_equal(records(w, "terminate"), 1);
+	/* the first exits; the guard looks again and is relieved: no second */
+	vp_on_exit_fd(w->vp, fd_of(K.sent[0].pid));
+	assert_int_equal(vp_request(w->vp, &rq_ok, now_ms() + 200000, NULL), VP_IDLE);
+	assert_int_equal(K.n_sent, 1);
+	world_free(w);
+}
+
 /* A name is what a process chooses: uid 1000's "vim" is managed only when
  * the config trusts uid 1000; otherwise it is the victim like any hog. */
 static void test_renamed_hog_is_no_managed_process(void **state)
@@ -775,6 +865,8 @@ int main(void)
 		cmocka_unit_test(test_never_managed_or_protected),
 		cmocka_unit_test(test_usage_ranking),
 		cmocka_unit_test(test_usage_pids),
+		cmocka_unit_test(test_gpu_largest_unmanaged),
+		cmocka_unit_test(test_gpu_values_knapsack),
 		cmocka_unit_test(test_default_value_alone_is_no_priority),
 		cmocka_unit_test(test_renamed_hog_is_no_managed_process),
 		cmocka_unit_test(test_pid_reused_between_choice_and_signal),

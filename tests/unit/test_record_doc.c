@@ -222,7 +222,7 @@ static void check_object(const struct doc *d, json_object *o, const char *prefix
  * message (report_event), a decision (report_decision), a record of the
  * disk guard (report_disk) or a finding of the network guard
  * (report_network). */
-enum kind { MESSAGE, DECISION, DISK, NETWORK };
+enum kind { MESSAGE, DECISION, DISK, NETWORK, GPU };
 static const struct {
 	const char *event;
 	enum kind kind;
@@ -236,7 +236,40 @@ static const struct {
 	{ "writer", DISK }, { "deleted-open", DISK },
 	{ "dup-mac-local", NETWORK }, { "dup-mac-remote", NETWORK }, { "arp-flip-flop", NETWORK },
 	{ "dad-failed", NETWORK },
+	{ "over", GPU }, { "under", GPU }, { "freed", GPU }, { "unconfirmed", GPU },
+	{ "degraded", GPU }, { "answering", GPU }, { "driver", GPU }, { "performance", GPU },
 };
+
+static const struct decision_device test_device = {
+	.index = 0, .name = "NVIDIA H200", .uuid = "GPU-0c2b9f10", .total = 16ull << 30,
+	.used = 15ull << 30, .threshold_percent = 90,
+};
+
+/* A GPU record of event, with every optional part filled in when full:
+ * the device where the event is about one, the process for freed and
+ * unconfirmed, the driver's finding for driver. */
+static int emit_gpu(struct reporter *r, const char *event, bool full)
+{
+	bool per_device = strcmp(event, "degraded") && strcmp(event, "answering") &&
+			  strcmp(event, "driver");
+	struct gpu_record_proc p = { .pid = 4242, .comm = full ? "train" : NULL,
+				     .used = full ? 4ull << 30 : UINT64_MAX,
+				     .used_before = full && !strcmp(event, "freed") ? 15ull << 30 : 0 };
+	struct gpu_record g = { .event = event, .message = "a message" };
+
+	if (per_device)
+		g.device = &test_device;
+	if (!strcmp(event, "freed") || !strcmp(event, "unconfirmed"))
+		g.process = &p;
+	if (!strcmp(event, "driver")) {
+		g.finding = "reboot-pending";
+		g.module = full ? "550.54.15" : NULL;
+		g.library = full ? "550.54.15" : "";
+		g.nvml_driver = full ? "550.54.15" : NULL;
+		g.on_disk = full ? "560.35.03" : NULL;
+	}
+	return report_gpu(r, &g);
+}
 
 /* A disk record of event, with every optional part filled in when full. */
 static int emit_disk(struct reporter *r, const char *event, bool full)
@@ -306,6 +339,7 @@ static json_object *emit_for(const char *guard, const char *event, enum kind kin
 		d.freed_bytes = 780 << 20;
 		d.exit_ms = 12;
 		d.err = -ESRCH;
+		d.device = &test_device;
 		r.unreported = 3;
 	}
 	if (kind == DECISION)
@@ -314,6 +348,8 @@ static json_object *emit_for(const char *guard, const char *event, enum kind kin
 		assert_int_equal(emit_disk(&r, event, full), 0);
 	else if (kind == NETWORK)
 		assert_int_equal(emit_network(&r, event, full), 0);
+	else if (kind == GPU)
+		assert_int_equal(emit_gpu(&r, event, full), 0);
 	else
 		assert_int_equal(report_event(&r, guard, event, "a message"), 0);
 	o = read_record(p[0]);

@@ -14,7 +14,7 @@ const char *level_name(enum og_level l)
 const char *trigger_name(enum og_trigger t)
 {
 	static const char *const n[] = { "none", "memory", "predicted", "psi", "cgroup", "thrash",
-					  "cpu", "io", "disk" };
+					  "cpu", "io", "disk", "gpu" };
 	return (unsigned)t < ARRAY_SIZE(n) ? n[t] : "?";
 }
 
