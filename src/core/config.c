@@ -487,6 +487,14 @@ static int validate(struct cw *c)
 			    "cgroup_settings.parent: expected a cgroup path such as "
 			    "/system.slice/oomguard.service (no \".\" or \"..\"), got \"%.60s\"",
 			    cfg->cg_parent ? cfg->cg_parent : "");
+	snprintf(a, sizeof(a), "%g", cfg->gpu_margin_percent);
+	snprintf(b, sizeof(b), "%g", cfg->gpu_threshold_percent);
+	r = check_order(c, &cfg->gpu_margin_percent, &cfg->gpu_threshold_percent,
+			cfg->gpu_margin_percent > cfg->gpu_threshold_percent,
+			"gpu_protection.margin_percent", "gpu_protection.memory_threshold_percent",
+			a, b);
+	if (r < 0)
+		return r;
 	snprintf(a, sizeof(a), "%g", cfg->cg_kill_headroom_percent);
 	snprintf(b, sizeof(b), "%g", cfg->cg_term_headroom_percent);
 	return check_order(c, &cfg->cg_kill_headroom_percent, &cfg->cg_term_headroom_percent,

@@ -317,6 +317,14 @@ static void test_errors(void **state)
 		{ "memory:\n  terminate: {swap_free_percent: 101}\n",
 		  "t.yaml:2:34: memory.terminate.swap_free_percent: expected a percentage 0..100, got \"101\"" },
 		{ "dry_run: maybe\n", "t.yaml:1:10: dry_run: expected true or false, got \"maybe\"" },
+		{ "gpu_protection:\n  memory_threshold_percent: 10\n  margin_percent: 20\n",
+		  "t.yaml:3:19: gpu_protection.margin_percent (20) must not exceed "
+		  "gpu_protection.memory_threshold_percent (10)" },
+		{ "gpu_protection: {devices: [0, GPU-8c1e, foo]}\n",
+		  "t.yaml:1:41: gpu_protection.devices[2]: a device is an index (0, 1, ...) or a UUID as "
+		  "`nvidia-smi -L` shows it (GPU-...), got \"foo\"" },
+		{ "nvidia_monitor: {intervall: 1h}\n",
+		  "t.yaml:1:18: unknown key \"intervall\" in nvidia_monitor; did you mean \"interval\"?" },
 		{ "network: {duplicate_macs: false}\n",
 		  "t.yaml:1:11: unknown key \"duplicate_macs\" in network; did you mean \"duplicate_mac\"?" },
 		{ "network:\n  enabled: sometimes\n",

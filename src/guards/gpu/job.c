@@ -155,16 +155,6 @@ static int look_run(struct gpu_job *j)
 	return 0;
 }
 
-/* "libnvidia-ml.so.550.54.15" -> "550.54.15" */
-static void lib_version(const char *path, char *out, size_t size)
-{
-	const char *b = strrchr(path, '/'), *v;
-
-	b = b ? b + 1 : path;
-	v = strstr(b, ".so.");
-	snprintf(out, size, "%s", v && v[4] && strcmp(v + 4, "1") ? v + 4 : "");
-}
-
 static int monitor_run(struct gpu_job *j)
 {
 	struct drv_facts f = { 0 };
@@ -173,7 +163,8 @@ static int monitor_run(struct gpu_job *j)
 
 	if (drv_module_version(j->proc_fd, j->sys_fd, j->module, sizeof(j->module)) < 0)
 		*j->module = '\0';
-	lib_version(j->lib_path, j->library, sizeof(j->library));
+	if (parse_nvml_library_name(j->lib_path, j->library, sizeof(j->library)) < 0)
+		*j->library = '\0';
 	snprintf(dir, sizeof(dir), "%s", j->lib_path);
 	dfd = *dir ? open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (dfd < 0 || drv_newest_library(dfd, j->on_disk, sizeof(j->on_disk)) < 0)

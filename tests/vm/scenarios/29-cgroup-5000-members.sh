@@ -6,6 +6,10 @@
 # added last, is its victim, before the cgroup's OOM killer; the 5,000 live.
 # The idle children cost ~120 KB each (kernel stacks, page tables), ~600 MB:
 # a 2 GiB guest and a 1200 MB limit leave the hog ~500 MB to grow into.
+# The hog grows at ~27 MB/s: ranking 5,000 members took 2.9 s on a host at
+# load 4-6 (a clean run had the hog at 100 MB/s, and the cgroup's OOM killer
+# won that race); what this is about is reading cgroup.procs to the end, not
+# how fast 5,000 processes are ranked (bench/ measures that).
 # vm-memory: 2048M
 # vm-timeout: 300
 . "$OG_REPO/tests/vm/lib.sh"
@@ -27,7 +31,7 @@ idle_mb=$(($(cat "$cg/memory.current") >> 20))
 members0=$(wc -l <"$cg/cgroup.procs")
 bytes=$(wc -c <"$cg/cgroup.procs")
 sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' in_cg "$cg" "$(og_bin og-hog)" \
-	--step-mb 4 --period-ms 40 --name boxed --report /tmp/hog.mb &
+	--step-mb 4 --period-ms 150 --name boxed --report /tmp/hog.mb &
 hog=$!
 wait_for_exit "$hog" 150 || { kill -KILL "$hog"; require false "boxed hog alive after 150 s"; }
 members1=$(wc -l <"$cg/cgroup.procs")

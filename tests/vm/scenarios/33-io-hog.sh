@@ -1,5 +1,5 @@
 #!/bin/bash
-# The I/O guard (io.enabled, full_percent 40, duration 8 s) on a block device
+# The I/O guard (io.enabled, full_percent 25, duration 8 s) on a block device
 # that is slow on purpose: null_blk with irqmode=2 (timer completions) and
 # completion_nsec=4 ms, one queue of depth 2, memory-backed (so the hog
 # rewrites the same 64 MiB: the device's pages are the guest's RAM), ext4 on
@@ -26,10 +26,13 @@ mkdir -p /tmp/slow
 mount /dev/nullb0 /tmp/slow || fail_all "cannot mount /dev/nullb0"
 on_exit "umount -l /tmp/slow"
 
+# The hog holds io full at 47-49% over 8 s on a quiet host, and under 40% on
+# one at load 4-6 (the guest's CPU starved, its tasks runnable rather than
+# stalled on I/O): 25% leaves the margin; the light writer alone stays near 0.
 cat >/tmp/io.yaml <<'YAML'
 io:
   enabled: true
-  full_percent: 40
+  full_percent: 25
   duration: 8s
 YAML
 start_guard --config /tmp/io.yaml
