@@ -25,7 +25,7 @@ static const struct {
 	{ SEC_MANAGED, "managed_processes", true },
 	{ SEC_GPU, "gpu_protection", true },
 	{ SEC_NVIDIA, "nvidia_monitor", true },
-	{ SEC_EBPF, "ebpf_monitor", false },
+	{ SEC_EBPF, "ebpf_monitor", true },
 	{ SEC_DYNAMIC, "dynamic_adjustment", true },
 	{ SEC_ML, "machine_learning", false },
 };
@@ -58,14 +58,6 @@ static const struct key logging_keys[] = {
 };
 
 
-static const struct key ebpf_keys[] = {
-	K("enabled", T_BOOL, OFF(ebpf_enabled)),
-	K("allocation_threshold_mb_per_sec", T_UINT, OFF(ebpf_alloc_mb_per_sec),
-	  .lo = 1, .hi = 1000000000),
-	{ 0 }
-};
-
-
 static const struct key ml_keys[] = {
 	K("data_collection", T_BOOL, OFF(ml_enabled)),
 	K("log_path", T_STR, OFF(ml_log_path), .nullable = true),
@@ -91,7 +83,7 @@ const struct key config_top_keys[] = {
 	{ .name = "managed_processes", .type = T_MANAGED, .sec = SEC_MANAGED },
 	SECTION("gpu_protection", gpu_schema, SEC_GPU),
 	SECTION("nvidia_monitor", nvidia_schema, SEC_NVIDIA),
-	SECTION("ebpf_monitor", ebpf_keys, SEC_EBPF),
+	SECTION("ebpf_monitor", ebpf_schema, SEC_EBPF),
 	SECTION("dynamic_adjustment", dynamic_schema, SEC_DYNAMIC),
 	SECTION("machine_learning", ml_keys, SEC_ML),
 	{ 0 }

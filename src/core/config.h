@@ -159,7 +159,8 @@ struct og_config {
 	bool nvidia_enabled, nvidia_perf_mode, nvidia_check_updates;
 	uint64_t nvidia_interval_ms;
 	bool ebpf_enabled;
-	uint64_t ebpf_alloc_mb_per_sec;
+	uint64_t ebpf_alloc_mb_per_sec;         /* a managed process over it: CRITICAL */
+	uint64_t ebpf_anomaly_mb_per_sec;       /* any process over it: WARNING; 0 = off */
 	bool dyn_enabled;
 	int64_t dyn_count;
 	int64_t dyn_score;

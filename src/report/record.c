@@ -400,3 +400,35 @@ int report_gpu(struct reporter *r, const struct gpu_record *g)
 	json_object_object_add(o, "driver", d);
 	return emit(r, o);
 }
+
+int report_anomaly(struct reporter *r, const struct anomaly_rec *a)
+{
+	json_object *o, *x;
+
+	if (r->out_fd < 0)
+		return 0;
+	if (!r->json) {
+		char esc[1024];
+
+		escape_untrusted(a->message ? a->message : "", esc, sizeof(esc));
+		return emit_text(r, "ebpf: %s: %s", a->event, esc);
+	}
+	if (!(o = json_object_new_object()))
+		return -ENOMEM;
+	add_time(o);
+	add_str(o, "guard", "ebpf");
+	add_str(o, "event", a->event);
+	add_str(o, "message", a->message);
+	if ((x = json_object_new_object())) {
+		add_int(x, "pid", a->pid);
+		add_str(x, "comm", a->comm);
+		add_str(x, "cgroup", a->cgroup);
+		json_object_object_add(x, "rate_bytes_s", json_object_new_double(a->rate_bytes_s));
+		json_object_object_add(x, "threshold_bytes_s",
+				       json_object_new_double(a->threshold_bytes_s));
+		json_object_object_add(x, "managed", json_object_new_boolean(a->managed));
+		add_int(x, "rss", (int64_t)MIN(a->rss, (uint64_t)INT64_MAX));
+	}
+	json_object_object_add(o, "anomaly", x);
+	return emit(r, o);
+}

@@ -159,6 +159,17 @@ struct gpu_record {
 };
 int report_gpu(struct reporter *r, const struct gpu_record *g);
 
+/* The eBPF guard's alerts (allocation-critical, allocation-warning). */
+struct anomaly_rec {
+	const char *event, *message;
+	int pid;
+	const char *comm, *cgroup;
+	double rate_bytes_s, threshold_bytes_s;
+	bool managed;
+	uint64_t rss;
+};
+int report_anomaly(struct reporter *r, const struct anomaly_rec *a);
+
 /* Write one JSON line for d (all fields; unknowns as null). 0 or -errno. */
 int report_decision(struct reporter *r, const struct decision *d);
 /* A general event: {"time":..,"guard":guard,"event":event,"message":msg}.
