@@ -387,6 +387,15 @@ void config_describe(const struct og_config *cfg, void *file)
 			cfg->gpu_interval_ms, cfg->nvidia_enabled ? "on" : "off",
 			yn[cfg->nvidia_perf_mode], yn[cfg->nvidia_check_updates],
 			cfg->nvidia_interval_ms / 1000);
+	if (cfg->sections_seen & SEC_EBPF) {
+		fprintf(f, "ebpf: allocation alerts %s: CRITICAL for a managed process over %" PRIu64
+			" MB/s, WARNING for others ", cfg->ebpf_enabled ? "on" : "off",
+			cfg->ebpf_alloc_mb_per_sec);
+		if (cfg->ebpf_anomaly_mb_per_sec)
+			fprintf(f, "over %" PRIu64 " MB/s\n", cfg->ebpf_anomaly_mb_per_sec);
+		else
+			fprintf(f, "off\n");
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(seed_features); i++)
 		if ((cfg->sections_seen & seed_features[i].bit) && !seed_features[i].active)
 			fprintf(f, "%s: accepted, not active in this build\n",

@@ -190,7 +190,7 @@ static void test_seed_sample(void **state)
 	assert_int_equal(cfg.rules[0].action, RULE_AVOID);
 
 	char *d = describe(&cfg);
-	const char *secs[] = { "ebpf_monitor", "machine_learning" };
+	const char *secs[] = { "machine_learning" };
 	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
 		char line[96];
 
@@ -198,6 +198,8 @@ static void test_seed_sample(void **state)
 		assert_non_null(strstr(d, line));
 	}
 	assert_null(strstr(d, "gpu_protection: accepted, not active"));
+	assert_non_null(strstr(d, "\nebpf: allocation alerts on: CRITICAL for a managed process over "
+			       "100 MB/s, WARNING for others off\n"));
 	assert_non_null(strstr(d, "\ngpu: memory protection on at 90% (down to 85%, every 2000 ms), "
 			       "driver monitor on (performance mode yes, driver updates yes"));
 	/* The shield sections are active (src/guards/shield/). */
