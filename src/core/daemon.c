@@ -193,6 +193,7 @@ int daemon_run(const struct og_opts *o)
 	d.env.c = &d.c;
 	d.env.loop = d.loop;
 	d.env.rep = &d.rep;
+	d.env.guards = d.guards;
 	self_protect(&d);
 	guards_start(d.guards, &d.env);
 	log_config(&d.c.cfg);

@@ -26,6 +26,7 @@ struct guard_env {
 	struct vpipe *vp;               /* the victim pipeline */
 	struct reporter *rep;
 	struct worker *worker;          /* one lane per guard: guard->lane */
+	struct guard *guards;           /* the table's guards (guard_find), NULL in tests */
 };
 
 struct guard_ops {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The eBPF guard's userspace side: rates from two looks at the program's
- * counts, and the alert episodes. */
+/* The eBPF guard's userspace side: the rate a window shows and the alert
+ * episodes (one alert per process per episode). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,74 +9,55 @@
 
 #include "guards/ebpf/rates.h"
 
-static void test_rates(void **state)
+#define S 1000000000ull
+
+static void test_window_rate(void **state)
 {
-	struct rates r = { 0 };
-	struct alloc_count a[] = { { 30, 0 }, { 10, 100 << 20 }, { 20, 5 << 20 } };
-	struct alloc_count b[] = { { 20, 55 << 20 }, { 10, 300 << 20 }, { 40, 1 << 30 } };
-
-	assert_int_equal(rates_update(&r, a, 3, 1000), 0);
-	assert_int_equal(r.n, 3);
-	assert_true(rates_find(&r, 10)->bytes_s == 0);  /* a baseline, no rate yet */
-	assert_int_equal(rates_update(&r, b, 3, 3000), 0);       /* 2 s later */
-	assert_int_equal(r.n, 3);
-	assert_null(rates_find(&r, 30));                /* gone */
-	assert_true(rates_find(&r, 10)->bytes_s == (double)(100 << 20));
-	assert_true(rates_find(&r, 20)->bytes_s == (double)(25 << 20));
-	/* new since the last look: it grew all it has within the window */
-	assert_true(rates_find(&r, 40)->bytes_s == (double)(1 << 30) / 2);
-	rates_free(&r);
-}
-
-static void test_counter_reset(void **state)
-{
-	struct rates r = { 0 };
-	struct alloc_count a[] = { { 10, 500 << 20 } }, b[] = { { 10, 1 << 20 } };
-
-	/* the count went down (the LRU map forgot the pid and a new process
-	 * came with it): no negative rate, no huge one */
-	assert_int_equal(rates_update(&r, a, 1, 1000), 0);
-	assert_int_equal(rates_update(&r, b, 1, 2000), 0);
-	assert_true(rates_find(&r, 10)->bytes_s == 0);
-	rates_free(&r);
+	/* 150 MB in a window 0.5 s old: 300 MB/s */
+	assert_true(window_rate(150000000, 10 * S, 10 * S + S / 2) == 300e6);
+	/* a full window: what it holds per second */
+	assert_true(window_rate(120000000, 10 * S, 11 * S + S / 2) == 120e6);
+	/* a window that began 2.5 s ago: nothing charged since, no rate */
+	assert_true(window_rate(120000000, 10 * S, 12 * S + S / 2) == 0);
+	/* a few ms old: counted over at least 100 ms, no absurd rate */
+	assert_true(window_rate(1000000, 10 * S, 10 * S + 1000) == 10e6);
+	/* a clock that went backwards (never, but no division by zero) */
+	assert_true(window_rate(1000000, 10 * S, 9 * S) == 10e6);
 }
 
 static void test_episodes(void **state)
 {
-	bool in = false;
+	struct episodes e = { 0 };
 
-	assert_false(rates_alert(50e6, 100e6, &in));
-	assert_true(rates_alert(150e6, 100e6, &in));    /* starts: one alert */
-	assert_false(rates_alert(200e6, 100e6, &in));   /* still on: none */
-	assert_false(rates_alert(10e6, 100e6, &in));    /* a look under ends it */
-	assert_false(in);
-	assert_true(rates_alert(120e6, 100e6, &in));    /* a new episode */
-	assert_false(rates_alert(500e6, 0, &in));       /* threshold 0: off */
-	assert_false(in);
+	assert_true(episode_hit(&e, 42, 1000));         /* starts: alert */
+	assert_false(episode_hit(&e, 42, 2000));        /* the next window: on */
+	assert_false(episode_hit(&e, 42, 3900));        /* 1.9 s later: still on */
+	assert_true(episode_hit(&e, 7, 4000));          /* another process: its own */
+	assert_true(episode_hit(&e, 42, 6000));         /* 2.1 s without: a new one */
+	assert_int_equal(e.n, 2);
+	assert_true(episode_hit(&e, 9, 9000));          /* the others are forgotten */
+	assert_int_equal(e.n, 1);
 }
 
-static void test_episode_kept_across_looks(void **state)
+static void test_episodes_full(void **state)
 {
-	struct rates r = { 0 };
-	struct alloc_count a[] = { { 10, 0 } }, b[] = { { 10, 200 << 20 } },
-			   c[] = { { 10, 400 << 20 } };
+	struct episodes e = { 0 };
 
-	rates_update(&r, a, 1, 0 + 1000);
-	rates_update(&r, b, 1, 2000);
-	assert_true(rates_alert(rates_find(&r, 10)->bytes_s, 100e6, &rates_find(&r, 10)->in_critical));
-	rates_update(&r, c, 1, 3000);
-	assert_true(rates_find(&r, 10)->in_critical);
-	assert_false(rates_alert(rates_find(&r, 10)->bytes_s, 100e6, &rates_find(&r, 10)->in_critical));
-	rates_free(&r);
+	for (uint32_t i = 0; i < EPISODES_MAX; i++)
+		assert_true(episode_hit(&e, 1000 + i, 5000 + i));
+	assert_int_equal(e.n, EPISODES_MAX);
+	assert_true(episode_hit(&e, 1, 5300));          /* the oldest (1000) made room */
+	assert_int_equal(e.n, EPISODES_MAX);
+	assert_false(episode_hit(&e, 1001, 5301));
+	assert_true(episode_hit(&e, 1000, 5302));       /* forgotten: a new episode */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rates),
-		cmocka_unit_test(test_counter_reset),
+		cmocka_unit_test(test_window_rate),
 		cmocka_unit_test(test_episodes),
-		cmocka_unit_test(test_episode_kept_across_looks),
+		cmocka_unit_test(test_episodes_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

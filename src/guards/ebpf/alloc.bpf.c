@@ -11,10 +11,11 @@
  * touches charges nothing. On 6.1 the counters are synced in batches (the
  * per-task split counting); from 6.2 every change is seen.
  *
- * Userspace reads `procs` (a thread group's last sizes and the anon + shmem
- * it has grown by since it was first seen) once a look and computes rates;
- * `watch.budget` (bytes; 0 = off) is its allowance until the next look:
- * the first event past it, and the first reclaim event, go to `wakes`. */
+ * Each thread group counts what it charges in 1 s windows: the first time a
+ * window passes `watch.rate_bytes`, a WAKE_RATE goes to `wakes` (the
+ * guard's alerts: nobody polls while nothing allocates fast).
+ * `watch.budget` (bytes; 0 = off) is the memory guard's allowance until its
+ * next look: the first event past it, and the first reclaim event, wake it. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
@@ -39,7 +40,7 @@ struct {
 	__uint(max_entries, 4096);
 } wakes SEC(".maps");
 
-static void wake(__u32 kind, __u32 pid, __u64 grown)
+static void wake(__u32 kind, __u32 pid, __u64 grown, __u64 win_start)
 {
 	struct wake *w = bpf_ringbuf_reserve(&wakes, sizeof(*w), 0);
 
@@ -48,7 +49,19 @@ static void wake(__u32 kind, __u32 pid, __u64 grown)
 	w->kind = kind;
 	w->pid = pid;
 	w->grown = grown;
+	w->win_start = win_start;
 	bpf_ringbuf_submit(w, 0);
+}
+
+/* The first event of a window past limit (bit of win_said) wakes userspace. */
+static void past(struct proc_mem *p, __u32 tgid, __u64 limit, __u32 bit)
+{
+	__u32 said = p->win_said;
+
+	if (!limit || p->win_bytes < limit || (said & bit))
+		return;
+	if (__sync_val_compare_and_swap(&p->win_said, said, said | bit) == said)
+		wake(WAKE_RATE, tgid, p->win_bytes, p->win_start);
 }
 
 SEC("tp/kmem/rss_stat")
@@ -57,6 +70,7 @@ int on_rss_stat(struct trace_event_raw_rss_stat *ctx)
 	__u32 key = 0, tgid = bpf_get_current_pid_tgid() >> 32;
 	int member = ctx->member;
 	__s64 size = ctx->size, old, delta;
+	__u64 now;
 	struct proc_mem *p, fresh = {};
 	struct watch *w;
 
@@ -78,10 +92,19 @@ int on_rss_stat(struct trace_event_raw_rss_stat *ctx)
 	__sync_fetch_and_add(&p->grown, delta);
 	if (!w)
 		return 0;
+	now = bpf_ktime_get_ns();
+	if (now - p->win_start >= WINDOW_NS) {
+		p->win_start = now;     /* racing threads may lose a few pages here */
+		p->win_bytes = 0;
+		p->win_said = 0;
+	}
+	__sync_fetch_and_add(&p->win_bytes, delta);
+	past(p, tgid, w->rate_bytes, 1);
+	past(p, tgid, w->high_bytes, 2);
 	__sync_fetch_and_add(&w->grown, delta);
 	if (w->budget && w->grown >= w->budget && !w->fired &&
 	    __sync_val_compare_and_swap(&w->fired, 0, 1) == 0)
-		wake(WAKE_BUDGET, tgid, w->grown);
+		wake(WAKE_BUDGET, tgid, w->grown, 0);
 	return 0;
 }
 
@@ -92,7 +115,7 @@ static int reclaim(__u32 kind)
 
 	if (w && w->budget && !w->reclaim_fired &&
 	    __sync_val_compare_and_swap(&w->reclaim_fired, 0, 1) == 0)
-		wake(kind, bpf_get_current_pid_tgid() >> 32, w->grown);
+		wake(kind, bpf_get_current_pid_tgid() >> 32, w->grown, 0);
 	return 0;
 }
 

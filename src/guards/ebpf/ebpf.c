@@ -2,14 +2,15 @@
 /* The eBPF guard (the OOM Protector seed's ebpf_monitor: "monitor memory
  * allocation patterns in real time, detect and alert on processes
  * exhibiting abnormal allocation rates"). alloc.bpf.c counts what each
- * process charges to its resident memory (kmem:rss_stat); once a second
- * this side reads the counts, computes rates (rates.c) and alerts: a
+ * process charges to its resident memory (kmem:rss_stat) in 1 s windows and
+ * wakes this side through its ring buffer when a window passes the lower
+ * of the two thresholds; nothing polls while nothing allocates fast. A
  * managed process over allocation_threshold_mb_per_sec is CRITICAL (the
  * seed's rule), any process over anomaly_mb_per_sec a WARNING (off by
- * default); one alert per process per episode. The memory guard asks it
- * for the fastest allocator (ebpf_fastest) and may hand it a budget to be
- * woken by (ebpf_watch). Without BTF, libbpf or the capabilities the guard
- * says why and everything else works without it. */
+ * default); one alert per process per episode (rates.c). The memory guard
+ * asks for the fastest allocator (ebpf_fastest) and hands it a budget to
+ * be woken by (ebpf_watch). Without BTF, libbpf or the capabilities the
+ * guard says why and everything else works without it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -36,19 +37,11 @@
 #include "alloc.skel.h"
 #endif
 
-#define LOOK_MS 1000            /* the seed's 1-second window */
-#define COUNT_MAX 32768         /* the program's map */
-
 struct ebpf_guard {
-	struct loop_timer timer;
 	struct loop_source ring;
-	struct rates rates;
-	struct alloc_count *counts;
+	struct episodes critical_on, warning_on;        /* episodes of each alert */
 	struct proc_list procs;
-	uint64_t looks, critical, warning, wakes[4], events;
-	uint32_t fastest_pid;
-	double fastest_rate;
-	char fastest_comm[64];
+	uint64_t critical, warning, wakes[5], events;
 	char last_alert[256];
 	void (*wake)(void *data, int kind);
 	void *wake_data;
@@ -58,6 +51,7 @@ struct ebpf_guard {
 #endif
 };
 
+#define WAKE_RATE_KIND 4
 #define E(g) ((struct ebpf_guard *)(g)->state)
 
 static const struct og_config *CFG(const struct guard *g) { return &g->env->c->cfg; }
@@ -91,15 +85,19 @@ static void load_failed(struct guard *g, const char *step, int err)
 		snprintf(g->why, sizeof(g->why), "%s: %s", step, strerror(-err));
 }
 
+static void rate_wake(struct guard *g, uint32_t pid, uint64_t win_bytes, uint64_t win_start);
+
 static int on_wake(void *ctx, void *data, size_t size)
 {
 	struct guard *g = ctx;
 	const struct wake *w = data;
 
-	if (size < sizeof(*w) || w->kind > 3)
+	if (size < sizeof(*w) || w->kind < WAKE_BUDGET || w->kind > WAKE_RATE)
 		return 0;
 	E(g)->wakes[w->kind]++;
-	if (E(g)->wake)
+	if (w->kind == WAKE_RATE)
+		rate_wake(g, w->pid, w->grown, w->win_start);
+	else if (E(g)->wake)
 		E(g)->wake(E(g)->wake_data, (int)w->kind);
 	return 0;
 }
@@ -150,25 +148,59 @@ static void unload(struct ebpf_guard *e)
 	e->skel = NULL;
 }
 
-/* The program's counts: every thread group it has seen. */
-static ssize_t read_counts(struct ebpf_guard *e)
+/* The process with the fastest window now, from the program's map. */
+static int scan_fastest(struct ebpf_guard *e, uint32_t *ret_pid, double *ret_rate)
 {
-	int fd = bpf_map__fd(e->skel->maps.procs);
-	__u32 key, next;
+	int fd = bpf_map__fd(e->skel->maps.procs), r;
+	uint64_t now = now_ms() * 1000000ull;
+	double best = 0;
+	__u32 key, next, pid = 0;
 	struct proc_mem v;
-	size_t n = 0;
-	int r = bpf_map_get_next_key(fd, NULL, &next);
 
-	while (r == 0 && n < COUNT_MAX) {
+	for (r = bpf_map_get_next_key(fd, NULL, &next); r == 0;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		double rate;
+
 		key = next;
-		if (bpf_map_lookup_elem(fd, &key, &v) == 0) {
-			e->counts[n].pid = key;
-			e->counts[n].grown = v.grown;
-			n++;
+		if (bpf_map_lookup_elem(fd, &key, &v) < 0)
+			continue;
+		rate = window_rate(v.win_bytes, v.win_start, now);
+		if (rate > best) {
+			best = rate;
+			pid = key;
 		}
-		r = bpf_map_get_next_key(fd, &key, &next);
 	}
-	return (ssize_t)n;
+	if (!pid)
+		return -ENOENT;
+	*ret_pid = pid;
+	*ret_rate = best;
+	return 0;
+}
+
+static double rate_of(struct ebpf_guard *e, uint32_t pid)
+{
+	struct proc_mem v;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(e->skel->maps.procs), &pid, &v) < 0)
+		return -1;
+	return window_rate(v.win_bytes, v.win_start, now_ms() * 1000000ull);
+}
+
+/* The program's thresholds, bytes in 1 s: it wakes this side when a
+ * window passes the lower one, and again past the higher one. */
+static int set_thresholds(struct ebpf_guard *e, const struct og_config *cfg)
+{
+	int fd = bpf_map__fd(e->skel->maps.watch);
+	uint64_t crit = cfg->ebpf_alloc_mb_per_sec * 1000000ull;
+	uint64_t anom = cfg->ebpf_anomaly_mb_per_sec * 1000000ull;
+	struct watch w;
+	__u32 key = 0;
+
+	if (bpf_map_lookup_elem(fd, &key, &w) < 0)
+		return -errno;
+	w.rate_bytes = anom && anom < crit ? anom : crit;
+	w.high_bytes = anom && anom != crit ? MAX(anom, crit) : 0;
+	return bpf_map_update_elem(fd, &key, &w, BPF_ANY) < 0 ? -errno : 0;
 }
 
 static void read_watch(struct ebpf_guard *e)
@@ -197,6 +229,8 @@ int ebpf_watch(struct guard *g, uint64_t budget)
 	w.budget = budget;
 	return bpf_map_update_elem(fd, &key, &w, BPF_ANY) < 0 ? -errno : 0;
 }
+
+static bool loaded(const struct ebpf_guard *e) { return e->skel != NULL; }
 #else
 static int load(struct guard *g)
 {
@@ -206,9 +240,18 @@ static int load(struct guard *g)
 }
 
 static void unload(struct ebpf_guard *e) { }
-static ssize_t read_counts(struct ebpf_guard *e) { return 0; }
 static void read_watch(struct ebpf_guard *e) { }
 static void on_ring(void *userdata, uint32_t events) { }
+static int scan_fastest(struct ebpf_guard *e, uint32_t *ret_pid, double *ret_rate)
+{
+	return -ENOENT;
+}
+static double rate_of(struct ebpf_guard *e, uint32_t pid) { return -1; }
+static int set_thresholds(struct ebpf_guard *e, const struct og_config *cfg)
+{
+	return -ENOTSUP;
+}
+static bool loaded(const struct ebpf_guard *e) { return false; }
 
 int ebpf_watch(struct guard *g, uint64_t budget) { return -ENOTSUP; }
 #endif
@@ -223,20 +266,16 @@ void ebpf_on_wake(struct guard *g, void (*wake)(void *data, int kind), void *dat
 
 int ebpf_fastest(struct guard *g, uint32_t *ret_pid, double *ret_bytes_s)
 {
-	if (!g || !g->active || !g->state || !E(g)->fastest_pid)
+	if (!g || !g->active || !g->state || !loaded(E(g)))
 		return -ENOENT;
-	*ret_pid = E(g)->fastest_pid;
-	*ret_bytes_s = E(g)->fastest_rate;
-	return 0;
+	return scan_fastest(E(g), ret_pid, ret_bytes_s);
 }
 
 double ebpf_rate_of(struct guard *g, uint32_t pid)
 {
-	struct rate *r;
-
-	if (!g || !g->active || !g->state || !(r = rates_find(&E(g)->rates, pid)))
+	if (!g || !g->active || !g->state || !loaded(E(g)))
 		return -1;
-	return r->bytes_s;
+	return rate_of(E(g), pid);
 }
 
 /* ---- alerts ---------------------------------------------------------------- */
@@ -269,71 +308,37 @@ static void alert(struct guard *g, const struct proc_info *p, double bytes_s, bo
 	report_kmsg(g->env->rep, "ebpf: %s%s", critical ? "CRITICAL: " : "", msg);
 }
 
-static void judge(struct guard *g)
+/* A process passed a threshold in its 1 s window (win_bytes since
+ * win_start); the rate is what the window shows now. */
+static __attribute__((unused)) void rate_wake(struct guard *g, uint32_t pid, uint64_t win_bytes,
+					      uint64_t win_start)
 {
 	struct ebpf_guard *e = E(g);
 	const struct og_config *cfg = CFG(g);
 	double crit = (double)cfg->ebpf_alloc_mb_per_sec * 1e6;
 	double anom = (double)cfg->ebpf_anomaly_mb_per_sec * 1e6;
-	double low = anom > 0 && anom < crit ? anom : crit;
-	int pids[64];
-	size_t n = 0;
+	double bytes = (double)win_bytes, rate = window_rate(win_bytes, win_start,
+							     now_ms() * 1000000ull);
+	int one = (int)pid;
+	struct proc_info *p;
+	bool managed;
 
-	e->fastest_pid = 0;
-	e->fastest_rate = 0;
-	for (size_t i = 0; i < e->rates.n; i++) {
-		struct rate *r = &e->rates.v[i];
-
-		if (r->bytes_s > e->fastest_rate) {
-			e->fastest_rate = r->bytes_s;
-			e->fastest_pid = r->pid;
-		}
-		if (r->bytes_s < crit)
-			r->in_critical = false;
-		if (anom <= 0 || r->bytes_s < anom)
-			r->in_warning = false;
-		if (r->bytes_s >= low && n < ARRAY_SIZE(pids))
-			pids[n++] = (int)r->pid;
-	}
-	if (!n || proc_scan_pids(g->env->c->proc_fd, &e->procs, pids, n) < 0)
+	if (proc_scan_pids(g->env->c->proc_fd, &e->procs, &one, 1) != 1)
+		return;                 /* gone already */
+	p = &e->procs.v[0];
+	if (p->kthread)
 		return;
-	for (size_t i = 0; i < e->procs.n; i++) {
-		struct proc_info *p = &e->procs.v[i];
-		struct rate *r = rates_find(&e->rates, (uint32_t)p->pid);
-		bool managed;
-
-		if (!r || p->kthread)
-			continue;
-		if (!p->cgroup)
-			proc_load_cgroup(g->env->c->proc_fd, &e->procs, p);
-		managed = shield_is_managed(p, g->env->c);
-		if (managed && rates_alert(r->bytes_s, crit, &r->in_critical))
-			alert(g, p, r->bytes_s, true, crit, true);
-		else if (anom > 0 && !r->in_critical && rates_alert(r->bytes_s, anom, &r->in_warning))
-			alert(g, p, r->bytes_s, false, anom, managed);
-		if (r->pid == e->fastest_pid)
-			snprintf(e->fastest_comm, sizeof(e->fastest_comm), "%s", p->comm);
-	}
-}
-
-static void look(struct guard *g)
-{
-	struct ebpf_guard *e = E(g);
-	ssize_t n = read_counts(e);
-
-	if (n < 0 || rates_update(&e->rates, e->counts, (size_t)n, now_ms()) < 0)
-		return;
-	read_watch(e);
-	e->looks++;
-	judge(g);
-}
-
-static void on_timer(void *userdata, uint32_t events)
-{
-	struct guard *g = userdata;
-
-	look(g);
-	loop_timer_arm(&E(g)->timer, LOOK_MS);
+	if (!p->cgroup)
+		proc_load_cgroup(g->env->c->proc_fd, &e->procs, p);
+	managed = shield_is_managed(p, g->env->c);
+	rate = MAX(rate, bytes);        /* passed within 1 s: at least this per second */
+	/* each alert once per episode of its own: a managed process past the
+	 * anomaly threshold first and the critical one next is said twice */
+	if (managed && bytes >= crit && episode_hit(&e->critical_on, pid, now_ms()))
+		alert(g, p, rate, true, crit, true);
+	else if (anom > 0 && bytes >= anom && !(managed && bytes >= crit) &&
+		 episode_hit(&e->warning_on, pid, now_ms()))
+		alert(g, p, rate, false, anom, managed);
 }
 
 /* ---- the guard ---------------------------------------------------------- */
@@ -343,13 +348,11 @@ static int ebpf_start(struct guard *g)
 	struct ebpf_guard *e = E(g);
 	int r;
 
-	e->timer.src.fd = e->ring.fd = -1;
+	e->ring.fd = -1;
 	if (!CFG(g)->ebpf_enabled) {
 		snprintf(g->why, sizeof(g->why), "off (ebpf_monitor.enabled: false)");
 		return -ENOTSUP;
 	}
-	if (!(e->counts = calloc(COUNT_MAX, sizeof(*e->counts))))
-		return -ENOMEM;
 	if ((r = load(g)) < 0)
 		return r;
 	if (!g->env->loop)
@@ -359,15 +362,13 @@ static int ebpf_start(struct guard *g)
 			  g)) < 0)
 		return r;
 #endif
-	if ((r = loop_timer_init(g->env->loop, &e->timer, on_timer, g)) < 0)
-		return r;
-	loop_timer_arm(&e->timer, LOOK_MS);
-	return 0;
+	return set_thresholds(e, CFG(g));
 }
 
 static void ebpf_reload(struct guard *g)
 {
-	/* thresholds are read at each look; on/off takes a restart */
+	if (g->active && loaded(E(g)))
+		set_thresholds(E(g), CFG(g));
 	if (CFG(g)->ebpf_enabled != g->active)
 		log_notice("ebpf: ebpf_monitor.enabled changed: takes effect at the next start");
 }
@@ -376,48 +377,41 @@ static void ebpf_describe(struct guard *g, struct describe *d)
 {
 	struct ebpf_guard *e = E(g);
 	const struct og_config *cfg = CFG(g);
+	uint32_t pid = 0;
+	double rate = 0;
 
 	desc_int(d, "allocation_threshold_mb_per_sec", (int64_t)cfg->ebpf_alloc_mb_per_sec);
 	desc_int(d, "anomaly_mb_per_sec", (int64_t)cfg->ebpf_anomaly_mb_per_sec);
 	if (!g->active)
 		return;
-	desc_line(d, "kmem:rss_stat counts resident memory charged per process (vmscan wake-ups "
-		  "too); every 1 s: a managed process over %" PRIu64 " MB/s is CRITICAL, %s",
-		  cfg->ebpf_alloc_mb_per_sec, cfg->ebpf_anomaly_mb_per_sec ? "" :
-		  "other processes are not alerted on (anomaly_mb_per_sec: 0)");
-	if (cfg->ebpf_anomaly_mb_per_sec)
-		desc_line(d, "  any process over %" PRIu64 " MB/s is a WARNING",
-			  cfg->ebpf_anomaly_mb_per_sec);
-	desc_line(d, "  %zu processes counted, %" PRIu64 " looks, %" PRIu64 " critical and %" PRIu64
-		  " warning alerts; rss_stat events %" PRIu64 "; wake-ups: budget %" PRIu64
-		  ", kswapd %" PRIu64 ", direct reclaim %" PRIu64, e->rates.n, e->looks, e->critical,
-		  e->warning, e->events, e->wakes[1], e->wakes[2], e->wakes[3]);
-	if (e->fastest_pid)
-		desc_line(d, "  fastest allocator: pid %u (%s) at %.1f MB/s", e->fastest_pid,
-			  e->fastest_comm, e->fastest_rate / 1e6);
+	read_watch(e);
+	desc_line(d, "kmem:rss_stat counts resident memory charged per process in 1 s windows; a "
+		  "managed process over %" PRIu64 " MB/s is CRITICAL, %s", cfg->ebpf_alloc_mb_per_sec,
+		  cfg->ebpf_anomaly_mb_per_sec ? "any process over the anomaly threshold a WARNING" :
+		  "others are not alerted on (anomaly_mb_per_sec: 0)");
+	desc_line(d, "  %" PRIu64 " critical and %" PRIu64 " warning alerts; rss_stat events %"
+		  PRIu64 "; wake-ups: over a threshold %" PRIu64 ", memory budget %" PRIu64
+		  ", kswapd %" PRIu64 ", direct reclaim %" PRIu64, e->critical, e->warning, e->events,
+		  e->wakes[WAKE_RATE_KIND], e->wakes[1], e->wakes[2], e->wakes[3]);
+	if (scan_fastest(e, &pid, &rate) == 0)
+		desc_line(d, "  fastest allocator now: pid %u at %.1f MB/s", pid, rate / 1e6);
 	if (*e->last_alert)
 		desc_line(d, "  last alert: %s", e->last_alert);
-	desc_int(d, "processes", (int64_t)e->rates.n);
 	desc_int(d, "critical", (int64_t)e->critical);
 	desc_int(d, "warning", (int64_t)e->warning);
 	desc_int(d, "events", (int64_t)e->events);
-	desc_int(d, "fastest_pid", e->fastest_pid);
-	desc_num(d, "fastest_bytes_s", e->fastest_rate);
+	desc_int(d, "fastest_pid", pid);
+	desc_num(d, "fastest_bytes_s", rate);
 }
 
 static void ebpf_stop(struct guard *g)
 {
 	struct ebpf_guard *e = E(g);
 
-	if (g->env->loop) {
-		if (e->ring.fd >= 0)
-			loop_del(g->env->loop, &e->ring);
-		loop_timer_close(g->env->loop, &e->timer);
-	}
+	if (g->env->loop && e->ring.fd >= 0)
+		loop_del(g->env->loop, &e->ring);
 	unload(e);
-	rates_free(&e->rates);
 	proc_list_free(&e->procs);
-	free(e->counts);
 }
 
 const struct guard_ops ebpf_guard_ops = {

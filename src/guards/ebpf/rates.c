@@ -1,88 +1,44 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "guards/ebpf/rates.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-
-static int cmp_count(const void *a, const void *b)
+bool episode_hit(struct episodes *e, uint32_t pid, uint64_t now_ms)
 {
-	const struct alloc_count *x = a, *y = b;
+	size_t k = 0, oldest = 0;
+	bool on = false;
 
-	return x->pid < y->pid ? -1 : x->pid > y->pid;
-}
-
-struct rate *rates_find(struct rates *r, uint32_t pid)
-{
-	size_t lo = 0, hi = r->n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (r->v[mid].pid == pid)
-			return &r->v[mid];
-		if (r->v[mid].pid < pid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-int rates_update(struct rates *r, struct alloc_count *counts, size_t n, uint64_t now_ms)
-{
-	struct rate *next;
-	double dt = r->t_ms && now_ms > r->t_ms ? (double)(now_ms - r->t_ms) / 1000.0 : 0;
-	size_t k = 0;
-
-	qsort(counts, n, sizeof(*counts), cmp_count);
-	if (!(next = calloc(n ? n : 1, sizeof(*next))))
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const struct rate *old = rates_find(r, counts[i].pid);
-		struct rate *e = &next[k];
-
-		if (k && next[k - 1].pid == counts[i].pid)
-			continue;       /* listed twice: the first stands */
-		e->pid = counts[i].pid;
-		e->grown = counts[i].grown;
-		e->seen = true;
-		if (old) {
-			e->in_critical = old->in_critical;
-			e->in_warning = old->in_warning;
-			if (dt > 0 && counts[i].grown >= old->grown)
-				e->bytes_s = (double)(counts[i].grown - old->grown) / dt;
-		} else if (dt > 0) {
-			/* first seen since the last look: all it has grown, it grew
-			 * within this window (a process that starts and allocates
-			 * fast is no blind spot) */
-			e->bytes_s = (double)counts[i].grown / dt;
+	for (size_t i = 0; i < e->n; i++) {
+		if (now_ms - e->v[i].last_ms > EPISODE_GAP_MS)
+			continue;               /* over: forgotten */
+		if (e->v[i].pid == pid) {
+			on = true;
+			e->v[i].last_ms = now_ms;
 		}
-		k++;
+		e->v[k++] = e->v[i];
 	}
-	free(r->v);
-	r->v = next;
-	r->n = k;
-	r->cap = n;
-	r->dt_s = dt;
-	r->t_ms = now_ms;
-	return 0;
-}
-
-void rates_free(struct rates *r)
-{
-	free(r->v);
-	memset(r, 0, sizeof(*r));
-}
-
-bool rates_alert(double bytes_s, double threshold, bool *in)
-{
-	if (threshold <= 0 || bytes_s < threshold) {
-		*in = false;
+	e->n = k;
+	if (on)
 		return false;
+	if (e->n == EPISODES_MAX) {
+		for (size_t i = 1; i < e->n; i++)
+			if (e->v[i].last_ms < e->v[oldest].last_ms)
+				oldest = i;
+		e->v[oldest] = e->v[--e->n];
 	}
-	if (*in)
-		return false;
-	*in = true;
+	e->v[e->n].pid = pid;
+	e->v[e->n].last_ms = now_ms;
+	e->n++;
 	return true;
+}
+
+double window_rate(uint64_t win_bytes, uint64_t win_start_ns, uint64_t now_ns)
+{
+	uint64_t age = now_ns > win_start_ns ? now_ns - win_start_ns : 0;
+
+	if (age > 2000000000ull)
+		return 0;
+	if (age < 100000000ull)
+		age = 100000000ull;
+	if (age > 1000000000ull)
+		age = 1000000000ull;
+	return (double)win_bytes * 1e9 / (double)age;
 }

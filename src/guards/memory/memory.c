@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "guards/ebpf/ebpf.h"
 #include "guards/memory/memory.h"
 
 struct memory_guard {
@@ -31,6 +32,8 @@ struct memory_guard {
 	struct psi psi;
 	bool have_psi;
 	struct verdict v;
+	struct guard *ebpf;             /* its wake-ups, when it is active */
+	bool ebpf_hooked;
 };
 
 static struct memory_guard *M(struct guard *g) { return g->state; }
@@ -70,6 +73,31 @@ static bool still(void *userdata)
 	return now.mem_available < m->mi.mem_available + m->v.need_bytes;
 }
 
+static void on_ebpf_wake(void *data, int kind)
+{
+	struct guard *g = data;
+
+	loop_timer_arm(&M(g)->timer, 1);        /* charges or reclaim: look now */
+}
+
+/* With the eBPF guard on, sleep without the worst-case fill cap: it wakes
+ * us once half the way to the terminate threshold has been charged. */
+static bool watch(struct guard *g, const struct meminfo *mi)
+{
+	struct memory_guard *m = M(g);
+	uint64_t term = threshold_bytes(&g->env->c->cfg.term_mem, mi->mem_total);
+
+	if (!m->ebpf && g->env->guards)
+		m->ebpf = guard_find(g->env->guards, "ebpf");
+	if (!m->ebpf || !m->ebpf->active || mi->mem_available <= term)
+		return false;
+	if (!m->ebpf_hooked) {
+		ebpf_on_wake(m->ebpf, on_ebpf_wake, g);
+		m->ebpf_hooked = true;
+	}
+	return ebpf_watch(m->ebpf, (mi->mem_available - term) / 2) == 0;
+}
+
 static void tick(struct guard *g)
 {
 	struct memory_guard *m = M(g);
@@ -83,6 +111,7 @@ static void tick(struct guard *g)
 		return;
 	}
 	rq.psi = m->have_psi ? &m->psi : NULL;
+	m->pol.watched = watch(g, &m->mi);
 	policy_eval(cfg, &m->pol, &m->mi, rq.psi, now, &m->v);
 	next = m->v.next_ms;
 	switch (guard_ask(g, &rq, now, &next)) {

@@ -201,8 +201,8 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 	if (v.eta_ms >= 0)
 		look = MIN(look, (uint64_t)(v.eta_ms / 2));
 	/* Never sleep longer than the worst-case fill would take to reach
-	 * the terminate threshold. */
-	if (cfg->max_fill_rate && avail > v.term_mem)
+	 * the terminate threshold, unless the eBPF guard wakes us first. */
+	if (cfg->max_fill_rate && avail > v.term_mem && !st->watched)
 		look = MIN(look, (avail - v.term_mem) * 1000 / cfg->max_fill_rate);
 	if (avail < 2 * v.term_mem || (psi && psi->some.avg10 >= 5.0))
 		look = MIN(look, 100);

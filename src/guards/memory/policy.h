@@ -24,6 +24,10 @@ struct policy_state {
 	uint64_t prev_ms, prev_avail;
 	double rate;                    /* bytes/s being consumed (EMA); > 0 = filling */
 	uint64_t psi_event_ms;          /* last PSI trigger event, 0 = none */
+	/* The eBPF guard watches the charges: it wakes the guard once half
+	 * the way to the terminate threshold is allocated (or reclaim starts),
+	 * so no worst-case fill rate caps the sleep. */
+	bool watched;
 	struct { uint64_t t_ms, total_us, refault; } ring[PSI_RING];
 	size_t ring_head, ring_n;
 };
