@@ -73,6 +73,7 @@ extern const struct key disk_settings_schema[], disk_entry_schema[]; /* disk */
 extern const struct key network_schema[];                          /* network */
 extern const struct key gpu_schema[], nvidia_schema[];             /* gpu */
 extern const struct key cgroup_settings_schema[], dynamic_schema[]; /* shield */
+extern const struct key calibration_schema[];                      /* calibration */
 extern const char *const config_badness_names[], *const config_kill_unit_names[],
 	*const config_psi_mode_names[];
 
