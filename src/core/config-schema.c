@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guards/calibration/schema.h"
 #include "guards/disk/schema.h"
 #include "guards/shield/shield.h"
 #include "core/util.h"
@@ -27,7 +28,7 @@ static const struct {
 	{ SEC_NVIDIA, "nvidia_monitor", true },
 	{ SEC_EBPF, "ebpf_monitor", true },
 	{ SEC_DYNAMIC, "dynamic_adjustment", true },
-	{ SEC_ML, "machine_learning", false },
+	{ SEC_ML, "machine_learning", true },
 };
 
 /* Built-in rule: critical system processes are avoided as victims. It is
@@ -58,12 +59,6 @@ static const struct key logging_keys[] = {
 };
 
 
-static const struct key ml_keys[] = {
-	K("data_collection", T_BOOL, OFF(ml_enabled)),
-	K("log_path", T_STR, OFF(ml_log_path), .nullable = true),
-	{ 0 }
-};
-
 const struct key config_top_keys[] = {
 	K("dry_run", T_BOOL, OFF(dry_run)),
 	SECTION("memory", memory_schema, SEC_MEMORY),
@@ -85,7 +80,7 @@ const struct key config_top_keys[] = {
 	SECTION("nvidia_monitor", nvidia_schema, SEC_NVIDIA),
 	SECTION("ebpf_monitor", ebpf_schema, SEC_EBPF),
 	SECTION("dynamic_adjustment", dynamic_schema, SEC_DYNAMIC),
-	SECTION("machine_learning", ml_keys, SEC_ML),
+	SECTION("machine_learning", calibration_schema, SEC_ML),
 	{ 0 }
 };
 
@@ -187,6 +182,7 @@ void config_default(struct og_config *cfg)
 	cfg->dyn_score = 700;
 	cfg->dyn_interval_ms = 2000;
 	cfg->dyn_state_path = strdup("/run/oomguard/oom_score_adj.state");
+	calibration_config_default(cfg);
 	cfg->cg_enabled = true;
 	cfg->cg_connector = true;
 	cfg->cg_rescan_ms = 2000;
@@ -255,7 +251,12 @@ const char *config_expectation(const struct key *k, char *buf, size_t size)
 	case T_PERCENT:
 		return "a percentage 0..100";
 	case T_SIZE:
-		return "a size such as 209715200 or 512MiB";
+		if (!k->lo)
+			return "a size such as 209715200 or 512MiB";
+		snprintf(buf, size, "a size of at least %" PRId64 "%s such as 512MiB",
+			 k->lo % (int64_t)MiB ? k->lo / (int64_t)KiB : k->lo / (int64_t)MiB,
+			 k->lo % (int64_t)MiB ? "KiB" : "MiB");
+		return buf;
 	case T_MS:
 	case T_US:
 		snprintf(buf, size, "a duration %s..%s such as 2s or 1500ms",
@@ -396,6 +397,7 @@ void config_describe(const struct og_config *cfg, void *file)
 		else
 			fprintf(f, "off\n");
 	}
+	calibration_config_describe(cfg, f);
 	for (size_t i = 0; i < ARRAY_SIZE(seed_features); i++)
 		if ((cfg->sections_seen & seed_features[i].bit) && !seed_features[i].active)
 			fprintf(f, "%s: accepted, not active in this build\n",

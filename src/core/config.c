@@ -242,7 +242,7 @@ static int set_leaf(struct cw *c, const struct key *k, const yaml_node_t *v,
 		*(double *)dst = d;
 		break;
 	case T_SIZE:
-		if (parse_size(s, &u) < 0)
+		if (parse_size(s, &u) < 0 || u < (uint64_t)k->lo)
 			goto bad;
 		*(uint64_t *)dst = u;
 		break;

@@ -179,8 +179,13 @@ struct og_config {
 	bool cg_trust_units;
 	uint64_t dyn_interval_ms;
 	char *dyn_state_path;   /* where adjustments in force are written; NULL = nowhere */
+	/* machine_learning: the dataset (src/guards/calibration/) */
 	bool ml_enabled;
 	char *ml_log_path;
+	uint64_t ml_max_size;           /* rotate before the file would pass it */
+	int64_t ml_keep;                /* rotated files kept (0: truncate instead) */
+	int64_t ml_top;                 /* process rows per sample */
+	uint64_t ml_interval_ms;        /* between two samples */
 
 	/* which top-level sections the file set (for "not active" notes) */
 	unsigned int sections_seen;

@@ -16,7 +16,7 @@
 
 extern const struct guard_ops memory_guard_ops, cgroups_guard_ops, shield_guard_ops,
 	cpu_guard_ops, io_guard_ops, disk_guard_ops, network_guard_ops, gpu_guard_ops,
-	ebpf_guard_ops, testhang_guard_ops;
+	ebpf_guard_ops, calibration_guard_ops, testhang_guard_ops;
 
 /* Guards of the product not built yet: described as such; the seed's
  * sections that belong to them are accepted and said to be inactive. */
@@ -27,7 +27,6 @@ struct planned {
 };
 
 static const struct planned planned[] = {
-	{ "calibration", SEC_ML, "calibration, rebalancing and the dataset (machine_learning)" },
 	{ "rulesets", 0, "oomd and systemd-oomd rulesets" },
 };
 
@@ -51,13 +50,13 @@ static int planned_start(struct guard *g)
 
 #define PLANNED(n) { .name = (n), .start = planned_start }
 static const struct guard_ops planned_ops[] = {
-	PLANNED("calibration"), PLANNED("rulesets"),
+	PLANNED("rulesets"),
 };
 
 const struct guard_ops *const guard_table[] = {
 	&memory_guard_ops, &cgroups_guard_ops, &shield_guard_ops, &cpu_guard_ops, &io_guard_ops,
-	&disk_guard_ops, &network_guard_ops, &gpu_guard_ops, &ebpf_guard_ops, &planned_ops[0],
-	&planned_ops[1],
+	&disk_guard_ops, &network_guard_ops, &gpu_guard_ops, &ebpf_guard_ops,
+	&calibration_guard_ops, &planned_ops[0],
 	&testhang_guard_ops,
 };
 const size_t guard_count = ARRAY_SIZE(guard_table);

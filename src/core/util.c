@@ -522,7 +522,7 @@ int open_trusted_at(int dirfd, const char *name, uid_t owner, struct stat *ret_s
  * overlong form, a surrogate (U+D800..U+DFFF), a code point past U+10FFFF,
  * a sequence cut short (by the NUL too), or a C1 control (U+0080..U+009F),
  * which terminals obey like ASCII control characters. */
-static size_t utf8_printable(const unsigned char *s)
+size_t utf8_printable(const unsigned char *s)
 {
 	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
 	size_t n;

@@ -80,6 +80,11 @@ const char *trust_problem(const struct stat *st, bool dir, uid_t owner);
 int open_trusted_at(int dirfd, const char *name, uid_t owner, struct stat *ret_st,
 		    const char **ret_why);
 
+/* The length (2 to 4) of the well-formed, printable UTF-8 sequence at s,
+ * or 0: ASCII, a byte that does not start one (a lone continuation byte,
+ * an overlong form, a surrogate, past U+10FFFF, cut short by the NUL), or a
+ * C1 control (U+0080..U+009F). */
+size_t utf8_printable(const unsigned char *s);
 /* Copy src into dst (size bytes) so that an untrusted string (a process
  * name, a cgroup path) is safe in a log line or record: control characters
  * (< 0x20, 0x7f), C1 controls (U+0080..U+009F), bytes that are not

@@ -78,6 +78,8 @@ void reporter_replace(struct reporter *r, struct reporter *next)
 	next->kmsg.clock = r->kmsg.clock;
 	next->kmsg.due = r->kmsg.due;
 	next->kmsg.userdata = r->kmsg.userdata;
+	next->tap = r->tap;
+	next->tap_data = r->tap_data;
 	reporter_close(r);
 	*r = *next;
 }

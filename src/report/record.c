@@ -110,10 +110,21 @@ static void add_device(json_object *o, const struct decision_device *dev)
 	json_object_object_add(o, "device", d);
 }
 
+static void tap(struct reporter *r, const char *guard, const char *event,
+		const struct decision *d, const char *message, const struct anomaly_rec *a)
+{
+	struct report_tap t = { .guard = guard, .event = event, .d = d, .message = message,
+				.a = a };
+
+	if (r->tap)
+		r->tap(r->tap_data, &t);
+}
+
 int report_decision(struct reporter *r, const struct decision *d)
 {
 	json_object *o, *t, *v;
 
+	tap(r, d->guard, d->event, d, NULL, NULL);
 	if (r->out_fd < 0)
 		return 0;
 	if (!r->json) {
@@ -194,6 +205,7 @@ int report_event(struct reporter *r, const char *guard, const char *event, const
 {
 	json_object *o;
 
+	tap(r, guard, event, NULL, msg ? msg : "", NULL);
 	if (r->out_fd < 0)
 		return 0;
 	if (!r->json) {
@@ -405,6 +417,7 @@ int report_anomaly(struct reporter *r, const struct anomaly_rec *a)
 {
 	json_object *o, *x;
 
+	tap(r, "ebpf", a->event, NULL, NULL, a);
 	if (r->out_fd < 0)
 		return 0;
 	if (!r->json) {
@@ -413,22 +426,24 @@ int report_anomaly(struct reporter *r, const struct anomaly_rec *a)
 		escape_untrusted(a->message ? a->message : "", esc, sizeof(esc));
 		return emit_text(r, "ebpf: %s: %s", a->event, esc);
 	}
-	if (!(o = json_object_new_object()))
+	o = json_object_new_object();
+	x = json_object_new_object();
+	if (!o || !x) {
+		json_object_put(o);
+		json_object_put(x);
 		return -ENOMEM;
+	}
 	add_time(o);
 	add_str(o, "guard", "ebpf");
 	add_str(o, "event", a->event);
 	add_str(o, "message", a->message);
-	if ((x = json_object_new_object())) {
-		add_int(x, "pid", a->pid);
-		add_str(x, "comm", a->comm);
-		add_str(x, "cgroup", a->cgroup);
-		json_object_object_add(x, "rate_bytes_s", json_object_new_double(a->rate_bytes_s));
-		json_object_object_add(x, "threshold_bytes_s",
-				       json_object_new_double(a->threshold_bytes_s));
-		json_object_object_add(x, "managed", json_object_new_boolean(a->managed));
-		add_int(x, "rss", (int64_t)MIN(a->rss, (uint64_t)INT64_MAX));
-	}
+	add_int(x, "pid", a->pid);
+	add_str(x, "comm", a->comm);
+	add_str(x, "cgroup", a->cgroup);
+	add_num(x, "rate_bytes_s", a->rate_bytes_s, isfinite(a->rate_bytes_s));
+	add_num(x, "threshold_bytes_s", a->threshold_bytes_s, isfinite(a->threshold_bytes_s));
+	json_object_object_add(x, "managed", json_object_new_boolean(a->managed));
+	add_int(x, "rss", (int64_t)MIN(a->rss, (uint64_t)INT64_MAX));
 	json_object_object_add(o, "anomaly", x);
 	return emit(r, o);
 }

@@ -11,7 +11,25 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct decision;
+struct anomaly_rec;
+
+/* What a reporter's tap sees of each record, as it is written (also when
+ * records go nowhere): one of d (report_decision), message (report_event)
+ * or a (report_anomaly) is set. */
+struct report_tap {
+	const char *guard, *event;
+	const struct decision *d;
+	const char *message;
+	const struct anomaly_rec *a;
+};
+
 struct reporter {
+	/* Called for every decision, event and anomaly, before it is written
+	 * (the calibration guard's dataset). It runs on the loop: it must not
+	 * block or write through the reporter. NULL = none. */
+	void (*tap)(void *userdata, const struct report_tap *t);
+	void *tap_data;
 	int out_fd;             /* records, O_NONBLOCK; -1 = none */
 	bool own_out;           /* opened by reporter_open (closed by reporter_close) */
 	int kmsg_fd;            /* /dev/kmsg; -1 = none */
@@ -159,17 +177,6 @@ struct gpu_record {
 };
 int report_gpu(struct reporter *r, const struct gpu_record *g);
 
-/* The eBPF guard's alerts (allocation-critical, allocation-warning). */
-struct anomaly_rec {
-	const char *event, *message;
-	int pid;
-	const char *comm, *cgroup;
-	double rate_bytes_s, threshold_bytes_s;
-	bool managed;
-	uint64_t rss;
-};
-int report_anomaly(struct reporter *r, const struct anomaly_rec *a);
-
 /* Write one JSON line for d (all fields; unknowns as null). 0 or -errno. */
 int report_decision(struct reporter *r, const struct decision *d);
 /* A general event: {"time":..,"guard":guard,"event":event,"message":msg}.
@@ -180,6 +187,20 @@ int report_event(struct reporter *r, const char *guard, const char *event, const
  * burst (KMSG_BURST lines a KMSG_WINDOW_MS window) the line is not written
  * but counted (0 is returned), and a summary follows the window. */
 int report_kmsg(struct reporter *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An allocation anomaly the eBPF guard saw (events allocation-critical
+ * and allocation-warning): a process allocating faster than the threshold.
+ * comm and cgroup NULL: unknown (null). */
+struct anomaly_rec {
+	const char *event, *message;
+	int pid;
+	const char *comm, *cgroup;
+	double rate_bytes_s, threshold_bytes_s;
+	bool managed;                   /* a managed_processes entry matches it */
+	uint64_t rss;                   /* bytes */
+};
+/* {"time","time_ms","guard":"ebpf","event","message","anomaly":{...},
+ * "dropped"}; the tap sees it first. 0 or -errno. */
+int report_anomaly(struct reporter *r, const struct anomaly_rec *a);
 /* A finding of the network guard (it reports, never kills): its event,
  * the message, and the "network" object of docs/records.md. NULL strings
  * are written as null. 0 or -errno. */

@@ -122,6 +122,11 @@ static void test_defaults(void **state)
 		     cfg.dyn_enabled || cfg.ml_enabled);
 	assert_int_equal(cfg.dyn_count, 3);
 	assert_int_equal(cfg.dyn_score, 700);
+	assert_string_equal(cfg.ml_log_path, "/var/log/oomguard/dataset.csv");
+	assert_int_equal(cfg.ml_max_size, 64 * MiB);
+	assert_int_equal(cfg.ml_keep, 4);
+	assert_int_equal(cfg.ml_top, 10);
+	assert_int_equal(cfg.ml_interval_ms, 1000);
 	assert_int_equal(cfg.n_managed, 0);
 	assert_true(cfg.net_enabled && cfg.net_duplicate_mac);     /* on: it only reports */
 	assert_int_equal(cfg.sections_seen, 0);
@@ -190,16 +195,16 @@ static void test_seed_sample(void **state)
 	assert_int_equal(cfg.rules[0].action, RULE_AVOID);
 
 	char *d = describe(&cfg);
-	const char *secs[] = { "machine_learning" };
-	for (size_t i = 0; i < sizeof(secs) / sizeof(secs[0]); i++) {
-		char line[96];
-
-		snprintf(line, sizeof(line), "\n%s: accepted, not active in this build\n", secs[i]);
-		assert_non_null(strstr(d, line));
-	}
+	/* every section of the seed is active now */
+	assert_null(strstr(d, "accepted, not active"));
 	assert_null(strstr(d, "gpu_protection: accepted, not active"));
 	assert_non_null(strstr(d, "\nebpf: allocation alerts on: CRITICAL for a managed process over "
 			       "100 MB/s, WARNING for others off\n"));
+	/* machine_learning is the calibration guard's dataset (src/guards/calibration/) */
+	assert_null(strstr(d, "machine_learning: accepted, not active"));
+	assert_non_null(strstr(d, "\nmachine_learning: dataset /var/log/oom_protector_ml_data.csv: "
+			       "memory and the 10 largest processes every 1000 ms, kills, anomalies "
+			       "and events; rotated at 65536 KiB, 4 kept\n"));
 	assert_non_null(strstr(d, "\ngpu: memory protection on at 90% (down to 85%, every 2000 ms), "
 			       "driver monitor on (performance mode yes, driver updates yes"));
 	/* The shield sections are active (src/guards/shield/). */
@@ -331,6 +336,12 @@ static void test_errors(void **state)
 		  "t.yaml:1:11: unknown key \"duplicate_macs\" in network; did you mean \"duplicate_mac\"?" },
 		{ "network:\n  enabled: sometimes\n",
 		  "t.yaml:2:12: network.enabled: expected true or false, got \"sometimes\"" },
+		{ "machine_learning:\n  data_collection: true\n  max_size: 1K\n",
+		  "t.yaml:3:13: machine_learning.max_size: expected a size of at least 64KiB such as 512MiB, got \"1K\"" },
+		{ "machine_learning: {log_path: var/log/x.csv, keep: 2}\n",
+		  "t.yaml:1:30: machine_learning.log_path: expected an absolute path without \".\" or \"..\" components, got \"var/log/x.csv\"" },
+		{ "machine_learning:\n  keep: 101\n",
+		  "t.yaml:2:9: machine_learning.keep: expected an integer 0..100, got \"101\"" },
 		{ "dry_run: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", "t.yaml:1:10: dry_run: expected true or false, got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"" },
 		{ "memory:\n  margin: 12 apples\n",
 		  "t.yaml:2:11: memory.margin: expected a size such as 209715200 or 512MiB, got \"12 apples\"" },

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* docs/records.md and the reporter cannot drift apart: the tables of
  * events and fields are read from the document, and every record each
- * writer (report_event, report_decision, report_disk, report_network)
+ * writer (report_event, report_decision, report_disk, report_network,
+ * report_gpu, report_anomaly)
  * makes for each event and guard has exactly the documented keys, of the
  * documented types, null only where the document allows it. */
 #include <errno.h>
@@ -222,7 +223,7 @@ static void check_object(const struct doc *d, json_object *o, const char *prefix
  * message (report_event), a decision (report_decision), a record of the
  * disk guard (report_disk) or a finding of the network guard
  * (report_network). */
-enum kind { MESSAGE, DECISION, DISK, NETWORK, GPU };
+enum kind { MESSAGE, DECISION, DISK, NETWORK, GPU, ANOMALY };
 static const struct {
 	const char *event;
 	enum kind kind;
@@ -238,6 +239,7 @@ static const struct {
 	{ "dad-failed", NETWORK },
 	{ "over", GPU }, { "under", GPU }, { "freed", GPU }, { "unconfirmed", GPU },
 	{ "degraded", GPU }, { "answering", GPU }, { "driver", GPU }, { "performance", GPU },
+	{ "allocation-critical", ANOMALY }, { "allocation-warning", ANOMALY },
 };
 
 static const struct decision_device test_device = {
@@ -269,6 +271,19 @@ static int emit_gpu(struct reporter *r, const char *event, bool full)
 		g.on_disk = full ? "560.35.03" : NULL;
 	}
 	return report_gpu(r, &g);
+}
+
+/* An anomaly of the eBPF guard; without full, what may be unknown is. */
+static int emit_anomaly(struct reporter *r, const char *event, bool full)
+{
+	struct anomaly_rec a = {
+		.event = event, .message = "pid 77 (leak) allocates 512.0 MiB/s", .pid = 77,
+		.comm = full ? "leak" : NULL, .cgroup = full ? "/user.slice" : NULL,
+		.rate_bytes_s = full ? 536870912.0 : NAN, .threshold_bytes_s = 104857600.0,
+		.managed = full, .rss = full ? 1ull << 30 : 0,
+	};
+
+	return report_anomaly(r, &a);
 }
 
 /* A disk record of event, with every optional part filled in when full. */
@@ -350,6 +365,8 @@ static json_object *emit_for(const char *guard, const char *event, enum kind kin
 		assert_int_equal(emit_network(&r, event, full), 0);
 	else if (kind == GPU)
 		assert_int_equal(emit_gpu(&r, event, full), 0);
+	else if (kind == ANOMALY)
+		assert_int_equal(emit_anomaly(&r, event, full), 0);
 	else
 		assert_int_equal(report_event(&r, guard, event, "a message"), 0);
 	o = read_record(p[0]);

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The calibration guard's state, shared by its files: calibration.c (the
+ * guard, the tap, the flushes in its worker lane), sample.c (the sample
+ * and process rows) and show.c (explain and status). */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/describe.h"
+#include "core/guard.h"
+#include "core/loop.h"
+#include "observe/proc.h"
+#include "report/dataset.h"
+
+/* A process of the last sample: its alloc_rate is measured against it. */
+struct calib_seen {
+	int pid;
+	uint64_t start;                 /* its start time: the same process */
+	uint64_t bytes;                 /* rss + swap */
+};
+
+struct calib {
+	struct loop_timer timer;
+	int psi_fd;                     /* /proc/pressure/memory, -1 none */
+	struct ds_queue q;              /* rows for the next flush (q.buf NULL: never active) */
+	char *spare;                    /* the buffer the queue goes on in; NULL while a flush
+					 * holds it */
+	struct proc_list procs;         /* the scan's own storage (not the ranking's) */
+	struct calib_seen *prev, *cur;  /* the last sample's processes (by pid) and this one's */
+	size_t nprev, seen_cap;
+	uint64_t prev_ms;               /* monotonic time of prev */
+	uint64_t last_avail, last_ms;   /* MemAvailable at the last sample, and when */
+	/* what explain and the exit line say */
+	uint64_t samples, flushes, rows_written, rotations, size;
+	int err;                        /* of the last flush, 0 fine */
+	const char *err_op;
+	char error[400];
+	bool said_timeout;
+};
+
+/* One sample: the `sample` row and the `process` rows, queued. */
+void calibration_sample(struct guard *g);
+/* Room for `top` processes in prev and cur. 0 or -ENOMEM. */
+int calibration_seen_size(struct guard *g);
+void calibration_seen_free(struct guard *g);
+void calibration_describe(struct guard *g, struct describe *d);

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The calibration guard's config (schema.c): the machine_learning section
+ * (the dataset), its defaults, and its line of config_describe. */
+#pragma once
+#include <stdio.h>
+
+#include "core/config.h"
+
+#define CALIBRATION_DEFAULT_PATH "/var/log/oomguard/dataset.csv"
+
+void calibration_config_default(struct og_config *cfg);
+void calibration_config_describe(const struct og_config *cfg, FILE *f);

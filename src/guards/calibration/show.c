@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The calibration guard in explain and status: what it does now (the
+ * dataset, nothing more yet), the file and its size now, and in the daemon
+ * what was written, dropped and rotated, and the last error. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/util.h"
+#include "guards/calibration/calibration.h"
+
+/* The file as it is now: its size, or why it cannot be written (what a
+ * flush would say: a symlink, not a regular file, no directory). */
+static void look(const char *path, int64_t *ret_size, char *why, size_t size)
+{
+	struct stat st;
+
+	*ret_size = 0;
+	*why = '\0';
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode))
+			snprintf(why, size, "%.200s is a symbolic link: the dataset is never written "
+				 "through one", path);
+		else if (!S_ISREG(st.st_mode))
+			snprintf(why, size, "%.200s is not a regular file", path);
+		else
+			*ret_size = (int64_t)st.st_size;
+	} else if (errno != ENOENT) {
+		snprintf(why, size, "%.200s: %s", path, strerror(errno));
+	}
+}
+
+/* How many of path.1 .. path.keep are there. */
+static int64_t rotated(const char *path, int64_t keep)
+{
+	char name[4096];
+	struct stat st;
+	int64_t n = 0;
+
+	for (int64_t i = 1; i <= keep; i++)
+		if (snprintf(name, sizeof(name), "%s.%lld", path, (long long)i) < (int)sizeof(name) &&
+		    lstat(name, &st) == 0)
+			n++;
+	return n;
+}
+
+void calibration_describe(struct guard *g, struct describe *d)
+{
+	const struct og_config *cfg = &g->env->c->cfg;
+	struct calib *c = g->state;
+	bool daemon = g->env->loop != NULL;
+	char why[400];
+	int64_t size;
+
+	if (!cfg->ml_enabled)
+		return;
+	look(cfg->ml_log_path, &size, why, sizeof(why));
+	if (daemon && c->err)
+		snprintf(why, sizeof(why), "%s", c->error);
+	desc_line(d, "  the ML dataset only (calibration and rebalancing are not built yet): "
+		  "%s, %lld bytes now, %lld rotated files", cfg->ml_log_path, (long long)size,
+		  (long long)rotated(cfg->ml_log_path, cfg->ml_keep));
+	desc_line(d, "  every %llu ms: memory and the %lld largest processes; kills, exits, "
+		  "anomalies and events as they happen; rotated at %llu KiB, %lld kept",
+		  (unsigned long long)cfg->ml_interval_ms, (long long)cfg->ml_top,
+		  (unsigned long long)(cfg->ml_max_size / KiB), (long long)cfg->ml_keep);
+	if (daemon)
+		desc_line(d, "  %llu rows written, %llu dropped, %llu rotations",
+			  (unsigned long long)c->rows_written,
+			  (unsigned long long)c->q.dropped_total, (unsigned long long)c->rotations);
+	if (*why)
+		desc_line(d, "  last error: %s", why);
+	desc_str(d, "does", "dataset");
+	desc_str(d, "path", cfg->ml_log_path);
+	desc_int(d, "size", size);
+	desc_int(d, "rotated_files", rotated(cfg->ml_log_path, cfg->ml_keep));
+	desc_int(d, "max_size", (int64_t)cfg->ml_max_size);
+	desc_int(d, "keep", cfg->ml_keep);
+	desc_int(d, "top", cfg->ml_top);
+	desc_int(d, "interval_ms", (int64_t)cfg->ml_interval_ms);
+	if (daemon) {           /* explain is another process: these are the daemon's */
+		desc_int(d, "rows_written", (int64_t)c->rows_written);
+		desc_int(d, "rows_dropped", (int64_t)c->q.dropped_total);
+		desc_int(d, "rotations", (int64_t)c->rotations);
+	}
+	desc_str(d, "last_error", *why ? why : NULL);
+}
