@@ -15,6 +15,7 @@
 
 #include "core/util.h"
 #include "guards/calibration/calibration.h"
+#include "guards/ebpf/ebpf.h"
 #include "observe/meminfo.h"
 #include "observe/psi.h"
 #include "victim/pipeline.h"
@@ -91,6 +92,8 @@ static void process_row(struct guard *g, const struct proc_info *p, uint64_t t, 
 {
 	struct calib *c = C(g);
 	struct calib_seen key = { .pid = p->pid }, *was;
+	struct guard *ebpf;
+	double rate;
 	char cg[PATH_MAX];
 	struct ds_row r;
 
@@ -104,7 +107,12 @@ static void process_row(struct guard *g, const struct proc_info *p, uint64_t t, 
 	r.anon = p->anon;
 	r.swap = p->swap;
 	r.oom_score_adj = p->oom_score_adj;
-	if (was && was->start == p->starttime && mono > c->prev_ms)
+	/* the eBPF guard's rate (resident memory charged in its 1 s window)
+	 * where it runs, else the change of rss + swap since the last sample */
+	if (g->env->guards && (ebpf = guard_find(g->env->guards, "ebpf")) &&
+	    (rate = ebpf_rate_of(ebpf, (uint32_t)p->pid)) >= 0)
+		r.alloc_rate = rate;
+	else if (was && was->start == p->starttime && mono > c->prev_ms)
 		r.alloc_rate = per_s(was->bytes, now->bytes, mono - c->prev_ms);
 	ds_queue_add(&c->q, &r);
 }
