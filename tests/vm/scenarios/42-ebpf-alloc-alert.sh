@@ -1,12 +1,15 @@
 #!/bin/bash
 # The eBPF guard on Debian's kernel (BTF, kmem:rss_stat): with
 # allocation_threshold_mb_per_sec 100, a managed process ("fastmgd") that
-# charges resident memory as fast as it can (~200 to 500 MB/s here) and an unmanaged one ("slowpoke") at
-# ~50 MB/s: exactly one allocation-critical record (and kmsg line), naming
+# charges resident memory as fast as it can (~200 to 500 MB/s here) and an
+# unmanaged one ("slowpoke") at ~50 MB/s: exactly one allocation-critical
+# record (and kmsg line), naming
 # the managed one; an mmap of 2 GiB never touched charges nothing and is
 # never alerted on; nothing is killed. Then the same daemon with CAP_BPF,
 # CAP_PERFMON and CAP_SYS_ADMIN out of its bounding set: it runs, says why
 # the guard is off, and still kills a fast runaway before the kernel would.
+# The ML dataset (machine_learning) is on throughout: its CSV parses and
+# holds samples, the anomaly and the kill.
 # vm-memory: 1536M
 # vm-timeout: 240
 . "$OG_REPO/tests/vm/lib.sh"
@@ -19,6 +22,7 @@ cat >/tmp/ebpf.yaml <<'YAML'
 ebpf_monitor: {enabled: true, allocation_threshold_mb_per_sec: 100}
 managed_processes: [fastmgd]
 cgroup_settings: {enabled: false}
+machine_learning: {data_collection: true, log_path: /tmp/dataset.csv}
 YAML
 dmesg -C
 start_guard --config /tmp/ebpf.yaml
@@ -57,9 +61,23 @@ why=$(grep 'ebpf guard' "$OG_ERR" | head -1)
 oom0=$(oom_kill_count)
 "$hog" --step-mb 16 --period-ms 0 --name runaway & run=$!
 wait_for_exit "$run" 120 || { kill -KILL "$run"; require false "runaway alive after 120 s"; }
-info denied="$why"
+alive=$(guard_alive && echo yes)
+stop_guard
+csv=$(python3 - <<'PY'
+import csv
+rows = list(csv.DictReader(open("/tmp/dataset.csv", newline="")))
+kinds = {r["kind"] for r in rows}
+an = [r for r in rows if r["kind"] == "anomaly"]
+kills = [r for r in rows if r["kind"] == "kill"]
+print(len(rows), "samples" if "sample" in kinds else "no-samples",
+      an[0]["comm"] if an else "no-anomaly", kills[0]["comm"] if kills else "no-kill")
+PY
+)
+cp /tmp/dataset.csv "$OG_OUT/" 2>/dev/null
+info denied="$why" dataset="$csv"
 require "[[ '$why' == *'Operation not permitted'*'CAP_BPF'* ]]" "the daemon did not say why the ebpf guard is off: '$why'"
 require "guard_signalled $run" "oomguard did not kill the runaway without BPF (signalled: $(signalled_pids))"
 require "! kernel_oom_fired" "the kernel OOM killer fired"
-require "guard_alive" "oomguard is not running any more"
+require "[[ '$alive' == yes ]]" "oomguard is not running any more"
+require "[[ '$csv' == *' samples fastmgd runaway' ]]" "the dataset: rows, samples, anomaly, kill: '$csv'"
 verdict
