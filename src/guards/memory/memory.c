@@ -98,6 +98,21 @@ static bool watch(struct guard *g, const struct meminfo *mi)
 	return ebpf_watch(m->ebpf, (mi->mem_available - term) / 2) == 0;
 }
 
+/* In an episode the eBPF guard knows who allocates fastest: the likely
+ * cause, said in the reason (and so in the records). */
+static void say_fastest(struct guard *g, struct verdict *v)
+{
+	struct memory_guard *m = M(g);
+	size_t n = strlen(v->reason);
+	uint32_t pid;
+	double rate;
+
+	if (!m->ebpf || ebpf_fastest(m->ebpf, &pid, &rate) < 0 || rate < 1e6)
+		return;
+	snprintf(v->reason + n, sizeof(v->reason) - n, "; fastest allocator pid %u at %.0f MB/s",
+		 pid, rate / 1e6);
+}
+
 static void tick(struct guard *g)
 {
 	struct memory_guard *m = M(g);
@@ -114,6 +129,8 @@ static void tick(struct guard *g)
 	m->pol.watched = watch(g, &m->mi);
 	policy_eval(cfg, &m->pol, &m->mi, rq.psi, now, &m->v);
 	next = m->v.next_ms;
+	if (m->v.level != LEVEL_OK)
+		say_fastest(g, &m->v);
 	switch (guard_ask(g, &rq, now, &next)) {
 	case VP_ACTED:
 		policy_reset_psi(&m->pol);
