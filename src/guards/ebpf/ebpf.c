@@ -241,7 +241,7 @@ static int load(struct guard *g)
 
 static void unload(struct ebpf_guard *e) { }
 static void read_watch(struct ebpf_guard *e) { }
-static void on_ring(void *userdata, uint32_t events) { }
+
 static int scan_fastest(struct ebpf_guard *e, uint32_t *ret_pid, double *ret_rate)
 {
 	return -ENOENT;
