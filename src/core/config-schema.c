@@ -132,6 +132,7 @@ void config_default(struct og_config *cfg)
 	cfg->grace_ms = 2000;
 	cfg->cooldown_ms = 1000;
 	cfg->interval_max_ms = 1000;
+	cfg->interval_watched_ms = 5000;
 	cfg->interval_min_ms = 20;
 	cfg->badness = BADNESS_OOM_SCORE;
 	cfg->kill_unit = KILL_UNIT_PROCESS;

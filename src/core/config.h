@@ -83,6 +83,7 @@ struct og_config {
 	uint64_t grace_ms;      /* SIGTERM -> SIGKILL */
 	uint64_t cooldown_ms;   /* after a victim exits */
 	uint64_t interval_max_ms;       /* idle polling period */
+	uint64_t interval_watched_ms;   /* ... while the eBPF guard watches the charges */
 	uint64_t interval_min_ms;       /* near a threshold */
 	enum og_badness badness;
 	enum og_kill_unit kill_unit;

@@ -190,8 +190,10 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 	if (v.level != LEVEL_OK)
 		v.need_bytes = (v.term_mem > avail ? v.term_mem - avail : 0) + cfg->margin_bytes;
 
-	/* The adaptive interval. */
-	look = cfg->interval_max_ms;
+	/* The adaptive interval: while the eBPF guard watches the charges (it
+	 * wakes us half the way to the threshold), up to interval_watched. */
+	look = st->watched ? MAX(cfg->interval_watched_ms, cfg->interval_max_ms) :
+		cfg->interval_max_ms;
 	if (v.level != LEVEL_OK)
 		look = cfg->interval_min_ms;
 	/* Right after a PSI event: look again soon, but a burst of stalls with

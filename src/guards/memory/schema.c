@@ -24,6 +24,7 @@ const struct key memory_schema[] = {
 	K("grace_period", T_MS, OFF(grace_ms), .lo = 0, .hi = MS(600)),
 	K("cooldown", T_MS, OFF(cooldown_ms), .lo = 0, .hi = MS(600)),
 	K("interval_max", T_MS, OFF(interval_max_ms), .lo = 1, .hi = MS(60)),
+	K("interval_watched", T_MS, OFF(interval_watched_ms), .lo = 1, .hi = MS(60)),
 	K("interval_min", T_MS, OFF(interval_min_ms), .lo = 1, .hi = MS(60)),
 	K("badness", T_ENUM, OFF(badness), .names = config_badness_names),
 	K("kill_unit", T_ENUM, OFF(kill_unit), .names = config_kill_unit_names),
