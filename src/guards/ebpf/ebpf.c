@@ -57,6 +57,7 @@ struct ebpf_guard {
 static const struct og_config *CFG(const struct guard *g) { return &g->env->c->cfg; }
 
 #if HAVE_BPF
+__attribute__((format(printf, 2, 0)))
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[512];
