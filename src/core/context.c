@@ -10,10 +10,12 @@
 
 #include "guards/shield/shieldd.h"
 #include "core/context.h"
+#include "core/describe.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "victim/rules.h"
 #include "observe/registry.h"
+#include "observe/tasks.h"
 
 int og_opts_check_daemon(const struct og_opts *o, char *err, size_t size)
 {
@@ -120,6 +122,8 @@ void ctx_close(struct og_ctx *c)
 			close(*fds[i]);
 			*fds[i] = -1;
 		}
+	tasks_close(c->tasks);
+	c->tasks = NULL;
 	proc_list_free(&c->procs);
 	free(c->cands);
 	free(c->items);
@@ -178,8 +182,66 @@ static int collect_pids(int cg_fd, const char *relpath, void *userdata)
 	return r == -ENOMEM ? r : 0;    /* a cgroup removed mid-walk has no members */
 }
 
+void ctx_open_scan(struct og_ctx *c)
+{
+	if (c->tasks)
+		return;
+	if (c->opts->proc_dir)
+		snprintf(c->scan_why, sizeof(c->scan_why), "--proc %s: processes are read from that "
+			 "tree", c->opts->proc_dir);
+	else if (getenv("OOMGUARD_TEST_PROC_SCAN"))
+		snprintf(c->scan_why, sizeof(c->scan_why), "OOMGUARD_TEST_PROC_SCAN is set");
+	else if (tasks_open(c->proc_fd, &c->tasks, c->scan_why, sizeof(c->scan_why)) == 0)
+		c->scan_why[0] = '\0';
+}
+
+void ctx_scan_line(const struct og_ctx *c, char *buf, size_t size)
+{
+	if (c->tasks)
+		snprintf(buf, size, "process scan: the BPF task iterator (one read for every process; "
+			 "/proc only for what rules ask of the largest)");
+	else
+		snprintf(buf, size, "process scan: /proc (one file of every process, four of the "
+			 "largest): the BPF task iterator is not used: %s",
+			 *c->scan_why ? c->scan_why : "not tried");
+}
+
+void ctx_describe_scan(const struct og_ctx *c, struct describe *d)
+{
+	struct describe sub = { .json = desc_obj(d, "scan") };
+	char line[512];
+
+	ctx_scan_line(c, line, sizeof(line));
+	desc_line(d, "\nProcess scan: %s", line + strlen("process scan: "));
+	desc_str(&sub, "method", c->tasks ? "task_iterator" : "proc");
+	desc_str(&sub, "why_not_iterator", c->tasks ? NULL : c->scan_why);
+}
+
+/* The largest processes (of the n pids, with members): through the task
+ * iterator, or /proc when it is not used or this scan of it failed. */
+static int scan_top(struct og_ctx *c, bool members, const int *pids, size_t n)
+{
+	int r;
+
+	if (c->tasks) {
+		r = members ? tasks_scan_pids_top(c->tasks, &c->procs, pids, n, PROC_SCAN_TOP)
+			 : tasks_scan_top(c->tasks, &c->procs, PROC_SCAN_TOP);
+		if (r >= 0 || r == -ENOMEM) {
+			c->scan_err = 0;
+			return r;
+		}
+		if (r != c->scan_err)
+			log_warn("process scan: the task iterator failed (%s): this scan, and any "
+				 "while it fails, read /proc", strerror(-r));
+		c->scan_err = r;
+	}
+	return members ? proc_scan_pids_top(c->proc_fd, &c->procs, pids, n, PROC_SCAN_TOP)
+		    : proc_scan_top(c->proc_fd, &c->procs, PROC_SCAN_TOP);
+}
+
 /* Processes to rank: the members of the scope cgroup subtree, or the
- * largest processes of the machine (proc_scan_top). */
+ * largest processes of the machine (by resident memory, read in full). A
+ * list of pids (a usage ranking's) is read from /proc. */
 static int ctx_scan(struct og_ctx *c, const char *scope, const int *only, size_t n_only)
 {
 	int r;
@@ -187,12 +249,11 @@ static int ctx_scan(struct og_ctx *c, const char *scope, const int *only, size_t
 	if (only)
 		return proc_scan_pids(c->proc_fd, &c->procs, only, n_only);
 	if (!scope || c->cg_root_fd < 0)
-		return proc_scan_top(c->proc_fd, &c->procs, PROC_SCAN_TOP);
+		return scan_top(c, false, NULL, 0);
 	r = ctx_cgroup_members(c, scope);
 	if (r < 0)
 		return r;
-	/* As for the system: the largest by resident memory, read in full. */
-	return proc_scan_pids_top(c->proc_fd, &c->procs, c->pids, c->npids, PROC_SCAN_TOP);
+	return scan_top(c, true, c->pids, c->npids);
 }
 
 int ctx_cgroup_members(struct og_ctx *c, const char *scope)

@@ -26,6 +26,8 @@ struct og_opts {
 };
 
 struct shield_ctx;
+struct tasks_iter;
+struct describe;
 
 struct og_ctx {
 	struct og_config cfg;
@@ -48,6 +50,9 @@ struct og_ctx {
 	int *pids;                      /* members of a cgroup being relieved */
 	size_t npids, pids_cap;
 	struct undecided undecided;     /* undecidable processes across rankings (rank.h) */
+	struct tasks_iter *tasks;       /* the BPF task iterator's scan; NULL: /proc's */
+	char scan_why[256];             /* why /proc's, when it is */
+	int scan_err;                   /* the iterator's last failure (that scan read /proc) */
 };
 
 /* May the daemon run with these options? --proc reads processes from
@@ -71,6 +76,16 @@ int ctx_cgroup_members(struct og_ctx *c, const char *scope);
 /* Probe the kernel's features into c->kf (OOMGUARD_TEST_HIDE from the
  * environment hides some). 0, or -EINVAL with an unknown name in bad. */
 int ctx_probe_kernel(struct og_ctx *c, char *bad, size_t badsize);
+/* Choose the process scan the ranking uses (once; the daemon at start,
+ * explain): the BPF task iterator (observe/tasks.h) when it loads and sees
+ * what /proc sees, else the /proc walk, with the reason in c->scan_why.
+ * Always /proc with --proc (a fixture tree) or OOMGUARD_TEST_PROC_SCAN set
+ * in the environment (a test hook, inert unset). Without a call, /proc. */
+void ctx_open_scan(struct og_ctx *c);
+/* The one line that says which scan is used and why ("process scan: ..."),
+ * and the same for explain: a "Process scan:" line, "scan" in JSON. */
+void ctx_scan_line(const struct og_ctx *c, char *buf, size_t size);
+void ctx_describe_scan(const struct og_ctx *c, struct describe *d);
 /* Scan /proc and rank; scope limits to a cgroup subtree (NULL = all).
  * Returns the number eligible (>= 0) or -errno; *ret_n gets all ranked. */
 int ctx_rank(struct og_ctx *c, const char *scope, uint64_t mem_total,

@@ -133,6 +133,16 @@ static bool kernel_check(struct daemon *d)
 	return false;
 }
 
+/* Which process scan the ranking uses, and why, in one line at start. */
+static void scan_check(struct daemon *d)
+{
+	char line[512];
+
+	ctx_open_scan(&d->c);
+	ctx_scan_line(&d->c, line, sizeof(line));
+	log_notice("%s", line);
+}
+
 static void on_worker(void *userdata, uint32_t events)
 {
 	worker_dispatch(userdata);
@@ -177,6 +187,7 @@ int daemon_run(const struct og_opts *o)
 			 strerror(-d.rep.kmsg_err));
 	if (!kernel_check(&d))
 		return OG_EXIT_NO_PIDFD;
+	scan_check(&d);
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, vp_kernel_from_env(), &d.env.vp)) < 0 ||
 	    (r = worker_new((unsigned)guard_count, &d.env.worker)) < 0 ||

@@ -199,6 +199,8 @@ static int run(const struct og_opts *o, bool victims)
 	describe_registry(&c, &d);
 	if (!victims)
 		goto out;
+	ctx_open_scan(&c);
+	ctx_describe_scan(&c, &d);
 
 	mv = memory_verdict(guard_find(guards, "memory"), &mi);
 	cg = cgroups_last(guard_find(guards, "cgroups"));

@@ -28,7 +28,7 @@ void proc_list_free(struct proc_list *l)
 	l->arena_used = l->arena_cap = 0;
 }
 
-static int list_reserve(struct proc_list *l, size_t want)
+int proc_list_reserve(struct proc_list *l, size_t want)
 {
 	struct proc_info *v;
 	size_t cap;
@@ -107,7 +107,7 @@ struct scan_all {
 static int scan_one(int pid, void *u)
 {
 	struct scan_all *s = u;
-	int r = list_reserve(s->l, s->l->n + 1);
+	int r = proc_list_reserve(s->l, s->l->n + 1);
 
 	if (r < 0)
 		return r;
@@ -133,17 +133,13 @@ int proc_scan(int proc_fd, struct proc_list *l)
 	return l->n > INT_MAX ? INT_MAX : (int)l->n;
 }
 
-/* A min-heap of (resident pages, pid): the `top` largest seen so far. */
-struct big {
-	uint64_t pages;
-	int pid;
-};
-
-static void big_sift(struct big *h, size_t n, size_t i)
+/* A min-heap of (resident pages, id): its root is the smallest of the
+ * `top` largest seen so far. */
+static void top_sift(struct proc_top_item *h, size_t n, size_t i)
 {
 	for (;;) {
 		size_t c = 2 * i + 1;
-		struct big t;
+		struct proc_top_item t;
 
 		if (c >= n)
 			return;
@@ -158,10 +154,25 @@ static void big_sift(struct big *h, size_t n, size_t i)
 	}
 }
 
+void proc_top_offer(struct proc_top *t, uint64_t pages, int id)
+{
+	if (pages == 0)
+		return;
+	t->seen++;
+	if (t->n < t->top) {
+		t->heap[t->n++] = (struct proc_top_item){ pages, id };
+		if (t->n == t->top)
+			for (size_t i = t->n / 2; i-- > 0;)
+				top_sift(t->heap, t->n, i);
+	} else if (pages > t->heap[0].pages) {
+		t->heap[0] = (struct proc_top_item){ pages, id };
+		top_sift(t->heap, t->n, 0);
+	}
+}
+
 struct scan_top {
 	int proc_fd;
-	struct big *heap;
-	size_t hn, top, seen;
+	struct proc_top top;
 };
 
 static int top_one(int pid, void *u)
@@ -169,18 +180,8 @@ static int top_one(int pid, void *u)
 	struct scan_top *t = u;
 	uint64_t pages;
 
-	if (proc_read_statm_resident(t->proc_fd, pid, &pages) < 0 || pages == 0)
-		return 0;
-	t->seen++;
-	if (t->hn < t->top) {
-		t->heap[t->hn++] = (struct big){ pages, pid };
-		if (t->hn == t->top)
-			for (size_t i = t->hn / 2; i-- > 0;)
-				big_sift(t->heap, t->hn, i);
-	} else if (pages > t->heap[0].pages) {
-		t->heap[0] = (struct big){ pages, pid };
-		big_sift(t->heap, t->hn, 0);
-	}
+	if (proc_read_statm_resident(t->proc_fd, pid, &pages) == 0)
+		proc_top_offer(&t->top, pages, pid);
 	return 0;
 }
 
@@ -189,19 +190,19 @@ static int top_read(struct scan_top *t, struct proc_list *l)
 {
 	int r;
 
-	l->seen = t->seen;
-	if ((r = list_reserve(l, t->hn)) < 0)
+	l->seen = t->top.seen;
+	if ((r = proc_list_reserve(l, t->top.n)) < 0)
 		return r;
-	for (size_t i = 0; i < t->hn; i++)
-		if (proc_read_one(t->proc_fd, t->heap[i].pid, &l->v[l->n]) == 0)
+	for (size_t i = 0; i < t->top.n; i++)
+		if (proc_read_one(t->proc_fd, t->top.heap[i].id, &l->v[l->n]) == 0)
 			l->n++;
 	return (int)l->n;
 }
 
 int proc_scan_top(int proc_fd, struct proc_list *l, size_t top)
 {
-	static struct big heap[PROC_SCAN_TOP];
-	struct scan_top t = { proc_fd, heap, 0, MIN(top, (size_t)PROC_SCAN_TOP), 0 };
+	static struct proc_top_item heap[PROC_SCAN_TOP];
+	struct scan_top t = { proc_fd, { heap, 0, MIN(top, (size_t)PROC_SCAN_TOP), 0 } };
 	int r;
 
 	if (!l || top == 0)
@@ -215,8 +216,8 @@ int proc_scan_top(int proc_fd, struct proc_list *l, size_t top)
 
 int proc_scan_pids_top(int proc_fd, struct proc_list *l, const int *pids, size_t n, size_t top)
 {
-	static struct big heap[PROC_SCAN_TOP];
-	struct scan_top t = { proc_fd, heap, 0, MIN(top, (size_t)PROC_SCAN_TOP), 0 };
+	static struct proc_top_item heap[PROC_SCAN_TOP];
+	struct scan_top t = { proc_fd, { heap, 0, MIN(top, (size_t)PROC_SCAN_TOP), 0 } };
 
 	if (!l || top == 0)
 		return -EINVAL;
@@ -236,7 +237,7 @@ int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n)
 	l->n = 0;
 	l->seen = 0;
 	l->arena_used = 0;
-	if ((r = list_reserve(l, n)) < 0)
+	if ((r = proc_list_reserve(l, n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
 		if (proc_read_one(proc_fd, pids[i], &l->v[l->n]) == 0)

@@ -130,6 +130,23 @@ int proc_scan_top(int proc_fd, struct proc_list *l, size_t top);
  * the full read for the `top` largest. Returns l->n or -errno. */
 int proc_scan_pids_top(int proc_fd, struct proc_list *l, const int *pids, size_t n, size_t top);
 
+/* What both scans (this one and the task iterator's, tasks.h) keep: the
+ * `top` largest by resident pages in a min-heap (heap: room for top), and
+ * how many had any (an offer of 0 pages is not counted: kernel threads,
+ * zombies). On equal pages the one offered first stays, so two scans that
+ * see the same sizes in the same (pid) order keep the same processes. */
+struct proc_top {
+	struct proc_top_item {
+		uint64_t pages;
+		int id;                 /* a pid, or the caller's index */
+	} *heap;
+	size_t n, top, seen;
+};
+void proc_top_offer(struct proc_top *t, uint64_t pages, int id);
+
+/* Room for `want` entries in l->v (grown, never shrunk). 0 or -ENOMEM. */
+int proc_list_reserve(struct proc_list *l, size_t want);
+
 /* Read exactly the given pids (e.g. a cgroup's members); vanished ones are
  * skipped. Returns l->n or -errno. */
 int proc_scan_pids(int proc_fd, struct proc_list *l, const int *pids, size_t n);
