@@ -186,10 +186,16 @@ static void read_rss(struct mm_struct *mm, struct task_rec *r)
 	struct mm_struct___percpu *p = (void *)mm;
 
 	if (bpf_core_field_exists(m->rss_stat)) {
-		r->rss_file = m->rss_stat.count[RSS_FILE].counter;
-		r->rss_anon = m->rss_stat.count[RSS_ANON].counter;
-		r->swapents = m->rss_stat.count[RSS_SWAP].counter;
-		r->rss_shmem = m->rss_stat.count[RSS_SHMEM].counter;
+		long cnt[RSS_N] = {};
+
+		/* 6.1's verifier does not walk the atomic_long_t typedef in a
+		 * direct read ("Type 'atomic_long_t' is not a struct"): copy the
+		 * array with a CO-RE relocated probe read instead */
+		bpf_core_read(cnt, sizeof(cnt), &m->rss_stat.count);
+		r->rss_file = cnt[RSS_FILE];
+		r->rss_anon = cnt[RSS_ANON];
+		r->swapents = cnt[RSS_SWAP];
+		r->rss_shmem = cnt[RSS_SHMEM];
 		r->flags |= TASK_F_RSS_ATOMIC;
 	} else if (bpf_core_field_exists(p->rss_stat)) {
 		read_rss_percpu(p, r);
