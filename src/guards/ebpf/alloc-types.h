@@ -16,6 +16,13 @@ struct proc_mem {
 	__u32 pad;
 };
 
+/* A cgroup's charges (keyed by its id, the inode of its directory). */
+struct cg_charge {
+	__u64 grown;            /* anon + shmem charged by its processes since first seen */
+	__u64 win_start;        /* ns: its 1 s window began */
+	__u64 win_bytes;        /* charged in that window */
+};
+
 struct watch {
 	__u64 grown;            /* anon + shmem charged by anyone since userspace reset it */
 	__u64 budget;           /* wake userspace past this; 0 = no wake-ups */

@@ -29,6 +29,33 @@ struct {
 } procs SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct cg_charge);
+} cgroups SEC(".maps");
+
+/* What the current task's cgroup (v2) charged, in its own 1 s windows. */
+static void charge_cgroup(__s64 delta, __u64 now)
+{
+	__u64 id = bpf_get_current_cgroup_id();
+	struct cg_charge *c = bpf_map_lookup_elem(&cgroups, &id), fresh = {};
+
+	if (!c) {
+		fresh.grown = fresh.win_bytes = delta;
+		fresh.win_start = now;
+		bpf_map_update_elem(&cgroups, &id, &fresh, BPF_NOEXIST);
+		return;
+	}
+	__sync_fetch_and_add(&c->grown, delta);
+	if (now - c->win_start >= WINDOW_NS) {
+		c->win_start = now;
+		c->win_bytes = 0;
+	}
+	__sync_fetch_and_add(&c->win_bytes, delta);
+}
+
+struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
@@ -99,6 +126,7 @@ int on_rss_stat(struct trace_event_raw_rss_stat *ctx)
 		p->win_said = 0;
 	}
 	__sync_fetch_and_add(&p->win_bytes, delta);
+	charge_cgroup(delta, now);
 	past(p, tgid, w->rate_bytes, 1);
 	past(p, tgid, w->high_bytes, 2);
 	__sync_fetch_and_add(&w->grown, delta);

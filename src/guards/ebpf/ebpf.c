@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/guard.h"
@@ -27,6 +28,7 @@
 #include "guards/ebpf/ebpf.h"
 #include "guards/ebpf/rates.h"
 #include "guards/shield/shieldd.h"
+#include "observe/cgroup.h"
 #include "og-config.h"
 
 #if HAVE_BPF
@@ -178,6 +180,78 @@ static int scan_fastest(struct ebpf_guard *e, uint32_t *ret_pid, double *ret_rat
 	return 0;
 }
 
+/* The cgroups charging fastest now: up to n, fastest first. */
+struct cg_rate {
+	uint64_t id;
+	double rate;
+	char path[256];
+};
+
+static size_t top_cgroups(struct ebpf_guard *e, struct cg_rate *out, size_t n)
+{
+	int fd = bpf_map__fd(e->skel->maps.cgroups), r;
+	uint64_t now = now_ms() * 1000000ull;
+	__u64 key, next;
+	struct cg_charge v;
+	size_t k = 0;
+
+	for (r = bpf_map_get_next_key(fd, NULL, &next); r == 0;
+	     r = bpf_map_get_next_key(fd, &key, &next)) {
+		double rate;
+		size_t i;
+
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, &v) < 0 ||
+		    (rate = window_rate(v.win_bytes, v.win_start, now)) <= 0)
+			continue;
+		for (i = k; i > 0 && out[i - 1].rate < rate; i--)
+			if (i < n)
+				out[i] = out[i - 1];
+		if (i < n) {
+			out[i] = (struct cg_rate){ .id = key, .rate = rate };
+			k = MIN(k + 1, n);
+		}
+	}
+	return k;
+}
+
+struct cg_find {
+	struct cg_rate *v;
+	size_t n, left;
+};
+
+/* A cgroup's id is the inode of its directory. */
+static int name_cgroup(int cg_fd, const char *relpath, void *userdata)
+{
+	struct cg_find *f = userdata;
+	struct stat st;
+
+	if (fstat(cg_fd, &st) < 0)
+		return 0;
+	for (size_t i = 0; i < f->n; i++)
+		if (!*f->v[i].path && f->v[i].id == (uint64_t)st.st_ino) {
+			snprintf(f->v[i].path, sizeof(f->v[i].path), "/%s", relpath);
+			f->left--;
+		}
+	return f->left == 0;
+}
+
+/* What a cgroup (a path below the root) charges now, bytes/s; -1 unknown. */
+static double cgroup_rate(struct guard *g, const char *path)
+{
+	struct cg_charge v;
+	struct stat st;
+	__u64 id;
+
+	if (!path || g->env->c->cg_root_fd < 0 ||
+	    fstatat(g->env->c->cg_root_fd, *path == '/' && path[1] ? path + 1 : ".", &st, 0) < 0)
+		return -1;
+	id = st.st_ino;
+	if (bpf_map_lookup_elem(bpf_map__fd(E(g)->skel->maps.cgroups), &id, &v) < 0)
+		return 0;
+	return window_rate(v.win_bytes, v.win_start, now_ms() * 1000000ull);
+}
+
 static double rate_of(struct ebpf_guard *e, uint32_t pid)
 {
 	struct proc_mem v;
@@ -241,6 +315,8 @@ static int load(struct guard *g)
 }
 
 static void unload(struct ebpf_guard *e) { }
+
+static double cgroup_rate(struct guard *g, const char *path) { return -1; }
 static void read_watch(struct ebpf_guard *e) { }
 
 static int scan_fastest(struct ebpf_guard *e, uint32_t *ret_pid, double *ret_rate)
@@ -285,17 +361,24 @@ static void alert(struct guard *g, const struct proc_info *p, double bytes_s, bo
 		  double threshold, bool managed)
 {
 	struct ebpf_guard *e = E(g);
-	char comm[64], msg[256];
+	char comm[64], msg[384];
 	struct anomaly_rec a = {
 		.event = critical ? "allocation-critical" : "allocation-warning", .message = msg,
 		.pid = p->pid, .comm = p->comm, .cgroup = p->cgroup, .rate_bytes_s = bytes_s,
 		.threshold_bytes_s = threshold, .managed = managed, .rss = p->rss,
 	};
 
+	double cg = cgroup_rate(g, p->cgroup);
+	char cgs[160] = "", path[96];
+
 	escape_untrusted(p->comm, comm, sizeof(comm));
+	if (cg >= 0 && p->cgroup) {
+		escape_untrusted(p->cgroup, path, sizeof(path));
+		snprintf(cgs, sizeof(cgs), "; its cgroup %s charges %.0f MB/s", path, cg / 1e6);
+	}
 	snprintf(msg, sizeof(msg), "%s process pid %d (%s) allocates %.0f MB/s, over %.0f MB/s in "
-		 "a 1 s window (resident memory charged, not reserved)",
-		 managed ? "managed" : "a", p->pid, comm, bytes_s / 1e6, threshold / 1e6);
+		 "a 1 s window (resident memory charged, not reserved)%s",
+		 managed ? "managed" : "a", p->pid, comm, bytes_s / 1e6, threshold / 1e6, cgs);
 	if (critical) {
 		e->critical++;
 		og_log(LOG_CRIT, "ebpf: CRITICAL: %s", msg);
@@ -374,6 +457,30 @@ static void ebpf_reload(struct guard *g)
 		log_notice("ebpf: ebpf_monitor.enabled changed: takes effect at the next start");
 }
 
+/* The cgroups charging fastest, with their paths (a walk of the tree:
+ * explain and status only). */
+static void describe_cgroups(struct guard *g, struct describe *d)
+{
+#if HAVE_BPF
+	struct cg_rate top[5] = { 0 };
+	struct cg_find f = { .v = top };
+	struct describe sub = { .text = d->text };
+
+	if (!loaded(E(g)) || !(f.n = f.left = top_cgroups(E(g), top, ARRAY_SIZE(top))))
+		return;
+	if (g->env->c->cg_root_fd >= 0)
+		cgroup_walk(g->env->c->cg_root_fd, 16, name_cgroup, &f);
+	sub.json = desc_obj(d, "cgroups");
+	for (size_t i = 0; i < f.n; i++) {
+		if (!*top[i].path)
+			snprintf(top[i].path, sizeof(top[i].path), "(cgroup id %llu)",
+				 (unsigned long long)top[i].id);
+		desc_line(d, "  cgroup %s charges %.1f MB/s", top[i].path, top[i].rate / 1e6);
+		desc_num(&sub, top[i].path, top[i].rate);
+	}
+#endif
+}
+
 static void ebpf_describe(struct guard *g, struct describe *d)
 {
 	struct ebpf_guard *e = E(g);
@@ -396,6 +503,7 @@ static void ebpf_describe(struct guard *g, struct describe *d)
 		  e->wakes[WAKE_RATE_KIND], e->wakes[1], e->wakes[2], e->wakes[3]);
 	if (scan_fastest(e, &pid, &rate) == 0)
 		desc_line(d, "  fastest allocator now: pid %u at %.1f MB/s", pid, rate / 1e6);
+	describe_cgroups(g, d);
 	if (*e->last_alert)
 		desc_line(d, "  last alert: %s", e->last_alert);
 	desc_int(d, "critical", (int64_t)e->critical);
