@@ -107,8 +107,11 @@ static size_t check_packages(const char *data, size_t size, struct drv_pkg *p)
 				abort();
 			if (strcmp(p[i].name, before[i].name) || strcmp(p[i].installed, before[i].installed))
 				abort();
+			/* only up: against the candidate before, if there was one ("" is
+			 * no version: dpkg orders "0~x" before it) */
 			if (p[i].candidate[0] && (drv_vercmp(p[i].candidate, p[i].installed) <= 0 ||
-						  drv_vercmp(p[i].candidate, before[i].candidate) < 0))
+						  (before[i].candidate[0] &&
+						   drv_vercmp(p[i].candidate, before[i].candidate) < 0)))
 				abort();
 			if (round == 1 && strcmp(p[i].candidate, before[i].candidate) != 0)
 				abort();
