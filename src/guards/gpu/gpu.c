@@ -108,6 +108,18 @@ static void next_job(struct guard *g, bool tick)
 
 /* ---- results ------------------------------------------------------------ */
 
+/* A device as the records name it (its memory as of d). */
+static void device_of(const struct guard *g, const struct gpu_dev *d, struct decision_device *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->index = (int)d->index;
+	snprintf(ret->name, sizeof(ret->name), "%s", d->name);
+	snprintf(ret->uuid, sizeof(ret->uuid), "%s", d->uuid);
+	ret->total = d->mem.total;
+	ret->used = d->mem.used;
+	ret->threshold_percent = CFG(g)->gpu_threshold_percent;
+}
+
 static void record(struct guard *g, const char *event, const char *msg, const struct gpu_dev *d,
 		   const struct gpu_record_proc *p)
 {
@@ -116,13 +128,7 @@ static void record(struct guard *g, const char *event, const char *msg, const st
 				.process = p };
 
 	if (d) {
-		memset(&dev, 0, sizeof(dev));
-		dev.index = (int)d->index;
-		snprintf(dev.name, sizeof(dev.name), "%s", d->name);
-		snprintf(dev.uuid, sizeof(dev.uuid), "%s", d->uuid);
-		dev.total = d->mem.total;
-		dev.used = d->mem.used;
-		dev.threshold_percent = CFG(g)->gpu_threshold_percent;
+		device_of(g, d, &dev);
 		r.device = &dev;
 	}
 	report_gpu(g->env->rep, &r);
@@ -240,13 +246,7 @@ static void ask(struct guard *g, struct gpu_dev *d, uint64_t need, const char *r
 	snprintf(v.reason, sizeof(v.reason), "%s", reason);
 	snprintf(domain, sizeof(domain), "gpu%u", d->index);
 	meminfo_read_fd(g->env->c->meminfo_fd, &mi);
-	memset(&ep->rec, 0, sizeof(ep->rec));
-	ep->rec.index = (int)d->index;
-	snprintf(ep->rec.name, sizeof(ep->rec.name), "%s", d->name);
-	snprintf(ep->rec.uuid, sizeof(ep->rec.uuid), "%s", d->uuid);
-	ep->rec.total = d->mem.total;
-	ep->rec.used = d->mem.used;
-	ep->rec.threshold_percent = CFG(g)->gpu_threshold_percent;
+	device_of(g, d, &ep->rec);
 	if (guard_ask(g, &rq, now_ms(), NULL) == VP_ACTED) {
 		ep->acted = true;
 		ep->used_before = d->mem.used;
