@@ -178,6 +178,7 @@ void config_default(struct og_config *cfg)
 	cfg->gpu_call_timeout_ms = 5000;
 	cfg->nvidia_check_updates = true;
 	cfg->nvidia_interval_ms = 3600000;
+	cfg->ebpf_enabled = true;
 	cfg->ebpf_alloc_mb_per_sec = 100;
 	cfg->dyn_count = 3;
 	cfg->dyn_score = 700;
