@@ -26,6 +26,9 @@ static void usage(FILE *f)
 		"                                     and the oom_score_adj values oomguard set\n"
 		"       oomguard value set PID|CGROUP VALUE | clear PID|CGROUP | list\n"
 		"                                     the runtime value registry (root only)\n"
+		"       oomguard calibrate [--from T] [--to T] [--cgroup GLOB] [--json]\n"
+		"       oomguard calibrate --collect DURATION [--interval D]\n"
+		"                                     each cgroup's memory: min, median, p95, max\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE       YAML config (default: the built-in policy)\n"
@@ -60,6 +63,30 @@ static int cmd_check(const char *path)
 	return 0;
 }
 
+/* The index of the word cmd as the command (not an option's value), 0 if
+ * it is not there. */
+static int subcommand_at(int argc, char **argv, const char *cmd)
+{
+	static const char *const with_value[] = { "-c", "--config", "--psi-mode", "--proc",
+						  "--cgroup-root", "--runtime-dir" };
+
+	for (int i = 1; i < argc; i++) {
+		bool value = false;
+
+		for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+			value |= !strcmp(argv[i], with_value[k]);
+		if (value) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] != '-')
+			return strcmp(argv[i], cmd) ? 0 : i;
+	}
+	return 0;
+}
+
+int calibrate_cmd(const struct og_opts *o, int argc, char **argv);
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -76,9 +103,10 @@ int main(int argc, char **argv)
 		{ 0 },
 	};
 	struct og_opts o = { .psi_mode = -1 };
-	int ch;
+	int ch, sub = subcommand_at(argc, argv, "calibrate");
 
-	while ((ch = getopt_long(argc, argv, "c:nvVh", longopts, NULL)) != -1) {
+	/* `calibrate` has options of its own: the global ones come before it */
+	while ((ch = getopt_long(sub ? sub : argc, argv, "c:nvVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o.config_path = optarg;
@@ -124,6 +152,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (sub)
+		return optind == sub ? calibrate_cmd(&o, argc - sub, argv + sub) :
+		       (usage(stderr), 2);
 	if (optind == argc) {
 		char err[512];
 

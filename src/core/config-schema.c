@@ -81,6 +81,8 @@ const struct key config_top_keys[] = {
 	SECTION("ebpf_monitor", ebpf_schema, SEC_EBPF),
 	SECTION("dynamic_adjustment", dynamic_schema, SEC_DYNAMIC),
 	SECTION("machine_learning", calibration_schema, SEC_ML),
+	SECTION("calibration", store_schema, SEC_CALIBRATION),
+	SECTION("rebalance", rebalance_schema, SEC_REBALANCE),
 	{ 0 }
 };
 
@@ -220,6 +222,7 @@ void config_free(struct og_config *cfg)
 	free(cfg->record_path);
 	free(cfg->cg_name);
 	free(cfg->ml_log_path);
+	calibration_config_free(cfg);
 	for (size_t i = 0; i < cfg->n_gpu_devices; i++)
 		free(cfg->gpu_devices[i]);
 	free(cfg->cg_parent);

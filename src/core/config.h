@@ -15,6 +15,7 @@
 #define OG_ERR_SIZE 512
 #define OG_MAX_DISKS 32
 #define OG_MAX_GPUS 16
+#define OG_MAX_REBALANCE 32     /* rebalance.cgroups globs */
 #define OG_MAX_CLEANUP 16
 #define OG_MAX_PATTERNS 16
 
@@ -187,6 +188,19 @@ struct og_config {
 	int64_t ml_keep;                /* rotated files kept (0: truncate instead) */
 	int64_t ml_top;                 /* process rows per sample */
 	uint64_t ml_interval_ms;        /* between two samples */
+	/* calibration: every cgroup's memory sampled into a store; rebalance:
+	 * limits moved to a cgroup at its limit (src/guards/calibration/) */
+	bool calib_enabled;
+	uint64_t calib_interval_ms;     /* between two samples */
+	char *calib_store;              /* the SQLite file */
+	uint64_t calib_retention_ms;    /* samples older than this are deleted */
+	uint64_t calib_reserve;         /* kept out of top-level cgroups' share of RAM */
+	bool rb_enabled;
+	char *rb_cgroups[OG_MAX_REBALANCE];     /* globs of the cgroups it may touch */
+	size_t n_rb_cgroups;
+	uint64_t rb_margin;
+	uint64_t rb_cooldown_ms;        /* at most one rebalance per cgroup in it */
+	char *rb_audit_path;            /* JSON lines; NULL = records only */
 
 	/* which top-level sections the file set (for "not active" notes) */
 	unsigned int sections_seen;
@@ -203,6 +217,7 @@ enum {
 	SEC_EBPF = 1u << 9, SEC_DYNAMIC = 1u << 10, SEC_ML = 1u << 11,
 	SEC_VALUES = 1u << 12, SEC_CPU = 1u << 13, SEC_IO = 1u << 14,
 	SEC_DISK = 1u << 15, SEC_DISK_SETTINGS = 1u << 16, SEC_NETWORK = 1u << 17,
+	SEC_CALIBRATION = 1u << 18, SEC_REBALANCE = 1u << 19,
 };
 
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The calibration guard. For now it owns the ML dataset (the seed's
- * machine_learning section; docs/dataset.md): every `interval` a `sample`
+/* The calibration guard. It owns the calibration store (collect.c: every
+ * cgroup's memory into SQLite, for `oomguard calibrate` and rebalancing)
+ * and the ML dataset (the seed's machine_learning section;
+ * docs/dataset.md): every `interval` a `sample`
  * row (meminfo, memory PSI) and a `process` row for each of the `top`
  * largest processes (the fast statm scan); kills, exits, eBPF anomalies
  * and events through the reporter's tap. Rows are queued on the loop in a
  * queue bounded by bytes and written by ds_flush in the guard's worker
- * lane, one flush at a time. Calibration and rebalancing proper come
- * later. */
+ * lane, one flush at a time. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -174,11 +175,21 @@ static void on_tap(void *userdata, const struct report_tap *t)
 	ds_queue_add(&C(g)->q, &r);
 }
 
+static void on_store_timer(void *userdata, uint32_t events)
+{
+	struct guard *g = userdata;
+
+	if (!g->active || !CFG(g)->calib_enabled)
+		return;
+	calib_store_tick(g);
+	loop_timer_arm(&C(g)->store_timer, CFG(g)->calib_interval_ms);
+}
+
 static void on_timer(void *userdata, uint32_t events)
 {
 	struct guard *g = userdata;
 
-	if (!g->active)
+	if (!g->active || !CFG(g)->ml_enabled)
 		return;
 	calibration_sample(g);
 	flush(g);
@@ -189,19 +200,38 @@ static void on_timer(void *userdata, uint32_t events)
 
 static bool set_active(struct guard *g)
 {
-	if (!CFG(g)->ml_enabled) {
-		snprintf(g->why, sizeof(g->why), "off (machine_learning.data_collection: false); "
-			 "calibration and rebalancing are not built yet");
+	if (!CFG(g)->ml_enabled && !CFG(g)->calib_enabled) {
+		snprintf(g->why, sizeof(g->why), "off (machine_learning.data_collection: false, "
+			 "calibration.enabled: false)");
 		return false;
 	}
 	return true;
 }
 
-/* Buffers (once) and the tap: the dataset collects from here on. */
+/* The store's sampling, and the dataset's buffers (once) and tap: each
+ * collects from here on when its section turns it on. */
 static int take_on(struct guard *g)
 {
 	struct calib *c = C(g);
+	int r;
 
+	if (CFG(g)->calib_enabled && !c->store_on) {
+		if ((r = calib_store_start(g)) < 0)
+			return r;
+		loop_timer_arm(&c->store_timer, 1);
+		c->store_on = true;
+	} else if (!CFG(g)->calib_enabled && c->store_on) {
+		loop_timer_disarm(&c->store_timer);
+		c->store_on = false;
+	}
+	if (!CFG(g)->ml_enabled) {
+		if (g->env->rep->tap_data == g) {
+			g->env->rep->tap = NULL;
+			g->env->rep->tap_data = NULL;
+		}
+		loop_timer_disarm(&c->timer);
+		return 0;
+	}
 	if (!c->q.buf) {
 		char *buf = malloc(DS_QUEUE_CAP);
 
@@ -228,6 +258,9 @@ static void take_off(struct guard *g)
 	}
 	if (C(g)->timer.src.fd >= 0)
 		loop_timer_disarm(&C(g)->timer);
+	if (C(g)->store_timer.src.fd >= 0)
+		loop_timer_disarm(&C(g)->store_timer);
+	C(g)->store_on = false;
 }
 
 static int calibration_start(struct guard *g)
@@ -236,16 +269,18 @@ static int calibration_start(struct guard *g)
 	int r;
 
 	c->timer.src.fd = -1;
+	c->store_timer.src.fd = -1;
 	c->psi_fd = -1;
 	g->active = set_active(g);
 	if (!g->env->loop)              /* explain, status: describe looks at the file */
 		return g->active ? 0 : -ENOTSUP;
 	c->psi_fd = openat(g->env->c->proc_fd, "pressure/memory", O_RDONLY | O_CLOEXEC);
-	if ((r = loop_timer_init(g->env->loop, &c->timer, on_timer, g)) < 0)
+	if ((r = loop_timer_init(g->env->loop, &c->timer, on_timer, g)) < 0 ||
+	    (r = loop_timer_init(g->env->loop, &c->store_timer, on_store_timer, g)) < 0)
 		return r;
 	if (g->active && (r = take_on(g)) < 0) {
 		take_off(g);
-		snprintf(g->why, sizeof(g->why), "cannot start the dataset: %s", strerror(-r));
+		snprintf(g->why, sizeof(g->why), "cannot start: %s", strerror(-r));
 		return r;
 	}
 	return g->active ? 0 : -ENOTSUP;
@@ -261,7 +296,7 @@ static void calibration_reload(struct guard *g)
 	if (C(g)->timer.src.fd < 0)
 		return;
 	if (g->active && take_on(g) < 0) {
-		snprintf(g->why, sizeof(g->why), "cannot start the dataset: out of memory");
+		snprintf(g->why, sizeof(g->why), "cannot start: out of memory");
 		g->active = false;
 	}
 	if (!g->active) {
@@ -280,8 +315,11 @@ static void calibration_stop(struct guard *g)
 
 	take_off(g);
 	g->active = false;
-	if (g->env->loop)
+	if (g->env->loop) {
 		loop_timer_close(g->env->loop, &c->timer);
+		if (c->store_timer.src.fd >= 0)
+			loop_timer_close(g->env->loop, &c->store_timer);
+	}
 	if (w && worker_lane_busy(w, g->lane))
 		worker_wait(w, g->lane, STOP_WAIT_MS);
 	if (w && c->q.buf) {
@@ -297,6 +335,7 @@ static void calibration_stop(struct guard *g)
 				   (unsigned long long)c->q.dropped_total,
 				   (unsigned long long)c->rotations);
 	}
+	calib_store_stop(g);
 	if (c->psi_fd >= 0)
 		close(c->psi_fd);
 	free(c->q.buf);

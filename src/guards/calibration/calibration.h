@@ -37,6 +37,14 @@ struct calib {
 	const char *err_op;
 	char error[400];
 	bool said_timeout;
+	/* the store (collect.c): the timer here, the rest in the lane */
+	struct loop_timer store_timer;
+	struct store_lane *lane_state;  /* owned by the lane's jobs; NULL: not sampling */
+	uint64_t store_samples, store_cgroups, store_skipped, store_busy, store_pruned;
+	int store_err;
+	char store_error[480];
+	bool store_said_timeout;
+	bool store_on;                  /* the store's timer is armed */
 };
 
 /* One sample: the `sample` row and the `process` rows, queued. */
@@ -45,3 +53,7 @@ void calibration_sample(struct guard *g);
 int calibration_seen_size(struct guard *g);
 void calibration_seen_free(struct guard *g);
 void calibration_describe(struct guard *g, struct describe *d);
+/* The store (collect.c): start (the lane's state), one sample, stop. */
+int calib_store_start(struct guard *g);
+void calib_store_tick(struct guard *g);
+void calib_store_stop(struct guard *g);

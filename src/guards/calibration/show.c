@@ -9,6 +9,7 @@
 
 #include "core/util.h"
 #include "guards/calibration/calibration.h"
+#include "guards/calibration/store.h"
 
 /* The file as it is now: its size, or why it cannot be written (what a
  * flush would say: a symlink, not a regular file, no directory). */
@@ -45,6 +46,52 @@ static int64_t rotated(const char *path, int64_t keep)
 	return n;
 }
 
+/* The store: where, how often, what it holds (explain opens it read-only
+ * for the counts; the daemon says what its lane did). */
+static void describe_store(struct guard *g, struct describe *d)
+{
+	const struct og_config *cfg = &g->env->c->cfg;
+	struct calib *c = g->state;
+	uint64_t samples = 0, cgroups = 0, first = 0, last = 0;
+	struct cstore *s = NULL;
+	char why[400] = "", a[40], b[40];
+	struct stat st;
+
+	if (!cfg->calib_enabled)
+		return;
+	desc_line(d, "  calibration: every cgroup's memory every %llu ms into %s, kept %llu days",
+		  (unsigned long long)cfg->calib_interval_ms, cfg->calib_store,
+		  (unsigned long long)(cfg->calib_retention_ms / 86400000));
+	if (!g->env->loop && cstore_open(cfg->calib_store, false, &s, why, sizeof(why)) == 0) {
+		if (cstore_count(s, &samples, &cgroups, &first, &last) == 0 && samples) {
+			format_when(first, a, sizeof(a));
+			format_when(last, b, sizeof(b));
+			desc_line(d, "  the store: %llu samples of %llu cgroups, %s .. %s, %lld bytes",
+				  (unsigned long long)samples, (unsigned long long)cgroups, a, b,
+				  stat(cfg->calib_store, &st) == 0 ? (long long)st.st_size : -1LL);
+		}
+		cstore_close(s);
+	} else if (!g->env->loop) {
+		desc_line(d, "  the store: %s", why);
+	}
+	if (g->env->loop) {
+		desc_line(d, "  %llu samples taken, %llu cgroups in the last, %llu skipped (the lane "
+			  "was busy), %llu old samples deleted", (unsigned long long)c->store_samples,
+			  (unsigned long long)c->store_cgroups, (unsigned long long)c->store_busy,
+			  (unsigned long long)c->store_pruned);
+		if (c->store_err)
+			desc_line(d, "  last error: %s", c->store_error);
+	}
+	desc_str(d, "store", cfg->calib_store);
+	desc_int(d, "store_interval_ms", (int64_t)cfg->calib_interval_ms);
+	desc_int(d, "store_samples", (int64_t)(g->env->loop ? c->store_samples : samples));
+	desc_int(d, "store_cgroups", (int64_t)(g->env->loop ? c->store_cgroups : cgroups));
+	if (g->env->loop)
+		desc_str(d, "store_error", c->store_err ? c->store_error : NULL);
+	else
+		desc_str(d, "store_error", *why ? why : NULL);
+}
+
 void calibration_describe(struct guard *g, struct describe *d)
 {
 	const struct og_config *cfg = &g->env->c->cfg;
@@ -53,13 +100,14 @@ void calibration_describe(struct guard *g, struct describe *d)
 	char why[400];
 	int64_t size;
 
+	describe_store(g, d);
 	if (!cfg->ml_enabled)
 		return;
 	look(cfg->ml_log_path, &size, why, sizeof(why));
 	if (daemon && c->err)
 		snprintf(why, sizeof(why), "%s", c->error);
-	desc_line(d, "  the ML dataset only (calibration and rebalancing are not built yet): "
-		  "%s, %lld bytes now, %lld rotated files", cfg->ml_log_path, (long long)size,
+	desc_line(d, "  the ML dataset: %s, %lld bytes now, %lld rotated files", cfg->ml_log_path,
+		  (long long)size,
 		  (long long)rotated(cfg->ml_log_path, cfg->ml_keep));
 	desc_line(d, "  every %llu ms: memory and the %lld largest processes; kills, exits, "
 		  "anomalies and events as they happen; rotated at %llu KiB, %lld kept",

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The calibration guard's store side (issue 16, phase 1): every
+ * calibration.interval a job in the guard's worker lane samples every
+ * cgroup's memory (cgsample.c) into the SQLite store (store.c) and, once
+ * an hour, deletes what is older than calibration.retention. The loop
+ * only arms the timer and takes the job's result: the store, the tree
+ * and the sample buffer belong to the lane. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/guard.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "core/worker.h"
+#include "guards/calibration/calibration.h"
+#include "guards/calibration/cgsample.h"
+#include "guards/calibration/store.h"
+
+#define JOB_TIMEOUT_MS 30000            /* a sample past it: said; the lane stays busy */
+#define PRUNE_EVERY_MS (3600ull * 1000)
+
+/* What the lane owns, across jobs. */
+struct store_lane {
+	struct cstore *s;
+	struct cg_tree tree;
+	int cg_fd, proc_fd;             /* dups, for opening the tree in the lane */
+	char cg_root[PATH_MAX];
+	char opened[PATH_MAX];          /* the store's path (a reload may change it) */
+	struct cg_sample *v;
+	size_t cap;
+	uint64_t pruned_ms;
+};
+
+struct store_job {
+	struct guard *g;
+	struct store_lane *l;
+	char path[PATH_MAX];
+	uint64_t retention_ms;
+	/* results */
+	size_t n, skipped;
+	int64_t pruned;
+	const char *op;
+	char why[400];
+};
+
+static struct calib *C(struct guard *g)
+{
+	return g->state;
+}
+
+static int job_run(void *arg)
+{
+	struct store_job *j = arg;
+	struct store_lane *l = j->l;
+	uint64_t now = realtime_ms();
+	int r;
+
+	j->op = "open";
+	if (l->s && strcmp(l->opened, j->path)) {
+		cstore_close(l->s);
+		l->s = NULL;
+	}
+	if (!l->s) {
+		if ((r = cstore_open(j->path, true, &l->s, j->why, sizeof(j->why))) < 0)
+			return r;
+		snprintf(l->opened, sizeof(l->opened), "%s", j->path);
+	}
+	j->op = "cgroups";
+	if (l->tree.fd < 0 && (r = cg_tree_open(l->cg_fd, l->cg_root, l->proc_fd, &l->tree,
+						 j->why, sizeof(j->why))) < 0)
+		return r;
+	j->op = "sample";
+	if ((r = cg_tree_sample(&l->tree, &l->v, &j->n, &l->cap, &j->skipped)) < 0) {
+		snprintf(j->why, sizeof(j->why), "%.300s: %s", l->tree.root, strerror(-r));
+		return r;
+	}
+	j->op = "write";
+	if ((r = cstore_put(l->s, now, l->v, j->n)) < 0) {
+		snprintf(j->why, sizeof(j->why), "%.200s: %.180s", j->path, cstore_error(l->s));
+		return r;
+	}
+	if (now - l->pruned_ms >= PRUNE_EVERY_MS && now > j->retention_ms) {
+		j->op = "prune";
+		if ((j->pruned = cstore_prune(l->s, now - j->retention_ms)) < 0) {
+			snprintf(j->why, sizeof(j->why), "%.200s: %.180s", j->path, cstore_error(l->s));
+			return (int)j->pruned;
+		}
+		l->pruned_ms = now;
+	}
+	return 0;
+}
+
+static void job_release(void *arg)
+{
+	free(arg);
+}
+
+static void job_done(void *arg, int result, bool timed_out)
+{
+	struct store_job *j = arg;
+	struct calib *c = j->g->state;
+
+	if (timed_out) {
+		if (c && !c->store_said_timeout)
+			log_warn("calibration: a sample into %s did not return within %u s; no "
+				 "sample until it does", j->path, JOB_TIMEOUT_MS / 1000);
+		if (c)
+			c->store_said_timeout = true;
+		return;
+	}
+	if (!c) {
+		free(j);
+		return;
+	}
+	c->store_said_timeout = false;
+	if (result < 0) {
+		bool again = c->store_err == result;
+
+		c->store_err = result;
+		snprintf(c->store_error, sizeof(c->store_error), "%s: %s", j->op,
+			 *j->why ? j->why : strerror(-result));
+		if (!again)
+			log_warn("calibration: %s", c->store_error);
+	} else {
+		if (c->store_err)
+			log_notice("calibration: sampling into %s again", j->path);
+		c->store_err = 0;
+		c->store_error[0] = '\0';
+		c->store_samples++;
+		c->store_cgroups = j->n;
+		c->store_skipped = j->skipped;
+		if (j->pruned > 0)
+			c->store_pruned += (uint64_t)j->pruned;
+	}
+	free(j);
+}
+
+void calib_store_tick(struct guard *g)
+{
+	struct calib *c = C(g);
+	struct worker *w = g->env->worker;
+	const struct og_config *cfg = &g->env->c->cfg;
+	struct store_job *j;
+	int r;
+
+	if (!w || !c->lane_state)
+		return;
+	if (worker_lane_busy(w, g->lane)) {
+		c->store_busy++;        /* the dataset's write or the last sample still runs */
+		return;
+	}
+	if (!(j = calloc(1, sizeof(*j))))
+		return;
+	j->g = g;
+	j->l = c->lane_state;
+	snprintf(j->path, sizeof(j->path), "%s", cfg->calib_store);
+	j->retention_ms = cfg->calib_retention_ms;
+	if ((r = worker_submit(w, g->lane, job_run, j, JOB_TIMEOUT_MS, job_done,
+			       job_release)) < 0) {
+		free(j);
+		log_warn("calibration: cannot start a sample: %s", strerror(-r));
+	}
+}
+
+int calib_store_start(struct guard *g)
+{
+	struct calib *c = C(g);
+	struct og_ctx *ctx = g->env->c;
+	struct store_lane *l;
+
+	if (c->lane_state)
+		return 0;
+	if (!(l = calloc(1, sizeof(*l))))
+		return -ENOMEM;
+	l->tree.fd = -1;
+	l->cg_fd = ctx->cg_root_fd >= 0 ? fcntl(ctx->cg_root_fd, F_DUPFD_CLOEXEC, 3) : -1;
+	l->proc_fd = fcntl(ctx->proc_fd, F_DUPFD_CLOEXEC, 3);
+	snprintf(l->cg_root, sizeof(l->cg_root), "%s", ctx->cg_root);
+	c->lane_state = l;
+	log_notice("calibration: every cgroup's memory every %llu ms into %s (kept %llu days)",
+		   (unsigned long long)ctx->cfg.calib_interval_ms, ctx->cfg.calib_store,
+		   (unsigned long long)(ctx->cfg.calib_retention_ms / 86400000));
+	return 0;
+}
+
+/* After the lane was waited for: close what the lane owned. A lane still
+ * running keeps it (the process is exiting). */
+void calib_store_stop(struct guard *g)
+{
+	struct calib *c = C(g);
+	struct store_lane *l = c->lane_state;
+
+	if (!l || (g->env->worker && worker_lane_busy(g->env->worker, g->lane)))
+		return;
+	cstore_close(l->s);
+	cg_tree_close(&l->tree);
+	if (l->cg_fd >= 0)
+		close(l->cg_fd);
+	if (l->proc_fd >= 0)
+		close(l->proc_fd);
+	free(l->v);
+	free(l);
+	c->lane_state = NULL;
+}
