@@ -413,6 +413,69 @@ int report_gpu(struct reporter *r, const struct gpu_record *g)
 	return emit(r, o);
 }
 
+static void add_u64(json_object *o, const char *k, uint64_t v)
+{
+	add_int(o, k, (int64_t)MIN(v, (uint64_t)INT64_MAX));
+}
+
+json_object *rebalance_json(const struct rebalance_rec *b)
+{
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+
+	if (!o || !a) {
+		json_object_put(o);
+		json_object_put(a);
+		return NULL;
+	}
+	add_str(o, "oom_cgroup", b->cgroup);
+	add_u64(o, "added_memory", b->added);
+	add_str(o, "source", b->source);
+	for (size_t i = 0; i < b->n_donors; i++) {
+		json_object *d = json_object_new_object();
+
+		if (!d)
+			break;
+		add_str(d, "name", b->donors[i].name);
+		add_u64(d, "reduced_memory", b->donors[i].reduced);
+		add_u64(d, "old_limit", b->donors[i].old_limit);
+		add_u64(d, "new_limit", b->donors[i].new_limit);
+		json_object_array_add(a, d);
+	}
+	json_object_object_add(o, "adjusted_cgroups", a);
+	add_u64(o, "old_limit", b->old_limit);
+	add_u64(o, "new_limit", b->new_limit);
+	return o;
+}
+
+int report_rebalance(struct reporter *r, const struct rebalance_rec *b)
+{
+	json_object *o, *x;
+
+	tap(r, "calibration", b->event, NULL, b->message, NULL);
+	if (r->out_fd < 0)
+		return 0;
+	if (!r->json) {
+		char esc[1024];
+
+		escape_untrusted(b->message ? b->message : "", esc, sizeof(esc));
+		return emit_text(r, "calibration: %s: %s", b->event, esc);
+	}
+	o = json_object_new_object();
+	x = rebalance_json(b);
+	if (!o || !x) {
+		json_object_put(o);
+		json_object_put(x);
+		return -ENOMEM;
+	}
+	add_time(o);
+	add_str(o, "guard", "calibration");
+	add_str(o, "event", b->event);
+	add_str(o, "message", b->message);
+	json_object_object_add(o, "dry_run", json_object_new_boolean(b->dry_run));
+	json_object_object_add(o, "rebalance", x);
+	return emit(r, o);
+}
+
 int report_anomaly(struct reporter *r, const struct anomaly_rec *a)
 {
 	json_object *o, *x;

@@ -6,6 +6,7 @@
  * counted, and the next record written carries the count ("dropped").
  * docs/records.md lists every record and its fields. */
 #pragma once
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -176,6 +177,29 @@ struct gpu_record {
 	const char *finding, *module, *library, *nvml_driver, *on_disk;
 };
 int report_gpu(struct reporter *r, const struct gpu_record *g);
+
+/* A rebalance of the calibration guard (events rebalance and
+ * rebalance-refused): the seed's audit fields. */
+struct rebalance_donor {
+	const char *name;
+	uint64_t reduced, old_limit, new_limit;
+};
+struct rebalance_rec {
+	const char *event, *message;
+	bool dry_run;
+	const char *cgroup;             /* the cgroup at its limit (the seed's oom_cgroup) */
+	const char *source;             /* "parent", "siblings"; refused: "none" */
+	uint64_t added, old_limit, new_limit;
+	const struct rebalance_donor *donors;
+	size_t n_donors;
+};
+/* The seed's audit object: oom_cgroup, added_memory, source,
+ * adjusted_cgroups [{name, reduced_memory, old_limit, new_limit}],
+ * old_limit, new_limit. NULL on ENOMEM; the caller puts it. */
+json_object *rebalance_json(const struct rebalance_rec *b);
+/* {"time","time_ms","guard":"calibration","event","message","dry_run",
+ * "rebalance":{...},"dropped"}. 0 or -errno. */
+int report_rebalance(struct reporter *r, const struct rebalance_rec *b);
 
 /* Write one JSON line for d (all fields; unknowns as null). 0 or -errno. */
 int report_decision(struct reporter *r, const struct decision *d);

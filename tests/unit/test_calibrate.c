@@ -192,6 +192,44 @@ static void test_store_memory(void **state)
 	cstore_close(s);
 }
 
+/* Samples older than a day become a row per minute: min and max stay
+ * exact, the true median and p95 lie between the two bounds. */
+static void test_downsample(void **state)
+{
+	struct cstore *s;
+	char why[256];
+	struct seen seen = { 0 };
+	uint64_t truth[600], t0 = 1700000040000ull,  /* on a minute */ samples, cgroups, first, last;
+	struct calib_stats st;
+
+	assert_int_equal(cstore_open(":memory:", true, &s, why, sizeof(why)), 0);
+	srandom(7);
+	for (int i = 0; i < 600; i++) {         /* 100 minutes of 10 s samples */
+		struct cg_sample v = sample("/w", (uint64_t)(100 + (i / 6) % 37 * 3 +
+							     random() % 20) * MiB);
+
+		truth[i] = v.current;
+		assert_int_equal(cstore_put(s, t0 + (uint64_t)i * 10000, &v, 1), 0);
+	}
+	/* the first 60 minutes downsampled, the last 40 raw */
+	assert_int_equal(cstore_downsample(s, t0 + 3600000), 360);
+	assert_int_equal(cstore_count(s, &samples, &cgroups, &first, &last), 0);
+	assert_true(samples == 600 && first == t0);
+	assert_int_equal(cstore_query(s, 0, UINT64_MAX / 2, NULL, collect_stats, &seen), 1);
+	assert_true(seen.st[0].downsampled && seen.st[0].samples == 600);
+	assert_int_equal(calib_stats_of(truth, 600, &st), 0);
+	assert_true(seen.st[0].min == st.min && seen.st[0].max == st.max);
+	assert_true(seen.st[0].median_low <= st.median && st.median <= seen.st[0].median);
+	assert_true(seen.st[0].p95_low <= st.p95 && st.p95 <= seen.st[0].p95);
+	assert_true(seen.st[0].median - seen.st[0].median_low <= 20 * MiB);    /* one minute's spread */
+	/* downsampling again merges nothing new; retention drops minutes too */
+	assert_int_equal(cstore_downsample(s, t0 + 3600000), 0);
+	assert_int_equal(cstore_prune(s, t0 + 1800000), 30);            /* 30 minute rows */
+	assert_int_equal(cstore_count(s, &samples, &cgroups, &first, &last), 0);
+	assert_true(samples == 420 && cgroups == 1 && first == t0 + 1800000);
+	cstore_close(s);
+}
+
 static void test_store_file(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -325,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_store_memory),
+		cmocka_unit_test(test_downsample),
 		cmocka_unit_test(test_store_file),
 		cmocka_unit_test(test_sample_trees),
 		cmocka_unit_test(test_mountinfo_v1),

@@ -2,7 +2,7 @@
 /* docs/records.md and the reporter cannot drift apart: the tables of
  * events and fields are read from the document, and every record each
  * writer (report_event, report_decision, report_disk, report_network,
- * report_gpu, report_anomaly)
+ * report_gpu, report_anomaly, report_rebalance)
  * makes for each event and guard has exactly the documented keys, of the
  * documented types, null only where the document allows it. */
 #include <errno.h>
@@ -223,7 +223,7 @@ static void check_object(const struct doc *d, json_object *o, const char *prefix
  * message (report_event), a decision (report_decision), a record of the
  * disk guard (report_disk) or a finding of the network guard
  * (report_network). */
-enum kind { MESSAGE, DECISION, DISK, NETWORK, GPU, ANOMALY };
+enum kind { MESSAGE, DECISION, DISK, NETWORK, GPU, ANOMALY, REBALANCE };
 static const struct {
 	const char *event;
 	enum kind kind;
@@ -240,6 +240,7 @@ static const struct {
 	{ "over", GPU }, { "under", GPU }, { "freed", GPU }, { "unconfirmed", GPU },
 	{ "degraded", GPU }, { "answering", GPU }, { "driver", GPU }, { "performance", GPU },
 	{ "allocation-critical", ANOMALY }, { "allocation-warning", ANOMALY },
+	{ "rebalance", REBALANCE }, { "rebalance-refused", REBALANCE },
 };
 
 static const struct decision_device test_device = {
@@ -284,6 +285,24 @@ static int emit_anomaly(struct reporter *r, const char *event, bool full)
 	};
 
 	return report_anomaly(r, &a);
+}
+
+/* A rebalance of the calibration guard; full: from siblings, two donors. */
+static int emit_rebalance(struct reporter *r, const char *event, bool full)
+{
+	struct rebalance_donor d[2] = { { "/p/b", 32 << 20, 400 << 20, 368 << 20 },
+					{ "/p/c", 32 << 20, 300 << 20, 268 << 20 } };
+	struct rebalance_rec b = { .event = event, .message = "a message", .cgroup = "/p/a",
+				   .source = full ? "siblings" : "none" };
+
+	if (full && !strcmp(event, "rebalance")) {
+		b.added = 64 << 20;
+		b.old_limit = 300 << 20;
+		b.new_limit = 364 << 20;
+		b.donors = d;
+		b.n_donors = 2;
+	}
+	return report_rebalance(r, &b);
 }
 
 /* A disk record of event, with every optional part filled in when full. */
@@ -367,6 +386,8 @@ static json_object *emit_for(const char *guard, const char *event, enum kind kin
 		assert_int_equal(emit_gpu(&r, event, full), 0);
 	else if (kind == ANOMALY)
 		assert_int_equal(emit_anomaly(&r, event, full), 0);
+	else if (kind == REBALANCE)
+		assert_int_equal(emit_rebalance(&r, event, full), 0);
 	else
 		assert_int_equal(report_event(&r, guard, event, "a message"), 0);
 	o = read_record(p[0]);

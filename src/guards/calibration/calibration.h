@@ -12,6 +12,10 @@
 #include "core/loop.h"
 #include "observe/proc.h"
 #include "report/dataset.h"
+#include "guards/calibration/stats.h"
+
+#define RB_COOL_SLOTS 64
+#define RB_PENDING 32
 
 /* A process of the last sample: its alloc_rate is measured against it. */
 struct calib_seen {
@@ -45,6 +49,28 @@ struct calib {
 	char store_error[480];
 	bool store_said_timeout;
 	bool store_on;                  /* the store's timer is armed */
+	/* rebalancing (rbapply.c): the figures the lane last computed (by
+	 * path), when each cgroup was last rebalanced, and what waits for the
+	 * lane: audit lines and original limits for the store */
+	struct calib_entry *stats;
+	size_t n_stats;
+	uint64_t stats_ms;              /* realtime of that computation, 0 none */
+	uint64_t stats_cost_ms;         /* how long it took */
+	int audit_err;
+	struct rb_cool {
+		char path[CG_PATH_MAX];
+		uint64_t ms;            /* its last rebalance */
+		uint64_t said_ms;       /* its last rebalance-refused record */
+	} cool[RB_COOL_SLOTS];
+	char *audit[RB_PENDING];
+	size_t n_audit;
+	struct rb_orig {
+		char path[CG_PATH_MAX];
+		char value[32];
+	} orig[RB_PENDING];
+	size_t n_orig;
+	uint64_t rebalances, rb_refused, audit_dropped;
+	char rb_last[640];              /* the last rebalance or refusal, in words */
 };
 
 /* One sample: the `sample` row and the `process` rows, queued. */
@@ -57,3 +83,8 @@ void calibration_describe(struct guard *g, struct describe *d);
 int calib_store_start(struct guard *g);
 void calib_store_tick(struct guard *g);
 void calib_store_stop(struct guard *g);
+/* Rebalance the cgroup at path (from the v2 root) that the cgroups guard
+ * found near its limit (rbapply.c): 1 when its limit was raised (or would
+ * have been, in dry-run), 0 when not, with why filled. On the loop: reads
+ * and writes cgroup files only; the audit line waits for the lane. */
+int calib_rebalance(struct guard *g, const char *path, char *why, size_t size);

@@ -37,6 +37,8 @@ static void usage(FILE *f)
 		"[--json] [--store FILE]\n"
 		"       oomguard [-c CONFIG] calibrate --collect DURATION [--interval D] "
 		"[--cgroup GLOB] [--json]\n"
+		"       oomguard [-c CONFIG] calibrate --restore [--store FILE]\n"
+		"  --restore: every memory.max rebalancing changed, back to its first value\n"
 		"  T: now, -1h (back from now), @UNIX, or ISO 8601 (2026-11-29T12:00:00Z)\n"
 		"  GLOB: cgroup paths from the root, * within one level (\"/system.slice/*\")\n");
 }
@@ -63,6 +65,12 @@ static int print_one(const char *path, const struct calib_stats *st, void *u)
 		json_object_object_add(c, "median_consumption", json_object_new_uint64(st->median));
 		json_object_object_add(c, "p95_consumption", json_object_new_uint64(st->p95));
 		json_object_object_add(c, "samples", json_object_new_uint64(st->samples));
+		if (st->downsampled) {  /* the truth lies between *_low and the figure */
+			json_object_object_add(c, "median_consumption_low",
+					       json_object_new_uint64(st->median_low));
+			json_object_object_add(c, "p95_consumption_low",
+					       json_object_new_uint64(st->p95_low));
+		}
 		json_object_object_add(c, "from", json_object_new_string(from));
 		json_object_object_add(c, "to", json_object_new_string(to));
 		json_object_object_add(o->root, path, c);
@@ -131,6 +139,74 @@ static int collect(struct cstore *s, const struct og_opts *o, uint64_t duration_
 	return r < 0 ? r : 0;
 }
 
+struct restore {
+	int root_fd;
+	struct cstore *s;
+	int failed, restored;
+};
+
+static int restore_one(const char *path, const char *original, uint64_t t_ms, void *u)
+{
+	struct restore *r = u;
+	char when[40];
+	int fd, e = 0;
+
+	format_when(t_ms, when, sizeof(when));
+	if (path[0] != '/' || strstr(path, "/../") || strstr(path, "/./")) {
+		fprintf(stderr, "  %s: not a cgroup path: left in the store\n", path);
+		r->failed++;
+		return 0;
+	}
+	fd = openat(r->root_fd, path[1] ? path + 1 : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	if (fd < 0)
+		e = -errno;
+	else
+		e = write_file_at(fd, "memory.max", original);
+	if (fd >= 0)
+		close(fd);
+	if (e == -ENOENT) {
+		printf("  %s: gone (its memory.max was %s before %s)\n", path, original, when);
+	} else if (e < 0) {
+		fprintf(stderr, "  %s: memory.max back to %s: %s\n", path, original, strerror(-e));
+		r->failed++;
+		return 0;
+	} else {
+		printf("  %s: memory.max back to %s (as before %s)\n", path, original, when);
+		r->restored++;
+	}
+	cstore_forget_limit(r->s, path);
+	return 0;
+}
+
+/* Every limit rebalancing changed, back to what it was before the first
+ * change (the store keeps each cgroup's first original). */
+static int restore(struct cstore *s, const struct og_opts *o)
+{
+	char root[4096] = "";
+	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	struct restore r = { .root_fd = -1, .s = s };
+
+	if (o->cgroup_root)
+		snprintf(root, sizeof(root), "%s", o->cgroup_root);
+	else if (proc_fd >= 0)
+		mountinfo_cgroup2_root(proc_fd, root, sizeof(root));
+	if (proc_fd >= 0)
+		close(proc_fd);
+	if (!*root || (r.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "oomguard calibrate --restore: no cgroup v2 hierarchy%s%s\n",
+			*root ? " at " : "", root);
+		return 1;
+	}
+	printf("oomguard calibrate --restore: limits under %s\n", root);
+	rc = cstore_limits(s, restore_one, &r);
+	close(r.root_fd);
+	if (rc < 0)
+		fprintf(stderr, "oomguard calibrate --restore: the store: %s\n", cstore_error(s));
+	printf("%d restored, %d failed\n", r.restored, r.failed);
+	return rc < 0 || r.failed ? 1 : 0;
+}
+
 int calibrate_cmd(const struct og_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -141,6 +217,7 @@ int calibrate_cmd(const struct og_opts *o, int argc, char **argv)
 		{ "store", required_argument, NULL, 's' },
 		{ "collect", required_argument, NULL, 'C' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "restore", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -152,6 +229,7 @@ int calibrate_cmd(const struct og_opts *o, int argc, char **argv)
 	struct cstore *s = NULL;
 	int ch, r;
 	int64_t found;
+	bool do_restore = false;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -175,11 +253,12 @@ int calibrate_cmd(const struct og_opts *o, int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'r': do_restore = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (do_restore && (collect_ms || from || to || glob))) {
 		usage(stderr);
 		return 2;
 	}
@@ -209,6 +288,12 @@ int calibrate_cmd(const struct og_opts *o, int argc, char **argv)
 			"enabled: true; or sample now with --collect 10min)" : "");
 		config_free(&cfg);
 		return 1;
+	}
+	if (do_restore) {
+		r = restore(s, o);
+		cstore_close(s);
+		config_free(&cfg);
+		return r;
 	}
 	if (collect_ms && (r = collect(s, o, collect_ms, interval_ms)) < 0) {
 		cstore_close(s);

@@ -2,7 +2,9 @@
 /* The calibration guard's store side (issue 16, phase 1): every
  * calibration.interval a job in the guard's worker lane samples every
  * cgroup's memory (cgsample.c) into the SQLite store (store.c) and, once
- * an hour, deletes what is older than calibration.retention. The loop
+ * an hour, turns samples older than a day into a row per minute (its
+ * count, lowest and highest) and deletes what is older than
+ * calibration.retention. The loop
  * only arms the timer and takes the job's result: the store, the tree
  * and the sample buffer belong to the lane. */
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/guard.h"
@@ -23,6 +26,9 @@
 
 #define JOB_TIMEOUT_MS 30000            /* a sample past it: said; the lane stays busy */
 #define PRUNE_EVERY_MS (3600ull * 1000)
+#define DOWNSAMPLE_AFTER_MS (86400ull * 1000)   /* older samples: a row per minute */
+#define STATS_CHEAP_MS 100              /* figures computed faster: at every sample */
+#define STATS_EVERY_MS 60000            /* else at most this often */
 
 /* What the lane owns, across jobs. */
 struct store_lane {
@@ -41,12 +47,85 @@ struct store_job {
 	struct store_lane *l;
 	char path[PATH_MAX];
 	uint64_t retention_ms;
+	bool want_stats;                /* rebalancing: compute every cgroup's figures */
+	char audit_path[PATH_MAX];      /* "" none */
+	char *audit[RB_PENDING];        /* lines to append there (the job frees them) */
+	size_t n_audit;
+	struct rb_orig orig[RB_PENDING];        /* limits to remember for --restore */
+	size_t n_orig;
 	/* results */
 	size_t n, skipped;
 	int64_t pruned;
+	struct calib_entry *stats;
+	size_t n_stats, stats_cap;
+	uint64_t stats_ms, stats_cost_ms;
+	int audit_err;
 	const char *op;
 	char why[400];
 };
+
+static void job_free(struct store_job *j)
+{
+	for (size_t i = 0; i < j->n_audit; i++)
+		free(j->audit[i]);
+	free(j->stats);
+	free(j);
+}
+
+/* Append the audit lines (created 0600, its directory 0700 if missing,
+ * never through a link). 0 or -errno. */
+static int write_audit(struct store_job *j)
+{
+	int fd = -1, r = 0;
+
+	if (!j->n_audit || !*j->audit_path)
+		return 0;
+	for (int tries = 0; fd < 0 && tries < 2; tries++) {
+		fd = open(j->audit_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			  0600);
+		if (fd < 0 && errno == ENOENT && tries == 0) {
+			char dir[PATH_MAX], *slash;
+
+			snprintf(dir, sizeof(dir), "%s", j->audit_path);
+			if ((slash = strrchr(dir, '/')) && slash != dir) {
+				*slash = '\0';
+				mkdir(dir, 0700);
+			}
+		} else if (fd < 0) {
+			break;
+		}
+	}
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < j->n_audit && !r; i++) {
+		size_t len = strlen(j->audit[i]);
+
+		j->audit[i][len] = '\n';       /* strdup'd with its NUL: room for it */
+		if (write(fd, j->audit[i], len + 1) != (ssize_t)(len + 1))
+			r = errno ? -errno : -EIO;
+		j->audit[i][len] = '\0';
+	}
+	close(fd);
+	return r;
+}
+
+static int add_stat(const char *path, const struct calib_stats *st, void *u)
+{
+	struct store_job *j = u;
+
+	if (j->n_stats == j->stats_cap) {
+		size_t cap = j->stats_cap ? j->stats_cap * 2 : 64;
+		struct calib_entry *v = realloc(j->stats, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		j->stats = v;
+		j->stats_cap = cap;
+	}
+	snprintf(j->stats[j->n_stats].path, sizeof(j->stats[0].path), "%s", path);
+	j->stats[j->n_stats++].st = *st;
+	return 0;
+}
 
 static struct calib *C(struct guard *g)
 {
@@ -60,6 +139,7 @@ static int job_run(void *arg)
 	uint64_t now = realtime_ms();
 	int r;
 
+	j->audit_err = write_audit(j);
 	j->op = "open";
 	if (l->s && strcmp(l->opened, j->path)) {
 		cstore_close(l->s);
@@ -70,6 +150,8 @@ static int job_run(void *arg)
 			return r;
 		snprintf(l->opened, sizeof(l->opened), "%s", j->path);
 	}
+	for (size_t i = 0; i < j->n_orig; i++)
+		cstore_remember_limit(l->s, j->orig[i].path, j->orig[i].value, now);
 	j->op = "cgroups";
 	if (l->tree.fd < 0 && (r = cg_tree_open(l->cg_fd, l->cg_root, l->proc_fd, &l->tree,
 						 j->why, sizeof(j->why))) < 0)
@@ -85,6 +167,11 @@ static int job_run(void *arg)
 		return r;
 	}
 	if (now - l->pruned_ms >= PRUNE_EVERY_MS && now > j->retention_ms) {
+		j->op = "downsample";
+		if (cstore_downsample(l->s, now - DOWNSAMPLE_AFTER_MS) < 0) {
+			snprintf(j->why, sizeof(j->why), "%.200s: %.180s", j->path, cstore_error(l->s));
+			return -EIO;
+		}
 		j->op = "prune";
 		if ((j->pruned = cstore_prune(l->s, now - j->retention_ms)) < 0) {
 			snprintf(j->why, sizeof(j->why), "%.200s: %.180s", j->path, cstore_error(l->s));
@@ -92,12 +179,25 @@ static int job_run(void *arg)
 		}
 		l->pruned_ms = now;
 	}
+	if (j->want_stats) {
+		int64_t n;
+
+		j->op = "figures";
+		n = cstore_query(l->s, now > j->retention_ms ? now - j->retention_ms : 0, now, NULL,
+				 add_stat, j);
+		if (n < 0) {
+			snprintf(j->why, sizeof(j->why), "%.200s: %.180s", j->path, cstore_error(l->s));
+			return (int)n;
+		}
+		j->stats_ms = now;
+		j->stats_cost_ms = realtime_ms() - now;
+	}
 	return 0;
 }
 
 static void job_release(void *arg)
 {
-	free(arg);
+	job_free(arg);
 }
 
 static void job_done(void *arg, int result, bool timed_out)
@@ -114,10 +214,22 @@ static void job_done(void *arg, int result, bool timed_out)
 		return;
 	}
 	if (!c) {
-		free(j);
+		job_free(j);
 		return;
 	}
 	c->store_said_timeout = false;
+	if (j->audit_err && j->audit_err != c->audit_err)
+		log_warn("calibration: the rebalance audit %s: %s", j->audit_path,
+			 strerror(-j->audit_err));
+	c->audit_err = j->audit_err;
+	if (j->stats_ms) {
+		free(c->stats);
+		c->stats = j->stats;
+		c->n_stats = j->n_stats;
+		c->stats_ms = j->stats_ms;
+		c->stats_cost_ms = j->stats_cost_ms;
+		j->stats = NULL;
+	}
 	if (result < 0) {
 		bool again = c->store_err == result;
 
@@ -137,7 +249,7 @@ static void job_done(void *arg, int result, bool timed_out)
 		if (j->pruned > 0)
 			c->store_pruned += (uint64_t)j->pruned;
 	}
-	free(j);
+	job_free(j);
 }
 
 void calib_store_tick(struct guard *g)
@@ -160,11 +272,25 @@ void calib_store_tick(struct guard *g)
 	j->l = c->lane_state;
 	snprintf(j->path, sizeof(j->path), "%s", cfg->calib_store);
 	j->retention_ms = cfg->calib_retention_ms;
+	/* the figures: every sample while they are cheap, else at most once a
+	 * minute and never more than 1 % of a CPU */
+	j->want_stats = cfg->rb_enabled &&
+			(!c->stats_ms || c->stats_cost_ms < STATS_CHEAP_MS ||
+			 realtime_ms() - c->stats_ms >= MAX(STATS_EVERY_MS, 100 * c->stats_cost_ms));
+	if (cfg->rb_audit_path)
+		snprintf(j->audit_path, sizeof(j->audit_path), "%s", cfg->rb_audit_path);
+	memcpy(j->audit, c->audit, c->n_audit * sizeof(*c->audit));
+	j->n_audit = c->n_audit;
+	memcpy(j->orig, c->orig, c->n_orig * sizeof(*c->orig));
+	j->n_orig = c->n_orig;
 	if ((r = worker_submit(w, g->lane, job_run, j, JOB_TIMEOUT_MS, job_done,
 			       job_release)) < 0) {
-		free(j);
+		free(j);        /* the audit lines stay queued */
 		log_warn("calibration: cannot start a sample: %s", strerror(-r));
+		return;
 	}
+	c->n_audit = 0;
+	c->n_orig = 0;
 }
 
 int calib_store_start(struct guard *g)
@@ -195,6 +321,14 @@ void calib_store_stop(struct guard *g)
 	struct calib *c = C(g);
 	struct store_lane *l = c->lane_state;
 
+	for (size_t i = 0; i < c->n_audit; i++)
+		free(c->audit[i]);
+	if (c->n_audit)
+		log_warn("calibration: %zu rebalance audit line(s) not written at exit", c->n_audit);
+	c->n_audit = 0;
+	free(c->stats);
+	c->stats = NULL;
+	c->n_stats = 0;
 	if (!l || (g->env->worker && worker_lane_busy(g->env->worker, g->lane)))
 		return;
 	cstore_close(l->s);

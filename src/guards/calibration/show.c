@@ -82,6 +82,20 @@ static void describe_store(struct guard *g, struct describe *d)
 		if (c->store_err)
 			desc_line(d, "  last error: %s", c->store_error);
 	}
+	if (cfg->rb_enabled && g->env->loop) {
+		char when[40] = "never";
+
+		if (c->stats_ms)
+			format_when(c->stats_ms, when, sizeof(when));
+		desc_line(d, "  rebalance: %llu done, %llu refused; figures of %zu cgroups from %s "
+			  "(%llu ms to compute)", (unsigned long long)c->rebalances,
+			  (unsigned long long)c->rb_refused, c->n_stats, when,
+			  (unsigned long long)c->stats_cost_ms);
+		if (*c->rb_last)
+			desc_line(d, "  last: %s", c->rb_last);
+		desc_int(d, "rebalances", (int64_t)c->rebalances);
+		desc_int(d, "rebalances_refused", (int64_t)c->rb_refused);
+	}
 	desc_str(d, "store", cfg->calib_store);
 	desc_int(d, "store_interval_ms", (int64_t)cfg->calib_interval_ms);
 	desc_int(d, "store_samples", (int64_t)(g->env->loop ? c->store_samples : samples));

@@ -181,3 +181,14 @@ bool cg_glob_match(const char *glob, const char *path)
 	}
 	return false;
 }
+
+static int cmp_entry(const void *key, const void *e)
+{
+	return strcmp(key, ((const struct calib_entry *)e)->path);
+}
+
+const struct calib_entry *calib_stats_find(const struct calib_entry *v, size_t n,
+					   const char *path)
+{
+	return v && n ? bsearch(path, v, n, sizeof(*v), cmp_entry) : NULL;
+}

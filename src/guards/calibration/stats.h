@@ -23,7 +23,20 @@ struct calib_stats {
 	uint64_t min, max, median, p95;
 	uint64_t samples;
 	uint64_t from_ms, to_ms;        /* the first and last sample's time */
+	/* Over downsampled minutes the true median and p95 lie between these
+	 * and median, p95 (equal when every sample is still raw). */
+	uint64_t median_low, p95_low;
+	bool downsampled;
 };
+
+/* A cgroup's figures, as the store's lane hands them to the loop (sorted
+ * by path, found with calib_stats_find). */
+struct calib_entry {
+	char path[CG_PATH_MAX];
+	struct calib_stats st;
+};
+const struct calib_entry *calib_stats_find(const struct calib_entry *v, size_t n,
+					   const char *path);
 
 /* Fill anon, file and reclaimable of s from a memory.stat's text (v1:
  * the hierarchical total_* keys). -EBADMSG when a needed key is missing. */

@@ -35,7 +35,18 @@ static const char schema[] =
 	" anon INTEGER NOT NULL,"
 	" file INTEGER NOT NULL,"
 	" reclaimable INTEGER NOT NULL,"
-	" PRIMARY KEY (cgroup, t)) WITHOUT ROWID;";
+	" PRIMARY KEY (cgroup, t)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS minute ("
+	" cgroup INTEGER NOT NULL REFERENCES cgroup(id),"
+	" t INTEGER NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" lo INTEGER NOT NULL,"
+	" hi INTEGER NOT NULL,"
+	" PRIMARY KEY (cgroup, t)) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS limits ("
+	" path TEXT PRIMARY KEY,"
+	" original TEXT NOT NULL,"
+	" t INTEGER NOT NULL);";
 
 const char *cstore_error(const struct cstore *s)
 {
@@ -213,73 +224,127 @@ int cstore_put(struct cstore *s, uint64_t t_ms, const struct cg_sample *v, size_
 	return exec(s, "COMMIT");
 }
 
-int64_t cstore_prune(struct cstore *s, uint64_t before_ms)
+/* One statement with a time parameter; the rows it changed, or -errno. */
+static int64_t run_t(struct cstore *s, const char *sql, uint64_t t)
 {
 	sqlite3_stmt *st = NULL;
+	int r = sql_err(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, clamp(t));
+	r = sql_err(sqlite3_step(st));
+	sqlite3_finalize(st);
+	return r < 0 ? r : sqlite3_changes64(s->db);
+}
+
+int64_t cstore_downsample(struct cstore *s, uint64_t before_ms)
+{
 	int64_t n;
 	int r;
 
-	if ((r = sql_err(sqlite3_prepare_v2(s->db, "DELETE FROM sample WHERE t < ?1", -1, &st,
-					    NULL))) < 0)
+	if ((r = exec(s, "BEGIN")) < 0)
 		return r;
-	sqlite3_bind_int64(st, 1, clamp(before_ms));
-	r = sql_err(sqlite3_step(st));
-	sqlite3_finalize(st);
-	if (r < 0)
-		return r;
-	n = sqlite3_changes64(s->db);
-	if (n > 0 && (r = exec(s, "DELETE FROM cgroup WHERE id NOT IN "
-			       "(SELECT DISTINCT cgroup FROM sample)")) < 0)
-		return r;
-	return n;
+	/* a minute already summed (a second downsampling of the same minute
+	 * cannot happen: the raw samples are gone) is merged, not replaced */
+	if ((n = run_t(s, "INSERT INTO minute(cgroup, t, n, lo, hi) "
+		       "SELECT cgroup, (t / 60000) * 60000, count(*), min(current), max(current) "
+		       "FROM sample WHERE t < ?1 GROUP BY cgroup, t / 60000 "
+		       "ON CONFLICT(cgroup, t) DO UPDATE SET n = n + excluded.n, "
+		       "lo = min(lo, excluded.lo), hi = max(hi, excluded.hi)", before_ms)) < 0 ||
+	    (n = run_t(s, "DELETE FROM sample WHERE t < ?1", before_ms)) < 0) {
+		exec(s, "ROLLBACK");
+		return n;
+	}
+	return (r = exec(s, "COMMIT")) < 0 ? r : n;
 }
 
-struct cg_row {
-	int64_t id;
-	char *path;
+int64_t cstore_prune(struct cstore *s, uint64_t before_ms)
+{
+	int64_t n, m;
+	int r;
+
+	if ((n = run_t(s, "DELETE FROM sample WHERE t < ?1", before_ms)) < 0 ||
+	    (m = run_t(s, "DELETE FROM minute WHERE t < ?1", before_ms)) < 0)
+		return n < 0 ? n : m;
+	if (n + m > 0 && (r = exec(s, "DELETE FROM cgroup WHERE id NOT IN "
+			       "(SELECT cgroup FROM sample UNION SELECT cgroup FROM minute)")) < 0)
+		return r;
+	return n + m;
+}
+
+/* Values of one cgroup: the raw samples go into both arrays; a minute of
+ * downsampled ones goes in as n times its highest (hi) and n times its
+ * lowest (lo): the true percentile lies between the two arrays'. */
+struct vals {
+	uint64_t *hi, *lo;
+	size_t n, cap;
 };
+
+static int push(struct vals *v, uint64_t hi, uint64_t lo, uint64_t times)
+{
+	if (times > (1u << 20))
+		return -EBADMSG;        /* no minute holds a million samples */
+	while (v->n + times > v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 1024;
+		uint64_t *h = realloc(v->hi, cap * sizeof(*h)), *l;
+
+		if (!h)
+			return -ENOMEM;
+		v->hi = h;
+		if (!(l = realloc(v->lo, cap * sizeof(*l))))
+			return -ENOMEM;
+		v->lo = l;
+		v->cap = cap;
+	}
+	for (uint64_t i = 0; i < times; i++) {
+		v->hi[v->n] = hi;
+		v->lo[v->n++] = lo;
+	}
+	return 0;
+}
+
+static int bind_range(sqlite3_stmt *st, int64_t cg, uint64_t from_ms, uint64_t to_ms)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, cg);
+	sqlite3_bind_int64(st, 2, clamp(from_ms));
+	sqlite3_bind_int64(st, 3, clamp(to_ms));
+	return 0;
+}
 
 int64_t cstore_query(struct cstore *s, uint64_t from_ms, uint64_t to_ms, const char *glob,
 		     cstore_stats_fn fn, void *u)
 {
-	sqlite3_stmt *cgs = NULL, *vals = NULL;
-	uint64_t *v = NULL;
-	size_t cap = 0;
+	sqlite3_stmt *cgs = NULL, *raw = NULL, *min = NULL;
+	struct vals v = { 0 };
 	int64_t reported = 0;
 	int r, rc;
 
 	if ((r = sql_err(sqlite3_prepare_v2(s->db, "SELECT id, path FROM cgroup ORDER BY path",
 					    -1, &cgs, NULL))) < 0 ||
 	    (r = sql_err(sqlite3_prepare_v2(s->db, "SELECT current, t FROM sample WHERE "
-					    "cgroup = ?1 AND t BETWEEN ?2 AND ?3", -1, &vals,
+					    "cgroup = ?1 AND t BETWEEN ?2 AND ?3", -1, &raw,
+					    NULL))) < 0 ||
+	    (r = sql_err(sqlite3_prepare_v2(s->db, "SELECT hi, lo, n, t FROM minute WHERE "
+					    "cgroup = ?1 AND t BETWEEN ?2 AND ?3", -1, &min,
 					    NULL))) < 0)
 		goto out;
 	while ((rc = sqlite3_step(cgs)) == SQLITE_ROW) {
 		const char *path = (const char *)sqlite3_column_text(cgs, 1);
-		struct calib_stats st = { .from_ms = UINT64_MAX };
-		size_t n = 0;
+		struct calib_stats st = { .from_ms = UINT64_MAX }, low;
+		int64_t id = sqlite3_column_int64(cgs, 0);
 
 		if (!path || (glob && !cg_glob_match(glob, path)))
 			continue;
-		sqlite3_reset(vals);
-		sqlite3_bind_int64(vals, 1, sqlite3_column_int64(cgs, 0));
-		sqlite3_bind_int64(vals, 2, clamp(from_ms));
-		sqlite3_bind_int64(vals, 3, clamp(to_ms));
-		while ((rc = sqlite3_step(vals)) == SQLITE_ROW) {
-			uint64_t t = (uint64_t)sqlite3_column_int64(vals, 1);
+		v.n = 0;
+		bind_range(raw, id, from_ms, to_ms);
+		while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+			uint64_t x = (uint64_t)MAX(sqlite3_column_int64(raw, 0), 0);
+			uint64_t t = (uint64_t)sqlite3_column_int64(raw, 1);
 
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 1024;
-				uint64_t *nv = realloc(v, ncap * sizeof(*v));
-
-				if (!nv) {
-					r = -ENOMEM;
-					goto out;
-				}
-				v = nv;
-				cap = ncap;
-			}
-			v[n++] = (uint64_t)MAX(sqlite3_column_int64(vals, 0), 0);
+			if ((r = push(&v, x, x, 1)) < 0)
+				goto out;
 			st.from_ms = MIN(st.from_ms, t);
 			st.to_ms = MAX(st.to_ms, t);
 		}
@@ -287,8 +352,32 @@ int64_t cstore_query(struct cstore *s, uint64_t from_ms, uint64_t to_ms, const c
 			r = sql_err(rc);
 			goto out;
 		}
-		if (!n || calib_stats_of(v, n, &st) < 0)
+		bind_range(min, id, from_ms, to_ms);
+		while ((rc = sqlite3_step(min)) == SQLITE_ROW) {
+			uint64_t t = (uint64_t)sqlite3_column_int64(min, 3);
+
+			if ((r = push(&v, (uint64_t)MAX(sqlite3_column_int64(min, 0), 0),
+				      (uint64_t)MAX(sqlite3_column_int64(min, 1), 0),
+				      (uint64_t)MAX(sqlite3_column_int64(min, 2), 0))) < 0)
+				goto out;
+			st.from_ms = MIN(st.from_ms, t);
+			st.to_ms = MAX(st.to_ms, t + 59999);
+			st.downsampled = true;
+		}
+		if (rc != SQLITE_DONE) {
+			r = sql_err(rc);
+			goto out;
+		}
+		if (!v.n || calib_stats_of(v.hi, v.n, &st) < 0)
 			continue;
+		if (st.downsampled && calib_stats_of(v.lo, v.n, &low) == 0) {
+			st.min = low.min;               /* exact: each minute's lowest */
+			st.median_low = low.median;
+			st.p95_low = low.p95;
+		} else {
+			st.median_low = st.median;
+			st.p95_low = st.p95;
+		}
 		reported++;
 		if (fn && (r = fn(path, &st, u)) != 0)
 			goto out;
@@ -296,8 +385,10 @@ int64_t cstore_query(struct cstore *s, uint64_t from_ms, uint64_t to_ms, const c
 	r = rc == SQLITE_DONE ? 0 : sql_err(rc);
 out:
 	sqlite3_finalize(cgs);
-	sqlite3_finalize(vals);
-	free(v);
+	sqlite3_finalize(raw);
+	sqlite3_finalize(min);
+	free(v.hi);
+	free(v.lo);
 	return r ? r : reported;
 }
 
@@ -305,9 +396,12 @@ int cstore_count(struct cstore *s, uint64_t *samples, uint64_t *cgroups, uint64_
 		 uint64_t *last_ms)
 {
 	sqlite3_stmt *st = NULL;
-	int r = sql_err(sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM sample), "
-					   "(SELECT count(*) FROM cgroup), min(t), max(t) FROM "
-					   "sample", -1, &st, NULL));
+	int r = sql_err(sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM sample) + "
+					   "(SELECT coalesce(sum(n), 0) FROM minute), "
+					   "(SELECT count(*) FROM cgroup), "
+					   "(SELECT min(t) FROM (SELECT t FROM sample UNION ALL "
+					   "SELECT t FROM minute)), (SELECT max(t) FROM sample)",
+					   -1, &st, NULL));
 
 	if (r < 0)
 		return r;
@@ -320,4 +414,56 @@ int cstore_count(struct cstore *s, uint64_t *samples, uint64_t *cgroups, uint64_
 	}
 	sqlite3_finalize(st);
 	return sql_err(r);
+}
+
+/* One statement with text and integer parameters, stepped to the end. */
+static int run(struct cstore *s, const char *sql, const char *a, const char *b, int64_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int r = sql_err(sqlite3_prepare_v2(s->db, sql, -1, &st, NULL));
+
+	if (r < 0)
+		return r;
+	if (a)
+		sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if (n >= 0)
+		sqlite3_bind_int64(st, 3, n);
+	r = sql_err(sqlite3_step(st));
+	sqlite3_finalize(st);
+	return r;
+}
+
+int cstore_remember_limit(struct cstore *s, const char *path, const char *original,
+			  uint64_t t_ms)
+{
+	return run(s, "INSERT OR IGNORE INTO limits(path, original, t) VALUES (?1, ?2, ?3)", path,
+		   original, clamp(t_ms));
+}
+
+int cstore_forget_limit(struct cstore *s, const char *path)
+{
+	return run(s, "DELETE FROM limits WHERE path = ?1", path, NULL, -1);
+}
+
+int cstore_limits(struct cstore *s, cstore_limit_fn fn, void *u)
+{
+	sqlite3_stmt *st = NULL;
+	int r = sql_err(sqlite3_prepare_v2(s->db, "SELECT path, original, t FROM limits ORDER BY "
+					   "path", -1, &st, NULL)), rc;
+
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+		const char *orig = (const char *)sqlite3_column_text(st, 1);
+
+		if (path && orig && (r = fn(path, orig, (uint64_t)sqlite3_column_int64(st, 2), u)))
+			break;
+	}
+	if (!r && rc != SQLITE_DONE)
+		r = sql_err(rc);
+	sqlite3_finalize(st);
+	return r;
 }

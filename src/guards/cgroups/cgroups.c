@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/util.h"
+#include "guards/calibration/calibration.h"
 #include "guards/cgroups/cgroups.h"
 
 #define CG_WALK_MS 2000          /* without inotify */
@@ -208,6 +209,30 @@ static void tick(struct guard *g)
 
 static void on_timer(void *userdata, uint32_t events) { tick(userdata); }
 
+/* Before a victim: the calibration guard may move memory to the cgroup
+ * (rebalance). When it does not, why goes into the kill's reason. */
+static int cgroups_relieve(struct guard *g, const struct vp_request *rq)
+{
+	struct cgroups_guard *s = G(g);
+	struct guard *cal = g->env->guards ? guard_find(g->env->guards, "calibration") : NULL;
+	char why[400], tail[sizeof(s->last.v.reason)];
+	size_t len;
+
+	if (!cal || !rq->scope || strcmp(rq->scope, s->last.path))
+		return 0;
+	if (calib_rebalance(cal, rq->scope, why, sizeof(why)) > 0)
+		return 1;
+	len = strlen(s->last.v.reason);
+	if (*why && len + 20 < sizeof(tail)) {
+		size_t n = (size_t)snprintf(tail, sizeof(tail), "; not rebalanced: %.200s", why);
+
+		n = MIN(n, sizeof(tail) - 1 - len);
+		memcpy(s->last.v.reason + len, tail, n);
+		s->last.v.reason[len + n] = '\0';
+	}
+	return 0;
+}
+
 static void on_inotify(void *userdata, uint32_t events)
 {
 	struct guard *g = userdata;
@@ -337,6 +362,7 @@ const struct guard_ops cgroups_guard_ops = {
 	.name = "cgroups",
 	.state_size = sizeof(struct cgroups_guard),
 	.start = cgroups_start,
+	.relieve = cgroups_relieve,
 	.reload = cgroups_reload,
 	.describe = cgroups_describe,
 	.stop = cgroups_stop,
