@@ -227,6 +227,11 @@ int cw_load_strlist(struct cw *c, const struct key *k, yaml_node_t *v, void *bas
 	if (v->type != YAML_SEQUENCE_NODE)
 		return cw_fail(c, v->start_mark, "%s: expected a list of strings, got %s", path,
 			       cw_describe_node(v, buf, sizeof(buf)));
+	for (size_t i = 0; i < *n; i++) {       /* the file's list replaces the default's */
+		free(arr[i]);
+		arr[i] = NULL;
+	}
+	*n = 0;
 	for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
 		yaml_node_t *item = yaml_document_get_node(c->doc, *it);
 		const char *s = cw_scalar(item), *why;

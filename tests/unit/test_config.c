@@ -155,6 +155,43 @@ static void test_defaults(void **state)
 	config_free(&cfg);      /* safe twice: free leaves a zeroed config */
 }
 
+/* The calibration and rebalance sections (issue 16): the issue's defaults,
+ * and a file's list of globs replaces the default one (not appended). */
+static void test_calibration_sections(void **state)
+{
+	struct og_config cfg;
+	char err[OG_ERR_SIZE];
+
+	config_default(&cfg);
+	assert_false(cfg.calib_enabled || cfg.rb_enabled);
+	assert_int_equal(cfg.calib_interval_ms, 10000);
+	assert_string_equal(cfg.calib_store, "/var/lib/oomguard/calibration.db");
+	assert_true(cfg.calib_retention_ms == 30ull * 86400000);
+	assert_int_equal(cfg.n_rb_cgroups, 2);
+	assert_string_equal(cfg.rb_cgroups[0], "/system.slice/*");
+	assert_string_equal(cfg.rb_cgroups[1], "/workload.slice/*");
+	assert_true(cfg.rb_margin == 64ull << 20 && cfg.rb_cooldown_ms == 30000);
+	assert_int_equal(load("calibration: {enabled: true, interval: 2s, store: /tmp/c.db, "
+			      "retention: 2d, reserve: 1GiB}\n"
+			      "rebalance: {enabled: true, cgroups: [\"/w/*\"], margin: 32MiB, "
+			      "cooldown: 1min, audit_path: null}\n", &cfg, err), 0);
+	assert_true(cfg.calib_enabled && cfg.rb_enabled);
+	assert_int_equal(cfg.calib_interval_ms, 2000);
+	assert_string_equal(cfg.calib_store, "/tmp/c.db");
+	assert_true(cfg.calib_retention_ms == 2ull * 86400000 && cfg.calib_reserve == 1ull << 30);
+	assert_int_equal(cfg.n_rb_cgroups, 1);
+	assert_string_equal(cfg.rb_cgroups[0], "/w/*");
+	assert_true(cfg.rb_margin == 32ull << 20 && cfg.rb_cooldown_ms == 60000);
+	assert_null(cfg.rb_audit_path);
+	/* refused, with where */
+	assert_int_equal(load("rebalance: {cgroups: [\"system.slice/*\"]}\n", &cfg, err), -EINVAL);
+	assert_non_null(strstr(err, "t.yaml:1:23: rebalance.cgroups[0]: a cgroup glob starts with /"));
+	assert_int_equal(load("calibration: {interval: 10ms}\n", &cfg, err), -EINVAL);
+	assert_non_null(strstr(err, "t.yaml:1:25:"));
+	assert_int_equal(load("calibration: {store: relative.db}\n", &cfg, err), -EINVAL);
+	config_free(&cfg);
+}
+
 static void test_seed_sample(void **state)
 {
 	struct og_config cfg;
@@ -696,6 +733,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_calibration_sections),
 		cmocka_unit_test(test_seed_sample),
 		cmocka_unit_test(test_full_example),
 		cmocka_unit_test(test_empty_documents),

@@ -50,12 +50,17 @@ const struct key rebalance_schema[] = {
 	{ 0 }
 };
 
+static const char *const default_globs[] = { "/system.slice/*", "/workload.slice/*" };
+
 void calibration_config_default(struct og_config *cfg)
 {
 	cfg->calib_interval_ms = 10000;
 	cfg->calib_store = strdup(CALIBRATION_STORE_PATH);
 	cfg->calib_retention_ms = 30ull * 86400 * 1000;
 	cfg->calib_reserve = 256 * MiB;
+	for (size_t i = 0; i < sizeof(default_globs) / sizeof(default_globs[0]); i++)
+		if ((cfg->rb_cgroups[cfg->n_rb_cgroups] = strdup(default_globs[i])))
+			cfg->n_rb_cgroups++;
 	cfg->rb_margin = 64 * MiB;
 	cfg->rb_cooldown_ms = 30000;
 	cfg->rb_audit_path = strdup(CALIBRATION_AUDIT_PATH);
