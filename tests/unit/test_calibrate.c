@@ -339,22 +339,6 @@ static void test_sample_trees(void **state)
 	fixture_free(f);
 }
 
-static void test_mountinfo_v1(void **state)
-{
-	char mnt[256];
-
-	assert_int_equal(parse_mountinfo_memcg_v1(
-		"30 25 0:26 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n"
-		"31 25 0:27 / /sys/fs/cgroup/memory rw,nosuid shared:9 - cgroup cgroup rw,memory\n",
-		mnt, sizeof(mnt)), 0);
-	assert_string_equal(mnt, "/sys/fs/cgroup/memory");
-	/* "memory_recursiveprot" of cgroup2 is not the v1 controller */
-	assert_int_equal(parse_mountinfo_memcg_v1(
-		"29 25 0:25 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,memory_recursiveprot\n",
-		mnt, sizeof(mnt)), -ENOENT);
-	assert_int_equal(parse_mountinfo_memcg_v1("", mnt, sizeof(mnt)), -ENOENT);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,7 +350,6 @@ int main(void)
 		cmocka_unit_test(test_downsample),
 		cmocka_unit_test(test_store_file),
 		cmocka_unit_test(test_sample_trees),
-		cmocka_unit_test(test_mountinfo_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

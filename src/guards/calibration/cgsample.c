@@ -11,36 +11,9 @@
 
 #include "core/util.h"
 #include "observe/cgroup.h"
+#include "observe/mountinfo.h"
 
 #define WALK_DEPTH 16
-
-int parse_mountinfo_memcg_v1(const char *buf, char *mnt, size_t size)
-{
-	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		char line[1024], point[512], fstype[64], opts[512];
-		size_t len = strcspn(p, "\n");
-		const char *sep;
-
-		if (len >= sizeof(line))
-			continue;
-		memcpy(line, p, len);
-		line[len] = '\0';
-		/* ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - FSTYPE SOURCE SUPEROPTS */
-		if (sscanf(line, "%*s %*s %*s %*s %511s", point) != 1 ||
-		    !(sep = strstr(line, " - ")) ||
-		    sscanf(sep + 3, "%63s %*s %511s", fstype, opts) != 2 || strcmp(fstype, "cgroup"))
-			continue;
-		for (char *save = NULL, *o = strtok_r(opts, ",", &save); o;
-		     o = strtok_r(NULL, ",", &save))
-			if (!strcmp(o, "memory")) {
-				if (strlen(point) >= size || strchr(point, '\\'))
-					return -ENAMETOOLONG;   /* escaped or too long */
-				snprintf(mnt, size, "%s", point);
-				return 0;
-			}
-	}
-	return -ENOENT;
-}
 
 int cg_tree_open(int cg2_root_fd, const char *cg2_root, int proc_fd, struct cg_tree *t,
 		 char *why, size_t size)
@@ -64,7 +37,7 @@ int cg_tree_open(int cg2_root_fd, const char *cg2_root, int proc_fd, struct cg_t
 		snprintf(why, size, "/proc/self/mountinfo: %s", strerror(-r));
 		return r;
 	}
-	r = parse_mountinfo_memcg_v1(info, t->root, sizeof(t->root));
+	r = parse_mountinfo_cgroup1(info, "memory", t->root, sizeof(t->root));
 	free(info);
 	if (r < 0) {
 		snprintf(why, size, "no memory controller: neither in cgroup v2 nor on a v1 "

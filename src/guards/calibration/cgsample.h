@@ -30,8 +30,3 @@ void cg_tree_close(struct cg_tree *t);
  * CG_SAMPLE_MAX, gone mid-read). 0 or -errno. */
 int cg_tree_sample(const struct cg_tree *t, struct cg_sample **v, size_t *n, size_t *cap,
 		   size_t *skipped);
-
-/* The v1 memory controller's mount point in a mountinfo text ("" none):
- * a line whose filesystem type is cgroup with "memory" among its super
- * options. 0 or -ENOENT. Pure. */
-int parse_mountinfo_memcg_v1(const char *buf, char *mnt, size_t size);
