@@ -11,10 +11,20 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/config.h"
+#include "core/context.h"
+#include "core/guard.h"
+#include "core/util.h"
+#include "fixture.h"
+#include "guards/calibration/calibration.h"
 #include "guards/calibration/rebalance.h"
+#include "unit/record-util.h"
 
 #define MiB (1024ull * 1024)
 
@@ -231,6 +241,217 @@ static void test_properties(void **state)
 	}
 }
 
+/* ---- calib_rebalance over a fixture cgroup tree: what it reads, what it
+ * writes, what it records and queues ------------------------------------ */
+
+struct rig {
+	struct fixture *f;
+	struct og_ctx ctx;
+	struct reporter rep;
+	struct guard_env env;
+	struct guard g;
+	struct calib c;
+	int p[2];
+};
+
+static void cg_files(struct fixture *f, const char *path, const char *max, const char *cur)
+{
+	char p[256];
+
+	fixture_dir(f, path);
+	snprintf(p, sizeof(p), "%s/memory.max", path);
+	fixture_file(f, p, max);
+	snprintf(p, sizeof(p), "%s/memory.current", path);
+	fixture_file(f, p, cur);
+}
+
+static uint64_t limit_of(struct rig *r, const char *path)
+{
+	char p[256], buf[64];
+
+	snprintf(p, sizeof(p), "%s/memory.max", path);
+	assert_true(read_file_at(r->f->dirfd, p, buf, sizeof(buf)) > 0);
+	return strtoull(buf, NULL, 10);
+}
+
+static void stat_of(struct calib_entry *e, const char *path, uint64_t min, uint64_t med,
+		    uint64_t max)
+{
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	e->st = (struct calib_stats){ .min = min, .median = med, .median_low = med, .p95 = max,
+				      .p95_low = max, .max = max, .samples = 100 };
+}
+
+/* /p (600M) with x (200M, using 195M), y (200M, 40M), z (100M, 90M);
+ * calibrated; rebalance.cgroups /p/ *. */
+static void rig_up(struct rig *r, const char *parent_max)
+{
+	static struct calib_entry st[3];
+
+	memset(r, 0, sizeof(*r));
+	r->f = fixture_new();
+	fixture_file(r->f, "meminfo", "MemTotal:        4194304 kB\nMemFree: 1 kB\n"
+		     "MemAvailable: 2097152 kB\n");
+	cg_files(r->f, "cg/p", parent_max, "0\n");
+	cg_files(r->f, "cg/p/x", "209715200\n", "204472320\n");
+	cg_files(r->f, "cg/p/y", "209715200\n", "41943040\n");
+	cg_files(r->f, "cg/p/z", "104857600\n", "94371840\n");
+	config_default(&r->ctx.cfg);
+	r->ctx.cfg.rb_enabled = true;
+	free(r->ctx.cfg.rb_cgroups[0]);
+	r->ctx.cfg.rb_cgroups[0] = strdup("/p/*");
+	r->ctx.cg_root_fd = fixture_open_dir(r->f, "cg");
+	r->ctx.meminfo_fd = openat(r->f->dirfd, "meminfo", O_RDONLY | O_CLOEXEC);
+	r->rep = pipe_reporter(r->p);
+	r->env = (struct guard_env){ .c = &r->ctx, .rep = &r->rep };
+	r->g = (struct guard){ .env = &r->env, .state = &r->c, .active = true };
+	stat_of(&st[0], "/p/x", 100 * MiB, 180 * MiB, 230 * MiB);
+	stat_of(&st[1], "/p/y", 30 * MiB, 120 * MiB, 160 * MiB);
+	stat_of(&st[2], "/p/z", 80 * MiB, 85 * MiB, 95 * MiB);
+	r->c.stats = st;
+	r->c.n_stats = 3;
+	r->c.stats_ms = 1;
+}
+
+static void rig_down(struct rig *r)
+{
+	for (size_t i = 0; i < r->c.n_audit; i++)
+		free(r->c.audit[i]);
+	r->c.stats = NULL;
+	close(r->p[0]);
+	close(r->p[1]);
+	close(r->ctx.cg_root_fd);
+	close(r->ctx.meminfo_fd);
+	config_free(&r->ctx.cfg);
+	fixture_free(r->f);
+}
+
+static void test_apply_parent(void **state)
+{
+	struct rig r;
+	char why[256];
+	json_object *o;
+
+	rig_up(&r, "629145600\n");                     /* 600M: 100M unallocated */
+	assert_int_equal(calib_rebalance(&r.g, "/p/x", why, sizeof(why)), 1);
+	/* +64M would pass its calibrated max (230M) + margin (64M) = 294M: no, 264M is under */
+	assert_true(limit_of(&r, "cg/p/x") == 264 * MiB);
+	assert_true(limit_of(&r, "cg/p/y") == 200 * MiB && limit_of(&r, "cg/p/z") == 100 * MiB);
+	o = read_record(r.p[0]);
+	assert_string_equal(json_object_get_string(get(o, "event")), "rebalance");
+	assert_string_equal(json_object_get_string(get(o, "guard")), "calibration");
+	assert_string_equal(json_object_get_string(get(o, "rebalance.source")), "parent");
+	assert_string_equal(json_object_get_string(get(o, "rebalance.oom_cgroup")), "/p/x");
+	assert_true(json_object_get_int64(get(o, "rebalance.added_memory")) == 64 * (int64_t)MiB);
+	assert_int_equal(json_object_array_length(get(o, "rebalance.adjusted_cgroups")), 0);
+	json_object_put(o);
+	/* the audit line and the original limit wait for the lane */
+	assert_int_equal(r.c.n_audit, 1);
+	assert_non_null(strstr(r.c.audit[0], "\"oom_cgroup\":\"/p/x\""));
+	assert_non_null(strstr(r.c.audit[0], "\"source\":\"parent\""));
+	assert_int_equal(r.c.n_orig, 1);
+	assert_string_equal(r.c.orig[0].path, "/p/x");
+	assert_string_equal(r.c.orig[0].value, "209715200");
+	/* again at once: the cooldown says no, once; the kill would proceed */
+	assert_int_equal(calib_rebalance(&r.g, "/p/x", why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "rebalance.cooldown"));
+	o = read_record(r.p[0]);
+	assert_string_equal(json_object_get_string(get(o, "event")), "rebalance-refused");
+	json_object_put(o);
+	assert_int_equal(calib_rebalance(&r.g, "/p/x", why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "rebalance.cooldown"));     /* said once per cooldown */
+	assert_int_equal(r.c.rebalances, 1);
+	assert_int_equal(r.c.rb_refused, 1);
+	rig_down(&r);
+}
+
+static void test_apply_siblings(void **state)
+{
+	struct rig r;
+	char why[256];
+	json_object *o, *d;
+
+	rig_up(&r, "524288000\n");                     /* 500M: full */
+	assert_int_equal(calib_rebalance(&r.g, "/p/x", why, sizeof(why)), 1);
+	/* y (40M < median 120M) gives 64M, down to 136M >= 40M + 64M; z uses
+	 * more than its median and gives nothing */
+	assert_true(limit_of(&r, "cg/p/x") == 264 * MiB);
+	assert_true(limit_of(&r, "cg/p/y") == 136 * MiB);
+	assert_true(limit_of(&r, "cg/p/z") == 100 * MiB);
+	o = read_record(r.p[0]);
+	assert_string_equal(json_object_get_string(get(o, "rebalance.source")), "siblings");
+	d = json_object_array_get_idx(get(o, "rebalance.adjusted_cgroups"), 0);
+	assert_string_equal(json_object_get_string(get(d, "name")), "/p/y");
+	assert_true(json_object_get_int64(get(d, "reduced_memory")) == 64 * (int64_t)MiB);
+	assert_int_equal(json_object_array_length(get(o, "rebalance.adjusted_cgroups")), 1);
+	json_object_put(o);
+	assert_int_equal(r.c.n_orig, 2);                /* y first, then x */
+	rig_down(&r);
+}
+
+/* The raise, written last, fails: the donor's limit is put back. x's
+ * memory.max is a link to a sysfs number that reads (2 MiB) but cannot be
+ * written; the parent leaves 10 MiB unallocated, so y must give 64 MiB. */
+static void test_apply_rollback(void **state)
+{
+	static const char ro[] = "/sys/kernel/mm/transparent_hugepage/hpage_pmd_size";
+	struct rig r;
+	char why[256];
+	json_object *o;
+
+	if (access(ro, R_OK) < 0)
+		skip();         /* no transparent huge pages in this kernel: no such file */
+	rig_up(&r, "327155712\n");                     /* 2 + 200 + 100 + 10 MiB */
+	assert_int_equal(unlinkat(r.f->dirfd, "cg/p/x/memory.max", 0), 0);
+	assert_int_equal(symlinkat(ro, r.f->dirfd, "cg/p/x/memory.max"), 0);
+	fixture_file(r.f, "cg/p/x/memory.current", "1048576\n");
+	assert_int_equal(calib_rebalance(&r.g, "/p/x", why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "writing /p/x/memory.max"));
+	assert_true(limit_of(&r, "cg/p/y") == 200 * MiB);       /* put back */
+	o = read_record(r.p[0]);
+	assert_string_equal(json_object_get_string(get(o, "event")), "rebalance-refused");
+	json_object_put(o);
+	assert_int_equal(r.c.n_audit, 0);
+	assert_int_equal(r.c.n_orig, 0);
+	rig_down(&r);
+}
+
+static void test_apply_nothing_and_dry_run(void **state)
+{
+	struct rig r;
+	char why[256];
+	json_object *o;
+
+	rig_up(&r, "524288000\n");
+	fixture_file(r.f, "cg/p/y/memory.current", "178257920\n");    /* y at 170M: no spare */
+	assert_int_equal(calib_rebalance(&r.g, "/p/x", why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "can spare 0 MiB"));
+	o = read_record(r.p[0]);
+	assert_string_equal(json_object_get_string(get(o, "event")), "rebalance-refused");
+	assert_string_equal(json_object_get_string(get(o, "rebalance.source")), "none");
+	json_object_put(o);
+	assert_true(limit_of(&r, "cg/p/x") == 200 * MiB && limit_of(&r, "cg/p/y") == 200 * MiB);
+	assert_int_equal(r.c.n_audit, 0);
+	rig_down(&r);
+
+	rig_up(&r, "629145600\n");
+	r.ctx.cfg.dry_run = true;
+	assert_int_equal(calib_rebalance(&r.g, "/p/x", why, sizeof(why)), 1);
+	assert_true(limit_of(&r, "cg/p/x") == 200 * MiB);       /* nothing written */
+	o = read_record(r.p[0]);
+	assert_true(json_object_get_boolean(get(o, "dry_run")));
+	assert_non_null(strstr(json_object_get_string(get(o, "message")), "would rebalance /p/x"));
+	json_object_put(o);
+	assert_int_equal(r.c.n_orig, 0);                /* nothing to restore */
+	/* not in rebalance.cgroups, or no calibration yet: not ours */
+	assert_int_equal(calib_rebalance(&r.g, "/q/x", why, sizeof(why)), 0);
+	assert_string_equal(why, "");
+	r.c.stats_ms = 0;
+	assert_int_equal(calib_rebalance(&r.g, "/p/z", why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "no calibration yet"));
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +461,10 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_unlimited_sibling),
 		cmocka_unit_test(test_properties),
+		cmocka_unit_test(test_apply_parent),
+		cmocka_unit_test(test_apply_siblings),
+		cmocka_unit_test(test_apply_rollback),
+		cmocka_unit_test(test_apply_nothing_and_dry_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
