@@ -24,6 +24,7 @@
 #define CG_WALK_MS 2000          /* without inotify */
 #define CG_WALK_SAFETY_MS 60000  /* with inotify: a walk in case an event was missed */
 #define CG_WALK_MIN_MS 1000      /* walks asked for by inotify: at most one a second */
+#define CG_EVENTS_MIN_MS 100     /* looks asked for by memory.events: at most ten a second */
 
 struct cgroups_guard {
 	struct loop_timer timer;
@@ -32,6 +33,7 @@ struct cgroups_guard {
 	size_t n_limited, cap;
 	uint64_t walk_ms;               /* the last walk; 0 = none yet */
 	bool walk_due;                  /* inotify saw a new cgroup or a limit written */
+	uint64_t events_ms;             /* the last look a memory.events change asked for */
 	unsigned walks;
 	struct cg_pick last;
 	char asked[PATH_MAX];           /* the cgroup the pipeline was last asked to relieve */
@@ -238,7 +240,8 @@ static void on_inotify(void *userdata, uint32_t events)
 	struct guard *g = userdata;
 	struct cgroups_guard *s = G(g);
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool changed = false;
+	bool changed = false, notified = false;
+	uint64_t now;
 	ssize_t n;
 
 	/* One buffer per wake-up; the rest waits for the next (level-triggered). */
@@ -248,16 +251,26 @@ static void on_inotify(void *userdata, uint32_t events)
 		const struct inotify_event *e = (const struct inotify_event *)(buf + off);
 
 		off += (ssize_t)(sizeof(*e) + e->len);
-		/* A new child cgroup, a limit written, or lost events. Everything
-		 * else (cgroup.procs writes, the kernel's memory.events
-		 * notifications) is dropped. */
+		/* A new child cgroup, a limit written, or lost events: walk. The
+		 * kernel's memory.events notification (a cgroup at its high or
+		 * max, or an OOM in it): look now. Everything else (cgroup.procs
+		 * writes) is dropped. */
 		if ((e->mask & IN_Q_OVERFLOW) ||
 		    (e->mask & (IN_CREATE | IN_ISDIR)) == (IN_CREATE | IN_ISDIR) ||
 		    (e->len && (e->mask & IN_MODIFY) && !strcmp(e->name, "memory.max")))
 			changed = true;
+		else if (e->len && (e->mask & IN_MODIFY) && !strcmp(e->name, "memory.events"))
+			notified = true;
 	}
+	now = now_ms();
 	if (changed) {
 		s->walk_due = true;
+		tick(g);
+	} else if (notified && now - s->events_ms >= CG_EVENTS_MIN_MS) {
+		/* At most ten a second: at its limit with page cache, the kernel
+		 * notifies up to fifty times a second, and a look decides on
+		 * headroom with the reclaimable cache counted, not on the event. */
+		s->events_ms = now;
 		tick(g);
 	}
 }
