@@ -27,7 +27,6 @@
 #define JOB_TIMEOUT_MS 30000            /* a sample past it: said; the lane stays busy */
 #define PRUNE_EVERY_MS (3600ull * 1000)
 #define DOWNSAMPLE_AFTER_MS (86400ull * 1000)   /* older samples: a row per minute */
-#define STATS_CHEAP_MS 100              /* figures computed faster: at every sample */
 #define STATS_EVERY_MS 60000            /* else at most this often */
 
 /* What the lane owns, across jobs. */
@@ -180,6 +179,7 @@ static int job_run(void *arg)
 		l->pruned_ms = now;
 	}
 	if (j->want_stats) {
+		uint64_t t0 = now_ms();
 		int64_t n;
 
 		j->op = "figures";
@@ -190,7 +190,7 @@ static int job_run(void *arg)
 			return (int)n;
 		}
 		j->stats_ms = now;
-		j->stats_cost_ms = realtime_ms() - now;
+		j->stats_cost_ms = now_ms() - t0;       /* the query's own time */
 	}
 	return 0;
 }
@@ -272,10 +272,10 @@ void calib_store_tick(struct guard *g)
 	j->l = c->lane_state;
 	snprintf(j->path, sizeof(j->path), "%s", cfg->calib_store);
 	j->retention_ms = cfg->calib_retention_ms;
-	/* the figures: every sample while they are cheap, else at most once a
-	 * minute and never more than 1 % of a CPU */
+	/* the figures: at every sample while they take under a quarter of the
+	 * interval, else at most once a minute and never more than 1 % of a CPU */
 	j->want_stats = cfg->rb_enabled &&
-			(!c->stats_ms || c->stats_cost_ms < STATS_CHEAP_MS ||
+			(!c->stats_ms || c->stats_cost_ms < cfg->calib_interval_ms / 4 ||
 			 realtime_ms() - c->stats_ms >= MAX(STATS_EVERY_MS, 100 * c->stats_cost_ms));
 	if (cfg->rb_audit_path)
 		snprintf(j->audit_path, sizeof(j->audit_path), "%s", cfg->rb_audit_path);
