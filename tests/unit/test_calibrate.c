@@ -270,6 +270,36 @@ static void test_store_file(void **state)
 	fixture_free(f);
 }
 
+/* The WAL is checkpointed into the database as it grows: no statement may
+ * hold a read transaction open between samples (one did, and the WAL grew
+ * without bound: 50 GB in minutes under bench_store). */
+static void test_store_checkpoints(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 32], wal[PATH_MAX + 40], why[512];
+	struct cg_sample v[20];
+	struct cstore *s;
+	struct stat db, w;
+
+	snprintf(path, sizeof(path), "%s/c.db", f->dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(cstore_open(path, true, &s, why, sizeof(why)), 0);
+	for (int i = 0; i < 20; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "/slice/unit-%d", i);
+		v[i] = sample(name, (uint64_t)(i + 1) * MiB);
+	}
+	for (uint64_t t = 0; t < 3000; t++)     /* ~6 MB of pages: past the 1000-page autocheckpoint */
+		assert_int_equal(cstore_put(s, 1000 + t * 1000, v, 20), 0);
+	assert_int_equal(stat(path, &db), 0);
+	assert_int_equal(stat(wal, &w), 0);
+	assert_true(db.st_size > 1024 * 1024);         /* pages reached the database */
+	assert_true(w.st_size < 16 * 1024 * 1024);     /* and the WAL is reused, not grown */
+	cstore_close(s);
+	fixture_free(f);
+}
+
 static void cg(struct fixture *f, const char *dir, const char *current, const char *stat)
 {
 	char p[512];
@@ -349,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_store_memory),
 		cmocka_unit_test(test_downsample),
 		cmocka_unit_test(test_store_file),
+		cmocka_unit_test(test_store_checkpoints),
 		cmocka_unit_test(test_sample_trees),
 	};
 

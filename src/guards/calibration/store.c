@@ -181,16 +181,19 @@ static int cgroup_id(struct cstore *s, const char *path, int64_t *id)
 {
 	int rc;
 
-	sqlite3_reset(s->ins_cg);
 	sqlite3_bind_text(s->ins_cg, 1, path, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s->ins_cg)) != SQLITE_DONE)
+	rc = sqlite3_step(s->ins_cg);
+	sqlite3_reset(s->ins_cg);
+	if (rc != SQLITE_DONE)
 		return sql_err(rc);
-	sqlite3_reset(s->get_cg);
 	sqlite3_bind_text(s->get_cg, 1, path, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(s->get_cg)) != SQLITE_ROW)
-		return rc == SQLITE_DONE ? -EIO : sql_err(rc);
-	*id = sqlite3_column_int64(s->get_cg, 0);
-	return 0;
+	rc = sqlite3_step(s->get_cg);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(s->get_cg, 0);
+	/* reset at once: a statement left on a row holds its read transaction
+	 * open, and no checkpoint can then move the WAL into the database */
+	sqlite3_reset(s->get_cg);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -EIO : sql_err(rc);
 }
 
 int cstore_put(struct cstore *s, uint64_t t_ms, const struct cg_sample *v, size_t n)
@@ -205,14 +208,15 @@ int cstore_put(struct cstore *s, uint64_t t_ms, const struct cg_sample *v, size_
 
 		if ((r = cgroup_id(s, v[i].path, &id)) < 0)
 			break;
-		sqlite3_reset(s->ins_sample);
 		sqlite3_bind_int64(s->ins_sample, 1, id);
 		sqlite3_bind_int64(s->ins_sample, 2, clamp(t_ms));
 		sqlite3_bind_int64(s->ins_sample, 3, clamp(v[i].current));
 		sqlite3_bind_int64(s->ins_sample, 4, clamp(v[i].anon));
 		sqlite3_bind_int64(s->ins_sample, 5, clamp(v[i].file));
 		sqlite3_bind_int64(s->ins_sample, 6, clamp(v[i].reclaimable));
-		if ((rc = sqlite3_step(s->ins_sample)) != SQLITE_DONE) {
+		rc = sqlite3_step(s->ins_sample);
+		sqlite3_reset(s->ins_sample);
+		if (rc != SQLITE_DONE) {
 			r = sql_err(rc);
 			break;
 		}
