@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -300,6 +301,38 @@ static void test_store_checkpoints(void **state)
 	fixture_free(f);
 }
 
+/* A store an older build made (no minute or limits table) opens and
+ * answers: the tables it lacks are added, its samples kept. */
+static void test_store_old_schema(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 32], why[512];
+	struct seen seen = { 0 };
+	struct cstore *s;
+	sqlite3 *db;
+	uint64_t samples, cgroups, first, last;
+
+	snprintf(path, sizeof(path), "%s/old.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE cgroup (id INTEGER PRIMARY KEY, path TEXT "
+				      "NOT NULL UNIQUE); CREATE TABLE sample (cgroup INTEGER NOT NULL, "
+				      "t INTEGER NOT NULL, current INTEGER NOT NULL, anon INTEGER NOT "
+				      "NULL, file INTEGER NOT NULL, reclaimable INTEGER NOT NULL, "
+				      "PRIMARY KEY (cgroup, t)) WITHOUT ROWID; INSERT INTO cgroup "
+				      "VALUES (1, '/old'); INSERT INTO sample VALUES (1, 5000, 1048576, "
+				      "0, 0, 0);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	chmod(path, 0600);
+	assert_int_equal(cstore_open(path, false, &s, why, sizeof(why)), 0);
+	assert_int_equal(cstore_count(s, &samples, &cgroups, &first, &last), 0);
+	assert_true(samples == 1 && cgroups == 1 && first == 5000);
+	assert_int_equal(cstore_query(s, 0, 10000, NULL, collect_stats, &seen), 1);
+	assert_true(seen.st[0].max == 1 * MiB);
+	assert_int_equal(cstore_remember_limit(s, "/old", "max", 6000), 0);
+	cstore_close(s);
+	fixture_free(f);
+}
+
 static void cg(struct fixture *f, const char *dir, const char *current, const char *stat)
 {
 	char p[512];
@@ -380,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_downsample),
 		cmocka_unit_test(test_store_file),
 		cmocka_unit_test(test_store_checkpoints),
+		cmocka_unit_test(test_store_old_schema),
 		cmocka_unit_test(test_sample_trees),
 	};
 

@@ -63,7 +63,10 @@ static void describe_store(struct guard *g, struct describe *d)
 		  (unsigned long long)cfg->calib_interval_ms, cfg->calib_store,
 		  (unsigned long long)(cfg->calib_retention_ms / 86400000));
 	if (!g->env->loop && cstore_open(cfg->calib_store, false, &s, why, sizeof(why)) == 0) {
-		if (cstore_count(s, &samples, &cgroups, &first, &last) == 0 && samples) {
+		if (cstore_count(s, &samples, &cgroups, &first, &last) < 0) {
+			snprintf(why, sizeof(why), "%.200s: %.180s", cfg->calib_store, cstore_error(s));
+			desc_line(d, "  the store: %s", why);
+		} else if (samples) {
 			format_when(first, a, sizeof(a));
 			format_when(last, b, sizeof(b));
 			desc_line(d, "  the store: %llu samples of %llu cgroups, %s .. %s, %lld bytes",

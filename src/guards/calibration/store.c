@@ -147,8 +147,8 @@ int cstore_open(const char *path, bool create, struct cstore **ret, char *why, s
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if ((r = exec(s, mem ? "PRAGMA foreign_keys=ON" : "PRAGMA journal_mode=WAL")) < 0 ||
 	    (r = exec(s, "PRAGMA synchronous=NORMAL")) < 0 ||
-	    (create && (r = exec(s, schema)) < 0) ||
-	    (create && (r = exec(s, "PRAGMA user_version=" STRINGIFY(SCHEMA_VERSION))) < 0) ||
+	    (r = exec(s, schema)) < 0 ||       /* tables a store made by an older build lacks */
+	    (r = exec(s, "PRAGMA user_version=" STRINGIFY(SCHEMA_VERSION))) < 0 ||
 	    (r = prepare(s, "INSERT OR IGNORE INTO cgroup(path) VALUES (?1)", &s->ins_cg)) < 0 ||
 	    (r = prepare(s, "SELECT id FROM cgroup WHERE path = ?1", &s->get_cg)) < 0 ||
 	    (r = prepare(s, "INSERT OR REPLACE INTO sample(cgroup, t, current, anon, file, "
