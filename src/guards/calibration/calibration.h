@@ -88,3 +88,6 @@ void calib_store_stop(struct guard *g);
  * have been, in dry-run), 0 when not, with why filled. On the loop: reads
  * and writes cgroup files only; the audit line waits for the lane. */
 int calib_rebalance(struct guard *g, const char *path, char *why, size_t size);
+/* The same after the kernel's OOM killer fired in the cgroup (the last
+ * signal): its limit rises by the margin, within the same bounds. */
+int calib_rebalance_after_oom(struct guard *g, const char *path, char *why, size_t size);

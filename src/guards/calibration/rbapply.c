@@ -238,7 +238,7 @@ static int apply(const struct rb_plan *p, struct kid *kids, char *why, size_t si
 	return 0;
 }
 
-int calib_rebalance(struct guard *g, const char *path, char *why, size_t size)
+static int rebalance(struct guard *g, const char *path, bool after_oom, char *why, size_t size)
 {
 	const struct og_config *cfg = &g->env->c->cfg;
 	struct calib *c = g->state;
@@ -290,10 +290,10 @@ int calib_rebalance(struct guard *g, const char *path, char *why, size_t size)
 	for (size_t i = 1; i < p.n; i++)
 		donors[i - 1] = (struct rebalance_donor){ kids[p.ch[i].idx].path,
 			p.ch[i].old_limit - p.ch[i].new_limit, p.ch[i].old_limit, p.ch[i].new_limit };
-	snprintf(msg, sizeof(msg), "%s%s: memory.max %" PRIu64 " -> %" PRIu64 " MiB (+%" PRIu64
+	snprintf(msg, sizeof(msg), "%s%s%s: memory.max %" PRIu64 " -> %" PRIu64 " MiB (+%" PRIu64
 		 " MiB from the %s: %s)", cfg->dry_run ? "would rebalance " : "rebalanced ", path,
-		 p.ch[0].old_limit >> 20, p.ch[0].new_limit >> 20, p.added >> 20,
-		 rb_source_name(p.source), p.why);
+		 after_oom ? " after an OOM kill by the kernel in it" : "", p.ch[0].old_limit >> 20,
+		 p.ch[0].new_limit >> 20, p.added >> 20, rb_source_name(p.source), p.why);
 	struct rebalance_rec b = { .event = "rebalance", .message = msg, .dry_run = cfg->dry_run,
 				   .cgroup = path, .source = rb_source_name(p.source),
 				   .added = p.added, .old_limit = p.ch[0].old_limit,
@@ -318,4 +318,14 @@ out:
 	if (r <= 0 && *why)
 		refused(g, path, why);
 	return r > 0;
+}
+
+int calib_rebalance(struct guard *g, const char *path, char *why, size_t size)
+{
+	return rebalance(g, path, false, why, size);
+}
+
+int calib_rebalance_after_oom(struct guard *g, const char *path, char *why, size_t size)
+{
+	return rebalance(g, path, true, why, size);
 }

@@ -25,6 +25,7 @@
 #define CG_WALK_SAFETY_MS 60000  /* with inotify: a walk in case an event was missed */
 #define CG_WALK_MIN_MS 1000      /* walks asked for by inotify: at most one a second */
 #define CG_EVENTS_MIN_MS 100     /* looks asked for by memory.events: at most ten a second */
+#define CG_KILLS_SLOTS 64        /* limited cgroups whose OOM kills are followed */
 
 struct cgroups_guard {
 	struct loop_timer timer;
@@ -34,6 +35,14 @@ struct cgroups_guard {
 	uint64_t walk_ms;               /* the last walk; 0 = none yet */
 	bool walk_due;                  /* inotify saw a new cgroup or a limit written */
 	uint64_t events_ms;             /* the last look a memory.events change asked for */
+	bool events_due;                /* memory.events changed since the last look */
+	/* each limited cgroup's memory.events oom_kill when last read: a rise
+	 * is the kernel's OOM kill in it, the last signal for rebalancing */
+	struct cg_kills {
+		char path[128];
+		uint64_t oom_kill;
+	} kills[CG_KILLS_SLOTS];
+	size_t n_kills;
 	unsigned walks;
 	struct cg_pick last;
 	char asked[PATH_MAX];           /* the cgroup the pipeline was last asked to relieve */
@@ -67,6 +76,55 @@ static int add_limited(struct cgroups_guard *s, const char *relpath)
 	return 0;
 }
 
+/* Read a limited cgroup's oom_kill count; *rose when it is higher than
+ * last time. A cgroup seen for the first time only sets the baseline; a
+ * walk (rose NULL) sets nothing else. */
+static void oom_kills_seen(struct cgroups_guard *s, int cg_fd, const char *relpath, bool *rose)
+{
+	char buf[512];
+	struct cg_events ev = { 0 };
+	struct cg_kills *k = NULL;
+
+	if (rose)
+		*rose = false;
+	if (strlen(relpath) >= sizeof(s->kills[0].path) ||
+	    read_file_at(cg_fd, "memory.events", buf, sizeof(buf)) <= 0 ||
+	    parse_cg_events(buf, &ev) < 0)
+		return;
+	for (size_t i = 0; i < s->n_kills; i++)
+		if (!strcmp(s->kills[i].path, relpath))
+			k = &s->kills[i];
+	if (k && !rose)
+		return;         /* a walk: the count is after_oom_kills' to move */
+	if (!k) {
+		if (s->n_kills == CG_KILLS_SLOTS)
+			return;
+		k = &s->kills[s->n_kills++];
+		snprintf(k->path, sizeof(k->path), "%s", relpath);
+		k->oom_kill = ev.oom_kill;
+		return;
+	}
+	if (rose)
+		*rose = ev.oom_kill > k->oom_kill;
+	k->oom_kill = ev.oom_kill;
+}
+
+/* After a walk: forget the counts of cgroups no longer limited. */
+static void drop_gone_kills(struct cgroups_guard *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n_kills; i++) {
+		bool still = false;
+
+		for (size_t j = 0; j < s->n_limited && !still; j++)
+			still = !strcmp(s->limited[j], s->kills[i].path);
+		if (still)
+			s->kills[n++] = s->kills[i];
+	}
+	s->n_kills = n;
+}
+
 struct walk {
 	struct guard *g;
 	int ino_fd;
@@ -98,7 +156,10 @@ static int find_limited(int cg_fd, const char *relpath, void *userdata)
 	if (!*relpath || read_file_at(cg_fd, "memory.max", buf, sizeof(buf)) < 0 ||
 	    parse_cg_limit(buf, &max) < 0 || max == CG_MAX)
 		return 0;
-	return add_limited(s, relpath) < 0 ? -ENOMEM : 0;
+	if (add_limited(s, relpath) < 0)
+		return -ENOMEM;
+	oom_kills_seen(s, cg_fd, relpath, NULL);
+	return 0;
 }
 
 /* Worse: a higher level, then less headroom relative to memory.max. */
@@ -155,6 +216,7 @@ void cgroups_scan(struct guard *g, struct cg_pick *ret)
 
 		forget(s);
 		cgroup_walk(c->cg_root_fd, 32, find_limited, &w);
+		drop_gone_kills(s);
 		s->walk_ms = now;
 		s->walk_due = false;
 		s->walks++;
@@ -179,6 +241,29 @@ static bool still(void *userdata)
 	return p.found;
 }
 
+/* The kernel OOM-killed in a limited cgroup (its oom_kill rose): the
+ * calibration guard may give it room before it fills again. */
+static void after_oom_kills(struct guard *g)
+{
+	struct cgroups_guard *s = G(g);
+	struct guard *cal = g->env->guards ? guard_find(g->env->guards, "calibration") : NULL;
+	char path[PATH_MAX], why[400];
+
+	for (size_t i = 0; i < s->n_limited; i++) {
+		int fd = openat(g->env->c->cg_root_fd, s->limited[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		bool rose = false;
+
+		if (fd < 0)
+			continue;
+		oom_kills_seen(s, fd, s->limited[i], &rose);
+		close(fd);
+		if (rose && cal) {
+			snprintf(path, sizeof(path), "/%s", s->limited[i]);
+			calib_rebalance_after_oom(cal, path, why, sizeof(why));
+		}
+	}
+}
+
 static void tick(struct guard *g)
 {
 	struct cgroups_guard *s = G(g);
@@ -188,6 +273,10 @@ static void tick(struct guard *g)
 	uint64_t now = now_ms(), next;
 	struct vp_request rq = { .guard = "cgroups", .mi = &mi };
 
+	if (s->events_due) {            /* before the scan: a walk must not hide a rise */
+		s->events_due = false;
+		after_oom_kills(g);
+	}
 	cgroups_scan(g, &s->last);
 	next = s->last.next_ms;
 	/* The cgroup relieved before (or no longer the worst): tell the
@@ -263,6 +352,8 @@ static void on_inotify(void *userdata, uint32_t events)
 			notified = true;
 	}
 	now = now_ms();
+	if (notified)
+		s->events_due = true;   /* the next look reads the oom_kill counts */
 	if (changed) {
 		s->walk_due = true;
 		tick(g);

@@ -10,7 +10,9 @@
 #      sum to the parent's;
 #  (c) rb-c is full and y holds 175 MiB of its 200M (its floor, use +
 #      margin, is over its limit): nothing to give; the cgroups guard kills
-#      in x as it would without rebalancing and its record says why.
+#      in x as it would without rebalancing and its record says why;
+#  (d) the last signal: a burst in x that the kernel's OOM killer answers
+#      while the daemon is stopped; when it runs again, x's limit rises.
 # Each rebalance record and audit line is checked field by field against
 # the memory.max files. Then `oomguard calibrate --json` on a steady
 # 64 MiB workload: min, median and max within 8 MiB of it (the cgroup's
@@ -28,7 +30,7 @@ cat >/tmp/cal.yaml <<'YAML'
 calibration: {enabled: true, interval: 1s, store: /tmp/cal/calibration.db}
 rebalance:
   enabled: true
-  cgroups: ["/rb-a/*", "/rb-b/*", "/rb-c/*"]
+  cgroups: ["/rb-a/*", "/rb-b/*", "/rb-c/*", "/rb-d/*"]
   margin: 64MiB
   cooldown: 30s
   audit_path: /tmp/cal/rebalance.jsonl
@@ -151,6 +153,31 @@ require "pid_alive $cy" "(c) /rb-c/y's process died"
 require "[[ \$(rec \"[x for x in r if x.get('event') == 'rebalance' and x['rebalance']['oom_cgroup'].startswith('/rb-c')]\") == '' ]]" \
 	"(c) a rebalance record for rb-c"
 
+empty rb-c
+
+# (d) the last signal: a burst the kernel's OOM killer answers while the
+# daemon is stopped (SIGSTOP: so that its headroom look cannot come first);
+# once it runs again, the memory.events notification makes x's limit rise
+mk rb-d 600M x 200M
+hold rb-d/x 150 dx; dx=$HELD
+log "(d) calibrating for 6 s"
+sleep 6
+kill -STOP "$OG_GUARD_PID"
+cg_start rb-d/x "$hog" --step-mb 100 --cap-mb 100 --name burst
+burst=$CG_PID
+wait_until "! pid_alive $dx || ! pid_alive $burst" 20
+d_ooms=$(cg_get rb-d/x memory.events oom_kill)
+kill -CONT "$OG_GUARD_PID"
+sleep 2
+d_x=$(max_of rb-d/x)
+rd=$(rec "[x['message'] for x in r if x.get('event', '').startswith('rebalance') and x['rebalance']['oom_cgroup'] == '/rb-d/x']")
+rd_ok=$(rec "(lambda L: len(L) == 1 and L[0]['source'] == 'parent' and L[0]['old_limit'] == 200 * $MiB and L[0]['new_limit'] == $d_x and L[0]['added_memory'] == $d_x - 200 * $MiB)([x['rebalance'] for x in $(recs rebalance /rb-d/x)])")
+rd_why=$(rec "len([x for x in $(recs rebalance /rb-d/x) if 'OOM kill by the kernel in it' in x['message']]) == 1")
+info d_records="$rd" d_x_max="$d_x" d_oom_kill="$d_ooms"
+require "[[ $d_ooms -ge 1 ]]" "(d) the kernel did not OOM-kill in /rb-d/x"
+require "[[ $rd_ok == True && $rd_why == True ]]" "(d) not one rebalance of /rb-d/x after the kernel's OOM kill: $rd"
+require "((d_x > 200 * MiB))" "(d) /rb-d/x's memory.max did not rise: $d_x"
+
 # the audit file: one line per rebalance, the records' fields
 sleep 2                                 # the lane writes it with the next sample
 audit=$(python3 - "$OG_REC" /tmp/cal/rebalance.jsonl <<'PY'
@@ -158,7 +185,7 @@ import json, sys
 recs = [json.loads(l)["rebalance"] for l in open(sys.argv[1]) if l.startswith("{") and '"event":"rebalance"' in l]
 aud = [json.loads(l) for l in open(sys.argv[2])]
 keys = ("oom_cgroup", "added_memory", "source", "adjusted_cgroups", "old_limit", "new_limit")
-same = len(recs) == len(aud) == 2 and all(all(a[k] == b[k] for k in keys) for a, b in zip(recs, aud))
+same = len(recs) == len(aud) == 3 and all(all(a[k] == b[k] for k in keys) for a, b in zip(recs, aud))
 print("same" if same and all(not a["dry_run"] and a["time"] for a in aud) else f"{recs} vs {aud}")
 PY
 )
@@ -166,7 +193,7 @@ info audit="$audit"
 require "[[ '$audit' == same ]]" "the audit lines are not the records: $audit"
 require "[[ \$(stat -c %a /tmp/cal/rebalance.jsonl) == 600 && \$(stat -c %a /tmp/cal/calibration.db) == 600 ]]" \
 	"the audit or the store is not 0600"
-require "[[ \$(dmesg | grep -c 'oomguard: rebalanced /rb-') == $((kmsg0 + 2)) ]]" "not one kmsg line per rebalance"
+require "[[ \$(dmesg | grep -c 'oomguard: rebalanced /rb-') == $((kmsg0 + 3)) ]]" "not one kmsg line per rebalance"
 
 # calibrate --json on the steady 64 MiB workload
 st=$("$og" --config /tmp/cal.yaml calibrate --json --from "@$t_steady" --cgroup /rb-k/steady |
@@ -181,8 +208,8 @@ require "pid_alive $steady" "the steady workload died"
 stop_guard
 out=$("$og" --config /tmp/cal.yaml calibrate --restore 2>&1)
 info restore="$(echo "$out" | tr '\n' '|')"
-require "[[ $(max_of rb-a/x) == $((200 * MiB)) && $(max_of rb-b/x) == $((200 * MiB)) && $(max_of rb-b/y) == $((200 * MiB)) ]]" \
+require "[[ $(max_of rb-a/x) == $((200 * MiB)) && $(max_of rb-b/x) == $((200 * MiB)) && $(max_of rb-b/y) == $((200 * MiB)) && $(max_of rb-d/x) == $((200 * MiB)) ]]" \
 	"calibrate --restore left a limit changed: $out"
-require "[[ '$out' == *'3 restored, 0 failed'* ]]" "calibrate --restore: $out"
-require "(($(oom_kill_count) == oom0 + 0))" "the kernel's OOM killer fired"
+require "[[ '$out' == *'4 restored, 0 failed'* ]]" "calibrate --restore: $out"
+require "(($(oom_kill_count) == oom0 + 1))" "the kernel's OOM killer fired other than in (d): $(($(oom_kill_count) - oom0))"
 verdict
