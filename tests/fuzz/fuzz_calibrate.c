@@ -3,7 +3,8 @@
  * versions, the times `calibrate` takes, cgroup globs) and the rebalance
  * planner on children built from the input's bytes, with its promises as
  * the oracle: no donor below max(calibrated min, use + margin), the raise
- * never past the calibrated max + margin, siblings give exactly what the
+ * never past the calibrated max + margin, a donor keeps keep_percent of its
+ * new limit free, siblings give exactly what the
  * cgroup gets, a parent raise fits what the parent has unallocated. */
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,7 +34,7 @@ static void plan(const uint8_t *data, size_t size)
 	struct rb_plan out;
 	size_t n = size ? (size_t)(data[0] % 8) + 1 : 1;
 	uint64_t alloc = 0, margin = (take(&p, end) % 256 + 1) * MiB;
-	struct rb_input in = { v, n, 0, 0, margin };
+	struct rb_input in = { v, n, 0, 0, margin, size > 1 ? data[1] % 21 : 0 };
 
 	for (size_t i = 0; i < n; i++) {
 		uint64_t flags = take(&p, end);
@@ -65,9 +66,11 @@ static void plan(const uint8_t *data, size_t size)
 	for (size_t k = 1; k < out.n; k++) {
 		const struct rb_cgroup *d = &v[out.ch[k].idx];
 		uint64_t floor = d->st.min > d->current + margin ? d->st.min : d->current + margin;
+		double keep = (double)d->current * 100.0 / (100.0 - in.keep_percent);
 
 		if (out.ch[k].idx == in.affected || !d->eligible || !d->calibrated ||
 		    d->current >= d->st.median || out.ch[k].new_limit < floor ||
+		    (double)out.ch[k].new_limit < keep ||
 		    out.ch[k].new_limit >= out.ch[k].old_limit)
 			abort();
 		given += out.ch[k].old_limit - out.ch[k].new_limit;

@@ -78,6 +78,32 @@ static void test_percentiles(void **state)
 	assert_true(percentile_sorted(v, 100, 250) == 100);
 }
 
+/* Weighted values give the figures of the values repeated (random cases). */
+static void test_weighted(void **state)
+{
+	srandom(3);
+	for (int round = 0; round < 2000; round++) {
+		struct wvalue w[40];
+		uint64_t flat[40 * 8];
+		size_t n = (size_t)(random() % 40) + 1, m = 0;
+		struct calib_stats a, b;
+
+		for (size_t i = 0; i < n; i++) {
+			w[i] = (struct wvalue){ (uint64_t)(random() % 50), (uint64_t)(random() % 8) };
+			for (uint64_t k = 0; k < w[i].w; k++)
+				flat[m++] = w[i].v;
+		}
+		if (!m) {
+			assert_int_equal(calib_stats_weighted(w, n, &a), -EINVAL);
+			continue;
+		}
+		assert_int_equal(calib_stats_weighted(w, n, &a), 0);
+		assert_int_equal(calib_stats_of(flat, m, &b), 0);
+		assert_true(a.min == b.min && a.max == b.max && a.median == b.median &&
+			    a.p95 == b.p95 && a.samples == b.samples);
+	}
+}
+
 static void test_when(void **state)
 {
 	uint64_t now = 1800000000000ull, t;
@@ -407,6 +433,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_stat),
 		cmocka_unit_test(test_percentiles),
+		cmocka_unit_test(test_weighted),
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_glob),
 		cmocka_unit_test(test_store_memory),

@@ -45,7 +45,7 @@ static void test_parent(void **state)
 		child("/p/b", 300 * MiB, 100 * MiB, 50 * MiB, 200 * MiB, 300 * MiB),
 		child("/p/c", 200 * MiB, 150 * MiB, 100 * MiB, 150 * MiB, 200 * MiB),
 	};
-	struct rb_input in = { v, 3, 0, 1000 * MiB, 64 * MiB };
+	struct rb_input in = { v, 3, 0, 1000 * MiB, 64 * MiB, 0 };
 	struct rb_plan p;
 
 	assert_int_equal(rb_plan(&in, &p), 0);
@@ -66,7 +66,7 @@ static void test_siblings(void **state)
 		child("/p/b", 400 * MiB, 100 * MiB, 50 * MiB, 200 * MiB, 300 * MiB),
 		child("/p/c", 200 * MiB, 190 * MiB, 100 * MiB, 150 * MiB, 200 * MiB),
 	};
-	struct rb_input in = { v, 3, 0, 1000 * MiB, 64 * MiB };
+	struct rb_input in = { v, 3, 0, 1000 * MiB, 64 * MiB, 0 };
 	struct rb_plan p;
 
 	assert_int_equal(rb_plan(&in, &p), 0);
@@ -83,7 +83,7 @@ static void test_siblings(void **state)
 		child("/p/b", 400 * MiB, 100 * MiB, 50 * MiB, 200 * MiB, 300 * MiB),
 		child("/p/d", 300 * MiB, 36 * MiB, 100 * MiB, 150 * MiB, 200 * MiB),
 	};
-	in = (struct rb_input){ w, 3, 0, 1100 * MiB, 64 * MiB };
+	in = (struct rb_input){ w, 3, 0, 1100 * MiB, 64 * MiB, 0 };
 	assert_int_equal(rb_plan(&in, &p), 0);
 	assert_int_equal(p.source, RB_SIBLINGS);
 	assert_int_equal(p.n, 3);
@@ -101,7 +101,7 @@ static void test_nothing(void **state)
 		child("/p/a", 400 * MiB, 400 * MiB, 100 * MiB, 300 * MiB, 500 * MiB),
 		child("/p/b", 400 * MiB, 350 * MiB, 300 * MiB, 340 * MiB, 400 * MiB),
 	};
-	struct rb_input in = { v, 2, 0, 800 * MiB, 64 * MiB };
+	struct rb_input in = { v, 2, 0, 800 * MiB, 64 * MiB, 0 };
 	struct rb_plan p;
 
 	assert_int_equal(rb_plan(&in, &p), 0);
@@ -115,13 +115,34 @@ static void test_nothing(void **state)
 	assert_non_null(strstr(p.why, "can spare 16 MiB"));
 }
 
+/* A donor keeps keep_percent of its new limit free: a big donor whose use
+ * plus the margin would leave it under the cgroups guard's threshold
+ * gives less (found in review: it was lowered into the kill zone). */
+static void test_keep_percent(void **state)
+{
+	struct rb_cgroup v[2] = {
+		child("/p/a", 400 * MiB, 400 * MiB, 100 * MiB, 300 * MiB, 500 * MiB),
+		child("/p/y", 2048 * MiB, 1900 * MiB, 1000 * MiB, 1950 * MiB, 2048 * MiB),
+	};
+	struct rb_input in = { v, 2, 0, 2448 * MiB, 64 * MiB, 0 };
+	struct rb_plan p;
+
+	assert_int_equal(rb_plan(&in, &p), 0);          /* without: y gives 64 of its 84 */
+	assert_int_equal(p.source, RB_SIBLINGS);
+	assert_true(p.ch[1].new_limit == 1984 * MiB);
+	in.keep_percent = 10;                           /* y keeps 10 %: 1900 / 0.9 = 2111 */
+	assert_int_equal(rb_plan(&in, &p), 0);
+	assert_int_equal(p.source, RB_NONE);
+	assert_non_null(strstr(p.why, "can spare 0 MiB"));
+}
+
 static void test_refusals(void **state)
 {
 	struct rb_cgroup v[2] = {
 		child("/p/a", 400 * MiB, 400 * MiB, 100 * MiB, 300 * MiB, 500 * MiB),
 		child("/p/b", 400 * MiB, 100 * MiB, 50 * MiB, 200 * MiB, 300 * MiB),
 	};
-	struct rb_input in = { v, 2, 0, 2000 * MiB, 64 * MiB };
+	struct rb_input in = { v, 2, 0, 2000 * MiB, 64 * MiB, 0 };
 	struct rb_plan p;
 
 	v[0].eligible = false;
@@ -168,7 +189,7 @@ static void test_unlimited_sibling(void **state)
 		child("/p/a", 400 * MiB, 400 * MiB, 100 * MiB, 300 * MiB, 500 * MiB),
 		child("/p/free", RB_NO_LIMIT, 500 * MiB, 0, 0, 0),
 	};
-	struct rb_input in = { v, 2, 0, 1000 * MiB, 64 * MiB };
+	struct rb_input in = { v, 2, 0, 1000 * MiB, 64 * MiB, 0 };
 	struct rb_plan p;
 
 	assert_int_equal(rb_plan(&in, &p), 0);  /* 1000 - 400 - 564 = 36 < 64 */
@@ -190,7 +211,8 @@ static void test_properties(void **state)
 		struct rb_cgroup v[8];
 		size_t n = (size_t)rnd(1, 8);
 		uint64_t sum_before = 0, sum_after = 0, alloc = 0;
-		struct rb_input in = { v, n, (size_t)rnd(0, n - 1), 0, rnd(1, 128) * MiB };
+		struct rb_input in = { v, n, (size_t)rnd(0, n - 1), 0, rnd(1, 128) * MiB,
+				       (double)rnd(0, 20) };
 		struct rb_plan p;
 		uint64_t lim[8];
 
@@ -224,6 +246,8 @@ static void test_properties(void **state)
 			assert_true(d->eligible && d->calibrated && d->current < d->st.median);
 			assert_true(p.ch[k].new_limit < p.ch[k].old_limit);
 			assert_true(p.ch[k].new_limit >= floor);        /* never below its floor */
+			assert_true((double)p.ch[k].new_limit >=        /* nor in the kill zone */
+				    (double)d->current * 100.0 / (100.0 - in.keep_percent));
 			lim[p.ch[k].idx] = p.ch[k].new_limit;
 		}
 		lim[in.affected] = p.ch[0].new_limit;
@@ -459,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_siblings),
 		cmocka_unit_test(test_nothing),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_keep_percent),
 		cmocka_unit_test(test_unlimited_sibling),
 		cmocka_unit_test(test_properties),
 		cmocka_unit_test(test_apply_parent),

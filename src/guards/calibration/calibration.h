@@ -15,7 +15,8 @@
 #include "guards/calibration/stats.h"
 
 #define RB_COOL_SLOTS 64
-#define RB_PENDING 32
+#define RB_PENDING 32           /* audit lines waiting for the lane */
+#define RB_ORIG_MAX 256         /* original limits waiting for the lane (a plan's every cgroup) */
 
 /* A process of the last sample: its alloc_rate is measured against it. */
 struct calib_seen {
@@ -67,7 +68,7 @@ struct calib {
 	struct rb_orig {
 		char path[CG_PATH_MAX];
 		char value[32];
-	} orig[RB_PENDING];
+	} orig[RB_ORIG_MAX];
 	size_t n_orig;
 	uint64_t rebalances, rb_refused, audit_dropped;
 	char rb_last[640];              /* the last rebalance or refusal, in words */

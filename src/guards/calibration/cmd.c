@@ -47,11 +47,32 @@ struct out {
 	bool json;
 	json_object *root;
 	size_t rows;
+	struct calib_entry *v;          /* gathered during the query, printed after it: a
+					 * reader that waits on a full pipe must not hold the
+					 * store's read transaction (the WAL would grow) */
+	size_t n, cap;
 };
 
-static int print_one(const char *path, const struct calib_stats *st, void *u)
+static int gather(const char *path, const struct calib_stats *st, void *u)
 {
 	struct out *o = u;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		struct calib_entry *v = realloc(o->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		o->v = v;
+		o->cap = cap;
+	}
+	snprintf(o->v[o->n].path, sizeof(o->v[0].path), "%s", path);
+	o->v[o->n++].st = *st;
+	return 0;
+}
+
+static void print_one(struct out *o, const char *path, const struct calib_stats *st)
+{
 	char from[40], to[40];
 
 	format_when(st->from_ms, from, sizeof(from));
@@ -74,7 +95,7 @@ static int print_one(const char *path, const struct calib_stats *st, void *u)
 		json_object_object_add(c, "from", json_object_new_string(from));
 		json_object_object_add(c, "to", json_object_new_string(to));
 		json_object_object_add(o->root, path, c);
-		return 0;
+		return;
 	}
 	if (o->rows == 1)
 		printf("%-48s %10s %10s %10s %10s %8s  %s\n", "cgroup", "min MiB", "median MiB",
@@ -82,7 +103,6 @@ static int print_one(const char *path, const struct calib_stats *st, void *u)
 	printf("%-48s %10.1f %10.1f %10.1f %10.1f %8" PRIu64 "  %s .. %s\n", path,
 	       st->min / 1048576.0, st->median / 1048576.0, st->p95 / 1048576.0,
 	       st->max / 1048576.0, st->samples, from, to);
-	return 0;
 }
 
 /* Sample the tree every interval for duration into s (Ctrl-C ends early). */
@@ -304,7 +324,10 @@ int calibrate_cmd(const struct og_opts *o, int argc, char **argv)
 		to_ms = realtime_ms();
 	if (out.json)
 		out.root = json_object_new_object();
-	found = cstore_query(s, from_ms, to_ms, glob, print_one, &out);
+	found = cstore_query(s, from_ms, to_ms, glob, gather, &out);
+	for (size_t i = 0; found >= 0 && i < out.n; i++)
+		print_one(&out, out.v[i].path, &out.v[i].st);
+	free(out.v);
 	if (found < 0)
 		fprintf(stderr, "oomguard calibrate: the store: %s\n", cstore_error(s));
 	else if (out.json)

@@ -50,8 +50,9 @@ struct store_job {
 	char audit_path[PATH_MAX];      /* "" none */
 	char *audit[RB_PENDING];        /* lines to append there (the job frees them) */
 	size_t n_audit;
-	struct rb_orig orig[RB_PENDING];        /* limits to remember for --restore */
+	struct rb_orig orig[RB_ORIG_MAX];       /* limits to remember for --restore */
 	size_t n_orig;
+	int orig_err;                   /* remembering one failed */
 	/* results */
 	size_t n, skipped;
 	int64_t pruned;
@@ -131,11 +132,10 @@ static struct calib *C(struct guard *g)
 	return g->state;
 }
 
-static int job_run(void *arg)
+/* The audit lines and the original limits: what must not be lost. */
+static int job_persist(struct store_job *j, uint64_t now)
 {
-	struct store_job *j = arg;
 	struct store_lane *l = j->l;
-	uint64_t now = realtime_ms();
 	int r;
 
 	j->audit_err = write_audit(j);
@@ -145,12 +145,27 @@ static int job_run(void *arg)
 		l->s = NULL;
 	}
 	if (!l->s) {
-		if ((r = cstore_open(j->path, true, &l->s, j->why, sizeof(j->why))) < 0)
+		if ((r = cstore_open(j->path, true, &l->s, j->why, sizeof(j->why))) < 0) {
+			j->orig_err = j->n_orig ? r : 0;
 			return r;
+		}
 		snprintf(l->opened, sizeof(l->opened), "%s", j->path);
 	}
 	for (size_t i = 0; i < j->n_orig; i++)
-		cstore_remember_limit(l->s, j->orig[i].path, j->orig[i].value, now);
+		if ((r = cstore_remember_limit(l->s, j->orig[i].path, j->orig[i].value, now)) < 0)
+			j->orig_err = r;
+	return 0;
+}
+
+static int job_run(void *arg)
+{
+	struct store_job *j = arg;
+	struct store_lane *l = j->l;
+	uint64_t now = realtime_ms();
+	int r;
+
+	if ((r = job_persist(j, now)) < 0)
+		return r;
 	j->op = "cgroups";
 	if (l->tree.fd < 0 && (r = cg_tree_open(l->cg_fd, l->cg_root, l->proc_fd, &l->tree,
 						 j->why, sizeof(j->why))) < 0)
@@ -209,8 +224,13 @@ static void job_done(void *arg, int result, bool timed_out)
 		if (c && !c->store_said_timeout)
 			log_warn("calibration: a sample into %s did not return within %u s; no "
 				 "sample until it does", j->path, JOB_TIMEOUT_MS / 1000);
-		if (c)
+		if (c) {
 			c->store_said_timeout = true;
+			if (j->want_stats) {    /* the figures' cost, at least: back off */
+				c->stats_cost_ms = MAX(c->stats_cost_ms, JOB_TIMEOUT_MS);
+				c->stats_ms = MAX(c->stats_ms, realtime_ms());
+			}
+		}
 		return;
 	}
 	if (!c) {
@@ -222,6 +242,10 @@ static void job_done(void *arg, int result, bool timed_out)
 		log_warn("calibration: the rebalance audit %s: %s", j->audit_path,
 			 strerror(-j->audit_err));
 	c->audit_err = j->audit_err;
+	if (j->orig_err)
+		log_warn("calibration: %zu limit(s) changed by rebalancing not remembered in %s: "
+			 "%s; calibrate --restore will not know them", j->n_orig, j->path,
+			 strerror(-j->orig_err));
 	if (j->stats_ms) {
 		free(c->stats);
 		c->stats = j->stats;
@@ -321,11 +345,34 @@ void calib_store_stop(struct guard *g)
 	struct calib *c = C(g);
 	struct store_lane *l = c->lane_state;
 
+	/* at exit, with the lane idle: what waits for it is written here */
+	if (l && (c->n_audit || c->n_orig) &&
+	    !(g->env->worker && worker_lane_busy(g->env->worker, g->lane))) {
+		struct store_job *j = calloc(1, sizeof(*j));
+
+		if (j) {
+			j->l = l;
+			snprintf(j->path, sizeof(j->path), "%s", g->env->c->cfg.calib_store);
+			if (g->env->c->cfg.rb_audit_path)
+				snprintf(j->audit_path, sizeof(j->audit_path), "%s",
+					 g->env->c->cfg.rb_audit_path);
+			memcpy(j->audit, c->audit, c->n_audit * sizeof(*c->audit));
+			j->n_audit = c->n_audit;
+			memcpy(j->orig, c->orig, c->n_orig * sizeof(*c->orig));
+			j->n_orig = c->n_orig;
+			c->n_audit = c->n_orig = 0;
+			if (job_persist(j, realtime_ms()) < 0 || j->orig_err || j->audit_err)
+				log_warn("calibration: at exit: %s", *j->why ? j->why :
+					 "the audit or the limits to restore were not all written");
+			job_free(j);
+		}
+	}
 	for (size_t i = 0; i < c->n_audit; i++)
 		free(c->audit[i]);
-	if (c->n_audit)
-		log_warn("calibration: %zu rebalance audit line(s) not written at exit", c->n_audit);
-	c->n_audit = 0;
+	if (c->n_audit || c->n_orig)
+		log_warn("calibration: %zu audit line(s) and %zu limit(s) to restore not written at "
+			 "exit (the store's lane is busy)", c->n_audit, c->n_orig);
+	c->n_audit = c->n_orig = 0;
 	free(c->stats);
 	c->stats = NULL;
 	c->n_stats = 0;

@@ -38,17 +38,25 @@ static bool eligible(const struct og_config *cfg, const char *path)
 	return false;
 }
 
-static struct rb_cool *cool_slot(struct calib *c, const char *path, bool take)
+/* The slot of path; with take, a new one if it has none: the oldest of
+ * those not in a cooldown (never rebalanced, or longer ago than it), so
+ * that no active cooldown is forgotten. NULL: every slot is in one. */
+static struct rb_cool *cool_slot(struct calib *c, const char *path, bool take,
+				 uint64_t now, uint64_t cooldown_ms)
 {
-	struct rb_cool *old = &c->cool[0];
+	struct rb_cool *old = NULL;
 
 	for (size_t i = 0; i < RB_COOL_SLOTS; i++) {
-		if (!strcmp(c->cool[i].path, path))
-			return &c->cool[i];
-		if (MAX(c->cool[i].ms, c->cool[i].said_ms) < MAX(old->ms, old->said_ms))
-			old = &c->cool[i];
+		struct rb_cool *x = &c->cool[i];
+
+		if (!strcmp(x->path, path))
+			return x;
+		if (x->ms && now - x->ms < cooldown_ms)
+			continue;
+		if (!old || MAX(x->ms, x->said_ms) < MAX(old->ms, old->said_ms))
+			old = x;
 	}
-	if (!take)
+	if (!take || !old)
 		return NULL;
 	*old = (struct rb_cool){ 0 };
 	snprintf(old->path, sizeof(old->path), "%s", path);
@@ -101,7 +109,7 @@ static int read_children(struct guard *g, const char *parent, struct kid *kids,
 		close(pfd);
 		return -errno;
 	}
-	while ((de = readdir(d)) && *n < RB_MAX_CHILDREN) {
+	while ((de = readdir(d))) {
 		struct kid *k = &kids[*n];
 		const struct calib_entry *e;
 		uint64_t limit, current;
@@ -109,6 +117,10 @@ static int read_children(struct guard *g, const char *parent, struct kid *kids,
 
 		if (de->d_name[0] == '.' || (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN))
 			continue;
+		if (*n == RB_MAX_CHILDREN) {    /* the parent's sums would be wrong: refuse */
+			closedir(d);
+			return -E2BIG;
+		}
 		if ((fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 				 O_CLOEXEC)) < 0)
 			continue;
@@ -121,9 +133,11 @@ static int read_children(struct guard *g, const char *parent, struct kid *kids,
 		}
 		k->fd = fd;
 		e = calib_stats_find(c->stats, c->n_stats, k->path);
+		/* a systemd unit is neither raised nor lowered behind systemd */
 		v[*n] = (struct rb_cgroup){ .path = k->path, .current = current,
 					    .limit = limit == CG_MAX ? RB_NO_LIMIT : limit,
-					    .calibrated = e != NULL, .eligible = eligible(cfg, k->path) };
+					    .calibrated = e != NULL,
+					    .eligible = eligible(cfg, k->path) && !systemd_unit(k->path) };
 		if (e) {
 			v[*n].st = e->st;
 			v[*n].st.median = e->st.median_low;     /* a donor only if surely under it */
@@ -190,8 +204,12 @@ static void queue_original(struct calib *c, const struct kid *k)
 	for (size_t i = 0; i < c->n_orig; i++)
 		if (!strcmp(c->orig[i].path, k->path))
 			return;
-	if (c->n_orig == RB_PENDING)
+	if (c->n_orig == RB_ORIG_MAX) {
+		log_warn("calibration: %s: its limit before rebalancing is not remembered (%d "
+			 "waiting for the store): calibrate --restore will not know it", k->path,
+			 RB_ORIG_MAX);
 		return;
+	}
 	snprintf(c->orig[c->n_orig].path, sizeof(c->orig[0].path), "%s", k->path);
 	snprintf(c->orig[c->n_orig].value, sizeof(c->orig[0].value), "%s", k->limit_text);
 	c->n_orig++;
@@ -202,16 +220,17 @@ static void queue_original(struct calib *c, const struct kid *k)
 static void refused(struct guard *g, const char *path, const char *why)
 {
 	struct calib *c = g->state;
-	struct rb_cool *cool = cool_slot(c, path, true);
 	uint64_t now = now_ms();
+	struct rb_cool *cool = cool_slot(c, path, true, now, g->env->c->cfg.rb_cooldown_ms);
 	char msg[512];
 	struct rebalance_rec b = { .event = "rebalance-refused", .message = msg,
 				   .dry_run = g->env->c->cfg.dry_run, .cgroup = path,
 				   .source = "none" };
 
-	if (cool->said_ms && now - cool->said_ms < g->env->c->cfg.rb_cooldown_ms)
+	if (cool && cool->said_ms && now - cool->said_ms < g->env->c->cfg.rb_cooldown_ms)
 		return;
-	cool->said_ms = now;
+	if (cool)
+		cool->said_ms = now;
 	c->rb_refused++;
 	snprintf(msg, sizeof(msg), "%s near its memory.max: not rebalanced: %s", path, why);
 	snprintf(c->rb_last, sizeof(c->rb_last), "%s", msg);
@@ -255,7 +274,13 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, char *wh
 	*why = '\0';
 	if (!cfg->rb_enabled || !g->active || g->env->c->cg_root_fd < 0 || !eligible(cfg, path))
 		return 0;               /* not ours to rebalance: the kill proceeds, no word */
-	if ((cool = cool_slot(c, path, false)) && cool->ms && now - cool->ms < cfg->rb_cooldown_ms) {
+	if (strlen(path) >= CG_PATH_MAX) {
+		snprintf(why, size, "its path is longer than %d bytes", CG_PATH_MAX - 1);
+		refused(g, path, why);
+		return 0;
+	}
+	if ((cool = cool_slot(c, path, false, now, cfg->rb_cooldown_ms)) && cool->ms &&
+	    now - cool->ms < cfg->rb_cooldown_ms) {
 		snprintf(why, size, "rebalanced %" PRIu64 " ms ago (rebalance.cooldown %" PRIu64
 			 " ms)", now - cool->ms, cfg->rb_cooldown_ms);
 		refused(g, path, why);
@@ -276,12 +301,16 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, char *wh
 	snprintf(parent, sizeof(parent), "%s", path);
 	*strrchr(parent, '/') = '\0';   /* "/a/b" -> "/a", "/a" -> "" (the root) */
 	if ((r = read_children(g, parent, kids, v, &n, &affected, path)) < 0) {
-		snprintf(why, size, "reading its siblings: %s", strerror(-r));
+		if (r == -E2BIG)
+			snprintf(why, size, "its parent has more than %d children", RB_MAX_CHILDREN);
+		else
+			snprintf(why, size, "reading its siblings: %s", strerror(-r));
 		goto out;
 	}
-	struct rb_input in = { v, n, affected, parent_limit(g, parent), cfg->rb_margin };
-	if (rb_plan(&in, &p) < 0 || p.source == RB_NONE) {
-		snprintf(why, size, "%s", p.source == RB_NONE ? p.why : "bad input");
+	struct rb_input in = { v, n, affected, parent_limit(g, parent), cfg->rb_margin,
+			       2 * cfg->cg_term_headroom_percent };
+	if ((r = rb_plan(&in, &p)) < 0 || p.source == RB_NONE) {
+		snprintf(why, size, "%s", r < 0 ? "bad input" : p.why);
 		r = -ENOSPC;
 		goto out;
 	}
@@ -308,9 +337,10 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, char *wh
 		for (size_t i = 0; i < p.n; i++)
 			queue_original(c, &kids[p.ch[i].idx]);
 	c->rebalances++;
-	cool = cool_slot(c, path, true);
-	cool->ms = now;
-	cool->said_ms = 0;
+	if ((cool = cool_slot(c, path, true, now, cfg->rb_cooldown_ms))) {
+		cool->ms = now;
+		cool->said_ms = 0;
+	}
 	r = 1;
 out:
 	for (size_t i = 0; i < n; i++)

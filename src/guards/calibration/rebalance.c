@@ -52,7 +52,11 @@ static uint64_t spare(const struct rb_input *in, size_t i)
 	if (i == in->affected || !c->eligible || !c->calibrated || c->limit == RB_NO_LIMIT ||
 	    c->current >= c->st.median)
 		return 0;
-	floor = page_up(MAX(c->st.min, sat_add(c->current, in->margin)));
+	floor = MAX(c->st.min, sat_add(c->current, in->margin));
+	if (in->keep_percent > 0 && in->keep_percent < 100)    /* out of the kill zone */
+		floor = MAX(floor, (uint64_t)((double)c->current * 100.0 /
+					      (100.0 - in->keep_percent)) + 1);
+	floor = page_up(floor);
 	return c->limit > floor ? page_down(c->limit - floor) : 0;
 }
 
@@ -71,10 +75,11 @@ int rb_plan(const struct rb_input *in, struct rb_plan *p)
 	const struct rb_cgroup *a;
 	uint64_t want, cap, room, alloc, total = 0, given = 0;
 
+	if (p)
+		memset(p, 0, sizeof(*p));
 	if (!in || !p || !in->v || in->n == 0 || in->n > RB_MAX_CHILDREN ||
 	    in->affected >= in->n || in->margin == 0)
 		return -EINVAL;
-	memset(p, 0, sizeof(*p));
 	a = &in->v[in->affected];
 	if (!a->eligible)
 		return NONE(p, "not in rebalance.cgroups");

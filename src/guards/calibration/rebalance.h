@@ -30,6 +30,9 @@ struct rb_input {
 	uint64_t parent_limit;          /* the parent's memory.max, or for a top-level cgroup
 					 * the machine's memory minus calibration.reserve */
 	uint64_t margin;
+	double keep_percent;            /* a donor keeps at least this share of its new limit
+					 * free (twice the cgroups guard's terminate headroom),
+					 * so that giving never puts it in that guard's way */
 };
 
 enum rb_source { RB_NONE, RB_PARENT, RB_SIBLINGS };
@@ -51,6 +54,7 @@ struct rb_plan {
  * plus the margin, never past its calibrated max plus the margin, never
  * past what the parent holds. Donors: eligible, calibrated, limited,
  * current use under their median; each keeps at least
- * max(calibrated min, current + margin). 0 (see ret->source), -EINVAL. */
+ * max(calibrated min, current + margin, current / (1 - keep_percent/100)).
+ * 0 (see ret->source), -EINVAL (ret zeroed). */
 int rb_plan(const struct rb_input *in, struct rb_plan *ret);
 const char *rb_source_name(enum rb_source s);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,55 @@ int calib_stats_of(uint64_t *v, size_t n, struct calib_stats *ret)
 	ret->median = percentile_sorted(v, n, 50);
 	ret->p95 = percentile_sorted(v, n, 95);
 	ret->samples = n;
+	return 0;
+}
+
+static int cmp_wvalue(const void *a, const void *b)
+{
+	uint64_t x = ((const struct wvalue *)a)->v, y = ((const struct wvalue *)b)->v;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The value at nearest rank ceil(p * total / 100) of sorted weighted values. */
+static uint64_t wpercentile(const struct wvalue *v, size_t n, uint64_t total, unsigned p)
+{
+	uint64_t rank = ((unsigned __int128)total * p + 99) / 100, seen = 0;
+
+	if (!rank)
+		rank = 1;
+	for (size_t i = 0; i < n; i++) {
+		seen += v[i].w;
+		if (seen >= rank)
+			return v[i].v;
+	}
+	return n ? v[n - 1].v : 0;
+}
+
+int calib_stats_weighted(struct wvalue *v, size_t n, struct calib_stats *ret)
+{
+	uint64_t total = 0;
+	size_t first = SIZE_MAX, last = 0;
+
+	if (!v || !ret)
+		return -EINVAL;
+	qsort(v, n, sizeof(*v), cmp_wvalue);
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].w)
+			continue;
+		if (total > UINT64_MAX - v[i].w)
+			return -EOVERFLOW;
+		total += v[i].w;
+		first = MIN(first, i);
+		last = i;
+	}
+	if (!total)
+		return -EINVAL;
+	ret->min = v[first].v;
+	ret->max = v[last].v;
+	ret->median = wpercentile(v, n, total, 50);
+	ret->p95 = wpercentile(v, n, total, 95);
+	ret->samples = total;
 	return 0;
 }
 

@@ -48,6 +48,15 @@ uint64_t percentile_sorted(const uint64_t *v, size_t n, unsigned p);
 /* Sorts v (n >= 1) and fills min, max, median (p50) and p95 and samples. */
 int calib_stats_of(uint64_t *v, size_t n, struct calib_stats *ret);
 
+/* A value standing for w samples (a downsampled minute stands for its n). */
+struct wvalue {
+	uint64_t v, w;
+};
+/* The same figures over weighted values (samples = the sum of the
+ * weights; w 0 is ignored): equal to calib_stats_of over the values
+ * repeated w times each, without repeating them. Sorts v. */
+int calib_stats_weighted(struct wvalue *v, size_t n, struct calib_stats *ret);
+
 /* A time as `oomguard calibrate --from/--to` take it: "now", a duration
  * back from now ("-1h", "-30min", "-7d"), a Unix time in seconds ("@1700000000"),
  * or ISO 8601 in UTC or with an offset ("2026-11-29T12:00:00Z",

@@ -122,6 +122,32 @@ static int exec(struct cstore *s, const char *sql)
 	return sql_err(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
 
+/* COMMIT; when it fails and SQLite left the transaction open (it may, on
+ * BUSY, FULL or IOERR), roll it back, or every later BEGIN would fail. */
+static int commit(struct cstore *s)
+{
+	int r = exec(s, "COMMIT");
+
+	if (r < 0 && !sqlite3_get_autocommit(s->db))
+		exec(s, "ROLLBACK");
+	return r;
+}
+
+static int user_version(struct cstore *s, int *ret)
+{
+	sqlite3_stmt *st = NULL;
+	int r = sql_err(sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL));
+
+	if (r == 0 && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		*ret = sqlite3_column_int(st, 0);
+		r = 0;
+	} else if (r > 0) {
+		r = sql_err(r) ? sql_err(r) : -EIO;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 static int prepare(struct cstore *s, const char *sql, sqlite3_stmt **st)
 {
 	return sql_err(sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL));
@@ -133,7 +159,7 @@ int cstore_open(const char *path, bool create, struct cstore **ret, char *why, s
 	int flags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX |
 		    (create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE);
 	struct cstore *s;
-	int r;
+	int r, version = 0;
 
 	if (!mem && (r = check_file(path, create, why, size)) < 0)
 		return r;
@@ -145,10 +171,18 @@ int cstore_open(const char *path, bool create, struct cstore **ret, char *why, s
 		return r;
 	}
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	if ((r = exec(s, mem ? "PRAGMA foreign_keys=ON" : "PRAGMA journal_mode=WAL")) < 0 ||
+	if ((r = user_version(s, &version)) == 0 && version > SCHEMA_VERSION) {
+		snprintf(why, size, "%s: made by a newer oomguard (schema %d; this one knows %d)",
+			 path, version, SCHEMA_VERSION);
+		cstore_close(s);
+		return -EPROTO;
+	}
+	if (r < 0 ||
+	    (r = exec(s, mem ? "PRAGMA foreign_keys=ON" : "PRAGMA journal_mode=WAL")) < 0 ||
 	    (r = exec(s, "PRAGMA synchronous=NORMAL")) < 0 ||
 	    (r = exec(s, schema)) < 0 ||       /* tables a store made by an older build lacks */
-	    (r = exec(s, "PRAGMA user_version=" STRINGIFY(SCHEMA_VERSION))) < 0 ||
+	    (version != SCHEMA_VERSION &&
+	     (r = exec(s, "PRAGMA user_version=" STRINGIFY(SCHEMA_VERSION))) < 0) ||
 	    (r = prepare(s, "INSERT OR IGNORE INTO cgroup(path) VALUES (?1)", &s->ins_cg)) < 0 ||
 	    (r = prepare(s, "SELECT id FROM cgroup WHERE path = ?1", &s->get_cg)) < 0 ||
 	    (r = prepare(s, "INSERT OR REPLACE INTO sample(cgroup, t, current, anon, file, "
@@ -225,7 +259,7 @@ int cstore_put(struct cstore *s, uint64_t t_ms, const struct cg_sample *v, size_
 		exec(s, "ROLLBACK");
 		return r;
 	}
-	return exec(s, "COMMIT");
+	return commit(s);
 }
 
 /* One statement with a time parameter; the rows it changed, or -errno. */
@@ -260,7 +294,7 @@ int64_t cstore_downsample(struct cstore *s, uint64_t before_ms)
 		exec(s, "ROLLBACK");
 		return n;
 	}
-	return (r = exec(s, "COMMIT")) < 0 ? r : n;
+	return (r = commit(s)) < 0 ? r : n;
 }
 
 int64_t cstore_prune(struct cstore *s, uint64_t before_ms)
@@ -277,21 +311,20 @@ int64_t cstore_prune(struct cstore *s, uint64_t before_ms)
 	return n + m;
 }
 
-/* Values of one cgroup: the raw samples go into both arrays; a minute of
- * downsampled ones goes in as n times its highest (hi) and n times its
- * lowest (lo): the true percentile lies between the two arrays'. */
+/* Values of one cgroup: a raw sample goes into both arrays with weight
+ * 1; a minute of downsampled ones as its highest (hi) and as its lowest
+ * (lo), each weighing its n: the true percentile lies between the two
+ * arrays'. Memory follows the rows, not the samples they stand for. */
 struct vals {
-	uint64_t *hi, *lo;
+	struct wvalue *hi, *lo;
 	size_t n, cap;
 };
 
-static int push(struct vals *v, uint64_t hi, uint64_t lo, uint64_t times)
+static int push(struct vals *v, uint64_t hi, uint64_t lo, uint64_t weight)
 {
-	if (times > (1u << 20))
-		return -EBADMSG;        /* no minute holds a million samples */
-	while (v->n + times > v->cap) {
+	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 1024;
-		uint64_t *h = realloc(v->hi, cap * sizeof(*h)), *l;
+		struct wvalue *h = realloc(v->hi, cap * sizeof(*h)), *l;
 
 		if (!h)
 			return -ENOMEM;
@@ -301,10 +334,8 @@ static int push(struct vals *v, uint64_t hi, uint64_t lo, uint64_t times)
 		v->lo = l;
 		v->cap = cap;
 	}
-	for (uint64_t i = 0; i < times; i++) {
-		v->hi[v->n] = hi;
-		v->lo[v->n++] = lo;
-	}
+	v->hi[v->n] = (struct wvalue){ hi, weight };
+	v->lo[v->n++] = (struct wvalue){ lo, weight };
 	return 0;
 }
 
@@ -372,9 +403,9 @@ int64_t cstore_query(struct cstore *s, uint64_t from_ms, uint64_t to_ms, const c
 			r = sql_err(rc);
 			goto out;
 		}
-		if (!v.n || calib_stats_of(v.hi, v.n, &st) < 0)
+		if (!v.n || calib_stats_weighted(v.hi, v.n, &st) < 0)
 			continue;
-		if (st.downsampled && calib_stats_of(v.lo, v.n, &low) == 0) {
+		if (st.downsampled && calib_stats_weighted(v.lo, v.n, &low) == 0) {
 			st.min = low.min;               /* exact: each minute's lowest */
 			st.median_low = low.median;
 			st.p95_low = low.p95;

@@ -25,7 +25,7 @@
 #define CG_WALK_SAFETY_MS 60000  /* with inotify: a walk in case an event was missed */
 #define CG_WALK_MIN_MS 1000      /* walks asked for by inotify: at most one a second */
 #define CG_EVENTS_MIN_MS 100     /* looks asked for by memory.events: at most ten a second */
-#define CG_KILLS_SLOTS 64        /* limited cgroups whose OOM kills are followed */
+#define CG_KILLS_SLOTS 256       /* limited cgroups whose OOM kills are followed */
 
 struct cgroups_guard {
 	struct loop_timer timer;
@@ -36,13 +36,14 @@ struct cgroups_guard {
 	bool walk_due;                  /* inotify saw a new cgroup or a limit written */
 	uint64_t events_ms;             /* the last look a memory.events change asked for */
 	bool events_due;                /* memory.events changed since the last look */
-	/* each limited cgroup's memory.events oom_kill when last read: a rise
-	 * is the kernel's OOM kill in it, the last signal for rebalancing */
+	/* each limited cgroup's own OOM count when last read: a rise is the
+	 * kernel's OOM at its limit, the last signal for rebalancing */
 	struct cg_kills {
-		char path[128];
-		uint64_t oom_kill;
+		char path[256];
+		uint64_t oom;
 	} kills[CG_KILLS_SLOTS];
 	size_t n_kills;
+	bool kills_full_said;
 	unsigned walks;
 	struct cg_pick last;
 	char asked[PATH_MAX];           /* the cgroup the pipeline was last asked to relieve */
@@ -76,9 +77,13 @@ static int add_limited(struct cgroups_guard *s, const char *relpath)
 	return 0;
 }
 
-/* Read a limited cgroup's oom_kill count; *rose when it is higher than
- * last time. A cgroup seen for the first time only sets the baseline; a
- * walk (rose NULL) sets nothing else. */
+/* Read a limited cgroup's own OOM count (memory.events.local `oom`: its
+ * own limit was reached and reclaim could not make room; memory.events
+ * counts its descendants' too, and oom_kill counts a kill here for any
+ * ancestor's limit); *rose when it is higher than last time. A cgroup seen
+ * for the first time only sets the baseline; a walk (rose NULL) sets
+ * nothing else. A count lower than last time is a cgroup removed and made
+ * again under the same path: every OOM of the new one counts. */
 static void oom_kills_seen(struct cgroups_guard *s, int cg_fd, const char *relpath, bool *rose)
 {
 	char buf[512];
@@ -88,7 +93,7 @@ static void oom_kills_seen(struct cgroups_guard *s, int cg_fd, const char *relpa
 	if (rose)
 		*rose = false;
 	if (strlen(relpath) >= sizeof(s->kills[0].path) ||
-	    read_file_at(cg_fd, "memory.events", buf, sizeof(buf)) <= 0 ||
+	    read_file_at(cg_fd, "memory.events.local", buf, sizeof(buf)) <= 0 ||
 	    parse_cg_events(buf, &ev) < 0)
 		return;
 	for (size_t i = 0; i < s->n_kills; i++)
@@ -97,16 +102,21 @@ static void oom_kills_seen(struct cgroups_guard *s, int cg_fd, const char *relpa
 	if (k && !rose)
 		return;         /* a walk: the count is after_oom_kills' to move */
 	if (!k) {
-		if (s->n_kills == CG_KILLS_SLOTS)
+		if (s->n_kills == CG_KILLS_SLOTS) {
+			if (!s->kills_full_said)
+				log_notice("cgroups: more than %d limited cgroups: OOM kills by the "
+					   "kernel in the others do not rebalance them", CG_KILLS_SLOTS);
+			s->kills_full_said = true;
 			return;
+		}
 		k = &s->kills[s->n_kills++];
 		snprintf(k->path, sizeof(k->path), "%s", relpath);
-		k->oom_kill = ev.oom_kill;
+		k->oom = ev.oom;
 		return;
 	}
 	if (rose)
-		*rose = ev.oom_kill > k->oom_kill;
-	k->oom_kill = ev.oom_kill;
+		*rose = ev.oom > k->oom || (ev.oom < k->oom && ev.oom > 0);
+	k->oom = ev.oom;
 }
 
 /* After a walk: forget the counts of cgroups no longer limited. */
@@ -348,7 +358,8 @@ static void on_inotify(void *userdata, uint32_t events)
 		    (e->mask & (IN_CREATE | IN_ISDIR)) == (IN_CREATE | IN_ISDIR) ||
 		    (e->len && (e->mask & IN_MODIFY) && !strcmp(e->name, "memory.max")))
 			changed = true;
-		else if (e->len && (e->mask & IN_MODIFY) && !strcmp(e->name, "memory.events"))
+		else if (e->len && (e->mask & IN_MODIFY) && (!strcmp(e->name, "memory.events") ||
+							     !strcmp(e->name, "memory.events.local")))
 			notified = true;
 	}
 	now = now_ms();
