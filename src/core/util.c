@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -474,6 +475,25 @@ int write_file_at(int dirfd, const char *path, const char *s)
 int write_file_trunc_at(int dirfd, const char *path, const char *s)
 {
 	return write_at(dirfd, path, s, O_TRUNC);
+}
+
+int open_mkdir_parent(const char *path, int flags, unsigned mode)
+{
+	int fd = open(path, flags | O_CLOEXEC, mode);
+	char dir[PATH_MAX], *slash;
+
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT || !(flags & O_CREAT))
+		return -errno;
+	snprintf(dir, sizeof(dir), "%s", path);
+	if (!(slash = strrchr(dir, '/')) || slash == dir)
+		return -ENOENT;
+	*slash = '\0';
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -ENOENT;
+	fd = open(path, flags | O_CLOEXEC, mode);
+	return fd < 0 ? -errno : fd;
 }
 
 const char *trust_problem(const struct stat *st, bool dir, uid_t owner)

@@ -66,6 +66,10 @@ int write_file_at(int dirfd, const char *path, const char *s);
 /* The same with O_TRUNC, which cgroupfs and procfs ignore, so that a fixture
  * file then holds exactly the last value written. */
 int write_file_trunc_at(int dirfd, const char *path, const char *s);
+/* open(path, flags | O_CLOEXEC, mode); with O_CREAT, when its directory is
+ * missing, that directory (one level) is made 0700 and the open tried once
+ * more. The fd, or -errno (-ENOENT when the directory cannot be made). */
+int open_mkdir_parent(const char *path, int flags, unsigned mode);
 
 struct stat;
 /* Why oomguard cannot trust a file or directory it takes its own state from

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -400,6 +403,31 @@ static void test_timerfd(void **state)
 	assert_int_equal(timerfd_disarm(-1), -EBADF);
 }
 
+/* open_mkdir_parent: the missing directory of a file to create is made
+ * 0700, one level only; without O_CREAT nothing is made. */
+static void test_open_mkdir_parent(void **state)
+{
+	struct fixture *f = fixture_new();
+	char path[PATH_MAX + 32];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/dir/file", f->dir);
+	assert_int_equal(open_mkdir_parent(path, O_RDONLY, 0600), -ENOENT);
+	assert_int_equal(fstatat(f->dirfd, "dir", &st, 0), -1);    /* nothing made */
+	fd = open_mkdir_parent(path, O_WRONLY | O_CREAT, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(fstatat(f->dirfd, "dir", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(fstatat(f->dirfd, "dir/file", &st, 0), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	snprintf(path, sizeof(path), "%s/a/b/file", f->dir);       /* two levels: no */
+	assert_int_equal(open_mkdir_parent(path, O_WRONLY | O_CREAT, 0600), -ENOENT);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_escape_utf8),
 		cmocka_unit_test(test_clocks),
 		cmocka_unit_test(test_timerfd),
+		cmocka_unit_test(test_open_mkdir_parent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,18 +57,7 @@ static int gather(const char *path, const struct calib_stats *st, void *u)
 {
 	struct out *o = u;
 
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct calib_entry *v = realloc(o->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		o->v = v;
-		o->cap = cap;
-	}
-	snprintf(o->v[o->n].path, sizeof(o->v[0].path), "%s", path);
-	o->v[o->n++].st = *st;
-	return 0;
+	return calib_entries_add(&o->v, &o->n, &o->cap, path, st);
 }
 
 static void print_one(struct out *o, const char *path, const struct calib_stats *st)
@@ -105,6 +94,16 @@ static void print_one(struct out *o, const char *path, const struct calib_stats 
 	       st->max / 1048576.0, st->samples, from, to);
 }
 
+/* The cgroup v2 root: --cgroup-root, else from mountinfo; "" none. */
+static void cgroup2_root(const struct og_opts *o, int proc_fd, char *root, size_t size)
+{
+	*root = '\0';
+	if (o->cgroup_root)
+		snprintf(root, size, "%s", o->cgroup_root);
+	else if (proc_fd >= 0)
+		mountinfo_cgroup2_root(proc_fd, root, size);
+}
+
 /* Sample the tree every interval for duration into s (Ctrl-C ends early). */
 static int collect(struct cstore *s, const struct og_opts *o, uint64_t duration_ms,
 		   uint64_t interval_ms)
@@ -116,10 +115,7 @@ static int collect(struct cstore *s, const struct og_opts *o, uint64_t duration_
 	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), cg_fd = -1, r;
 	uint64_t end = now_ms() + duration_ms;
 
-	if (o->cgroup_root)
-		snprintf(root, sizeof(root), "%s", o->cgroup_root);
-	else if (proc_fd >= 0)
-		mountinfo_cgroup2_root(proc_fd, root, sizeof(root));
+	cgroup2_root(o, proc_fd, root, sizeof(root));
 	if (*root)
 		cg_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	r = cg_tree_open(cg_fd, root, proc_fd, &t, why, sizeof(why));
@@ -207,10 +203,7 @@ static int restore(struct cstore *s, const struct og_opts *o)
 	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 	struct restore r = { .root_fd = -1, .s = s };
 
-	if (o->cgroup_root)
-		snprintf(root, sizeof(root), "%s", o->cgroup_root);
-	else if (proc_fd >= 0)
-		mountinfo_cgroup2_root(proc_fd, root, sizeof(root));
+	cgroup2_root(o, proc_fd, root, sizeof(root));
 	if (proc_fd >= 0)
 		close(proc_fd);
 	if (!*root || (r.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {

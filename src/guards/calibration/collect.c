@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/guard.h"
@@ -76,27 +75,13 @@ static void job_free(struct store_job *j)
  * never through a link). 0 or -errno. */
 static int write_audit(struct store_job *j)
 {
-	int fd = -1, r = 0;
+	int fd, r = 0;
 
 	if (!j->n_audit || !*j->audit_path)
 		return 0;
-	for (int tries = 0; fd < 0 && tries < 2; tries++) {
-		fd = open(j->audit_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-			  0600);
-		if (fd < 0 && errno == ENOENT && tries == 0) {
-			char dir[PATH_MAX], *slash;
-
-			snprintf(dir, sizeof(dir), "%s", j->audit_path);
-			if ((slash = strrchr(dir, '/')) && slash != dir) {
-				*slash = '\0';
-				mkdir(dir, 0700);
-			}
-		} else if (fd < 0) {
-			break;
-		}
-	}
+	fd = open_mkdir_parent(j->audit_path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	for (size_t i = 0; i < j->n_audit && !r; i++) {
 		size_t len = strlen(j->audit[i]);
 
@@ -113,18 +98,7 @@ static int add_stat(const char *path, const struct calib_stats *st, void *u)
 {
 	struct store_job *j = u;
 
-	if (j->n_stats == j->stats_cap) {
-		size_t cap = j->stats_cap ? j->stats_cap * 2 : 64;
-		struct calib_entry *v = realloc(j->stats, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		j->stats = v;
-		j->stats_cap = cap;
-	}
-	snprintf(j->stats[j->n_stats].path, sizeof(j->stats[0].path), "%s", path);
-	j->stats[j->n_stats++].st = *st;
-	return 0;
+	return calib_entries_add(&j->stats, &j->n_stats, &j->stats_cap, path, st);
 }
 
 static struct calib *C(struct guard *g)

@@ -63,14 +63,15 @@ static struct rb_cool *cool_slot(struct calib *c, const char *path, bool take,
 	return old;
 }
 
-/* A unit of systemd's (on a host where it is PID 1): its limits are
- * systemd's to set (SetUnitProperties), not ours to write behind it. */
-static bool systemd_unit(const char *path)
+/* A unit of systemd's, on a host where it is PID 1 (systemd true, looked
+ * up once per rebalance): its limits are systemd's to set
+ * (SetUnitProperties), not ours to write behind it. */
+static bool systemd_unit(bool systemd, const char *path)
 {
 	const char *name = strrchr(path, '/');
 	size_t n;
 
-	if (access("/run/systemd/system", F_OK) < 0 || !name)
+	if (!systemd || !name)
 		return false;
 	n = strlen(++name);
 	return (n > 8 && !strcmp(name + n - 8, ".service")) ||
@@ -91,7 +92,7 @@ static int read_u64(int fd, const char *file, uint64_t *ret, char *text, size_t 
 }
 
 /* The children of the parent of path, with their limits and use. */
-static int read_children(struct guard *g, const char *parent, struct kid *kids,
+static int read_children(struct guard *g, const char *parent, bool systemd, struct kid *kids,
 			 struct rb_cgroup *v, size_t *n, size_t *affected, const char *path)
 {
 	const struct og_config *cfg = &g->env->c->cfg;
@@ -137,7 +138,8 @@ static int read_children(struct guard *g, const char *parent, struct kid *kids,
 		v[*n] = (struct rb_cgroup){ .path = k->path, .current = current,
 					    .limit = limit == CG_MAX ? RB_NO_LIMIT : limit,
 					    .calibrated = e != NULL,
-					    .eligible = eligible(cfg, k->path) && !systemd_unit(k->path) };
+					    .eligible = eligible(cfg, k->path) &&
+							!systemd_unit(systemd, k->path) };
 		if (e) {
 			v[*n].st = e->st;
 			v[*n].st.median = e->st.median_low;     /* a donor only if surely under it */
@@ -269,6 +271,7 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, char *wh
 	struct rb_cool *cool;
 	size_t n = 0, affected;
 	uint64_t now = now_ms();
+	bool systemd;
 	int r = 0;
 
 	*why = '\0';
@@ -286,7 +289,8 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, char *wh
 		refused(g, path, why);
 		return 0;
 	}
-	if (systemd_unit(path)) {
+	systemd = access("/run/systemd/system", F_OK) == 0;    /* systemd is PID 1 */
+	if (systemd_unit(systemd, path)) {
 		snprintf(why, size, "a systemd unit: its MemoryMax= is systemd's to set, and "
 			 "oomguard does not set it through systemd yet");
 		refused(g, path, why);
@@ -300,7 +304,7 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, char *wh
 	}
 	snprintf(parent, sizeof(parent), "%s", path);
 	*strrchr(parent, '/') = '\0';   /* "/a/b" -> "/a", "/a" -> "" (the root) */
-	if ((r = read_children(g, parent, kids, v, &n, &affected, path)) < 0) {
+	if ((r = read_children(g, parent, systemd, kids, v, &n, &affected, path)) < 0) {
 		if (r == -E2BIG)
 			snprintf(why, size, "its parent has more than %d children", RB_MAX_CHILDREN);
 		else

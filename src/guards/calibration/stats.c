@@ -242,3 +242,20 @@ const struct calib_entry *calib_stats_find(const struct calib_entry *v, size_t n
 {
 	return v && n ? bsearch(path, v, n, sizeof(*v), cmp_entry) : NULL;
 }
+
+int calib_entries_add(struct calib_entry **v, size_t *n, size_t *cap, const char *path,
+		      const struct calib_stats *st)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 64;
+		struct calib_entry *nv = realloc(*v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	snprintf((*v)[*n].path, sizeof((*v)[0].path), "%s", path);
+	(*v)[(*n)++].st = *st;
+	return 0;
+}

@@ -37,6 +37,10 @@ struct calib_entry {
 };
 const struct calib_entry *calib_stats_find(const struct calib_entry *v, size_t n,
 					   const char *path);
+/* Append (path, st) to the growing array *v (*n used, *cap allocated). 0
+ * or -ENOMEM. */
+int calib_entries_add(struct calib_entry **v, size_t *n, size_t *cap, const char *path,
+		      const struct calib_stats *st);
 
 /* Fill anon, file and reclaimable of s from a memory.stat's text (v1:
  * the hierarchical total_* keys). -EBADMSG when a needed key is missing. */

@@ -68,33 +68,18 @@ static int sql_err(int rc)
 	}
 }
 
-/* The file: created 0600 if missing; ours, regular, not writable by
+/* The file: created 0600 if missing (its directory 0700); ours, regular, not writable by
  * group or others, not a link (O_NOFOLLOW; sqlite opens it again with
  * SQLITE_OPEN_NOFOLLOW). */
 static int check_file(const char *path, bool create, char *why, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	int fd = open_mkdir_parent(path, O_RDONLY | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
 	struct stat st;
 
-	if (fd < 0 && errno == ENOENT && create) {      /* its directory, once: 0700 */
-		char dir[PATH_MAX];
-		char *slash;
-
-		snprintf(dir, sizeof(dir), "%s", path);
-		if ((slash = strrchr(dir, '/')) && slash != dir) {
-			*slash = '\0';
-			if (mkdir(dir, 0700) == 0 || errno == EEXIST)
-				fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_CREAT, 0600);
-			else
-				errno = ENOENT;
-		}
-	}
 	if (fd < 0) {
-		int e = errno;
-
-		snprintf(why, size, "%s: %s%s", path, strerror(e),
-			 e == ELOOP ? " (a symbolic link: the store is never opened through one)" : "");
-		return -e;
+		snprintf(why, size, "%s: %s%s", path, strerror(-fd),
+			 fd == -ELOOP ? " (a symbolic link: the store is never opened through one)" : "");
+		return fd;
 	}
 	if (fstat(fd, &st) < 0) {
 		int e = errno;
