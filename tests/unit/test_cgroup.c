@@ -484,6 +484,53 @@ static void test_guard_cgroup_watch(void **state)
 	fixture_free(f);
 }
 
+/* The kernel's OOM at a limited cgroup's own limit (its memory.events.local
+ * oom count rising) is seen without inotify too: every look reads the
+ * counts (inotify's notification never comes then). */
+static void test_guard_oom_without_inotify(void **state)
+{
+	struct fixture *f = fixture_new();
+	struct og_opts o = { .psi_mode = -1 };
+	struct loop_hooks hooks = { 0 };
+	struct reporter rep = { .kmsg_fd = -1 };
+	struct guard_env env = { .rep = &rep };
+	struct guard g = { .ops = &cgroups_guard_ops, .env = &env };
+	struct og_ctx c;
+	char err[OG_ERR_SIZE], proc[PATH_MAX + 8], cg[PATH_MAX + 8];
+	uint64_t t0;
+
+	(void)state;
+	fixture_file(f, "proc/meminfo", "MemTotal: 4000000 kB\nMemAvailable: 1000000 kB\n");
+	fixture_file(f, "cg/a/memory.max", "104857600\n");
+	fixture_file(f, "cg/a/memory.current", "1048576\n");
+	fixture_file(f, "cg/a/memory.events.local", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+	snprintf(proc, sizeof(proc), "%s/proc", f->dir);
+	snprintf(cg, sizeof(cg), "%s/cg", f->dir);
+	o.proc_dir = proc;
+	o.cgroup_root = cg;
+	assert_int_equal(ctx_open(&c, &o, err), 0);
+	env.c = &c;
+	assert_int_equal(loop_new(&hooks, &env.loop), 0);
+	assert_int_equal(vp_new(&c, env.loop, &rep, &vp_kernel_real, &env.vp), 0);
+	g.state = calloc(1, cgroups_guard_ops.state_size);
+	assert_int_equal(cgroups_guard_ops.start(&g), 0);
+	assert_int_equal(until_limited(env.loop, &g, 1), 1);
+	cgroups_drop_inotify(&g);
+	settle(env.loop, 50);
+	assert_int_equal(cgroups_oom_rises(&g), 0);     /* before start: the baseline */
+	fixture_file(f, "cg/a/memory.events.local", "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\n");
+	t0 = now_ms();
+	while (cgroups_oom_rises(&g) == 0 && now_ms() - t0 < 5000)
+		loop_run_once(env.loop, 100);
+	assert_int_equal(cgroups_oom_rises(&g), 1);
+	cgroups_guard_ops.stop(&g);
+	free(g.state);
+	vp_free(env.vp);
+	loop_free(env.loop);
+	ctx_close(&c);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +543,7 @@ int main(void)
 		cmocka_unit_test(test_walk),
 		cmocka_unit_test(test_walk_vanish),
 		cmocka_unit_test(test_guard_cgroup_watch),
+		cmocka_unit_test(test_guard_oom_without_inotify),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

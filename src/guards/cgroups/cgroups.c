@@ -44,7 +44,7 @@ struct cgroups_guard {
 	} kills[CG_KILLS_SLOTS];
 	size_t n_kills;
 	bool kills_full_said;
-	unsigned walks;
+	unsigned walks, oom_rises;
 	struct cg_pick last;
 	char asked[PATH_MAX];           /* the cgroup the pipeline was last asked to relieve */
 };
@@ -140,6 +140,16 @@ struct walk {
 	int ino_fd;
 };
 
+void cgroups_drop_inotify(struct guard *g)
+{
+	struct cgroups_guard *s = G(g);
+
+	loop_del(g->env->loop, &s->ino);
+	if (s->ino.fd >= 0)
+		close(s->ino.fd);
+	s->ino.fd = -1;
+}
+
 /* The walk reads one file per cgroup: memory.max. */
 static int find_limited(int cg_fd, const char *relpath, void *userdata)
 {
@@ -158,8 +168,7 @@ static int find_limited(int cg_fd, const char *relpath, void *userdata)
 				      IN_DONT_FOLLOW | IN_EXCL_UNLINK) < 0 && errno == ENOSPC) {
 			log_warn("cgroups: inotify watch limit reached; walking the tree every %d ms",
 				 CG_WALK_MS);
-			loop_del(w->g->env->loop, &s->ino);
-			close(w->ino_fd);
+			cgroups_drop_inotify(w->g);
 			w->ino_fd = -1;
 		}
 	}
@@ -267,6 +276,7 @@ static void after_oom_kills(struct guard *g)
 			continue;
 		oom_kills_seen(s, fd, s->limited[i], &rose);
 		close(fd);
+		s->oom_rises += rose;
 		if (rose && cal) {
 			snprintf(path, sizeof(path), "/%s", s->limited[i]);
 			calib_rebalance_after_oom(cal, path, why, sizeof(why));
@@ -283,7 +293,9 @@ static void tick(struct guard *g)
 	uint64_t now = now_ms(), next;
 	struct vp_request rq = { .guard = "cgroups", .mi = &mi };
 
-	if (s->events_due) {            /* before the scan: a walk must not hide a rise */
+	/* Before the scan (a walk must not hide a rise); without inotify no
+	 * memory.events notification comes: every look reads the counts. */
+	if (s->events_due || s->ino.fd < 0) {
 		s->events_due = false;
 		after_oom_kills(g);
 	}
@@ -486,6 +498,11 @@ const struct guard_ops cgroups_guard_ops = {
 unsigned cgroups_walks(struct guard *g)
 {
 	return G(g)->walks;
+}
+
+unsigned cgroups_oom_rises(struct guard *g)
+{
+	return G(g)->oom_rises;
 }
 
 size_t cgroups_limited(struct guard *g, size_t i, const char **ret_path)
