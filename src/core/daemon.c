@@ -14,6 +14,7 @@
 #include "core/daemon.h"
 #include "core/guard.h"
 #include "core/log.h"
+#include "core/sdbus.h"
 #include "core/loop.h"
 #include "core/util.h"
 #include "core/worker.h"
@@ -190,7 +191,7 @@ int daemon_run(const struct og_opts *o)
 	scan_check(&d);
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, vp_kernel_from_env(), &d.env.vp)) < 0 ||
-	    (r = worker_new((unsigned)guard_count, &d.env.worker)) < 0 ||
+	    (r = worker_new((unsigned)guard_count + 1, &d.env.worker)) < 0 ||
 	    (r = loop_add(d.loop, &worker_src, worker_fd(d.env.worker), EPOLLIN, on_worker,
 			  d.env.worker)) < 0 ||
 	    (r = loop_timer_init(d.loop, &d.kmsg_timer, on_kmsg_timer, &d)) < 0) {
@@ -202,6 +203,7 @@ int daemon_run(const struct og_opts *o)
 	d.c.log_registry = true;
 	ctx_refresh_registry(&d.c);     /* a registry ignored is said at once */
 	d.env.c = &d.c;
+	d.env.bus_lane = (unsigned)guard_count;
 	d.env.loop = d.loop;
 	d.env.rep = &d.rep;
 	d.env.guards = d.guards;
@@ -221,7 +223,10 @@ int daemon_run(const struct og_opts *o)
 	report_event(&d.rep, "daemon", "stop", "signal");
 	loop_timer_close(d.loop, &d.kmsg_timer);
 	loop_del(d.loop, &worker_src);
+	if (worker_lane_hung(d.env.worker, d.env.bus_lane))
+		d.env.bus = NULL;       /* a call still uses it: left to the lane */
 	worker_free(d.env.worker);
+	sdbus_close(d.env.bus);
 	vp_free(d.env.vp);
 	loop_free(d.loop);
 	reporter_close(&d.rep);

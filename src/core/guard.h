@@ -26,6 +26,9 @@ struct guard_env {
 	struct vpipe *vp;               /* the victim pipeline */
 	struct reporter *rep;
 	struct worker *worker;          /* one lane per guard: guard->lane */
+	unsigned bus_lane;              /* and one for systemd's D-Bus API (sdbus.h): its
+					 * jobs use bus, opened there on first use */
+	struct sdbus *bus;
 	struct guard *guards;           /* the table's guards (guard_find), NULL in tests */
 };
 

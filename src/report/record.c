@@ -444,6 +444,7 @@ json_object *rebalance_json(const struct rebalance_rec *b)
 	json_object_object_add(o, "adjusted_cgroups", a);
 	add_u64(o, "old_limit", b->old_limit);
 	add_u64(o, "new_limit", b->new_limit);
+	add_str(o, "via", b->via);
 	return o;
 }
 

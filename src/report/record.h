@@ -189,13 +189,14 @@ struct rebalance_rec {
 	bool dry_run;
 	const char *cgroup;             /* the cgroup at its limit (the seed's oom_cgroup) */
 	const char *source;             /* "parent", "siblings"; refused: "none" */
+	const char *via;                /* "systemd" (SetUnitProperties), "cgroupfs"; NULL refused */
 	uint64_t added, old_limit, new_limit;
 	const struct rebalance_donor *donors;
 	size_t n_donors;
 };
 /* The seed's audit object: oom_cgroup, added_memory, source,
  * adjusted_cgroups [{name, reduced_memory, old_limit, new_limit}],
- * old_limit, new_limit. NULL on ENOMEM; the caller puts it. */
+ * old_limit, new_limit, via. NULL on ENOMEM; the caller puts it. */
 json_object *rebalance_json(const struct rebalance_rec *b);
 /* {"time","time_ms","guard":"calibration","event","message","dry_run",
  * "rebalance":{...},"dropped"}. 0 or -errno. */

@@ -418,6 +418,14 @@ static void test_sample_trees(void **state)
 	assert_string_equal(v[0].path, "/docker");
 	assert_true(v[0].current == 100 * MiB && v[0].anon == 100 * MiB &&
 		    v[0].reclaimable == 30 * MiB);
+	assert_true(v[0].limit == UINT64_MAX);          /* no limit file */
+	/* v1's unlimited (a page-rounded LLONG_MAX) is no limit; a limit is read */
+	fixture_file(f, "v1/docker/memory.limit_in_bytes", "9223372036854771712\n");
+	assert_int_equal(cg_tree_sample(&t, &v, &n, &cap, &skipped), 0);
+	assert_true(v[0].limit == UINT64_MAX);
+	fixture_file(f, "v1/docker/memory.limit_in_bytes", "115343360\n");      /* 110 MiB */
+	assert_int_equal(cg_tree_sample(&t, &v, &n, &cap, &skipped), 0);
+	assert_true(v[0].limit == 110 * MiB);
 	cg_tree_close(&t);
 	/* neither: a clear reason */
 	fixture_file(f, "proc/self/mountinfo", "25 1 0:23 / / rw - ext4 /dev/sda rw\n");
@@ -428,10 +436,37 @@ static void test_sample_trees(void **state)
 	fixture_free(f);
 }
 
+/* Which v1 cgroups the store's lane hands to rebalancing: near their
+ * limit by what they use beyond reclaimable page cache. */
+static void test_near_limit(void **state)
+{
+	const struct cg_sample v[] = {
+		{ .path = "/a", .current = 98 * MiB, .limit = 100 * MiB },     /* 2 % left */
+		{ .path = "/b", .current = 98 * MiB, .reclaimable = 30 * MiB,
+		  .limit = 100 * MiB },                                         /* cache: 32 % */
+		{ .path = "/c", .current = 98 * MiB, .limit = UINT64_MAX },    /* no limit */
+		{ .path = "/d", .current = 120 * MiB, .limit = 100 * MiB },    /* past it */
+		{ .path = "/e", .current = 89 * MiB, .limit = 100 * MiB },     /* 11 % left */
+		{ .path = "/f", .current = 90 * MiB, .limit = 100 * MiB },     /* 10 %: near */
+		{ .path = "/g", .current = 5 * MiB, .reclaimable = 9 * MiB,
+		  .limit = 100 * MiB },                                         /* more cache than use */
+	};
+	size_t idx[8];
+
+	assert_int_equal(cg_near_limit(v, 7, 10, idx, 8), 3);
+	assert_int_equal(idx[0], 0);
+	assert_int_equal(idx[1], 3);
+	assert_int_equal(idx[2], 5);
+	assert_int_equal(cg_near_limit(v, 7, 10, idx, 2), 2);   /* at most max */
+	assert_int_equal(cg_near_limit(v, 7, 0, idx, 8), 1);    /* 0 %: only past it */
+	assert_int_equal(idx[0], 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_stat),
+		cmocka_unit_test(test_near_limit),
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_weighted),
 		cmocka_unit_test(test_when),

@@ -20,6 +20,7 @@
 #include "core/config.h"
 #include "core/context.h"
 #include "core/guard.h"
+#include "core/sdbus.h"
 #include "core/util.h"
 #include "fixture.h"
 #include "guards/calibration/calibration.h"
@@ -293,7 +294,8 @@ static uint64_t limit_of(struct rig *r, const char *path)
 {
 	char p[256], buf[64];
 
-	snprintf(p, sizeof(p), "%s/memory.max", path);
+	snprintf(p, sizeof(p), "%s/%s", path,           /* v2's under cg/, v1's under v1/ */
+		 strncmp(path, "v1/", 3) ? "memory.max" : "memory.limit_in_bytes");
 	assert_true(read_file_at(r->f->dirfd, p, buf, sizeof(buf)) > 0);
 	return strtoull(buf, NULL, 10);
 }
@@ -366,6 +368,7 @@ static void test_apply_parent(void **state)
 	assert_string_equal(json_object_get_string(get(o, "guard")), "calibration");
 	assert_string_equal(json_object_get_string(get(o, "rebalance.source")), "parent");
 	assert_string_equal(json_object_get_string(get(o, "rebalance.oom_cgroup")), "/p/x");
+	assert_string_equal(json_object_get_string(get(o, "rebalance.via")), "cgroupfs");
 	assert_true(json_object_get_int64(get(o, "rebalance.added_memory")) == 64 * (int64_t)MiB);
 	assert_int_equal(json_object_array_length(get(o, "rebalance.adjusted_cgroups")), 0);
 	json_object_put(o);
@@ -476,6 +479,96 @@ static void test_apply_nothing_and_dry_run(void **state)
 	rig_down(&r);
 }
 
+/* The v1 fallback: the same plan with memory.limit_in_bytes and
+ * memory.usage_in_bytes; v1's unlimited parent (a page-rounded LLONG_MAX)
+ * is the machine less calibration.reserve. */
+static void test_apply_v1(void **state)
+{
+	static struct calib_entry st[3];
+	struct rig r;
+	char why[256], p[64];
+	json_object *o;
+	static const char *kids[][3] = { { "x", "209715200\n", "204472320\n" },
+					 { "y", "209715200\n", "41943040\n" },
+					 { "z", "104857600\n", "94371840\n" } };
+
+	rig_up(&r, "524288000\n");
+	fixture_dir(r.f, "v1/p");
+	fixture_file(r.f, "v1/p/memory.limit_in_bytes", "524288000\n");       /* full */
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "v1/p/%s/memory.limit_in_bytes", kids[i][0]);
+		fixture_file(r.f, p, kids[i][1]);
+		snprintf(p, sizeof(p), "v1/p/%s/memory.usage_in_bytes", kids[i][0]);
+		fixture_file(r.f, p, kids[i][2]);
+	}
+	r.c.v1_fd = fixture_open_dir(r.f, "v1");
+	assert_int_equal(calib_rebalance_v1(&r.g, "/p/x", why, sizeof(why)), 1);
+	/* as test_apply_siblings, in v1's files; v2's untouched */
+	assert_true(limit_of(&r, "v1/p/x") == 264 * MiB);
+	assert_true(limit_of(&r, "v1/p/y") == 136 * MiB);
+	assert_true(limit_of(&r, "v1/p/z") == 100 * MiB);
+	assert_true(limit_of(&r, "cg/p/x") == 200 * MiB);
+	o = read_record(r.p[0]);
+	assert_string_equal(json_object_get_string(get(o, "rebalance.source")), "siblings");
+	assert_non_null(strstr(json_object_get_string(get(o, "message")),
+			       "memory.limit_in_bytes 200 -> 264 MiB"));
+	json_object_put(o);
+	close(r.c.v1_fd);
+	rig_down(&r);
+
+	/* a top-level cgroup under v1's unlimited root: the machine (4 GiB)
+	 * less the reserve holds the limits, so the parent's share gives */
+	rig_up(&r, "524288000\n");
+	fixture_file(r.f, "v1/memory.limit_in_bytes", "9223372036854771712\n");
+	fixture_file(r.f, "v1/x/memory.limit_in_bytes", "209715200\n");
+	fixture_file(r.f, "v1/x/memory.usage_in_bytes", "204472320\n");
+	free(r.ctx.cfg.rb_cgroups[0]);
+	r.ctx.cfg.rb_cgroups[0] = strdup("/*");
+	stat_of(&st[0], "/x", 100 * MiB, 180 * MiB, 230 * MiB);
+	r.c.stats = st;
+	r.c.n_stats = 1;
+	r.c.v1_fd = fixture_open_dir(r.f, "v1");
+	assert_int_equal(calib_rebalance_v1(&r.g, "/x", why, sizeof(why)), 1);
+	assert_true(limit_of(&r, "v1/x") == 264 * MiB);
+	o = read_record(r.p[0]);
+	assert_string_equal(json_object_get_string(get(o, "rebalance.source")), "parent");
+	json_object_put(o);
+	close(r.c.v1_fd);
+	rig_down(&r);
+}
+
+/* Which cgroups are systemd's units (their limits set through systemd)
+ * and which are not (written directly): a unit's cgroup sits under
+ * slices only; a cgroup below a unit is a delegated subtree. */
+static void test_unit_of_cgroup(void **state)
+{
+	static const struct { const char *path, *unit; } t[] = {
+		{ "/system.slice/db.service", "db.service" },
+		{ "/system.slice", "system.slice" },
+		{ "/init.scope", "init.scope" },
+		{ "/user.slice/user-1000.slice/session-2.scope", "session-2.scope" },
+		{ "/workload.slice/a.slice/job.service", "job.service" },
+		{ "/system.slice/db.service/worker", NULL },     /* delegated below a unit */
+		{ "/system.slice/db.service/x.service", NULL },  /* idem, whatever its name */
+		{ "/workload/a.service", NULL },                 /* not under a slice */
+		{ "/p/x", NULL },
+		{ "/.service", NULL },
+		{ "/a.slice/.scope", NULL },
+		{ "/", NULL },
+		{ "", NULL },
+		{ "system.slice/db.service", NULL },             /* not from the root */
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		const char *u = sd_unit_of_cgroup(t[i].path);
+
+		if (!t[i].unit)
+			assert_null(u);
+		else
+			assert_string_equal(u, t[i].unit);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +583,8 @@ int main(void)
 		cmocka_unit_test(test_apply_siblings),
 		cmocka_unit_test(test_apply_rollback),
 		cmocka_unit_test(test_apply_nothing_and_dry_run),
+		cmocka_unit_test(test_unit_of_cgroup),
+		cmocka_unit_test(test_apply_v1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

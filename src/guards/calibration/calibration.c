@@ -270,7 +270,7 @@ static int calibration_start(struct guard *g)
 
 	c->timer.src.fd = -1;
 	c->store_timer.src.fd = -1;
-	c->psi_fd = -1;
+	c->psi_fd = c->v1_fd = -1;
 	g->active = set_active(g);
 	if (!g->env->loop)              /* explain, status: describe looks at the file */
 		return g->active ? 0 : -ENOTSUP;

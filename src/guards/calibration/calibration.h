@@ -70,6 +70,11 @@ struct calib {
 		char value[32];
 	} orig[RB_ORIG_MAX];
 	size_t n_orig;
+	int v1_fd;                      /* the v1 memory hierarchy's root where the store's lane
+					 * samples one (its near-limit cgroups rebalanced), else -1 */
+	bool rb_inflight;               /* a plan is in the D-Bus lane (rbapply.c) */
+	char rb_inflight_path[CG_PATH_MAX];
+	char bus_err[400];              /* systemd could not be reached: units are left alone */
 	uint64_t rebalances, rb_refused, audit_dropped;
 	char rb_last[640];              /* the last rebalance or refusal, in words */
 };
@@ -92,3 +97,6 @@ int calib_rebalance(struct guard *g, const char *path, char *why, size_t size);
 /* The same after the kernel's OOM killer fired in the cgroup (the last
  * signal): its limit rises by the margin, within the same bounds. */
 int calib_rebalance_after_oom(struct guard *g, const char *path, char *why, size_t size);
+/* The same for a cgroup of the v1 memory hierarchy (c->v1_fd) that the
+ * store's lane found near its memory.limit_in_bytes. */
+int calib_rebalance_v1(struct guard *g, const char *path, char *why, size_t size);

@@ -97,8 +97,29 @@ static int one(int cg_fd, const char *relpath, void *u)
 		*w->v = nv;
 		*w->cap = ncap;
 	}
+	s.limit = UINT64_MAX;
+	if (read_file_at(cg_fd, w->t->v1 ? "memory.limit_in_bytes" : "memory.max", num,
+			 sizeof(num)) > 0 && parse_cg_limit(num, &s.limit) == 0 &&
+	    s.limit >= 1ull << 62)
+		s.limit = UINT64_MAX;   /* v1's unlimited: a page-rounded LLONG_MAX */
 	(*w->v)[(*w->n)++] = s;
 	return 0;
+}
+
+size_t cg_near_limit(const struct cg_sample *v, size_t n, double percent, size_t *out,
+		     size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < max; i++) {
+		uint64_t used = v[i].current - MIN(v[i].reclaimable, v[i].current);
+
+		if (v[i].limit != UINT64_MAX &&
+		    (used >= v[i].limit ||
+		     (double)(v[i].limit - used) <= (double)v[i].limit * percent / 100))
+			out[k++] = i;
+	}
+	return k;
 }
 
 int cg_tree_sample(const struct cg_tree *t, struct cg_sample **v, size_t *n, size_t *cap,

@@ -30,3 +30,8 @@ void cg_tree_close(struct cg_tree *t);
  * CG_SAMPLE_MAX, gone mid-read). 0 or -errno. */
 int cg_tree_sample(const struct cg_tree *t, struct cg_sample **v, size_t *n, size_t *cap,
 		   size_t *skipped);
+/* The samples near their limit: what they use beyond the reclaimable
+ * page cache (current - reclaimable) leaves percent of the limit or less.
+ * Their indices into out (at most max); how many. */
+size_t cg_near_limit(const struct cg_sample *v, size_t n, double percent, size_t *out,
+		     size_t max);

@@ -17,6 +17,7 @@
 
 #include "core/config.h"
 #include "core/context.h"
+#include "core/sdbus.h"
 #include "core/util.h"
 #include "guards/calibration/cgsample.h"
 #include "guards/calibration/store.h"
@@ -104,29 +105,38 @@ static void cgroup2_root(const struct og_opts *o, int proc_fd, char *root, size_
 		mountinfo_cgroup2_root(proc_fd, root, size);
 }
 
-/* Sample the tree every interval for duration into s (Ctrl-C ends early). */
-static int collect(struct cstore *s, const struct og_opts *o, uint64_t duration_ms,
-		   uint64_t interval_ms)
+/* The hierarchy the daemon samples: v2 with the memory controller, else
+ * the v1 memory hierarchy. 0 or -errno (said). */
+static int open_tree(const struct og_opts *o, struct cg_tree *t)
 {
 	char root[256] = "", why[512];
-	struct cg_tree t;
-	struct cg_sample *v = NULL;
-	size_t n = 0, cap = 0, skipped = 0, rounds = 0;
 	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), cg_fd = -1, r;
-	uint64_t end = now_ms() + duration_ms;
 
 	cgroup2_root(o, proc_fd, root, sizeof(root));
 	if (*root)
 		cg_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	r = cg_tree_open(cg_fd, root, proc_fd, &t, why, sizeof(why));
+	r = cg_tree_open(cg_fd, root, proc_fd, t, why, sizeof(why));
 	if (cg_fd >= 0)
 		close(cg_fd);
 	if (proc_fd >= 0)
 		close(proc_fd);
-	if (r < 0) {
+	if (r < 0)
 		fprintf(stderr, "oomguard calibrate: %s\n", why);
+	return r;
+}
+
+/* Sample the tree every interval for duration into s (Ctrl-C ends early). */
+static int collect(struct cstore *s, const struct og_opts *o, uint64_t duration_ms,
+		   uint64_t interval_ms)
+{
+	struct cg_tree t;
+	struct cg_sample *v = NULL;
+	size_t n = 0, cap = 0, skipped = 0, rounds = 0;
+	uint64_t end = now_ms() + duration_ms;
+	int r;
+
+	if ((r = open_tree(o, &t)) < 0)
 		return r;
-	}
 	fprintf(stderr, "oomguard calibrate: sampling every cgroup of %s (cgroup %s) every %"
 		PRIu64 " ms for %" PRIu64 " s\n", t.root, t.v1 ? "v1" : "v2", interval_ms,
 		duration_ms / 1000);
@@ -157,14 +167,39 @@ static int collect(struct cstore *s, const struct og_opts *o, uint64_t duration_
 
 struct restore {
 	int root_fd;
+	bool v1;                        /* v1's memory.limit_in_bytes, systemd's MemoryLimit= */
 	struct cstore *s;
 	int failed, restored;
+	bool systemd;                   /* systemd is PID 1: its units through it */
+	struct sdbus *bus;
 };
+
+/* A unit's MemoryMax= back to original ("max" or bytes), through systemd
+ * as the daemon set it. 0 or -errno with err filled. */
+static int restore_unit(struct restore *r, const char *unit, const char *original, char *err,
+			size_t size)
+{
+	uint64_t bytes = UINT64_MAX;
+	int e;
+
+	if (strcmp(original, "max") && parse_u64(original, &bytes) < 0) {
+		snprintf(err, size, "the stored value '%s' is not a limit", original);
+		return -EINVAL;
+	}
+	if (bytes >= 1ull << 62)        /* v1's unlimited, a page-rounded LLONG_MAX */
+		bytes = UINT64_MAX;
+	if (!r->bus && (e = sdbus_open(&r->bus, err, size)) < 0)
+		return e;
+	return sdbus_set_memory_limit(r->bus, unit, r->v1 ? "MemoryLimit" : "MemoryMax", bytes, 5000,
+				      err, size);
+}
 
 static int restore_one(const char *path, const char *original, uint64_t t_ms, void *u)
 {
 	struct restore *r = u;
-	char when[40];
+	const char *unit = r->systemd ? sd_unit_of_cgroup(path) : NULL;
+	const char *file = r->v1 ? "memory.limit_in_bytes" : "memory.max";
+	char when[40], err[480] = "";
 	int fd, e = 0;
 
 	format_when(t_ms, when, sizeof(when));
@@ -177,18 +212,22 @@ static int restore_one(const char *path, const char *original, uint64_t t_ms, vo
 		    O_CLOEXEC);
 	if (fd < 0)
 		e = -errno;
+	else if (unit)
+		e = restore_unit(r, unit, original, err, sizeof(err));
 	else
-		e = write_file_at(fd, "memory.max", original);
+		e = write_file_at(fd, file, original);
 	if (fd >= 0)
 		close(fd);
-	if (e == -ENOENT) {
-		printf("  %s: gone (its memory.max was %s before %s)\n", path, original, when);
+	if (e == -ENOENT && !*err) {
+		printf("  %s: gone (its %s was %s before %s)\n", path, file, original, when);
 	} else if (e < 0) {
-		fprintf(stderr, "  %s: memory.max back to %s: %s\n", path, original, strerror(-e));
+		fprintf(stderr, "  %s: %s back to %s: %s\n", path, file, original,
+			*err ? err : strerror(-e));
 		r->failed++;
 		return 0;
 	} else {
-		printf("  %s: memory.max back to %s (as before %s)\n", path, original, when);
+		printf("  %s: %s back to %s (as before %s)%s\n", path, file, original, when,
+		       unit ? " through systemd" : "");
 		r->restored++;
 	}
 	cstore_forget_limit(r->s, path);
@@ -199,21 +238,19 @@ static int restore_one(const char *path, const char *original, uint64_t t_ms, vo
  * change (the store keeps each cgroup's first original). */
 static int restore(struct cstore *s, const struct og_opts *o)
 {
-	char root[4096] = "";
-	int proc_fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
-	struct restore r = { .root_fd = -1, .s = s };
+	struct restore r = { .root_fd = -1, .s = s, .systemd = sd_booted_here() };
+	struct cg_tree t;
+	int rc;
 
-	cgroup2_root(o, proc_fd, root, sizeof(root));
-	if (proc_fd >= 0)
-		close(proc_fd);
-	if (!*root || (r.root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "oomguard calibrate --restore: no cgroup v2 hierarchy%s%s\n",
-			*root ? " at " : "", root);
+	if (open_tree(o, &t) < 0)
 		return 1;
-	}
-	printf("oomguard calibrate --restore: limits under %s\n", root);
+	r.root_fd = t.fd;
+	r.v1 = t.v1;
+	printf("oomguard calibrate --restore: limits under %s (cgroup %s)\n", t.root,
+	       t.v1 ? "v1" : "v2");
 	rc = cstore_limits(s, restore_one, &r);
-	close(r.root_fd);
+	cg_tree_close(&t);
+	sdbus_close(r.bus);
 	if (rc < 0)
 		fprintf(stderr, "oomguard calibrate --restore: the store: %s\n", cstore_error(s));
 	printf("%d restored, %d failed\n", r.restored, r.failed);

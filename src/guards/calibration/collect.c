@@ -6,7 +6,9 @@
  * count, lowest and highest) and deletes what is older than
  * calibration.retention. The loop
  * only arms the timer and takes the job's result: the store, the tree
- * and the sample buffer belong to the lane. */
+ * and the sample buffer belong to the lane. On a cgroup v1 memory
+ * hierarchy (no cgroups guard there) the sample also finds the cgroups
+ * near their memory.limit_in_bytes, for rebalancing on the loop. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,6 +29,7 @@
 #define PRUNE_EVERY_MS (3600ull * 1000)
 #define DOWNSAMPLE_AFTER_MS (86400ull * 1000)   /* older samples: a row per minute */
 #define STATS_EVERY_MS 60000            /* else at most this often */
+#define NEAR_MAX 8                      /* v1 cgroups near their limit, rebalanced per sample */
 
 /* What the lane owns, across jobs. */
 struct store_lane {
@@ -46,6 +49,9 @@ struct store_job {
 	char path[PATH_MAX];
 	uint64_t retention_ms;
 	bool want_stats;                /* rebalancing: compute every cgroup's figures */
+	double near_percent;            /* v1: anon headroom at or under it (of the limit): near */
+	char near[NEAR_MAX][CG_PATH_MAX];       /* result: those cgroups */
+	size_t n_near;
 	char audit_path[PATH_MAX];      /* "" none */
 	char *audit[RB_PENDING];        /* lines to append there (the job frees them) */
 	size_t n_audit;
@@ -149,6 +155,13 @@ static int job_run(void *arg)
 		snprintf(j->why, sizeof(j->why), "%.300s: %s", l->tree.root, strerror(-r));
 		return r;
 	}
+	if (l->tree.v1 && j->near_percent > 0) {
+		size_t idx[NEAR_MAX];
+
+		j->n_near = cg_near_limit(l->v, j->n, j->near_percent, idx, NEAR_MAX);
+		for (size_t i = 0; i < j->n_near; i++)
+			snprintf(j->near[i], CG_PATH_MAX, "%s", l->v[idx[i]].path);
+	}
 	j->op = "write";
 	if ((r = cstore_put(l->s, now, l->v, j->n)) < 0) {
 		snprintf(j->why, sizeof(j->why), "%.200s: %.180s", j->path, cstore_error(l->s));
@@ -247,6 +260,13 @@ static void job_done(void *arg, int result, bool timed_out)
 		if (j->pruned > 0)
 			c->store_pruned += (uint64_t)j->pruned;
 	}
+	if (j->n_near && c->v1_fd < 0 && c->lane_state->tree.fd >= 0)   /* the lane is idle */
+		c->v1_fd = fcntl(c->lane_state->tree.fd, F_DUPFD_CLOEXEC, 3);
+	for (size_t i = 0; i < j->n_near; i++) {
+		char why[480];
+
+		calib_rebalance_v1(j->g, j->near[i], why, sizeof(why));
+	}
 	job_free(j);
 }
 
@@ -270,6 +290,9 @@ void calib_store_tick(struct guard *g)
 	j->l = c->lane_state;
 	snprintf(j->path, sizeof(j->path), "%s", cfg->calib_store);
 	j->retention_ms = cfg->calib_retention_ms;
+	/* v1 has no cgroups guard to ask: twice its terminate headroom, as
+	 * samples come calibration.interval apart */
+	j->near_percent = cfg->rb_enabled ? 2 * cfg->cg_term_headroom_percent : 0;
 	/* the figures: at every sample while they take under a quarter of the
 	 * interval, else at most once a minute and never more than 1 % of a CPU */
 	j->want_stats = cfg->rb_enabled &&
@@ -350,6 +373,9 @@ void calib_store_stop(struct guard *g)
 	free(c->stats);
 	c->stats = NULL;
 	c->n_stats = 0;
+	if (c->v1_fd >= 0)
+		close(c->v1_fd);
+	c->v1_fd = -1;
 	if (!l || (g->env->worker && worker_lane_busy(g->env->worker, g->lane)))
 		return;
 	cstore_close(l->s);

@@ -5,7 +5,16 @@
  * lane last computed are looked up, rebalance.c plans, and the new limits
  * are written (donors first, so that the children never hold more than
  * the parent). A record and a kmsg line say what moved; the audit line
- * and the original limits (for `calibrate --restore`) wait for the lane. */
+ * and the original limits (for `calibrate --restore`) wait for the lane.
+ *
+ * A systemd unit's limit is systemd's: a plan that touches one goes
+ * whole to the D-Bus lane (SetUnitProperties MemoryMax=, runtime), with a
+ * deadline; the cgroups guard's kill waits for it (relieve says 1) until
+ * it answers or the deadline passes. Other cgroups are written here.
+ *
+ * Where the memory controller is on a cgroup v1 hierarchy, the store's
+ * lane finds the cgroups near their memory.limit_in_bytes at each sample
+ * and the same plan is made and written with v1's files (v1 true). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,17 +26,45 @@
 
 #include "core/guard.h"
 #include "core/log.h"
+#include "core/sdbus.h"
 #include "core/util.h"
+#include "core/worker.h"
 #include "guards/calibration/calibration.h"
 #include "guards/calibration/rebalance.h"
 #include "observe/cgroup.h"
 #include "observe/meminfo.h"
 #include "report/record.h"
 
+#define BUS_CALL_MS 1000         /* one SetUnitProperties */
+#define BUS_JOB_MS 3000          /* a whole plan through systemd: the kill waits this long */
+#define V1_NO_LIMIT (1ull << 62) /* v1's limit_in_bytes at or past it: none */
+
 struct kid {
 	char path[CG_PATH_MAX];
 	char limit_text[32];            /* memory.max as read: what --restore writes back */
-	int fd;
+	const char *unit;               /* into path: systemd's unit (NULL: not one) */
+};
+
+/* One limit to change: steps[0] the cgroup at its limit, then the donors. */
+struct rb_step {
+	char path[CG_PATH_MAX];
+	const char *unit;               /* into path: through systemd; NULL: memory.max */
+	char limit_text[32];
+	uint64_t old_limit, new_limit;
+};
+
+/* A plan to carry out: on the loop, or whole in the D-Bus lane. */
+struct rb_job {
+	struct guard *g;                /* on the loop only (done) */
+	struct sdbus **bus;             /* the lane's connection (guard_env.bus) */
+	int cg_fd;                      /* the v2 root; the job's own dup in the lane */
+	bool own_fd, after_oom, open_failed, v1;
+	enum rb_source source;
+	uint64_t added;
+	char plan_why[256];
+	char err[400];
+	size_t n;
+	struct rb_step step[];
 };
 
 static bool eligible(const struct og_config *cfg, const char *path)
@@ -63,41 +100,36 @@ static struct rb_cool *cool_slot(struct calib *c, const char *path, bool take,
 	return old;
 }
 
-/* A unit of systemd's, on a host where it is PID 1 (systemd true, looked
- * up once per rebalance): its limits are systemd's to set
- * (SetUnitProperties), not ours to write behind it. */
-static bool systemd_unit(bool systemd, const char *path)
+/* The limit and use files: v2's, or v1's (unlimited there reads as a
+ * page-rounded LLONG_MAX). */
+static const char *limit_file(bool v1)
 {
-	const char *name = strrchr(path, '/');
-	size_t n;
-
-	if (!systemd || !name)
-		return false;
-	n = strlen(++name);
-	return (n > 8 && !strcmp(name + n - 8, ".service")) ||
-	       (n > 6 && !strcmp(name + n - 6, ".scope")) ||
-	       (n > 6 && !strcmp(name + n - 6, ".slice"));
+	return v1 ? "memory.limit_in_bytes" : "memory.max";
 }
 
 static int read_u64(int fd, const char *file, uint64_t *ret, char *text, size_t size)
 {
 	char buf[64];
+	int r;
 
 	if (read_file_at(fd, file, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
 	buf[strcspn(buf, "\n")] = '\0';
 	if (text)
 		snprintf(text, size, "%.31s", buf);
-	return parse_cg_limit(buf, ret);
+	if ((r = parse_cg_limit(buf, ret)) == 0 && *ret >= V1_NO_LIMIT)
+		*ret = CG_MAX;
+	return r;
 }
 
 /* The children of the parent of path, with their limits and use. */
-static int read_children(struct guard *g, const char *parent, bool systemd, struct kid *kids,
-			 struct rb_cgroup *v, size_t *n, size_t *affected, const char *path)
+static int read_children(struct guard *g, int root_fd, bool v1, const char *parent,
+			 bool systemd, struct kid *kids, struct rb_cgroup *v, size_t *n,
+			 size_t *affected, const char *path)
 {
 	const struct og_config *cfg = &g->env->c->cfg;
 	struct calib *c = g->state;
-	int pfd = openat(g->env->c->cg_root_fd, *parent ? parent + 1 : ".",
+	int pfd = openat(root_fd, *parent ? parent + 1 : ".",
 			 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d;
 	struct dirent *de;
@@ -127,19 +159,21 @@ static int read_children(struct guard *g, const char *parent, bool systemd, stru
 			continue;
 		if ((size_t)snprintf(k->path, sizeof(k->path), "%s/%s", parent, de->d_name) >=
 		    sizeof(k->path) ||
-		    read_u64(fd, "memory.max", &limit, k->limit_text, sizeof(k->limit_text)) < 0 ||
-		    read_u64(fd, "memory.current", &current, NULL, 0) < 0) {
+		    read_u64(fd, limit_file(v1), &limit, k->limit_text, sizeof(k->limit_text)) < 0 ||
+		    read_u64(fd, v1 ? "memory.usage_in_bytes" : "memory.current", &current, NULL,
+			     0) < 0) {
 			close(fd);
 			continue;
 		}
-		k->fd = fd;
+		close(fd);
+		k->unit = systemd ? sd_unit_of_cgroup(k->path) : NULL;
 		e = calib_stats_find(c->stats, c->n_stats, k->path);
-		/* a systemd unit is neither raised nor lowered behind systemd */
+		/* a systemd unit only through systemd, when it can be reached */
 		v[*n] = (struct rb_cgroup){ .path = k->path, .current = current,
 					    .limit = limit == CG_MAX ? RB_NO_LIMIT : limit,
 					    .calibrated = e != NULL,
 					    .eligible = eligible(cfg, k->path) &&
-							!systemd_unit(systemd, k->path) };
+							(!k->unit || !c->bus_err[0]) };
 		if (e) {
 			v[*n].st = e->st;
 			v[*n].st.median = e->st.median_low;     /* a donor only if surely under it */
@@ -154,7 +188,7 @@ static int read_children(struct guard *g, const char *parent, bool systemd, stru
 
 /* The parent's memory.max, or for the root (or a parent without one) the
  * machine's memory minus calibration.reserve. */
-static uint64_t parent_limit(struct guard *g, const char *parent)
+static uint64_t parent_limit(struct guard *g, int root_fd, bool v1, const char *parent)
 {
 	struct og_ctx *ctx = g->env->c;
 	struct meminfo mi = { 0 };
@@ -163,20 +197,41 @@ static uint64_t parent_limit(struct guard *g, const char *parent)
 
 	meminfo_read_fd(ctx->meminfo_fd, &mi);
 	machine = mi.mem_total > ctx->cfg.calib_reserve ? mi.mem_total - ctx->cfg.calib_reserve : 0;
-	if (*parent && (fd = openat(ctx->cg_root_fd, parent + 1, O_RDONLY | O_DIRECTORY |
-				    O_CLOEXEC)) >= 0) {
-		read_u64(fd, "memory.max", &limit, NULL, 0);
+	if (*parent && (fd = openat(root_fd, parent + 1, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		read_u64(fd, limit_file(v1), &limit, NULL, 0);
 		close(fd);
 	}
 	return limit == CG_MAX ? machine : MIN(limit, machine);
 }
 
-static int write_limit(int fd, uint64_t bytes)
+/* One step's limit to bytes (RB_NO_LIMIT: none), or with text as
+ * memory.max said it (a rollback). 0 or -errno with j->err filled. */
+static int set_limit(struct rb_job *j, const struct rb_step *st, uint64_t bytes, const char *text)
 {
 	char buf[32];
+	int fd, r;
 
-	snprintf(buf, sizeof(buf), "%" PRIu64, bytes);
-	return write_file_at(fd, "memory.max", buf);
+	if (st->unit) {
+		if (!*j->bus && (r = sdbus_open(j->bus, j->err, sizeof(j->err))) < 0) {
+			j->open_failed = true;
+			return r;
+		}
+		return sdbus_set_memory_limit(*j->bus, st->unit, j->v1 ? "MemoryLimit" : "MemoryMax",
+					      bytes, BUS_CALL_MS, j->err, sizeof(j->err));
+	}
+	if (!text)
+		snprintf(buf, sizeof(buf), "%" PRIu64, bytes);
+	if ((fd = openat(j->cg_fd, st->path + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+			 O_CLOEXEC)) < 0)
+		r = -errno;
+	else
+		r = write_file_at(fd, limit_file(j->v1), text ? text : buf);
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		snprintf(j->err, sizeof(j->err), "writing %s/%s: %s", st->path, limit_file(j->v1),
+			 strerror(-r));
+	return r;
 }
 
 static void queue_audit(struct calib *c, const struct rebalance_rec *b)
@@ -201,7 +256,7 @@ static void queue_audit(struct calib *c, const struct rebalance_rec *b)
 	json_object_put(o);
 }
 
-static void queue_original(struct calib *c, const struct kid *k)
+static void queue_original(struct calib *c, const struct rb_step *k)
 {
 	for (size_t i = 0; i < c->n_orig; i++)
 		if (!strcmp(c->orig[i].path, k->path))
@@ -239,46 +294,149 @@ static void refused(struct guard *g, const char *path, const char *why)
 	report_rebalance(g->env->rep, &b);
 }
 
-/* Write the plan: donors first, then the raise; a failure puts back what
- * was written. 0 or -errno (what failed in why). */
-static int apply(const struct rb_plan *p, struct kid *kids, char *why, size_t size)
+/* Carry out the plan: donors first, then the raise; a failure puts back
+ * what was set. On the loop, or the D-Bus lane's fn. 0 or -errno (what
+ * failed in j->err). */
+static int apply(void *arg)
 {
+	struct rb_job *j = arg;
 	int r;
 
-	for (size_t i = 1; i <= p->n; i++) {
-		const struct rb_change *ch = &p->ch[i % p->n];   /* donors, then ch[0] */
+	for (size_t i = 1; i <= j->n; i++) {
+		const struct rb_step *st = &j->step[i % j->n];  /* donors, then step[0] */
 
-		if ((r = write_limit(kids[ch->idx].fd, ch->new_limit)) < 0) {
-			snprintf(why, size, "writing %s/memory.max: %s", kids[ch->idx].path,
-				 strerror(-r));
-			for (size_t k = 1; k < i; k++)
-				write_limit(kids[p->ch[k % p->n].idx].fd, p->ch[k % p->n].old_limit);
+		if ((r = set_limit(j, st, st->new_limit, NULL)) < 0) {
+			char err[sizeof(j->err)];
+
+			memcpy(err, j->err, sizeof(err));
+			for (size_t k = 1; k < i; k++) {
+				const struct rb_step *b = &j->step[k % j->n];
+
+				set_limit(j, b, b->old_limit, b->unit ? NULL : b->limit_text);
+			}
+			memcpy(j->err, err, sizeof(err));
 			return r;
 		}
 	}
 	return 0;
 }
 
-static int rebalance(struct guard *g, const char *path, bool after_oom, char *why, size_t size)
+static void job_free(void *arg)
+{
+	struct rb_job *j = arg;
+
+	if (j && j->own_fd)
+		close(j->cg_fd);
+	free(j);
+}
+
+/* The plan was carried out (or would have been, in dry-run): say so. */
+static void rebalanced(struct guard *g, const struct rb_job *j)
 {
 	const struct og_config *cfg = &g->env->c->cfg;
 	struct calib *c = g->state;
+	struct rebalance_donor donors[RB_MAX_CHILDREN];
+	const struct rb_step *a = &j->step[0];
+	bool via_systemd = false;
+	struct rb_cool *cool;
+	char msg[1100];
+
+	for (size_t i = 0; i < j->n; i++)
+		via_systemd |= j->step[i].unit != NULL;
+	for (size_t i = 1; i < j->n; i++)
+		donors[i - 1] = (struct rebalance_donor){ j->step[i].path,
+			j->step[i].old_limit - j->step[i].new_limit, j->step[i].old_limit,
+			j->step[i].new_limit };
+	/* MiB rounded as the planner's why rounds them */
+	snprintf(msg, sizeof(msg), "%s%s%s: %s %.0f -> %.0f MiB (+%.0f MiB from the %s: %s)%s",
+		 cfg->dry_run ? "would rebalance " : "rebalanced ", a->path,
+		 j->after_oom ? " after an OOM kill by the kernel in it" : "", limit_file(j->v1),
+		 (double)a->old_limit / MiB, (double)a->new_limit / MiB, (double)j->added / MiB,
+		 rb_source_name(j->source), j->plan_why, via_systemd ? " through systemd" : "");
+	struct rebalance_rec b = { .event = "rebalance", .message = msg, .dry_run = cfg->dry_run,
+				   .cgroup = a->path, .source = rb_source_name(j->source),
+				   .via = via_systemd ? "systemd" : "cgroupfs",
+				   .added = j->added, .old_limit = a->old_limit,
+				   .new_limit = a->new_limit, .donors = donors,
+				   .n_donors = j->n - 1 };
+	report_rebalance(g->env->rep, &b);
+	report_kmsg(g->env->rep, "%s", msg);
+	log_notice("calibration: %s", msg);
+	snprintf(c->rb_last, sizeof(c->rb_last), "%.*s", (int)sizeof(c->rb_last) - 1, msg);
+	queue_audit(c, &b);
+	if (!cfg->dry_run)
+		for (size_t i = 0; i < j->n; i++)
+			queue_original(c, &j->step[i]);
+	c->rebalances++;
+	if ((cool = cool_slot(c, a->path, true, now_ms(), cfg->rb_cooldown_ms))) {
+		cool->ms = now_ms();
+		cool->said_ms = 0;
+	}
+}
+
+/* The guard whose plan is in the D-Bus lane (one at a time): past the
+ * deadline, the job is the lane's and may be freed at any moment. */
+static struct guard *inflight_g;
+
+/* The D-Bus lane is done with a plan, or its deadline passed (on the loop). */
+static void bus_done(void *arg, int result, bool timed_out)
+{
+	struct rb_job *j = arg;
+	struct guard *g = inflight_g;
+	struct calib *c = g->state;
+	char why[480];
+
+	c->rb_inflight = false;
+	inflight_g = NULL;
+	if (timed_out) {
+		snprintf(why, sizeof(why), "systemd did not answer within %d ms (the change may "
+			 "still happen; the next look reads the limits again)", BUS_JOB_MS);
+		refused(g, c->rb_inflight_path, why);
+		return;
+	}
+	if (result < 0) {
+		if (j->open_failed)
+			snprintf(c->bus_err, sizeof(c->bus_err), "%s", j->err);
+		snprintf(why, sizeof(why), "%s", j->err);
+		refused(j->g, j->step[0].path, why);
+	} else {
+		rebalanced(j->g, j);
+	}
+	job_free(j);
+}
+
+static int rebalance(struct guard *g, const char *path, bool after_oom, bool v1, char *why,
+		     size_t size)
+{
+	const struct og_config *cfg = &g->env->c->cfg;
+	struct guard_env *env = g->env;
+	struct calib *c = g->state;
 	static struct kid kids[RB_MAX_CHILDREN];
 	static struct rb_cgroup v[RB_MAX_CHILDREN];
-	struct rebalance_donor donors[RB_MAX_CHILDREN];
-	char parent[CG_PATH_MAX], msg[600];
+	char parent[CG_PATH_MAX];
+	struct rb_job *j = NULL;
 	struct rb_plan p;
 	struct rb_cool *cool;
 	size_t n = 0, affected;
 	uint64_t now = now_ms();
-	bool systemd;
-	int r = 0;
+	bool systemd, bus = false;
+	int r = 0, root_fd = v1 ? c->v1_fd : env->c->cg_root_fd;
 
 	*why = '\0';
-	if (!cfg->rb_enabled || !g->active || g->env->c->cg_root_fd < 0 || !eligible(cfg, path))
+	if (!cfg->rb_enabled || !g->active || root_fd < 0 || !eligible(cfg, path))
 		return 0;               /* not ours to rebalance: the kill proceeds, no word */
 	if (strlen(path) >= CG_PATH_MAX) {
 		snprintf(why, size, "its path is longer than %d bytes", CG_PATH_MAX - 1);
+		refused(g, path, why);
+		return 0;
+	}
+	if (c->rb_inflight) {   /* systemd has not answered yet */
+		if (!strcmp(c->rb_inflight_path, path)) {
+			snprintf(why, size, "waiting for systemd");
+			return 1;
+		}
+		snprintf(why, size, "the rebalance of %s is waiting for systemd",
+			 c->rb_inflight_path);
 		refused(g, path, why);
 		return 0;
 	}
@@ -289,10 +447,9 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, char *wh
 		refused(g, path, why);
 		return 0;
 	}
-	systemd = access("/run/systemd/system", F_OK) == 0;    /* systemd is PID 1 */
-	if (systemd_unit(systemd, path)) {
-		snprintf(why, size, "a systemd unit: its MemoryMax= is systemd's to set, and "
-			 "oomguard does not set it through systemd yet");
+	systemd = sd_booted_here();
+	if (systemd && sd_unit_of_cgroup(path) && c->bus_err[0]) {
+		snprintf(why, size, "a systemd unit, and systemd cannot be reached: %s", c->bus_err);
 		refused(g, path, why);
 		return 0;
 	}
@@ -303,52 +460,71 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, char *wh
 		return 0;
 	}
 	snprintf(parent, sizeof(parent), "%s", path);
-	*strrchr(parent, '/') = '\0';   /* "/a/b" -> "/a", "/a" -> "" (the root) */
-	if ((r = read_children(g, parent, systemd, kids, v, &n, &affected, path)) < 0) {
+	*strrchr(parent, '/') = '\0';  /* "/a/b" -> "/a", "/a" -> "" (the root) */
+	if ((r = read_children(g, root_fd, v1, parent, systemd, kids, v, &n, &affected, path)) < 0) {
 		if (r == -E2BIG)
 			snprintf(why, size, "its parent has more than %d children", RB_MAX_CHILDREN);
 		else
 			snprintf(why, size, "reading its siblings: %s", strerror(-r));
 		goto out;
 	}
-	struct rb_input in = { v, n, affected, parent_limit(g, parent), cfg->rb_margin,
+	struct rb_input in = { v, n, affected, parent_limit(g, root_fd, v1, parent), cfg->rb_margin,
 			       2 * cfg->cg_term_headroom_percent };
 	if ((r = rb_plan(&in, &p)) < 0 || p.source == RB_NONE) {
 		snprintf(why, size, "%s", r < 0 ? "bad input" : p.why);
 		r = -ENOSPC;
 		goto out;
 	}
-	if (!cfg->dry_run && (r = apply(&p, kids, why, size)) < 0)
+	if (!(j = calloc(1, sizeof(*j) + p.n * sizeof(j->step[0])))) {
+		snprintf(why, size, "out of memory");
+		r = -ENOMEM;
 		goto out;
-	for (size_t i = 1; i < p.n; i++)
-		donors[i - 1] = (struct rebalance_donor){ kids[p.ch[i].idx].path,
-			p.ch[i].old_limit - p.ch[i].new_limit, p.ch[i].old_limit, p.ch[i].new_limit };
-	snprintf(msg, sizeof(msg), "%s%s%s: memory.max %" PRIu64 " -> %" PRIu64 " MiB (+%" PRIu64
-		 " MiB from the %s: %s)", cfg->dry_run ? "would rebalance " : "rebalanced ", path,
-		 after_oom ? " after an OOM kill by the kernel in it" : "", p.ch[0].old_limit >> 20,
-		 p.ch[0].new_limit >> 20, p.added >> 20, rb_source_name(p.source), p.why);
-	struct rebalance_rec b = { .event = "rebalance", .message = msg, .dry_run = cfg->dry_run,
-				   .cgroup = path, .source = rb_source_name(p.source),
-				   .added = p.added, .old_limit = p.ch[0].old_limit,
-				   .new_limit = p.ch[0].new_limit, .donors = donors,
-				   .n_donors = p.n - 1 };
-	report_rebalance(g->env->rep, &b);
-	report_kmsg(g->env->rep, "%s", msg);
-	log_notice("calibration: %s", msg);
-	snprintf(c->rb_last, sizeof(c->rb_last), "%s", msg);
-	queue_audit(c, &b);
-	if (!cfg->dry_run)
-		for (size_t i = 0; i < p.n; i++)
-			queue_original(c, &kids[p.ch[i].idx]);
-	c->rebalances++;
-	if ((cool = cool_slot(c, path, true, now, cfg->rb_cooldown_ms))) {
-		cool->ms = now;
-		cool->said_ms = 0;
 	}
-	r = 1;
+	*j = (struct rb_job){ .g = g, .bus = &env->bus, .cg_fd = root_fd, .after_oom = after_oom,
+			      .v1 = v1, .source = p.source, .added = p.added, .n = p.n };
+	snprintf(j->plan_why, sizeof(j->plan_why), "%s", p.why);
+	for (size_t i = 0; i < p.n; i++) {
+		struct rb_step *st = &j->step[i];
+		const struct kid *k = &kids[p.ch[i].idx];
+
+		memcpy(st->path, k->path, sizeof(st->path));
+		memcpy(st->limit_text, k->limit_text, sizeof(st->limit_text));
+		st->unit = k->unit ? st->path + (k->unit - k->path) : NULL;
+		st->old_limit = p.ch[i].old_limit;
+		st->new_limit = p.ch[i].new_limit;
+		bus |= st->unit != NULL;
+	}
+	if (cfg->dry_run) {
+		rebalanced(g, j);
+		r = 1;
+	} else if (!bus) {
+		if ((r = apply(j)) < 0)
+			snprintf(why, size, "%s", j->err);
+		else
+			rebalanced(g, j);
+		r = r < 0 ? r : 1;
+	} else if (!env->worker) {
+		snprintf(why, size, "a systemd unit, and no worker lane to call systemd from");
+		r = -ENOTSUP;
+	} else if ((j->cg_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		snprintf(why, size, "dup: %s", strerror(errno));
+		r = -errno;
+	} else {
+		j->own_fd = true;
+		r = worker_submit(env->worker, env->bus_lane, apply, j, BUS_JOB_MS, bus_done,
+				  job_free);
+		if (r == 0) {
+			c->rb_inflight = true;
+			inflight_g = g;
+			snprintf(c->rb_inflight_path, sizeof(c->rb_inflight_path), "%s", path);
+			snprintf(why, size, "waiting for systemd");
+			return 1;       /* bus_done says the rest */
+		}
+		snprintf(why, size, "systemd's D-Bus lane is busy%s",
+			 r == -EBUSY ? " (a call past its deadline)" : "");
+	}
 out:
-	for (size_t i = 0; i < n; i++)
-		close(kids[i].fd);
+	job_free(j);
 	if (r <= 0 && *why)
 		refused(g, path, why);
 	return r > 0;
@@ -356,10 +532,15 @@ out:
 
 int calib_rebalance(struct guard *g, const char *path, char *why, size_t size)
 {
-	return rebalance(g, path, false, why, size);
+	return rebalance(g, path, false, false, why, size);
 }
 
 int calib_rebalance_after_oom(struct guard *g, const char *path, char *why, size_t size)
 {
-	return rebalance(g, path, true, why, size);
+	return rebalance(g, path, true, false, why, size);
+}
+
+int calib_rebalance_v1(struct guard *g, const char *path, char *why, size_t size)
+{
+	return rebalance(g, path, false, true, why, size);
 }

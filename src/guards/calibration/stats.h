@@ -16,6 +16,8 @@ struct cg_sample {
 	uint64_t anon, file;            /* memory.stat (v1: total_rss, total_cache) */
 	uint64_t reclaimable;           /* inactive_file + active_file + slab_reclaimable
 					 * (v1: total_inactive_file + total_active_file) */
+	uint64_t limit;                 /* memory.max (v1: memory.limit_in_bytes); UINT64_MAX
+					 * none or unreadable (not stored) */
 };
 
 /* The seed's per-cgroup figures over a period, in bytes. */

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* systemd's D-Bus API through a dlopened libsystemd: see sdbus.h. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "og-config.h"
+#include "core/sdbus.h"
+#include "core/util.h"
+
+#if HAVE_LIBSYSTEMD
+#include <systemd/sd-bus.h>
+#endif
+
+bool sd_booted_here(void)
+{
+	return access("/run/systemd/system", F_OK) == 0;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n > k && !memcmp(s + n - k, suffix, k);
+}
+
+const char *sd_unit_of_cgroup(const char *path)
+{
+	const char *p = path, *name = NULL;
+
+	if (*p != '/')
+		return NULL;
+	while (*p == '/') {
+		const char *end = strchrnul(p + 1, '/');
+		size_t n = (size_t)(end - p - 1);
+
+		name = p + 1;
+		if (!*end)      /* the last component: a unit of the three kinds */
+			return ends_with(name, n, ".service") || ends_with(name, n, ".scope") ||
+			       ends_with(name, n, ".slice") ? name : NULL;
+		if (!ends_with(name, n, ".slice"))
+			return NULL;
+		p = end;
+	}
+	return NULL;
+}
+
+#if HAVE_LIBSYSTEMD
+static struct {
+	int (*bus_new)(sd_bus **);
+	int (*set_address)(sd_bus *, const char *);
+	int (*start)(sd_bus *);
+	int (*open_system)(sd_bus **);
+	sd_bus *(*flush_close_unref)(sd_bus *);
+	int (*new_method_call)(sd_bus *, sd_bus_message **, const char *, const char *,
+			       const char *, const char *);
+	int (*append)(sd_bus_message *, const char *, ...);
+	int (*call)(sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **);
+	sd_bus_message *(*message_unref)(sd_bus_message *);
+	void (*error_free)(sd_bus_error *);
+	int loaded;                     /* 1 bound, < 0 -errno */
+	char why[200];
+} sd;
+static pthread_once_t sd_once = PTHREAD_ONCE_INIT;
+
+static void sd_bind(void)
+{
+	void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+	struct { void **fn; const char *name; } syms[] = {
+		{ (void **)&sd.bus_new, "sd_bus_new" },
+		{ (void **)&sd.set_address, "sd_bus_set_address" },
+		{ (void **)&sd.start, "sd_bus_start" },
+		{ (void **)&sd.open_system, "sd_bus_open_system" },
+		{ (void **)&sd.flush_close_unref, "sd_bus_flush_close_unref" },
+		{ (void **)&sd.new_method_call, "sd_bus_message_new_method_call" },
+		{ (void **)&sd.append, "sd_bus_message_append" },
+		{ (void **)&sd.call, "sd_bus_call" },
+		{ (void **)&sd.message_unref, "sd_bus_message_unref" },
+		{ (void **)&sd.error_free, "sd_bus_error_free" },
+	};
+
+	if (!h) {
+		snprintf(sd.why, sizeof(sd.why), "%s", dlerror());
+		sd.loaded = -ENOENT;
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
+		if (!(*syms[i].fn = dlsym(h, syms[i].name))) {
+			snprintf(sd.why, sizeof(sd.why), "libsystemd.so.0 has no %s", syms[i].name);
+			sd.loaded = -ENOEXEC;
+			return;
+		}
+	sd.loaded = 1;
+}
+
+struct sdbus {
+	sd_bus *bus;
+};
+
+static int connect_bus(struct sdbus *b, char *err, size_t size)
+{
+	sd_bus *bus = NULL;
+	int r;
+
+	/* the private socket first, as systemctl does as root */
+	if ((r = sd.bus_new(&bus)) >= 0 &&
+	    (r = sd.set_address(bus, "unix:path=/run/systemd/private")) >= 0 &&
+	    (r = sd.start(bus)) >= 0) {
+		b->bus = bus;
+		return 0;
+	}
+	if (bus)
+		sd.flush_close_unref(bus);
+	bus = NULL;
+	if ((r = sd.open_system(&bus)) < 0) {
+		snprintf(err, size, "cannot reach systemd: /run/systemd/private and the system "
+			 "bus: %s", strerror(-r));
+		return r;
+	}
+	b->bus = bus;
+	return 0;
+}
+
+int sdbus_open(struct sdbus **ret, char *err, size_t size)
+{
+	struct sdbus *b;
+	int r;
+
+	pthread_once(&sd_once, sd_bind);
+	if (sd.loaded < 0) {
+		snprintf(err, size, "libsystemd: %s", sd.why);
+		return sd.loaded;
+	}
+	if (!(b = calloc(1, sizeof(*b))))
+		return -ENOMEM;
+	if ((r = connect_bus(b, err, size)) < 0) {
+		free(b);
+		return r;
+	}
+	*ret = b;
+	return 0;
+}
+
+void sdbus_close(struct sdbus *b)
+{
+	if (!b)
+		return;
+	if (b->bus)
+		sd.flush_close_unref(b->bus);
+	free(b);
+}
+
+static int set_memory_limit(struct sdbus *b, const char *unit, const char *prop,
+			    uint64_t bytes, uint64_t timeout_ms, char *err, size_t size)
+{
+	sd_bus_message *m = NULL, *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	r = sd.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "SetUnitProperties");
+	if (r >= 0)
+		r = sd.append(m, "sba(sv)", unit, 1, 1, prop, "t", bytes);
+	if (r < 0) {
+		snprintf(err, size, "building SetUnitProperties: %s", strerror(-r));
+		goto out;
+	}
+	if ((r = sd.call(b->bus, m, timeout_ms * 1000, &e, &reply)) < 0)
+		snprintf(err, size, "SetUnitProperties(%s, %s=%llu): %s%s%s", unit, prop,
+			 (unsigned long long)bytes, e.name ? e.name : strerror(-r),
+			 e.message ? ": " : "", e.message ? e.message : "");
+out:
+	sd.error_free(&e);
+	sd.message_unref(reply);
+	sd.message_unref(m);
+	return r < 0 ? r : 0;
+}
+
+int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, uint64_t bytes,
+			   uint64_t timeout_ms, char *err, size_t size)
+{
+	int r = b->bus ? 0 : connect_bus(b, err, size);
+
+	if (r < 0)
+		return r;
+	r = set_memory_limit(b, unit, prop, bytes, timeout_ms, err, size);
+	/* systemd re-executed (daemon-reexec) or restarted dbus: once more */
+	if (r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE) {
+		sd.flush_close_unref(b->bus);
+		b->bus = NULL;
+		if ((r = connect_bus(b, err, size)) == 0)
+			r = set_memory_limit(b, unit, prop, bytes, timeout_ms, err, size);
+	}
+	return r;
+}
+
+#else /* !HAVE_LIBSYSTEMD */
+
+int sdbus_open(struct sdbus **ret, char *err, size_t size)
+{
+	snprintf(err, size, "built without libsystemd (meson -Dsystemd=disabled)");
+	return -ENOTSUP;
+}
+
+void sdbus_close(struct sdbus *b) {}
+
+int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, uint64_t bytes,
+			   uint64_t timeout_ms, char *err, size_t size)
+{
+	return -ENOTSUP;
+}
+#endif
