@@ -96,6 +96,9 @@ static void describe_store(struct guard *g, struct describe *d)
 			  (unsigned long long)c->stats_cost_ms);
 		if (*c->rb_last)
 			desc_line(d, "  last: %s", c->rb_last);
+		if (*c->bus_err)
+			desc_line(d, "  systemd cannot be reached, its units are left alone: %s",
+				  c->bus_err);
 		desc_int(d, "rebalances", (int64_t)c->rebalances);
 		desc_int(d, "rebalances_refused", (int64_t)c->rb_refused);
 	}
