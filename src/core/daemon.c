@@ -223,10 +223,11 @@ int daemon_run(const struct og_opts *o)
 	report_event(&d.rep, "daemon", "stop", "signal");
 	loop_timer_close(d.loop, &d.kmsg_timer);
 	loop_del(d.loop, &worker_src);
-	if (worker_lane_hung(d.env.worker, d.env.bus_lane))
-		d.env.bus = NULL;       /* a call still uses it: left to the lane */
+	bool bus_busy = worker_lane_busy(d.env.worker, d.env.bus_lane);
+
 	worker_free(d.env.worker);
-	sdbus_close(d.env.bus);
+	if (!bus_busy)          /* else a call still uses it: left to the lane */
+		sdbus_close(d.env.bus);
 	vp_free(d.env.vp);
 	loop_free(d.loop);
 	reporter_close(&d.rep);

@@ -39,9 +39,15 @@ const char *sd_unit_of_cgroup(const char *path)
 		size_t n = (size_t)(end - p - 1);
 
 		name = p + 1;
-		if (!*end)      /* the last component: a unit of the three kinds */
-			return ends_with(name, n, ".service") || ends_with(name, n, ".scope") ||
-			       ends_with(name, n, ".slice") ? name : NULL;
+		if (!*end) {    /* the last component: a unit of a kind that has a cgroup */
+			if (!ends_with(name, n, ".service") && !ends_with(name, n, ".scope") &&
+			    !ends_with(name, n, ".slice") && !ends_with(name, n, ".socket") &&
+			    !ends_with(name, n, ".mount") && !ends_with(name, n, ".swap"))
+				return NULL;
+			/* systemd escapes a name that starts with _ or . or looks like
+			 * a controller's file ("cpu.x.service") with one _ (cg_escape) */
+			return *name == '_' && n > 1 ? name + 1 : name;
+		}
 		if (!ends_with(name, n, ".slice"))
 			return NULL;
 		p = end;
@@ -135,8 +141,10 @@ int sdbus_open(struct sdbus **ret, char *err, size_t size)
 		snprintf(err, size, "libsystemd: %s", sd.why);
 		return sd.loaded;
 	}
-	if (!(b = calloc(1, sizeof(*b))))
+	if (!(b = calloc(1, sizeof(*b)))) {
+		snprintf(err, size, "out of memory");
 		return -ENOMEM;
+	}
 	if ((r = connect_bus(b, err, size)) < 0) {
 		free(b);
 		return r;

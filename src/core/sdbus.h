@@ -15,9 +15,10 @@ struct sdbus;
 bool sd_booted_here(void);
 
 /* The unit whose cgroup is path (from the v2 root: "/system.slice/db.service"),
- * or NULL: its last component is a .service, .scope or .slice and every
- * component above it a .slice, as in the tree systemd writes. A cgroup below
- * a unit (a delegated subtree) is not one. Points into path. */
+ * or NULL: its last component is a .service, .scope, .slice, .socket, .mount
+ * or .swap and every component above it a .slice, as in the tree systemd
+ * writes (its escape undone: "_cpu.x.service" is cpu.x.service). A cgroup
+ * below a unit (a delegated subtree) is not one. Points into path. */
 const char *sd_unit_of_cgroup(const char *path);
 
 /* Connect: systemd's private socket (/run/systemd/private, root only: works

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -484,6 +485,18 @@ static void test_guard_cgroup_watch(void **state)
 	fixture_free(f);
 }
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 /* The kernel's OOM at a limited cgroup's own limit (its memory.events.local
  * oom count rising) is seen without inotify too: every look reads the
  * counts (inotify's notification never comes then). */
@@ -498,6 +511,7 @@ static void test_guard_oom_without_inotify(void **state)
 	struct og_ctx c;
 	char err[OG_ERR_SIZE], proc[PATH_MAX + 8], cg[PATH_MAX + 8];
 	uint64_t t0;
+	int nfd;
 
 	(void)state;
 	fixture_file(f, "proc/meminfo", "MemTotal: 4000000 kB\nMemAvailable: 1000000 kB\n");
@@ -515,7 +529,9 @@ static void test_guard_oom_without_inotify(void **state)
 	g.state = calloc(1, cgroups_guard_ops.state_size);
 	assert_int_equal(cgroups_guard_ops.start(&g), 0);
 	assert_int_equal(until_limited(env.loop, &g, 1), 1);
+	nfd = count_fds();
 	cgroups_drop_inotify(&g);
+	assert_int_equal(count_fds(), nfd - 1);         /* closed, with its watches */
 	settle(env.loop, 50);
 	assert_int_equal(cgroups_oom_rises(&g), 0);     /* before start: the baseline */
 	fixture_file(f, "cg/a/memory.events.local", "low 0\nhigh 0\nmax 9\noom 2\noom_kill 2\n");

@@ -548,6 +548,12 @@ static void test_unit_of_cgroup(void **state)
 		{ "/init.scope", "init.scope" },
 		{ "/user.slice/user-1000.slice/session-2.scope", "session-2.scope" },
 		{ "/workload.slice/a.slice/job.service", "job.service" },
+		{ "/system.slice/dbus.socket", "dbus.socket" },
+		{ "/system.slice/home.mount", "home.mount" },
+		{ "/system.slice/dev-sda2.swap", "dev-sda2.swap" },
+		{ "/system.slice/_cpu.x.service", "cpu.x.service" },     /* systemd's escape */
+		{ "/system.slice/__x.service", "_x.service" },
+		{ "/system.slice/x.target", NULL },                      /* no cgroup of its own */
 		{ "/system.slice/db.service/worker", NULL },     /* delegated below a unit */
 		{ "/system.slice/db.service/x.service", NULL },  /* idem, whatever its name */
 		{ "/workload/a.service", NULL },                 /* not under a slice */

@@ -335,6 +335,7 @@ static void calibration_stop(struct guard *g)
 				   (unsigned long long)c->q.dropped_total,
 				   (unsigned long long)c->rotations);
 	}
+	calib_rebalance_stop(g);
 	calib_store_stop(g);
 	if (c->psi_fd >= 0)
 		close(c->psi_fd);

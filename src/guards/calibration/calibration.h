@@ -74,7 +74,9 @@ struct calib {
 					 * samples one (its near-limit cgroups rebalanced), else -1 */
 	bool rb_inflight;               /* a plan is in the D-Bus lane (rbapply.c) */
 	char rb_inflight_path[CG_PATH_MAX];
+	uint64_t rb_inflight_ms, rb_deadline_ms;        /* when it went, its deadline */
 	char bus_err[400];              /* systemd could not be reached: units are left alone */
+	uint64_t bus_err_ms;            /* until a minute after this */
 	uint64_t rebalances, rb_refused, audit_dropped;
 	char rb_last[640];              /* the last rebalance or refusal, in words */
 };
@@ -100,3 +102,5 @@ int calib_rebalance_after_oom(struct guard *g, const char *path, char *why, size
 /* The same for a cgroup of the v1 memory hierarchy (c->v1_fd) that the
  * store's lane found near its memory.limit_in_bytes. */
 int calib_rebalance_v1(struct guard *g, const char *path, char *why, size_t size);
+/* At stop: wait for a plan in the D-Bus lane (at most its deadline). */
+void calib_rebalance_stop(struct guard *g);

@@ -36,7 +36,8 @@
 #include "report/record.h"
 
 #define BUS_CALL_MS 1000         /* one SetUnitProperties */
-#define BUS_JOB_MS 3000          /* a whole plan through systemd: the kill waits this long */
+#define BUS_HOLD_MS 3000         /* the kill waits this long for systemd's answer */
+#define BUS_RETRY_MS 60000       /* systemd unreachable: its units left alone this long */
 #define V1_NO_LIMIT (1ull << 62) /* v1's limit_in_bytes at or past it: none */
 
 struct kid {
@@ -73,6 +74,12 @@ static bool eligible(const struct og_config *cfg, const char *path)
 		if (cg_glob_match(cfg->rb_cgroups[i], path))
 			return true;
 	return false;
+}
+
+/* systemd could not be reached lately: its units are left alone. */
+static bool bus_down(const struct calib *c)
+{
+	return c->bus_err[0] && now_ms() - c->bus_err_ms < BUS_RETRY_MS;
 }
 
 /* The slot of path; with take, a new one if it has none: the oldest of
@@ -173,7 +180,7 @@ static int read_children(struct guard *g, int root_fd, bool v1, const char *pare
 					    .limit = limit == CG_MAX ? RB_NO_LIMIT : limit,
 					    .calibrated = e != NULL,
 					    .eligible = eligible(cfg, k->path) &&
-							(!k->unit || !c->bus_err[0]) };
+							(!k->unit || !bus_down(c)) };
 		if (e) {
 			v[*n].st = e->st;
 			v[*n].st.median = e->st.median_low;     /* a donor only if surely under it */
@@ -307,12 +314,18 @@ static int apply(void *arg)
 
 		if ((r = set_limit(j, st, st->new_limit, NULL)) < 0) {
 			char err[sizeof(j->err)];
+			size_t len;
 
 			memcpy(err, j->err, sizeof(err));
 			for (size_t k = 1; k < i; k++) {
 				const struct rb_step *b = &j->step[k % j->n];
 
-				set_limit(j, b, b->old_limit, b->unit ? NULL : b->limit_text);
+				/* a donor that cannot be put back stays lowered: say so
+				 * (its original is remembered for --restore) */
+				if (set_limit(j, b, b->old_limit, b->unit ? NULL : b->limit_text) < 0 &&
+				    (len = strlen(err)) + 40 < sizeof(err))
+					snprintf(err + len, sizeof(err) - len, "; %.*s stays lowered: %.*s",
+						 160, b->path, 160, j->err);
 			}
 			memcpy(j->err, err, sizeof(err));
 			return r;
@@ -374,8 +387,9 @@ static void rebalanced(struct guard *g, const struct rb_job *j)
 	}
 }
 
-/* The guard whose plan is in the D-Bus lane (one at a time): past the
- * deadline, the job is the lane's and may be freed at any moment. */
+/* The guard whose plan is in the D-Bus lane (one at a time; NULL once it
+ * stopped): past the deadline, the job is the lane's and may be freed at
+ * any moment, so what done says comes from the guard's state. */
 static struct guard *inflight_g;
 
 /* The D-Bus lane is done with a plan, or its deadline passed (on the loop). */
@@ -383,26 +397,46 @@ static void bus_done(void *arg, int result, bool timed_out)
 {
 	struct rb_job *j = arg;
 	struct guard *g = inflight_g;
-	struct calib *c = g->state;
+	struct calib *c = g ? g->state : NULL;
 	char why[480];
 
+	if (!c) {               /* the guard stopped meanwhile */
+		if (!timed_out)
+			job_free(j);
+		return;
+	}
 	c->rb_inflight = false;
 	inflight_g = NULL;
 	if (timed_out) {
-		snprintf(why, sizeof(why), "systemd did not answer within %d ms (the change may "
-			 "still happen; the next look reads the limits again)", BUS_JOB_MS);
+		snprintf(why, sizeof(why), "systemd did not answer within %" PRIu64 " ms (the change "
+			 "may still happen, and calibrate --restore knows the limits before it)",
+			 c->rb_deadline_ms);
 		refused(g, c->rb_inflight_path, why);
 		return;
 	}
 	if (result < 0) {
-		if (j->open_failed)
+		if (j->open_failed) {
 			snprintf(c->bus_err, sizeof(c->bus_err), "%s", j->err);
+			c->bus_err_ms = now_ms();
+		}
 		snprintf(why, sizeof(why), "%s", j->err);
-		refused(j->g, j->step[0].path, why);
+		refused(g, j->step[0].path, why);
 	} else {
-		rebalanced(j->g, j);
+		c->bus_err[0] = '\0';
+		rebalanced(g, j);
 	}
 	job_free(j);
+}
+
+void calib_rebalance_stop(struct guard *g)
+{
+	struct calib *c = g->state;
+
+	/* a plan in the D-Bus lane: its answer, or its deadline, first */
+	if (c->rb_inflight && g->env->worker)
+		worker_wait(g->env->worker, g->env->bus_lane, c->rb_deadline_ms + 100);
+	if (inflight_g == g)
+		inflight_g = NULL;
 }
 
 static int rebalance(struct guard *g, const char *path, bool after_oom, bool v1, char *why,
@@ -431,12 +465,12 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, bool v1,
 		return 0;
 	}
 	if (c->rb_inflight) {   /* systemd has not answered yet */
-		if (!strcmp(c->rb_inflight_path, path)) {
+		if (!strcmp(c->rb_inflight_path, path) && now - c->rb_inflight_ms < BUS_HOLD_MS) {
 			snprintf(why, size, "waiting for systemd");
 			return 1;
 		}
-		snprintf(why, size, "the rebalance of %s is waiting for systemd",
-			 c->rb_inflight_path);
+		snprintf(why, size, "the rebalance of %s has waited %" PRIu64 " ms for systemd",
+			 c->rb_inflight_path, now - c->rb_inflight_ms);
 		refused(g, path, why);
 		return 0;
 	}
@@ -448,7 +482,7 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, bool v1,
 		return 0;
 	}
 	systemd = sd_booted_here();
-	if (systemd && sd_unit_of_cgroup(path) && c->bus_err[0]) {
+	if (systemd && sd_unit_of_cgroup(path) && bus_down(c)) {
 		snprintf(why, size, "a systemd unit, and systemd cannot be reached: %s", c->bus_err);
 		refused(g, path, why);
 		return 0;
@@ -507,14 +541,21 @@ static int rebalance(struct guard *g, const char *path, bool after_oom, bool v1,
 		snprintf(why, size, "a systemd unit, and no worker lane to call systemd from");
 		r = -ENOTSUP;
 	} else if ((j->cg_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3)) < 0) {
-		snprintf(why, size, "dup: %s", strerror(errno));
 		r = -errno;
+		snprintf(why, size, "dup: %s", strerror(-r));
 	} else {
+		/* each call its second, twice (a reconnect), and a second more */
+		uint64_t deadline = (2 * j->n + 1) * BUS_CALL_MS;
+
 		j->own_fd = true;
-		r = worker_submit(env->worker, env->bus_lane, apply, j, BUS_JOB_MS, bus_done,
-				  job_free);
+		/* remembered before: past the deadline the lane may still set them */
+		for (size_t i = 0; i < p.n; i++)
+			queue_original(c, &j->step[i]);
+		r = worker_submit(env->worker, env->bus_lane, apply, j, deadline, bus_done, job_free);
 		if (r == 0) {
 			c->rb_inflight = true;
+			c->rb_inflight_ms = now;
+			c->rb_deadline_ms = deadline;
 			inflight_g = g;
 			snprintf(c->rb_inflight_path, sizeof(c->rb_inflight_path), "%s", path);
 			snprintf(why, size, "waiting for systemd");

@@ -142,12 +142,7 @@ struct walk {
 
 void cgroups_drop_inotify(struct guard *g)
 {
-	struct cgroups_guard *s = G(g);
-
-	loop_del(g->env->loop, &s->ino);
-	if (s->ino.fd >= 0)
-		close(s->ino.fd);
-	s->ino.fd = -1;
+	loop_close(g->env->loop, &G(g)->ino);
 }
 
 /* The walk reads one file per cgroup: memory.max. */
