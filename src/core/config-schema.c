@@ -223,6 +223,7 @@ void config_free(struct og_config *cfg)
 	free(cfg->cg_name);
 	free(cfg->ml_log_path);
 	calibration_config_free(cfg);
+	rs_config_free(&cfg->rulesets);
 	for (size_t i = 0; i < cfg->n_gpu_devices; i++)
 		free(cfg->gpu_devices[i]);
 	free(cfg->cg_parent);
@@ -403,6 +404,7 @@ void config_describe(const struct og_config *cfg, void *file)
 			fprintf(f, "off\n");
 	}
 	calibration_config_describe(cfg, f);
+	rs_config_describe(&cfg->rulesets, f);
 	for (size_t i = 0; i < ARRAY_SIZE(seed_features); i++)
 		if ((cfg->sections_seen & seed_features[i].bit) && !seed_features[i].active)
 			fprintf(f, "%s: accepted, not active in this build\n",

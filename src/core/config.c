@@ -576,7 +576,12 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 	}
 	config_default(c.cfg);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-	if (yaml_parser_load(&parser, &doc)) {
+	if (rs_is_oomd_json(buf, len)) {
+		/* oomd's JSON, unchanged: its rulesets over the built-in default */
+		r = rs_parse_oomd(c.name, buf, len, false, &c.cfg->rulesets, err, OG_ERR_SIZE);
+		if (r == -ENOMEM)
+			r = cw_oom(&c, c.root_mark);
+	} else if (yaml_parser_load(&parser, &doc)) {
 		c.doc = &doc;
 		r = load_document(&c, &parser, buf, len);
 		if (r == 0)

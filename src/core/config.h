@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "guards/rulesets/rules.h"
+
 #define OG_MAX_RULES 64
 #define OG_MAX_MANAGED 64
 #define OG_MAX_USERS 64
@@ -201,6 +203,9 @@ struct og_config {
 	uint64_t rb_margin;
 	uint64_t rb_cooldown_ms;        /* at most one rebalance per cgroup in it */
 	char *rb_audit_path;            /* JSON lines; NULL = records only */
+
+	/* oomd's rulesets: from an oomd JSON config (recognised by content) */
+	struct rs_config rulesets;
 
 	/* which top-level sections the file set (for "not active" notes) */
 	unsigned int sections_seen;

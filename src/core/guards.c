@@ -38,6 +38,24 @@ static const struct planned *planned_of(const struct guard *g)
 	return NULL;
 }
 
+/* Until the rulesets guard runs them, a config with oomd rulesets is
+ * refused (at start and on reload): taking it and doing nothing would
+ * leave the machine without the protection its author wrote. */
+int guards_refuse_unrun(const struct og_config *cfg, char *err, size_t size)
+{
+	if (!cfg->rulesets.n_rulesets && !cfg->rulesets.n_hooks)
+		return 0;
+	snprintf(err, size, "%s: oomd rulesets are read and checked (oomguard check) but not run "
+		 "by this build yet: run oomd with this file, or oomguard without it",
+		 cfg->path ? cfg->path : "the config");
+	return -ENOTSUP;
+}
+
+static int planned_check(struct guard *g, const struct og_config *next, char *err, size_t size)
+{
+	return guards_refuse_unrun(next, err, size);
+}
+
 static int planned_start(struct guard *g)
 {
 	const struct planned *p = planned_of(g);
@@ -48,7 +66,7 @@ static int planned_start(struct guard *g)
 	return -ENOTSUP;
 }
 
-#define PLANNED(n) { .name = (n), .start = planned_start }
+#define PLANNED(n) { .name = (n), .start = planned_start, .check = planned_check }
 static const struct guard_ops planned_ops[] = {
 	PLANNED("rulesets"),
 };

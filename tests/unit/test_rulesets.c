@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Rulesets (issue 17): oomd's JSON configuration read unchanged. Debian's
+ * shipped /etc/oomd/oomd.json byte for byte, oomd's documented examples
+ * (docs/configuration.md, docs/drop_in_configs.md, docs/core_plugins.md),
+ * oomd's argument parsing (stoi prefixes, sizes in MB, booleans), and
+ * hostile input refused with FILE:LINE:COL. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "guards/rulesets/jsonpos.h"
+#include "guards/rulesets/rules.h"
+
+#define MiB (1024ull * 1024)
+
+/* Debian 12's /etc/oomd/oomd.json (oomd 0.5.0-1.2, md5
+ * 2569322929c8f1d18340a5f2d4f1fcc3), with its comments and TABs. */
+static const char debian[] =
+	"//\n"
+	"// Basic configuration for a desktop linux machine\n"
+	"//\n"
+	"\n"
+	"{\n"
+	"    \"rulesets\": [\n"
+	"      {\n"
+	"            \"name\": \"system overview\",\n"
+	"            \"silence-logs\": \"engine\",\n"
+	"            \"detectors\": [\n"
+	"                [\n"
+	"                    \"records system stats\",\n"
+	"                    {\n"
+	"                        \"name\": \"dump_cgroup_overview\",\n"
+	"                        \"args\": {\n"
+	"                            \"cgroup\": \"system.slice\"\n"
+	"                        }\n"
+	"                    }\n"
+	"                ]\n"
+	"            ],\n"
+	"            \"actions\": [\n"
+	"                {\n"
+	"                    \"name\": \"continue\",\n"
+	"                    \"args\": {\n"
+	"                    }\n"
+	"                }\n"
+	"            ]\n"
+	"        },\n"
+	"        {\n"
+	"            \"name\": \"user session protection\",\n"
+	"            \"detectors\": [\n"
+	"                [\n"
+	"                    \"user pressure above 60 for 30s\",\n"
+	"                    {\n"
+	"                        \"name\": \"pressure_above\",\n"
+	"                        \"args\": {\n"
+	"                            \"cgroup\": \"user.slice\",\n"
+	"                            \"resource\": \"memory\",\n"
+	"                            \"threshold\": \"60\",\n"
+	"                            \"duration\": \"30\"\n"
+	"                        }\n"
+	"                    },\n"
+	"                    {\n"
+	"                        \"name\": \"memory_reclaim\",\n"
+	"                        \"args\": {\n"
+	"                            \"cgroup\": \"user.slice\",\n"
+	"                            \"duration\": \"10\"\n"
+	"                        }\n"
+	"                    }\n"
+	"                ],\n"
+	"\t\t[\n"
+	"                    \"system pressure above 80 for 60s\",\n"
+	"                    {\n"
+	"                        \"name\": \"pressure_above\",\n"
+	"                        \"args\": {\n"
+	"                            \"cgroup\": \"system.slice\",\n"
+	"                            \"resource\": \"memory\",\n"
+	"                            \"threshold\": \"80\",\n"
+	"                            \"duration\": \"60\"\n"
+	"                        }\n"
+	"                    },\n"
+	"                    {\n"
+	"                        \"name\": \"memory_reclaim\",\n"
+	"                        \"args\": {\n"
+	"                            \"cgroup\": \"system.slice\",\n"
+	"                            \"duration\": \"10\"\n"
+	"                        }\n"
+	"                    }\n"
+	"                ]\n"
+	"            ],\n"
+	"            \"actions\": [\n"
+	"                {\n"
+	"                    \"name\": \"kill_by_memory_size_or_growth\",\n"
+	"                    \"args\": {\n"
+	"                        \"cgroup\": \"user.slice/user-*.slice/session-*.scope,user.slice/user-*.slice/user@*.service/*,system.slice/*\"\n"
+	"                    }\n"
+	"                }\n"
+	"            ]\n"
+	"        },\n"
+	"        {\n"
+	"            \"name\": \"protection against low swap\",\n"
+	"            \"detectors\": [\n"
+	"                [\n"
+	"                    \"free swap goes below 10 percent\",\n"
+	"                    {\n"
+	"                        \"name\": \"swap_free\",\n"
+	"                        \"args\": {\n"
+	"                            \"threshold_pct\": \"10\"\n"
+	"                        }\n"
+	"                    }\n"
+	"                ]\n"
+	"            ],\n"
+	"            \"actions\": [\n"
+	"                {\n"
+	"                    \"name\": \"kill_by_swap_usage\",\n"
+	"                    \"args\": {\n"
+	"                        \"cgroup\": \"user.slice/user-*.slice/session-*.scope,user.slice/user-*.slice/user@*.service/*,system.slice/*\"\n"
+	"                    }\n"
+	"                }\n"
+	"            ]\n"
+	"        }\n"
+	"    ]\n"
+	"}\n";
+
+static const struct rs_val *arg(const struct rs_plugin *p, const char *name)
+{
+	int k = rs_arg_index(p->type, name);
+
+	assert_true(k >= 0);
+	return &p->val[k];
+}
+
+static void test_debian(void **state)
+{
+	struct rs_config c;
+	char err[512];
+	const struct rs_ruleset *r;
+	const struct rs_plugin *p;
+
+	assert_true(rs_is_oomd_json(debian, strlen(debian)));
+	assert_int_equal(rs_parse_oomd("oomd.json", debian, strlen(debian), false, &c, err,
+				       sizeof(err)), 0);
+	assert_int_equal(c.n_rulesets, 3);
+	r = &c.rulesets[0];
+	assert_string_equal(r->name, "system overview");
+	assert_true(r->silence_engine && !r->silence_plugins);
+	assert_int_equal(r->n_groups, 1);
+	assert_string_equal(r->groups[0].name, "records system stats");
+	assert_string_equal(r->groups[0].det[0].type->name, "dump_cgroup_overview");
+	assert_string_equal(arg(&r->groups[0].det[0], "cgroup")->s, "system.slice");
+	assert_false(arg(&r->groups[0].det[0], "always")->i);
+	assert_string_equal(r->actions[0].type->name, "continue");
+	assert_int_equal(r->post_action_delay_s, 15);
+	assert_int_equal(r->prekill_hook_timeout_s, 5);
+
+	r = &c.rulesets[1];
+	assert_string_equal(r->name, "user session protection");
+	assert_int_equal(r->n_groups, 2);
+	assert_string_equal(r->groups[1].name, "system pressure above 80 for 60s");
+	p = &r->groups[1].det[0];
+	assert_string_equal(p->type->name, "pressure_above");
+	assert_int_equal(arg(p, "threshold")->i, 80);
+	assert_int_equal(arg(p, "duration")->i, 60);
+	assert_int_equal(arg(p, "resource")->i, 0);             /* memory */
+	assert_string_equal(r->groups[1].det[1].type->name, "memory_reclaim");
+	assert_int_equal(r->groups[0].det[1].line, 43);         /* where it is written */
+	p = &r->actions[0];
+	assert_string_equal(p->type->name, "kill_by_memory_size_or_growth");
+	assert_string_equal(arg(p, "cgroup")->s, "user.slice/user-*.slice/session-*.scope,"
+			    "user.slice/user-*.slice/user@*.service/*,system.slice/*");
+	assert_int_equal(arg(p, "size_threshold")->i, 50);      /* the defaults */
+	assert_int_equal(arg(p, "growing_size_percentile")->i, 80);
+	assert_false(arg(p, "min_growth_ratio")->set);          /* 1.25 then */
+	assert_false(arg(p, "recursive")->i || arg(p, "dry")->i);
+
+	r = &c.rulesets[2];
+	assert_string_equal(r->groups[0].det[0].type->name, "swap_free");
+	assert_int_equal(arg(&r->groups[0].det[0], "threshold_pct")->i, 10);
+	assert_string_equal(r->actions[0].type->name, "kill_by_swap_usage");
+	assert_false(arg(&r->actions[0], "threshold")->set);    /* 1 byte then */
+	rs_config_free(&c);
+}
+
+/* What oomd's reader does with values: numbers and booleans as strings,
+ * std::stoi prefixes, min_growth_ratio an integer, sizes. */
+static void test_values(void **state)
+{
+	static const char cfg[] =
+		"{\"rulesets\": [{\"name\": 7, \"post_action_delay\": \"10s\",\n"
+		"  \"prekill_hook_timeout\": 2, \"silence-logs\": \"engine, plugins\",\n"
+		"  \"drop-in\": {\"detectors\": true, \"actions\": 1, \"disable-on-drop-in\": null},\n"
+		"  \"detectors\": [[\"g\", {\"name\": \"pressure_above\", \"args\": {\"cgroup\": \"a\",\n"
+		"     \"resource\": \"io\", \"threshold\": 60.7, \"duration\": \"30s\"}},\n"
+		"     {\"name\": \"memory_above\", \"args\": {\"cgroup\": \"/\", \"threshold_anon\": \"1.5G\",\n"
+		"      \"duration\": 0}},],],\n"
+		"  \"actions\": [{\"name\": \"kill_by_memory_size_or_growth\", \"args\": {\"cgroup\": \"x/*\",\n"
+		"     \"min_growth_ratio\": \"1.25\", \"dry\": true, \"recursive\": \"True\",\n"
+		"     \"post_action_delay\": 0}},\n"
+		"     {\"name\": \"stop\", \"args\": {\"anything\": [1, 2]}}]}]} trailing text";
+	struct rs_config c;
+	char err[512];
+	const struct rs_ruleset *r;
+	const struct rs_plugin *p;
+
+	assert_int_equal(rs_parse_oomd("t.json", cfg, strlen(cfg), false, &c, err, sizeof(err)), 0);
+	r = &c.rulesets[0];
+	assert_string_equal(r->name, "7");
+	assert_int_equal(r->post_action_delay_s, 10);
+	assert_int_equal(r->prekill_hook_timeout_s, 2);
+	assert_true(r->silence_engine && r->silence_plugins);
+	assert_true(r->dropin_detectors && r->dropin_actions && !r->disable_on_dropin);
+	p = &r->groups[0].det[0];
+	assert_int_equal(arg(p, "resource")->i, 1);             /* io */
+	assert_int_equal(arg(p, "threshold")->i, 60);           /* stoi("60.700000000000003") */
+	assert_int_equal(arg(p, "duration")->i, 30);
+	p = &r->groups[0].det[1];
+	assert_string_equal(arg(p, "threshold_anon")->s, "1.5G");
+	p = &r->actions[0];
+	assert_int_equal(arg(p, "min_growth_ratio")->i, 1);     /* oomd parses it as an int */
+	assert_true(arg(p, "dry")->i && arg(p, "recursive")->i);
+	assert_true(arg(p, "post_action_delay")->set && arg(p, "post_action_delay")->i == 0);
+	assert_string_equal(r->actions[1].type->name, "stop");  /* its args never parsed */
+	rs_config_free(&c);
+}
+
+static void test_sizes(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(rs_size_or_percent("10%", 1000 * MiB, &v), 0);
+	assert_true(v == 100 * MiB);
+	assert_int_equal(rs_size_or_percent("10.5%", 1000, &v), 0);     /* stoi: 10 */
+	assert_true(v == 100);
+	assert_int_equal(rs_size_or_percent("100", 0, &v), 0);          /* a bare number: MB */
+	assert_true(v == 100 * MiB);
+	assert_int_equal(rs_size_or_percent(" 64", 0, &v), 0);
+	assert_true(v == 64 * MiB);
+	assert_int_equal(rs_size_or_percent("1.5G", 0, &v), 0);
+	assert_true(v == 1610612736);
+	assert_int_equal(rs_size_or_percent("1G 128M", 0, &v), 0);
+	assert_true(v == 1207959552);
+	assert_int_equal(rs_size_or_percent("4K 2048", 0, &v), 0);
+	assert_true(v == 6144);
+	assert_int_equal(rs_size_or_percent("1.5M 32K 512", 0, &v), 0);
+	assert_true(v == 1572864 + 32768 + 512);
+	assert_int_equal(rs_size_or_percent("1.5", 0, &v), 0);          /* oomd: 1 byte */
+	assert_true(v == 1);
+	assert_int_equal(rs_size_or_percent("101%", 100, &v), -EINVAL);
+	assert_int_equal(rs_size_or_percent("-5", 0, &v), -EINVAL);
+	assert_int_equal(rs_size_or_percent("200MB", 0, &v), -EINVAL);  /* b is no unit */
+	assert_int_equal(rs_size_or_percent("", 0, &v), -EINVAL);
+	assert_int_equal(rs_size_or_percent("%", 0, &v), -EINVAL);
+	assert_int_equal(rs_size_or_percent("G", 0, &v), -EINVAL);
+}
+
+/* Each refusal says where: FILE:LINE:COL, and oomd's words for it. */
+static void test_errors(void **state)
+{
+	static const struct { const char *json, *want; } t[] = {
+		{ "{\"rulesets\": [\n  {\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"nope\"}]],"
+		  " \"actions\": [{\"name\": \"stop\"}]}]}",
+		  "x.json:2:46: Could not locate plugin=nope in the plugin registry" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\",\n"
+		  "  {\"name\": \"swap_free\", \"args\": {\"threshold_pct\": 5, \"cgroup\": \"a\"}}]],"
+		  " \"actions\": [{\"name\": \"stop\"}]}]}",
+		  "x.json:2:64: Unknown arg \"cgroup\" in plugin \"swap_free\"" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\",\n"
+		  "  {\"name\": \"pressure_above\", \"args\": {\"cgroup\": \"a\", \"resource\": \"memory\","
+		  " \"threshold\": 5}}]], \"actions\": [{\"name\": \"stop\"}]}]}",
+		  "x.json:2:3: Required arg \"duration\" missing in plugin \"pressure_above\"" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"exists\", "
+		  "\"args\": {\"cgroup\": \"a\", \"negate\": \"yes\"}}]], \"actions\": [{\"name\": \"stop\"}]}]}",
+		  "x.json:1:102: Failed to parse argument \"negate\" of plugin \"exists\": \"yes\" is not" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"memory_above\", "
+		  "\"args\": {\"cgroup\": \"a\", \"duration\": 1}}]], \"actions\": [{\"name\": \"stop\"}]}]}",
+		  "Required arg \"threshold\" missing in plugin \"memory_above\" (or \"threshold_anon\")" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"exists\", "
+		  "\"args\": {\"cgroup\": {\"a\": 1}}}]], \"actions\": [{\"name\": \"stop\"}]}]}",
+		  "an object is not a string, number or boolean" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[{\"name\": \"stop\"}]],"
+		  " \"actions\": [{\"name\": \"stop\"}]}]}", "DetectorGroup is missing name" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\"]],"
+		  " \"actions\": [{\"name\": \"stop\"}]}]}", "DetectorGroup is missing Detectors" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"stop\"}]]}]}",
+		  "Ruleset \"r\" is missing DetectorGroups or missing Actions" },
+		{ "{\"rulesets\": [{\"detectors\": [], \"actions\": []}]}", "x.json:1:15: Ruleset is missing name" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"stop\"}]],"
+		  " \"actions\": [{\"name\": \"stop\"}], \"drop-in\": {\"actions\": \"true\"}}]}",
+		  "drop-in actions must be true or false, got a string" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"stop\"}]],"
+		  " \"actions\": [{\"name\": \"stop\"}], \"post_action_delay\": \"soon\"}]}",
+		  "post_action_delay must be a number of seconds" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"stop\"}]],"
+		  " \"actions\": [{\"name\": \"stop\"}], \"post_action_delay\": -1}]}",
+		  "post_action_delay must be a number of seconds" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"stop\"}]],"
+		  " \"actions\": [{\"name\": \"stop\"}], \"silence-logs\": \"engine,kernel\"}]}",
+		  "Unrecognized log source=kernel" },
+		{ "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"stop\"}]],"
+		  " \"actions\": [{\"name\": \"kill_by_memory_size_or_growth\", \"args\": {\"cgroup\": \"a\","
+		  " \"growing_size_percentile\": 100}}]}]}", "growing_size_percentile must be under 100" },
+		{ "{\"prekill_hooks\": [{\"name\": \"dummy_prekill_hook\"}]}",
+		  "Required arg \"cgroup\" missing in plugin \"dummy_prekill_hook\"" },
+		{ "{\"prekill_hooks\": [{\"name\": \"kill_by_pressure\", \"args\": {\"cgroup\": \"/\"}}]}",
+		  "Could not locate prekill hook=kill_by_pressure" },
+		{ "// a comment\n{\"rulesets\": [\n  {\"name\": \"r\",, }]}", "x.json:3:16: not JSON:" },
+		{ "{\"rulesets\": [", "x.json:1:15: not JSON: the text ends inside a value" },
+		{ "[1, 2]", "x.json:1:1: an oomd config is a JSON object" },
+		{ "{\"rulesets\": {}}", "x.json:1:14: rulesets must be an array, got an object" },
+	};
+	struct rs_config c;
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int r = rs_parse_oomd("x.json", t[i].json, strlen(t[i].json), false, &c, err,
+				      sizeof(err));
+
+		if (r != -EINVAL || !strstr(err, t[i].want))
+			fail_msg("case %zu: %d '%s', wanted '%s'", i, r, err, t[i].want);
+		assert_int_equal(c.n_rulesets, 0);
+	}
+}
+
+/* A drop-in may leave out detectors or actions (docs/drop_in_configs.md). */
+static void test_dropin(void **state)
+{
+	static const char d[] =
+		"{\"rulesets\":[{\"name\":\"user session protection\",\"detectors\":[[ \"system "
+		"pressure above 80 for 60s\",{\"name\":\"dump_cgroup_overview\",\"args\":{\"cgroup\":"
+		"\"system.slice\",\"always\":true}} ]]}]}";
+	struct rs_config c;
+	char err[512];
+
+	assert_int_equal(rs_parse_oomd("d", d, strlen(d), true, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.rulesets[0].n_actions, 0);
+	assert_true(arg(&c.rulesets[0].groups[0].det[0], "always")->i);
+	rs_config_free(&c);
+	assert_int_equal(rs_parse_oomd("d", d, strlen(d), false, &c, err, sizeof(err)), -EINVAL);
+}
+
+/* Which files are oomd's: content, not the name. */
+static void test_sniff(void **state)
+{
+	static const char *const no[] = {
+		"memory: {enabled: true}\n", "{\"memory\": {\"enabled\": true}}",
+		"{memory: {enabled: true}}", "", "// only a comment\n", "/* open", "{\"rulesets\": [",
+	};
+
+	assert_true(rs_is_oomd_json("/* c */ {\"prekill_hooks\": []}", 29));
+	assert_true(rs_is_oomd_json(" {\"rulesets\": []}", 17));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(rs_is_oomd_json(no[i], strlen(no[i])));
+}
+
+static void test_jpos(void **state)
+{
+	static const char j[] = "// c\n{\"a\": [1, /* x */ {\"b\": \"]\\\"\"},\n\t{\"b\": 2, \"b\": 3}]}";
+	const struct jpos_step path[] = { { .key = "a" }, { .index = 2 }, { .key = "b" } };
+	int line, col;
+
+	jpos_find(j, strlen(j), path, 3, &line, &col);
+	assert_int_equal(line, 3);
+	assert_int_equal(col, 16);              /* the last "b", as json-c keeps it */
+	jpos_find(j, strlen(j), path, 2, &line, &col);
+	assert_int_equal(line, 3);
+	assert_int_equal(col, 2);
+	const struct jpos_step missing[] = { { .key = "a" }, { .index = 9 } };
+	jpos_find(j, strlen(j), missing, 2, &line, &col);       /* the deepest that exists */
+	assert_int_equal(line, 2);
+	assert_int_equal(col, 7);
+}
+
+/* The registry is oomd 0.5's `oomd --list-plugins`, all 17. */
+static void test_registry(void **state)
+{
+	static const char *const names[] = {
+		"systemd_restart", "kill_by_pressure", "kill_by_swap_usage", "continue", "exists",
+		"stop", "kill_by_pg_scan", "dump_cgroup_overview", "nr_dying_descendants",
+		"memory_above", "pressure_rising_beyond", "pressure_above", "memory_reclaim", "senpai",
+		"kill_by_memory_size_or_growth", "swap_free", "kill_by_io_cost",
+	};
+
+	assert_int_equal(rs_n_plugin_types, 17);
+	for (size_t i = 0; i < 17; i++)
+		assert_non_null(rs_plugin_type_find(names[i]));
+	assert_null(rs_plugin_type_find("kernel_panic"));       /* oomd HEAD only */
+	assert_non_null(rs_hook_type_find("dummy_prekill_hook"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_debian),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_dropin),
+		cmocka_unit_test(test_sniff),
+		cmocka_unit_test(test_jpos),
+		cmocka_unit_test(test_registry),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
