@@ -65,18 +65,18 @@ try:
     refused = [e for e in events(b, 0) if e[1] == "reload-refused"]
     ok &= (len(refused) == 2 and "not a regular file" in refused[1][2]) or print("FAIL: the FIFO was not refused:", refused)
     ok &= sum(e[1] == "reload" for e in events(b, 0)) == 2 or print("FAIL: no reload after the FIFO (the loop hung?)")
-    # An oomd JSON config: refused (this build reads rulesets but does not
-    # run them), the old config stays.
+    # An oomd JSON config with a plugin this build does not run: refused,
+    # the old config stays.
     with open(cfg + ".new", "w") as f:
         f.write('// oomd\n{"rulesets": [{"name": "r", "detectors": [["g", {"name": "stop"}]],'
-                ' "actions": [{"name": "continue"}]}]}\n')
+                ' "actions": [{"name": "senpai", "args": {"cgroup": "/"}}]}]}\n')
     os.rename(cfg + ".new", cfg)
     p.send_signal(signal.SIGHUP)
     t0 = time.monotonic()
     while time.monotonic() - t0 < 5 and sum(e[1] == "reload-refused" for e in events(b, 0)) < 3:
         time.sleep(0.05)
     refused = [e for e in events(b, 0) if e[1] == "reload-refused"]
-    ok &= (len(refused) == 3 and "but not run by this build" in refused[2][2]) or print("FAIL: the oomd config was not refused:", refused)
+    ok &= (len(refused) == 3 and "is not run by this build" in refused[2][2]) or print("FAIL: the oomd config was not refused:", refused)
     p.send_signal(signal.SIGTERM)
     p.wait(5)
     ok &= wait_for(b, "stop") or print("FAIL: no stop record in the record_path in force")

@@ -174,7 +174,7 @@ int daemon_run(const struct og_opts *o)
 	int r;
 
 	_Static_assert(ARRAY_SIZE(d.guards) >= 11, "room for every guard of the table");
-	if (ctx_open(&d.c, o, err) < 0 || guards_refuse_unrun(&d.c.cfg, err, sizeof(err)) < 0) {
+	if (ctx_open(&d.c, o, err) < 0) {
 		log_err("%s", err);
 		return 1;
 	}

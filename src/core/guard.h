@@ -74,9 +74,6 @@ extern const size_t guard_count;
 void guards_start(struct guard *g, struct guard_env *env);
 /* Each guard's check, then (all passed) the reload; -EINVAL with err. */
 int guards_check(struct guard *g, const struct og_config *next, char *err, size_t size);
-/* A config this build cannot run (oomd rulesets, until the rulesets guard
- * runs them): -ENOTSUP with err filled, else 0. */
-int guards_refuse_unrun(const struct og_config *cfg, char *err, size_t size);
 void guards_reload(struct guard *g);
 void guards_describe(struct guard *g, struct describe *d);
 void guards_stop(struct guard *g);

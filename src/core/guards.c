@@ -16,65 +16,12 @@
 
 extern const struct guard_ops memory_guard_ops, cgroups_guard_ops, shield_guard_ops,
 	cpu_guard_ops, io_guard_ops, disk_guard_ops, network_guard_ops, gpu_guard_ops,
-	ebpf_guard_ops, calibration_guard_ops, testhang_guard_ops;
-
-/* Guards of the product not built yet: described as such; the seed's
- * sections that belong to them are accepted and said to be inactive. */
-struct planned {
-	const char *name;
-	unsigned sections;
-	const char *what;
-};
-
-static const struct planned planned[] = {
-	{ "rulesets", 0, "oomd and systemd-oomd rulesets" },
-};
-
-static const struct planned *planned_of(const struct guard *g)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(planned); i++)
-		if (!strcmp(planned[i].name, g->ops->name))
-			return &planned[i];
-	return NULL;
-}
-
-/* Until the rulesets guard runs them, a config with oomd rulesets is
- * refused (at start and on reload): taking it and doing nothing would
- * leave the machine without the protection its author wrote. */
-int guards_refuse_unrun(const struct og_config *cfg, char *err, size_t size)
-{
-	if (!cfg->rulesets.n_rulesets && !cfg->rulesets.n_hooks)
-		return 0;
-	snprintf(err, size, "%s: oomd rulesets are read and checked (oomguard check) but not run "
-		 "by this build yet: run oomd with this file, or oomguard without it",
-		 cfg->path ? cfg->path : "the config");
-	return -ENOTSUP;
-}
-
-static int planned_check(struct guard *g, const struct og_config *next, char *err, size_t size)
-{
-	return guards_refuse_unrun(next, err, size);
-}
-
-static int planned_start(struct guard *g)
-{
-	const struct planned *p = planned_of(g);
-
-	snprintf(g->why, sizeof(g->why), "not in this build (%s)%s", p->what,
-		 g->env->c->cfg.sections_seen & p->sections ?
-		 "; its config section is accepted and validated" : "");
-	return -ENOTSUP;
-}
-
-#define PLANNED(n) { .name = (n), .start = planned_start, .check = planned_check }
-static const struct guard_ops planned_ops[] = {
-	PLANNED("rulesets"),
-};
+	ebpf_guard_ops, calibration_guard_ops, rulesets_guard_ops, testhang_guard_ops;
 
 const struct guard_ops *const guard_table[] = {
 	&memory_guard_ops, &cgroups_guard_ops, &shield_guard_ops, &cpu_guard_ops, &io_guard_ops,
 	&disk_guard_ops, &network_guard_ops, &gpu_guard_ops, &ebpf_guard_ops,
-	&calibration_guard_ops, &planned_ops[0],
+	&calibration_guard_ops, &rulesets_guard_ops,
 	&testhang_guard_ops,
 };
 const size_t guard_count = ARRAY_SIZE(guard_table);

@@ -196,17 +196,19 @@ static bool whole_cgroup_ok(struct vpipe *p, const struct candidate *c, const st
 		.swap_total = rq->mi->swap_total, .cgroup = c->p->cgroup,
 		.is_managed = shield_is_managed, .userdata = x, .cg_root_fd = x->cg_root_fd,
 	};
+	const char *cg = rq->whole_scope && rq->scope ? rq->scope : c->p->cgroup;
 	char path[PATH_MAX], buf[8];
 	size_t n = 0, eligible;
 	bool group;
 
-	if (!c->p->cgroup || !*c->p->cgroup || !strcmp(c->p->cgroup, "/") || x->cg_root_fd < 0)
+	if (!cg || !*cg || !strcmp(cg, "/") || x->cg_root_fd < 0)
 		return false;
-	snprintf(path, sizeof(path), "%s/memory.oom.group", c->p->cgroup + 1);
+	snprintf(path, sizeof(path), "%s/memory.oom.group", cg + 1);
 	group = read_file_at(x->cg_root_fd, path, buf, sizeof(buf)) > 0 && buf[0] == '1';
-	if (!group && (rq->kill_unit ? *rq->kill_unit : x->cfg.kill_unit) != KILL_UNIT_CGROUP)
+	if (!group && !rq->whole_scope &&
+	    (rq->kill_unit ? *rq->kill_unit : x->cfg.kill_unit) != KILL_UNIT_CGROUP)
 		return false;
-	if (ctx_cgroup_members(x, c->p->cgroup) < 0 ||
+	if (ctx_cgroup_members(x, cg) < 0 ||
 	    proc_scan_pids(x->proc_fd, &p->members, x->pids, x->npids) < 0 ||
 	    reserve_members(p, p->members.n) < 0)
 		return false;
@@ -492,6 +494,8 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 		proc_load_cgroup(p->c->proc_fd, &p->c->procs, c->p);
 	whole = whole_cgroup_ok(p, c, rq);
 	fill_decision(s, rq, c, &plan, whole, cfg->dry_run, cfg->grace_ms);
+	if (whole && rq->whole_scope && rq->scope)     /* the scope goes, not only c's cgroup */
+		snprintf(s->cgroup, sizeof(s->cgroup), "%s", rq->scope);
 	s->sig = d->sig;
 	s->sent_ms = now;
 	s->avail_before = rq->mi->mem_available;
@@ -514,7 +518,7 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 	/* The kill path: no allocation from here to the signal. */
 	r = p->k->open(p->c->proc_fd, c->p->pid, c->p->starttime, &pidfd);
 	if (r == 0)
-		r = whole ? signal_cgroup(p, c->p->cgroup, d->sig) : p->k->send(pidfd, d->sig);
+		r = whole ? signal_cgroup(p, s->cgroup, d->sig) : p->k->send(pidfd, d->sig);
 	if (r == 0 && d->sig == SIGKILL)
 		mrelease(p, pidfd);
 	if (r < 0) {

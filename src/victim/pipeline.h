@@ -76,6 +76,11 @@ struct vp_request {
 	const char *domain;
 	/* Optional: the device the request is about, for the records. */
 	const struct decision_device *device;
+	/* Optional, with scope: the scope is the victim (a ruleset's kill
+	 * action chose that cgroup): the whole of it goes by cgroup.kill when
+	 * every process in and below it may die (no protected, managed or
+	 * avoided one), else its largest killable process, as without. */
+	bool whole_scope;
 	/* Optional: filled when the result is VP_ACTED: who was chosen. */
 	struct vp_chosen *chosen;
 };

@@ -12,6 +12,13 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "guards/rulesets/engine.h"
 #include "guards/rulesets/jsonpos.h"
 #include "guards/rulesets/rules.h"
 
@@ -389,6 +396,254 @@ static void test_registry(void **state)
 	assert_non_null(rs_hook_type_find("dummy_prekill_hook"));
 }
 
+/* ---- the engine on fixture trees --------------------------------------- */
+
+struct rig {
+	struct fixture *f;
+	struct rs_config c;
+	struct rs_engine e;
+	struct rs_env env;
+	char root[4200];
+	char killed[8][RS_PATH_MAX];
+	size_t n_killed;
+	int answer;                     /* what kill() says: 1, 0, -1 */
+};
+
+static int rig_kill(void *u, const struct rs_kill *k)
+{
+	struct rig *r = u;
+
+	if (r->answer > 0 && r->n_killed < 8)
+		snprintf(r->killed[r->n_killed++], RS_PATH_MAX, "%s%s", k->cgroup, k->dry ? " (dry)" : "");
+	return r->answer;
+}
+
+static void rig_say(void *u, bool silenced, const char *fmt, ...)
+{
+}
+
+static void cgfile(struct rig *r, const char *cg, const char *file, const char *content)
+{
+	char p[512];
+
+	snprintf(p, sizeof(p), "cg/%s%s%s", cg, *cg ? "/" : "", file);
+	fixture_file(r->f, p, content);
+}
+
+static void psi_file(struct rig *r, const char *cg, double full10)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "some avg10=%.2f avg60=0.00 avg300=0.00 total=1\n"
+		 "full avg10=%.2f avg60=%.2f avg300=0.00 total=1\n", full10, full10, full10);
+	cgfile(r, cg, "memory.pressure", buf);
+}
+
+static void mem(struct rig *r, const char *cg, unsigned mib)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)mib * MiB);
+	cgfile(r, cg, "memory.current", buf);
+	cgfile(r, cg, "cgroup.events", "populated 1\nfrozen 0\n");
+}
+
+static void rig_up(struct rig *r, const char *json)
+{
+	char err[512];
+
+	memset(r, 0, sizeof(*r));
+	r->f = fixture_new();
+	fixture_file(r->f, "proc/meminfo", "MemTotal: 4194304 kB\nMemFree: 1048576 kB\n"
+		     "MemAvailable: 2097152 kB\nSwapTotal: 1024000 kB\nSwapFree: 51200 kB\n");
+	fixture_file(r->f, "proc/pressure/memory", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+		     "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+	fixture_dir(r->f, "cg");
+	snprintf(r->root, sizeof(r->root), "%s/cg", r->f->dir);
+	if (rs_parse_oomd("t", json, strlen(json), false, &r->c, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(rs_engine_init(&r->e, &r->c), 0);
+	r->env = (struct rs_env){ .cg_fd = fixture_open_dir(r->f, "cg"), .cg_root = r->root,
+				  .proc_fd = fixture_open_dir(r->f, "proc"), .now_ms = 1000000,
+				  .kill = rig_kill, .say = rig_say, .u = r };
+	r->answer = 1;
+}
+
+static void rig_tick(struct rig *r, uint64_t advance_ms)
+{
+	r->env.now_ms += advance_ms;
+	rs_engine_tick(&r->e, &r->env);
+}
+
+static void rig_down(struct rig *r)
+{
+	close(r->env.cg_fd);
+	close(r->env.proc_fd);
+	rs_engine_free(&r->e);
+	rs_config_free(&r->c);
+	fixture_free(r->f);
+}
+
+/* pressure_above over 2 s, then kill_by_memory_size_or_growth: the size
+ * phase picks the cgroup with >= 50 % of its peers' use; the ruleset then
+ * pauses for post_action_delay (15 s) while its detectors keep running. */
+static void test_engine_pressure_kill(void **state)
+{
+	struct rig r;
+
+	rig_up(&r, "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\","
+	       "{\"name\": \"pressure_above\", \"args\": {\"cgroup\": \"w\", \"resource\": \"memory\","
+	       " \"threshold\": 60, \"duration\": 2}}]],"
+	       "\"actions\": [{\"name\": \"kill_by_memory_size_or_growth\", \"args\": {\"cgroup\": \"w/*\"}}]}]}");
+	mem(&r, "w", 450);
+	mem(&r, "w/a", 100);
+	mem(&r, "w/b", 300);
+	mem(&r, "w/c", 50);
+	psi_file(&r, "w", 70);
+	rig_tick(&r, 0);                        /* over 60 now: held 0 s */
+	rig_tick(&r, 1000);                     /* 1 s */
+	assert_int_equal(r.n_killed, 0);
+	rig_tick(&r, 1000);                     /* 2 s: fires */
+	assert_int_equal(r.n_killed, 1);
+	assert_string_equal(r.killed[0], "w/b");
+	rig_tick(&r, 1000);                     /* paused */
+	rig_tick(&r, 13000);
+	assert_int_equal(r.n_killed, 1);
+	rig_tick(&r, 1000);                     /* 15 s after the kill */
+	assert_int_equal(r.n_killed, 2);
+	/* the pressure falls: the timer starts again */
+	psi_file(&r, "w", 10);
+	rig_tick(&r, 16000);
+	psi_file(&r, "w", 70);
+	rig_tick(&r, 1000);
+	rig_tick(&r, 1000);
+	assert_int_equal(r.n_killed, 2);
+	rig_tick(&r, 1000);
+	assert_int_equal(r.n_killed, 3);
+	rig_down(&r);
+}
+
+/* swap_free under 10 % and kill_by_swap_usage: the most swap first; an
+ * unpopulated cgroup and one under the threshold are not candidates; the
+ * plugin's dry kills nothing; nothing killable keeps the chain going
+ * (CONTINUE, no pause). */
+static void test_engine_swap(void **state)
+{
+	struct rig r;
+
+	rig_up(&r, "{\"rulesets\": [{\"name\": \"s\", \"detectors\": [[\"g\", {\"name\": \"swap_free\","
+	       " \"args\": {\"threshold_pct\": 10}}]], \"actions\": [{\"name\": \"kill_by_swap_usage\","
+	       " \"args\": {\"cgroup\": \"w/*\", \"threshold\": \"20\", \"dry\": true}},"
+	       " {\"name\": \"stop\"}]}]}");
+	mem(&r, "w/a", 10);
+	cgfile(&r, "w/a", "memory.swap.current", "104857600\n");      /* 100M */
+	mem(&r, "w/b", 10);
+	cgfile(&r, "w/b", "memory.swap.current", "209715200\n");      /* 200M, but empty */
+	cgfile(&r, "w/b", "cgroup.events", "populated 0\n");
+	mem(&r, "w/c", 10);
+	cgfile(&r, "w/c", "memory.swap.current", "10485760\n");       /* 10M < 20 MB */
+	rig_tick(&r, 0);
+	assert_int_equal(r.n_killed, 1);
+	assert_string_equal(r.killed[0], "w/a (dry)");
+	rs_engine_free(&r.e);
+	rs_engine_init(&r.e, &r.c);
+	r.answer = 0;                           /* nothing killable: stop runs, pauses */
+	rig_tick(&r, 0);
+	assert_true(r.e.rs[0].pause_until_ms > r.env.now_ms);
+	/* swap above 10 % free: nothing */
+	rs_engine_free(&r.e);
+	rs_engine_init(&r.e, &r.c);
+	r.answer = 1;
+	r.n_killed = 0;
+	fixture_file(r.f, "proc/meminfo", "MemTotal: 4194304 kB\nMemFree: 1048576 kB\n"
+		     "MemAvailable: 2097152 kB\nSwapTotal: 1024000 kB\nSwapFree: 512000 kB\n");
+	rig_tick(&r, 0);
+	assert_int_equal(r.n_killed, 0);
+	rig_down(&r);
+}
+
+/* Debian's ruleset 2: pressure AND recent reclaim; recursive kills go
+ * down to children; kill_by_pg_scan takes two ticks (ASYNC between). */
+static void test_engine_reclaim_recursive_pgscan(void **state)
+{
+	struct rig r;
+
+	rig_up(&r, "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\","
+	       "{\"name\": \"pressure_above\", \"args\": {\"cgroup\": \"w\", \"resource\": \"memory\","
+	       " \"threshold\": 60, \"duration\": 0}},"
+	       "{\"name\": \"memory_reclaim\", \"args\": {\"cgroup\": \"w\", \"duration\": 10}}]],"
+	       "\"actions\": [{\"name\": \"kill_by_pg_scan\", \"args\": {\"cgroup\": \"w\", \"recursive\": true}}]}]}");
+	mem(&r, "w", 300);
+	mem(&r, "w/a", 100);
+	mem(&r, "w/b", 200);
+	cgfile(&r, "w", "memory.stat", "anon 1\npgscan 0\n");
+	cgfile(&r, "w/a", "memory.stat", "anon 1\npgscan 0\n");
+	cgfile(&r, "w/b", "memory.stat", "anon 1\npgscan 0\n");
+	psi_file(&r, "w", 90);
+	rig_tick(&r, 0);                        /* no reclaim seen yet */
+	assert_int_equal(r.n_killed, 0);
+	cgfile(&r, "w", "memory.stat", "anon 1\npgscan 500\n");
+	cgfile(&r, "w/a", "memory.stat", "anon 1\npgscan 400\n");
+	cgfile(&r, "w/b", "memory.stat", "anon 1\npgscan 100\n");
+	rig_tick(&r, 1000);                     /* reclaim: fires; pg_scan collects (ASYNC) */
+	assert_int_equal(r.n_killed, 0);
+	assert_int_equal(r.e.rs[0].resume, 0);
+	rig_tick(&r, 1000);                     /* the second tick: a scanned the most */
+	assert_int_equal(r.n_killed, 1);
+	assert_string_equal(r.killed[0], "w/a");
+	rig_down(&r);
+}
+
+/* oomd's kill preference: trusted.oomd_prefer first, trusted.oomd_avoid
+ * last, whatever the size. */
+static void test_engine_preference(void **state)
+{
+	struct rig r;
+	char p[4400];
+
+	rig_up(&r, "{\"rulesets\": [{\"name\": \"r\", \"detectors\": [[\"g\", {\"name\": \"exists\","
+	       " \"args\": {\"cgroup\": \"w\"}}]], \"actions\": [{\"name\": \"kill_by_memory_size_or_growth\","
+	       " \"args\": {\"cgroup\": \"w/*\", \"post_action_delay\": 0}}]}]}");
+	mem(&r, "w/big", 300);
+	mem(&r, "w/small", 10);
+	snprintf(p, sizeof(p), "%s/w/small", r.root);
+	if (setxattr(p, "trusted.oomd_prefer", "", 0, 0) < 0) {
+		rig_down(&r);
+		skip();         /* no trusted xattrs here (not root, or the fs lacks them) */
+	}
+	snprintf(p, sizeof(p), "%s/w/big", r.root);
+	assert_int_equal(setxattr(p, "trusted.oomd_avoid", "", 0, 0), 0);
+	rig_tick(&r, 0);
+	assert_string_equal(r.killed[0], "w/small");
+	removexattr(p, "trusted.oomd_avoid");
+	snprintf(p, sizeof(p), "%s/w/small", r.root);
+	removexattr(p, "trusted.oomd_prefer");
+	rig_tick(&r, 1000);                     /* post_action_delay 0: no pause */
+	assert_string_equal(r.killed[1], "w/big");
+	rig_down(&r);
+}
+
+static void test_resolve(void **state)
+{
+	struct fixture *f = fixture_new();
+	char root[4200], out[8][RS_PATH_MAX];
+	size_t n;
+
+	fixture_dir(f, "cg/user.slice/user-1000.slice/session-2.scope");
+	fixture_dir(f, "cg/user.slice/user-1000.slice/user@1000.service/app.slice");
+	fixture_dir(f, "cg/system.slice/a.service");
+	fixture_file(f, "cg/system.slice/memory.current", "1\n");     /* a file: not a cgroup */
+	snprintf(root, sizeof(root), "%s/cg", f->dir);
+	n = rs_resolve(root, "user.slice/user-*.slice/session-*.scope,user.slice/user-*.slice/"
+		       "user@*.service/*,system.slice/*", out, 8);
+	assert_int_equal(n, 3);
+	n = rs_resolve(root, "/,//system.slice/,system.slice,../etc,nothing/*", out, 8);
+	assert_int_equal(n, 2);                 /* the root once, system.slice once; no .. */
+	assert_string_equal(out[0], "");
+	assert_string_equal(out[1], "system.slice");
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +655,11 @@ int main(void)
 		cmocka_unit_test(test_sniff),
 		cmocka_unit_test(test_jpos),
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_engine_pressure_kill),
+		cmocka_unit_test(test_engine_swap),
+		cmocka_unit_test(test_engine_reclaim_recursive_pgscan),
+		cmocka_unit_test(test_engine_preference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

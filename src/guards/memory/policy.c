@@ -14,7 +14,7 @@ const char *level_name(enum og_level l)
 const char *trigger_name(enum og_trigger t)
 {
 	static const char *const n[] = { "none", "memory", "predicted", "psi", "cgroup", "thrash",
-					  "cpu", "io", "disk", "gpu" };
+					  "cpu", "io", "disk", "gpu", "ruleset" };
 	return (unsigned)t < ARRAY_SIZE(n) ? n[t] : "?";
 }
 

@@ -12,7 +12,7 @@
 
 enum og_level { LEVEL_OK, LEVEL_TERM, LEVEL_KILL };
 enum og_trigger { TRIG_NONE, TRIG_MEMORY, TRIG_PREDICTED, TRIG_PSI, TRIG_CGROUP, TRIG_THRASH,
-		  TRIG_CPU, TRIG_IO, TRIG_DISK, TRIG_GPU };
+		  TRIG_CPU, TRIG_IO, TRIG_DISK, TRIG_GPU, TRIG_RULESET };
 
 #define PSI_RING 256
 #define PSI_EVENT_FAST_MS 1000  /* poll faster this long after a PSI event */

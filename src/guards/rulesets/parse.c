@@ -143,6 +143,15 @@ static int plugin(struct pctx *p, json_object *o, bool hook, struct rs_plugin *p
 		return -EINVAL;
 	}
 	pl->type = t;
+	if (!hook && (!strcmp(t->name, "senpai") || !strcmp(t->name, "systemd_restart"))) {
+		push_key(p, "name");
+		fail(p, "plugin \"%s\" is not run by this build of oomguard (%s); the config is "
+		     "refused rather than run without it", t->name, !strcmp(t->name, "senpai") ?
+		     "senpai tunes memory.high to a target pressure" :
+		     "systemd_restart restarts a unit through systemd's D-Bus API");
+		pop(p);
+		return -EINVAL;
+	}
 	if (!t->any_args && json_object_object_get_ex(o, "args", &args) &&
 	    !json_object_is_type(args, json_type_null) &&
 	    !json_object_is_type(args, json_type_object) &&

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The rulesets engine (engine.c): one tick of oomd's main loop over the
+ * rulesets of a config, with oomd's detectors and kill plugins reading
+ * the cgroup tree. It decides; the caller kills (through the victim
+ * pipeline) and logs. Pure of the event loop: tests drive it on fixture
+ * trees. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guards/rulesets/rules.h"
+
+#define RS_CG_MAX 256           /* cgroups a plugin's list resolves to, per tick */
+#define RS_HIST_MAX 1024        /* cgroups whose history (size average, counters) is kept */
+#define RS_PATH_MAX 512
+
+enum rs_ret { RS_CONTINUE, RS_STOP, RS_ASYNC };
+
+/* A kill a plugin chose. */
+struct rs_kill {
+	const char *ruleset, *group, *plugin;
+	const char *cgroup;             /* from the root, no leading '/'; "" the root */
+	char why[256];                  /* how it was ranked */
+	bool dry;                       /* the plugin's dry: say, do not kill */
+};
+
+struct rs_env {
+	int cg_fd;                      /* the cgroup v2 root */
+	const char *cg_root;            /* its path (globs) */
+	int proc_fd;                    /* /proc: pressure/, meminfo, swaps */
+	uint64_t now_ms;                /* monotonic */
+	/* 1: killed (or would have, dry); 0: nothing killable there; -1: the
+	 * pipeline is busy with another episode (try again next tick) */
+	int (*kill)(void *u, const struct rs_kill *k);
+	void (*say)(void *u, bool silenced, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+	void *u;
+};
+
+/* Per plugin, across ticks (detector timers, pg_scan's two ticks). */
+struct rs_pstate {
+	uint64_t hit_ms;                /* the condition held since (0: not now) */
+	double last_avg10;              /* pressure_rising_beyond: the last tick's */
+	uint64_t prev_sum;              /* memory_reclaim: pgscan summed last tick */
+	uint64_t last_reclaim_ms;       /* 0: never */
+	uint64_t collected_tick;        /* kill_by_pg_scan: rates collected on this tick */
+};
+
+struct rs_rstate {
+	uint64_t pause_until_ms;
+	int resume;                     /* an action returned ASYNC: resume at it, -1 none */
+	int resume_group;
+	unsigned pause_s;               /* a kill plugin's own post_action_delay this run */
+	bool pause_set;
+};
+
+/* What is remembered of a cgroup between ticks. */
+struct rs_hist {
+	char path[RS_PATH_MAX];
+	uint64_t avg;                   /* memory.current, EWMA (3/4 old + 1/4 new) */
+	uint64_t pgscan, io;            /* counters last tick */
+	uint64_t pgscan_rate, io_rate;  /* their change over the last tick */
+	uint64_t tick;                  /* last updated */
+};
+
+struct rs_engine {
+	const struct rs_config *c;
+	struct rs_rstate *rs;           /* per ruleset */
+	struct rs_pstate *ps;           /* per plugin, in config order */
+	size_t n_ps;
+	struct rs_hist *hist;
+	size_t n_hist;
+	uint64_t tick;
+	/* this tick's system figures */
+	uint64_t mem_total, mem_free, swap_total, swap_free;
+	uint64_t kills, dry_kills;
+};
+
+int rs_engine_init(struct rs_engine *e, const struct rs_config *c);
+void rs_engine_free(struct rs_engine *e);
+/* One tick: every ruleset in order. */
+void rs_engine_tick(struct rs_engine *e, const struct rs_env *env);
+
+/* The cgroups a list resolves to (comma-separated globs under the root,
+ * as oomd: glob(3), directories only, duplicates dropped), relative to
+ * the root ("" for the root). How many (at most max). */
+size_t rs_resolve(const char *root, const char *list, char (*out)[RS_PATH_MAX], size_t max);
+/* oomd's kill preference of a cgroup: 1 prefer, -1 avoid, 0 none, and
+ * *omit for systemd-oomd's omit. trusted.* always; user.* (set by systemd
+ * from ManagedOOMPreference=, or by whoever owns the directory) only on a
+ * directory root owns, so that nobody steers oomguard with their own. */
+int rs_kill_preference(int cg_fd, const char *rel, bool *omit);
