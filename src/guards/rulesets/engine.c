@@ -674,13 +674,18 @@ void rs_engine_tick(struct rs_engine *e, const struct rs_env *env)
 {
 	size_t base = 0;
 
-	e->tick++;
 	system_figures(e, env);
-	for (size_t i = 0; i < e->c->n_rulesets; i++) {
-		const struct rs_ruleset *r = &e->c->rulesets[i];
+	/* the history (sizes' average, counters' rates) at oomd's 1 s ticks,
+	 * whatever the caller's pace: its growth and rates mean what oomd's do */
+	if (!e->prerun_ms || env->now_ms - e->prerun_ms >= RS_HIST_MS) {
+		e->tick++;
+		e->prerun_ms = env->now_ms;
+		for (size_t i = 0; i < e->c->n_rulesets; i++) {
+			const struct rs_ruleset *r = &e->c->rulesets[i];
 
-		for (size_t a = 0; a < r->n_actions; a++)
-			prerun(e, env, &r->actions[a]);
+			for (size_t a = 0; a < r->n_actions; a++)
+				prerun(e, env, &r->actions[a]);
+		}
 	}
 	for (size_t i = 0; i < e->c->n_rulesets; i++) {
 		const struct rs_ruleset *r = &e->c->rulesets[i];

@@ -14,6 +14,7 @@
 #define RS_CG_MAX 256           /* cgroups a plugin's list resolves to, per tick */
 #define RS_HIST_MAX 1024        /* cgroups whose history (size average, counters) is kept */
 #define RS_PATH_MAX 512
+#define RS_HIST_MS 1000         /* oomd's tick (Debian's --interval 1): history is kept at it */
 
 enum rs_ret { RS_CONTINUE, RS_STOP, RS_ASYNC };
 
@@ -70,7 +71,8 @@ struct rs_engine {
 	size_t n_ps;
 	struct rs_hist *hist;
 	size_t n_hist;
-	uint64_t tick;
+	uint64_t tick;                  /* history ticks (RS_HIST_MS apart) */
+	uint64_t prerun_ms;
 	/* this tick's system figures */
 	uint64_t mem_total, mem_free, swap_total, swap_free;
 	uint64_t kills, dry_kills;
@@ -78,7 +80,9 @@ struct rs_engine {
 
 int rs_engine_init(struct rs_engine *e, const struct rs_config *c);
 void rs_engine_free(struct rs_engine *e);
-/* One tick: every ruleset in order. */
+/* One evaluation: every ruleset in order (the caller's pace: the guard
+ * evaluates 4 times a second, so a detector's duration starts up to
+ * 750 ms sooner than at oomd's 1 s ticks; history keeps RS_HIST_MS). */
 void rs_engine_tick(struct rs_engine *e, const struct rs_env *env);
 
 /* The cgroups a list resolves to (comma-separated globs under the root,

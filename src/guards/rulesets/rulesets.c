@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The rulesets guard (issue 17): runs the oomd rulesets of the config
- * (engine.c) once a second, as oomd does with Debian's --interval 1. A
+ * (engine.c) four times a second (oomd: once, with Debian's --interval 1),
+ * so that it acts no later than oomd on the same config. A
  * kill plugin's choice goes to the victim pipeline as a whole-cgroup kill
  * (cgroup.kill, a pidfd, records, kmsg), where protected and managed
  * processes still never die: a cgroup holding one loses only its
@@ -17,7 +18,7 @@
 #include "observe/meminfo.h"
 #include "report/record.h"
 
-#define TICK_MS 1000
+#define TICK_MS 250              /* evaluations; oomd's history stays at 1 s (engine.h) */
 
 struct rsg {
 	struct loop_timer timer;
