@@ -1,0 +1,91 @@
+#!/bin/bash
+# Debian's shipped /etc/oomd/oomd.json, unchanged, differential (issue 17):
+# under Debian's real oomd 0.5 (--interval 1) and under oomguard (--config
+# the same file). Its second ruleset fires when user.slice's full memory
+# pressure stays over 60 for 30 s and user.slice reclaimed within the last
+# 10 s, and kills by kill_by_memory_size_or_growth among session scopes,
+# user services and system services. The workload satisfies it: a session
+# scope (user.slice/user-1000.slice/session-2.scope) holds an anonymous
+# hog growing without end and a reader cycling 256 MiB of files (so that
+# reclaim scans: without swap, anonymous memory alone is never scanned and
+# oomd's memory_reclaim would never see reclaim), throttled by user.slice's
+# memory.high of 100M; a system service (system.slice/a.service) holds
+# 30 MiB. Under both the session scope dies, whole, and nothing else; oomguard
+# within one oomd tick of oomd. A CPU spinner outside both slices keeps the
+# system's own full pressure near 0, so that the ruleset acts, not
+# oomguard's system-wide PSI kill.
+# vm-memory: 1024M
+# vm-timeout: 300
+. "$OG_REPO/tests/vm/lib.sh"
+. "$OG_REPO/tests/vm/guard.sh"
+require_bin og-hog og-burn oomguard
+require_cgroup2 memory
+command -v oomd >/dev/null || skip_all "Debian's oomd is not installed on the host (apt-get install oomd)"
+cfg=/etc/oomd/oomd.json
+[[ $(md5sum <"$cfg" | cut -d' ' -f1) == 2569322929c8f1d18340a5f2d4f1fcc3 ]] ||
+	skip_all "$cfg is not Debian's shipped file (changed on this host)"
+hog=$(og_bin og-hog)
+og=$(og_bin oomguard)
+"$og" check "$cfg" >/dev/null || fail_all "oomguard check refused $cfg: $("$og" check "$cfg" 2>&1)"
+oom0=$(oom_kill_count)
+cg_make spin >/dev/null || fail_all "cannot create spin"
+cg_start spin "$(og_bin og-burn)" --threads 1 --name spinner
+spinner=$CG_PID
+on_exit "kill -KILL $spinner"
+S=user.slice/user-1000.slice/session-2.scope
+
+# run_under NAME START...: sets DIED and MS (the hog's start to its death).
+run_under() {
+	local name=$1 a b rd t0 t1
+
+	shift
+	cg_make "$S" >/dev/null && cg_make system.slice/a.service >/dev/null || fail_all "cannot create the slices"
+	cg_set user.slice memory.high 100M
+	cg_start system.slice/a.service "$hog" --step-mb 30 --cap-mb 30 --name a; a=$CG_PID
+	"$@"
+	sleep 2
+	t0=$(now_ms)
+	cg_start "$S" "$hog" --step-mb 8 --name b; b=$CG_PID
+	cg_start "$S" sh -c "while :; do cat $OG_BUILD/vm-data/cache-1.bin $OG_BUILD/vm-data/cache-2.bin >/dev/null; done"
+	rd=$CG_PID
+	wait_for_exit "$b" 100
+	t1=$(now_ms)
+	sleep 2
+	DIED=""
+	pid_alive "$a" || DIED+=" a"
+	pid_alive "$b" && MS=100000 || { DIED+=" b"; MS=$((t1 - t0)); }
+	pid_alive "$rd" || DIED+=" reader"
+	DIED=${DIED# }
+	kill -KILL "$a" "$b" "$rd" 2>/dev/null
+	sleep 0.5
+	cg_remove user.slice
+	cg_remove system.slice
+	info daemon="$name" died="'$DIED'" ms="$MS"
+}
+
+start_oomd() {
+	oomd --interval 1 --config "$cfg" --cgroup-fs /sys/fs/cgroup >/tmp/oomd.log 2>&1 &
+	DPID=$!
+	sleep 1
+}
+run_under oomd start_oomd
+kill -TERM "$DPID" 2>/dev/null
+wait "$DPID" 2>/dev/null
+save_out /tmp/oomd.log
+oomd_died=$DIED oomd_ms=$MS
+require "[[ '$oomd_died' == 'b reader' ]]" "the reference run is not: oomd killed '$oomd_died' (wanted the session scope: b reader)"
+
+run_under oomguard start_guard --config "$cfg"
+og_died=$DIED og_ms=$MS
+stop_guard
+require "[[ '$og_died' == '$oomd_died' ]]" "oomguard killed '$og_died', oomd '$oomd_died'"
+require "((og_ms <= oomd_ms + 1000))" "oomguard took $og_ms ms, oomd $oomd_ms ms"
+recs=$(rec "[(x['guard'], x['trigger']['type'], x['victim']['cgroup'], x['victim'].get('whole_cgroup')) for x in r if x.get('event') in ('terminate', 'kill')]")
+ok=$(rec "[(x['guard'], x['trigger']['type'], x['victim']['cgroup'], x['victim'].get('whole_cgroup')) for x in r if x.get('event') in ('terminate', 'kill')] == [('rulesets', 'ruleset', '/$S', True)]")
+why=$(rec "all(s in [x['trigger']['reason'] for x in r if x.get('event') == 'kill'][0] for s in ('user session protection', 'user pressure above 60 for 30s', 'kill_by_memory_size_or_growth chose /$S'))")
+info records="$recs"
+require "[[ $ok == True ]]" "not one whole-cgroup kill of /$S by the rulesets guard: $recs"
+require "[[ $why == True ]]" "the kill's reason does not name the ruleset, the group and the plugin's choice"
+require "pid_alive $spinner" "the spinner died"
+require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired: $(($(oom_kill_count) - oom0))"
+verdict
