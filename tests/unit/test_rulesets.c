@@ -418,7 +418,7 @@ static int rig_kill(void *u, const struct rs_kill *k)
 	return r->answer;
 }
 
-static void rig_say(void *u, bool silenced, const char *fmt, ...)
+static void rig_say(void *u, bool engine, bool silenced, const char *fmt, ...)
 {
 }
 

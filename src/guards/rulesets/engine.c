@@ -25,6 +25,13 @@
 
 #define V(p, name) (&(p)->val[rs_arg_index((p)->type, name)])
 #define IS(p, n) (!strcmp((p)->type->name, n))
+/* a detector's line: once per oomd tick (oomd logs it at each of its ticks) */
+#define SAY(...) do { \
+		if (st->said_tick != e->tick) { \
+			st->said_tick = e->tick; \
+			env->say(env->u, false, quiet, __VA_ARGS__); \
+		} \
+	} while (0)
 
 /* ---- reading the tree ---------------------------------------------------- */
 
@@ -227,7 +234,7 @@ static enum rs_ret detect(struct rs_engine *e, const struct rs_env *env, const s
 
 		if (!held(st, l.avg10 > (double)thr, V(p, "duration")->i, now))
 			return RS_STOP;
-		env->say(env->u, quiet, "pressure_above: /%s 10s pressure %.2f is over the threshold "
+		SAY("pressure_above: /%s 10s pressure %.2f is over the threshold "
 			 "of %lld for %lld seconds", which, l.avg10, (long long)thr,
 			 (long long)V(p, "duration")->i);
 		return RS_CONTINUE;
@@ -241,7 +248,7 @@ static enum rs_ret detect(struct rs_engine *e, const struct rs_env *env, const s
 		st->last_avg10 = l.avg10;
 		if (!ok)
 			return RS_STOP;
-		env->say(env->u, quiet, "pressure_rising_beyond: /%s 1m pressure %.2f over %g for %lld "
+		SAY("pressure_rising_beyond: /%s 1m pressure %.2f over %g for %lld "
 			 "seconds, 10s %.2f not falling fast", which, l.avg60, thr,
 			 (long long)V(p, "duration")->i, l.avg10);
 		return RS_CONTINUE;
@@ -266,7 +273,7 @@ static enum rs_ret detect(struct rs_engine *e, const struct rs_env *env, const s
 		}
 		if (!held(st, max > thr, V(p, "duration")->i, now))
 			return RS_STOP;
-		env->say(env->u, quiet, "memory_above: /%s uses %llu MB, over %llu MB", which,
+		SAY("memory_above: /%s uses %llu MB, over %llu MB", which,
 			 (unsigned long long)(max >> 20), (unsigned long long)(thr >> 20));
 		return RS_CONTINUE;
 	}
@@ -289,7 +296,7 @@ static enum rs_ret detect(struct rs_engine *e, const struct rs_env *env, const s
 
 		if (!(e->swap_free < thr))
 			return RS_STOP;
-		env->say(env->u, quiet, "swap_free: SwapFree %llu MB is smaller than the threshold of "
+		SAY("swap_free: SwapFree %llu MB is smaller than the threshold of "
 			 "%llu MB", (unsigned long long)(e->swap_free >> 20),
 			 (unsigned long long)(thr >> 20));
 		return RS_CONTINUE;
@@ -313,12 +320,15 @@ static enum rs_ret detect(struct rs_engine *e, const struct rs_env *env, const s
 		return RS_STOP;
 	}
 	if (IS(p, "dump_cgroup_overview")) {
+		if (st->collected_tick == e->tick)      /* once per oomd tick, as oomd */
+			return RS_CONTINUE;
+		st->collected_tick = e->tick;
 		n = rs_resolve(env->cg_root, V(p, "cgroup")->s, cg, RS_CG_MAX);
 		for (size_t i = 0; i < n; i++) {
 			struct psi_line l = full_psi(env, cg[i], false);
 
 			if (V(p, "always")->i || (l.avg10 >= 1 && l.avg60 > 0))
-				env->say(env->u, quiet, "cgroup=/%s total=%lluMB pressure=%.2f:%.2f:%.2f "
+				env->say(env->u, false, quiet, "cgroup=/%s total=%lluMB pressure=%.2f:%.2f:%.2f "
 					 "swapfree=%lluMB/%lluMB", cg[i],
 					 (unsigned long long)(mem_current(e, env, cg[i]) >> 20), l.avg10,
 					 l.avg60, l.avg300, (unsigned long long)(e->swap_free >> 20),
@@ -706,7 +716,7 @@ void rs_engine_tick(struct rs_engine *e, const struct rs_env *env)
 		acts = &ps[k];
 		base += k + r->n_actions;
 		if (fired >= 0)
-			env->say(env->u, r->silence_engine, "ruleset %s: DetectorGroup=%s has fired",
+			env->say(env->u, true, r->silence_engine, "ruleset %s: DetectorGroup=%s has fired",
 				 r->name, r->groups[fired].name);
 		if (env->now_ms < rst->pause_until_ms)
 			continue;
@@ -724,7 +734,7 @@ void rs_engine_tick(struct rs_engine *e, const struct rs_env *env)
 			const struct rs_group *g = fired >= 0 ? &r->groups[fired] : NULL;
 			enum rs_ret ret = act(e, env, r, rst, g, &r->actions[a], &acts[a]);
 
-			env->say(env->u, r->silence_engine, "ruleset %s: Action=%s returned %s", r->name,
+			env->say(env->u, true, r->silence_engine, "ruleset %s: Action=%s returned %s", r->name,
 				 r->actions[a].type->name, ret == RS_STOP ? "STOP" :
 				 ret == RS_ASYNC ? "ASYNC_PAUSED" : "CONTINUE");
 			if (ret == RS_ASYNC) {

@@ -34,7 +34,11 @@ struct rs_env {
 	/* 1: killed (or would have, dry); 0: nothing killable there; -1: the
 	 * pipeline is busy with another episode (try again next tick) */
 	int (*kill)(void *u, const struct rs_kill *k);
-	void (*say)(void *u, bool silenced, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+	/* a line of the engine's (engine true: "fired", "returned"; the
+	 * caller logs them at debug level) or of a plugin's; silenced by the
+	 * ruleset's silence-logs */
+	void (*say)(void *u, bool engine, bool silenced, const char *fmt, ...)
+		__attribute__((format(printf, 4, 5)));
 	void *u;
 };
 
@@ -45,6 +49,7 @@ struct rs_pstate {
 	uint64_t prev_sum;              /* memory_reclaim: pgscan summed last tick */
 	uint64_t last_reclaim_ms;       /* 0: never */
 	uint64_t collected_tick;        /* kill_by_pg_scan: rates collected on this tick */
+	uint64_t said_tick;             /* its last log line */
 };
 
 struct rs_rstate {

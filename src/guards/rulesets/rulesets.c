@@ -30,7 +30,7 @@ struct rsg {
 
 static struct rsg *S(struct guard *g) { return g->state; }
 
-static void say(void *u, bool silenced, const char *fmt, ...)
+static void say(void *u, bool engine, bool silenced, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[768];
@@ -40,7 +40,10 @@ static void say(void *u, bool silenced, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_info("rulesets: %s", msg);
+	if (engine)
+		log_debug("rulesets: %s", msg);
+	else
+		log_notice("rulesets: %s", msg);
 }
 
 static int kill_cgroup(void *u, const struct rs_kill *k)
