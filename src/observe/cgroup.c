@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/xattr.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -351,4 +352,59 @@ int cgroup_walk(int root_fd, int max_depth, cgroup_walk_fn fn, void *userdata)
 		return -errno;
 	path[0] = '\0';
 	return walk(dfd, path, 0, 0, max_depth, fn, userdata);
+}
+
+static int preference_of(int cg_fd, const char *rel, bool *found, bool *omit)
+{
+	static const struct { const char *name; int pref; bool user; } x[] = {
+		{ "trusted.oomd_prefer", 1, false }, { "user.oomd_prefer", 1, true },
+		{ "trusted.oomd_avoid", -1, false }, { "user.oomd_avoid", -1, true },
+	};
+	struct stat st;
+	bool root_owned;
+	int fd, pref = 0;
+	char val[16];
+	ssize_t n;
+
+	*found = false;
+	if ((fd = openat(cg_fd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return 0;
+	root_owned = fstat(fd, &st) == 0 && st.st_uid == 0;
+	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]) && !*found; i++)
+		if ((!x[i].user || root_owned) && fgetxattr(fd, x[i].name, NULL, 0) >= 0) {
+			pref = x[i].pref;
+			*found = true;
+		}
+	if (root_owned && (n = fgetxattr(fd, "user.oomd_omit", val, sizeof(val) - 1)) > 0) {
+		val[n] = '\0';
+		*omit = val[0] == '1' || val[0] == 'y' || val[0] == 't';
+		*found = true;
+	}
+	close(fd);
+	return pref;
+}
+
+int cgroup_oomd_preference(int cg_fd, const char *rel, bool ancestors, bool *omit)
+{
+	char path[4096];
+	bool found;
+	int pref;
+
+	*omit = false;
+	while (*rel == '/')
+		rel++;
+	if (snprintf(path, sizeof(path), "%s", rel) >= (int)sizeof(path))
+		return 0;
+	for (;;) {
+		char *slash;
+
+		pref = preference_of(cg_fd, path, &found, omit);
+		if (found || !ancestors || !*path)
+			return pref;
+		slash = strrchr(path, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			path[0] = '\0';
+	}
 }

@@ -56,3 +56,14 @@ int cgroup_read_mem(int cg_fd, double stat_within_percent, struct cg_mem *ret);
  * max_depth bounds recursion. */
 typedef int (*cgroup_walk_fn)(int cg_fd, const char *relpath, void *userdata);
 int cgroup_walk(int root_fd, int max_depth, cgroup_walk_fn fn, void *userdata);
+
+/* oomd's kill preference of the cgroup at rel (from the root fd; "" the
+ * root): 1 prefer, -1 avoid, 0 none; *omit for systemd-oomd's omit.
+ * trusted.oomd_prefer, user.oomd_prefer, trusted.oomd_avoid,
+ * user.oomd_avoid, first present wins (oomd 0.5: presence, not value);
+ * user.oomd_omit a boolean value (systemd writes "1" from
+ * ManagedOOMPreference=omit). user.* only on a directory root owns, so that
+ * nobody steers oomguard with an xattr on a cgroup of their own (setting
+ * trusted.* takes CAP_SYS_ADMIN). With ancestors, the nearest cgroup up to
+ * the root that has any of them decides (a process in a unit's sub-cgroup). */
+int cgroup_oomd_preference(int cg_fd, const char *rel, bool ancestors, bool *omit);

@@ -219,7 +219,7 @@ static bool whole_cgroup_ok(struct vpipe *p, const struct candidate *c, const st
 	for (size_t i = 0; i < n; i++) {
 		const struct candidate *m = &p->mcands[i];
 
-		if ((i >= eligible && m->excluded != EXCL_NO_MEMORY) || m->adjust < 0)
+		if ((i >= eligible && m->excluded != EXCL_NO_MEMORY) || m->adjust < 0 || m->oomd_pref < 0)
 			return false;
 	}
 	return n > 0;

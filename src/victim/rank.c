@@ -5,6 +5,7 @@
 
 #include "core/util.h"
 #include "victim/rank.h"
+#include "observe/cgroup.h"
 #include "victim/usage.h"
 #include "victim/rules.h"
 #include "observe/registry.h"
@@ -23,6 +24,7 @@ const char *excl_reason(enum excl e)
 		[EXCL_NO_MEMORY] = "holds no memory",
 		[EXCL_OUTSIDE] = "outside the cgroup",
 		[EXCL_IDLE] = "used none of the resource over the window",
+		[EXCL_OMIT] = "omitted by its cgroup (user.oomd_omit, ManagedOOMPreference=omit)",
 	};
 	return (unsigned)e < ARRAY_SIZE(names) ? names[e] : "?";
 }
@@ -49,7 +51,41 @@ struct xattr_cache {
 	int64_t value[64];
 	bool has[64];
 	size_t n;
+	/* oomd's preference xattrs, by cgroup */
+	char ppath[64][128];
+	int pref[64];
+	bool omit[64];
+	size_t np;
 };
+
+/* oomd's and systemd-oomd's preference of p's cgroup (or its nearest
+ * ancestor that has one), cached per cgroup for one ranking: -1, 0, 1;
+ * *omit for systemd-oomd's omit. */
+static int oomd_preference(const struct rank_input *in, struct proc_list *l, struct proc_info *p,
+			   struct xattr_cache *xc, bool *omit)
+{
+	int pref;
+
+	*omit = false;
+	if (!in->use_xattr || in->cg_root_fd < 0)
+		return 0;
+	if (!p->cgroup)
+		proc_load_cgroup(in->proc_fd, l, p);
+	if (!p->cgroup || !*p->cgroup)
+		return 0;
+	for (size_t i = 0; i < xc->np; i++)
+		if (!strcmp(xc->ppath[i], p->cgroup)) {
+			*omit = xc->omit[i];
+			return xc->pref[i];
+		}
+	pref = cgroup_oomd_preference(in->cg_root_fd, p->cgroup, true, omit);
+	if (xc->np < 64 && strlen(p->cgroup) < sizeof(xc->ppath[0])) {
+		snprintf(xc->ppath[xc->np], sizeof(xc->ppath[0]), "%s", p->cgroup);
+		xc->pref[xc->np] = pref;
+		xc->omit[xc->np++] = *omit;
+	}
+	return pref;
+}
 
 static void resolve_value(const struct rank_input *in, struct proc_list *l,
 			  struct proc_info *p, struct candidate *c, struct xattr_cache *xc)
@@ -209,6 +245,8 @@ static int cmp_candidates(const void *a, const void *b)
 
 	if ((x->excluded != EXCL_NONE) != (y->excluded != EXCL_NONE))
 		return x->excluded != EXCL_NONE ? 1 : -1;
+	if (x->oomd_pref != y->oomd_pref)       /* oomd: every prefer first, every avoid last */
+		return x->oomd_pref > y->oomd_pref ? -1 : 1;
 	if (x->badness != y->badness)
 		return x->badness > y->badness ? -1 : 1;
 	if (x->freed != y->freed)
@@ -257,7 +295,7 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 	static struct xattr_cache xc;
 	size_t n = 0, eligible = 0;
 
-	xc.n = 0;
+	xc.n = xc.np = 0;
 	if (in->undecided)
 		in->undecided->seq++;
 
@@ -271,6 +309,13 @@ size_t rank_candidates(const struct og_config *cfg, const struct rank_input *in,
 		c->p = p;
 		c->freed = p->anon + p->swap;
 		c->excluded = classify(cfg, in, l, p, c);
+		if (c->excluded == EXCL_NONE) {
+			bool omit;
+
+			c->oomd_pref = oomd_preference(in, l, p, &xc, &omit);
+			if (omit)
+				c->excluded = EXCL_OMIT;
+		}
 		c->badness = base_badness(cfg, in, p) + c->adjust;
 		if (c->excluded == EXCL_NONE) {
 			resolve_value(in, l, p, c, &xc);

@@ -21,6 +21,7 @@ enum excl {
 	EXCL_NO_MEMORY,
 	EXCL_OUTSIDE,           /* outside the cgroup being relieved */
 	EXCL_IDLE,              /* used none of the resource over the window (CPU, I/O) */
+	EXCL_OMIT,              /* its cgroup says user.oomd_omit (systemd's ManagedOOMPreference=omit) */
 };
 
 /* Where a candidate's value came from, in order of precedence. */
@@ -65,6 +66,9 @@ struct candidate {
 	uint64_t freed;         /* estimate of what its death frees: anon + swap;
 				 * ranked by usage: what it used over the window */
 	int adjust;             /* rule delta included in badness */
+	int oomd_pref;          /* its cgroup's oomd preference: 1 prefer, -1 avoid, 0 none;
+				 * sorted before the badness, as oomd sorts (every prefer
+				 * first, every avoid last) */
 	enum value_source value_from;
 	int rule_line;          /* first matching rule, 0 if none */
 	bool undecided_bound;   /* a protect rule is undecidable, but for too long: ranked */
@@ -82,7 +86,8 @@ struct rank_input {
 	void *userdata;
 	/* optional value sources: the runtime registry, cgroup xattrs */
 	const struct registry *registry;
-	bool use_xattr;                 /* look up trusted.oomguard.value ... */
+	bool use_xattr;                 /* look up trusted.oomguard.value and oomd's preference
+					 * xattrs (cgroup_oomd_preference) ... */
 	int cg_root_fd;                 /* ... on cgroups below this fd */
 	/* optional: the bound on undecidable processes across rankings (NULL:
 	 * an undecidable process is always left alone), and the time now */

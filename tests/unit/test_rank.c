@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -382,6 +383,51 @@ static void test_cgroup_scope(void **state)
 	assert_false(cgroup_path_within("/a", "/a/b"));
 }
 
+/* oomd's and systemd-oomd's preference xattrs on cgroups, in every
+ * guard's ranking: trusted.oomd_prefer first, trusted.oomd_avoid later,
+ * user.oomd_omit (ManagedOOMPreference=omit) never, found on the nearest
+ * ancestor; user.* only on a directory root owns. */
+static void test_oomd_preference_xattrs(void **state)
+{
+	struct world *w = *state;
+	struct rank_input in = { .proc_fd = w->proc_fd, .self = 99999, .mem_total = 4096 * MiB,
+				 .use_xattr = true };
+	char p[4400];
+	size_t n;
+
+	fixture_dir(w->f, "cg/system.slice/ssh.service");
+	fixture_dir(w->f, "cg/system.slice/pg.service");
+	fixture_dir(w->f, "cg/user.slice/user-1000.slice/session-1.scope");
+	fixture_dir(w->f, "cg/user.slice/user-1000.slice/app.scope");
+	snprintf(p, sizeof(p), "%s/cg/user.slice/user-1000.slice/app.scope", w->f->dir);
+	if (setxattr(p, "trusted.oomd_prefer", "", 0, 0) < 0)
+		skip();         /* no trusted xattrs here */
+	snprintf(p, sizeof(p), "%s/cg/system.slice", w->f->dir);   /* an ancestor of pg's */
+	assert_int_equal(setxattr(p, "trusted.oomd_avoid", "", 0, 0), 0);
+	in.cg_root_fd = fixture_open_dir(w->f, "cg");
+	assert_true(proc_scan(w->proc_fd, &w->l) > 0);
+	rank_candidates(&w->cfg, &in, &w->l, w->cands, &n);
+	/* chrome (200 MB) is preferred over the hog (500 MB) */
+	assert_int_equal(w->cands[0].p->pid, 301);
+	assert_int_equal(find(w, n, 301)->oomd_pref, 1);
+	assert_int_equal(find(w, n, 200)->oomd_pref, -1);      /* from system.slice */
+	/* both services under system.slice are avoided: after the hog, whatever their size */
+	assert_int_equal(w->cands[1].p->pid, 300);
+	assert_int_equal(w->cands[2].p->pid, 200);
+	assert_int_equal(w->cands[3].p->pid, 100);
+	/* systemd-oomd's omit on a root-owned cgroup: never a candidate */
+	snprintf(p, sizeof(p), "%s/cg/user.slice/user-1000.slice/session-1.scope", w->f->dir);
+	if (setxattr(p, "user.oomd_omit", "1", 1, 0) == 0) {    /* tmpfs has user.* from 6.6 */
+		rank_candidates(&w->cfg, &in, &w->l, w->cands, &n);
+		assert_int_equal(find(w, n, 300)->excluded, EXCL_OMIT);
+		/* the same on a directory another user owns: not honoured */
+		assert_int_equal(chown(p, 1000, 1000), 0);
+		rank_candidates(&w->cfg, &in, &w->l, w->cands, &n);
+		assert_int_equal(find(w, n, 300)->excluded, EXCL_NONE);
+	}
+	close(in.cg_root_fd);
+}
+
 static void test_anon_swap_badness(void **state)
 {
 	struct world *w = *state;
@@ -473,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_builtin_avoid_is_roots),
 		cmocka_unit_test(test_scan_top),
 		cmocka_unit_test(test_cgroup_scope),
+		cmocka_unit_test(test_oomd_preference_xattrs),
 		cmocka_unit_test(test_anon_swap_badness),
 		cmocka_unit_test(test_plan_default_and_priority),
 		cmocka_unit_test(test_pid_namespace),

@@ -20,6 +20,7 @@
 
 #include "core/util.h"
 #include "guards/rulesets/engine.h"
+#include "observe/cgroup.h"
 #include "observe/meminfo.h"
 #include "observe/psi.h"
 
@@ -148,37 +149,6 @@ size_t rs_resolve(const char *root, const char *list, char (*out)[RS_PATH_MAX], 
 	}
 	free(copy);
 	return n;
-}
-
-int rs_kill_preference(int cg_fd, const char *rel, bool *omit)
-{
-	static const struct { const char *name; int pref; bool user; } x[] = {
-		{ "trusted.oomd_prefer", 1, false }, { "user.oomd_prefer", 1, true },
-		{ "trusted.oomd_avoid", -1, false }, { "user.oomd_avoid", -1, true },
-	};
-	struct stat st;
-	bool root_owned;
-	int fd, pref = 0;
-	char val[16];
-
-	*omit = false;
-	if ((fd = openat(cg_fd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return 0;
-	root_owned = fstat(fd, &st) == 0 && st.st_uid == 0;
-	for (size_t i = 0; i < ARRAY_SIZE(x) && !pref; i++)
-		if ((!x[i].user || root_owned) && fgetxattr(fd, x[i].name, NULL, 0) >= 0)
-			pref = x[i].pref;
-	/* systemd-oomd's omit: a boolean value (systemd writes "1") */
-	if (root_owned) {
-		ssize_t n = fgetxattr(fd, "user.oomd_omit", val, sizeof(val) - 1);
-
-		if (n > 0) {
-			val[n] = '\0';
-			*omit = val[0] == '1' || val[0] == 'y' || val[0] == 't';
-		}
-	}
-	close(fd);
-	return pref;
 }
 
 /* ---- detectors ----------------------------------------------------------- */
@@ -506,7 +476,7 @@ static size_t rank(struct rs_engine *e, const struct rs_env *env, const struct r
 		struct cand x = c[i];
 		bool omit;
 
-		x.pref = rs_kill_preference(env->cg_fd, x.path, &omit);
+		x.pref = cgroup_oomd_preference(env->cg_fd, x.path, false, &omit);
 		if (omit)
 			continue;
 		x.k1 = x.k2 = x.k3 = 0;

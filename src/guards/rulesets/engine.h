@@ -94,8 +94,3 @@ void rs_engine_tick(struct rs_engine *e, const struct rs_env *env);
  * as oomd: glob(3), directories only, duplicates dropped), relative to
  * the root ("" for the root). How many (at most max). */
 size_t rs_resolve(const char *root, const char *list, char (*out)[RS_PATH_MAX], size_t max);
-/* oomd's kill preference of a cgroup: 1 prefer, -1 avoid, 0 none, and
- * *omit for systemd-oomd's omit. trusted.* always; user.* (set by systemd
- * from ManagedOOMPreference=, or by whoever owns the directory) only on a
- * directory root owns, so that nobody steers oomguard with their own. */
-int rs_kill_preference(int cg_fd, const char *rel, bool *omit);
