@@ -30,6 +30,7 @@ struct rsg {
 
 static struct rsg *S(struct guard *g) { return g->state; }
 
+__attribute__((format(printf, 4, 5)))
 static void say(void *u, bool engine, bool silenced, const char *fmt, ...)
 {
 	va_list ap;
