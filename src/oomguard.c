@@ -40,6 +40,8 @@ static void usage(FILE *f)
 		"                          the daemon needs --dry-run with it)\n"
 		"      --cgroup-root DIR   cgroup v2 mount (default: from mountinfo)\n"
 		"      --runtime-dir DIR   value registry dir (default /run/oomguard)\n"
+		"      --drop-in-dir DIR   oomd drop-in rulesets, added and removed at runtime\n"
+		"                          (as oomd's --drop-in-dir; with an oomd config)\n"
 		"      --json              explain/status: one JSON object keyed by guard name\n"
 		"  -v, --verbose           debug logging\n"
 		"  -V, --version           print the version\n"
@@ -70,7 +72,7 @@ static int cmd_check(const char *path)
 static int subcommand_at(int argc, char **argv, const char *cmd)
 {
 	static const char *const with_value[] = { "-c", "--config", "--psi-mode", "--proc",
-						  "--cgroup-root", "--runtime-dir" };
+						  "--cgroup-root", "--runtime-dir", "--drop-in-dir" };
 
 	for (int i = 1; i < argc; i++) {
 		bool value = false;
@@ -98,6 +100,7 @@ int main(int argc, char **argv)
 		{ "proc", required_argument, NULL, 'p' },
 		{ "cgroup-root", required_argument, NULL, 'g' },
 		{ "runtime-dir", required_argument, NULL, 'R' },
+		{ "drop-in-dir", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -136,6 +139,9 @@ int main(int argc, char **argv)
 			break;
 		case 'R':
 			o.runtime_dir = optarg;
+			break;
+		case 'w':
+			o.dropin_dir = optarg;
 			break;
 		case 'j':
 			o.json = true;

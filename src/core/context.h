@@ -22,6 +22,7 @@ struct og_opts {
 	const char *proc_dir;           /* default "/proc" */
 	const char *cgroup_root;        /* overrides config and mountinfo */
 	const char *runtime_dir;        /* value registry; default /run/oomguard */
+	const char *dropin_dir;         /* oomd drop-in rulesets (oomd's --drop-in-dir) */
 	bool json;                      /* explain --json */
 };
 

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -462,7 +463,7 @@ static void rig_up(struct rig *r, const char *json)
 	snprintf(r->root, sizeof(r->root), "%s/cg", r->f->dir);
 	if (rs_parse_oomd("t", json, strlen(json), false, &r->c, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
-	assert_int_equal(rs_engine_init(&r->e, &r->c), 0);
+	assert_int_equal(rs_engine_init(&r->e, r->c.rulesets, r->c.n_rulesets), 0);
 	r->env = (struct rs_env){ .cg_fd = fixture_open_dir(r->f, "cg"), .cg_root = r->root,
 				  .proc_fd = fixture_open_dir(r->f, "proc"), .now_ms = 1000000,
 				  .kill = rig_kill, .say = rig_say, .u = r };
@@ -546,13 +547,13 @@ static void test_engine_swap(void **state)
 	assert_int_equal(r.n_killed, 1);
 	assert_string_equal(r.killed[0], "w/a (dry)");
 	rs_engine_free(&r.e);
-	rs_engine_init(&r.e, &r.c);
+	rs_engine_init(&r.e, r.c.rulesets, r.c.n_rulesets);
 	r.answer = 0;                           /* nothing killable: stop runs, pauses */
 	rig_tick(&r, 0);
 	assert_true(r.e.rs[0].pause_until_ms > r.env.now_ms);
 	/* swap above 10 % free: nothing */
 	rs_engine_free(&r.e);
-	rs_engine_init(&r.e, &r.c);
+	rs_engine_init(&r.e, r.c.rulesets, r.c.n_rulesets);
 	r.answer = 1;
 	r.n_killed = 0;
 	fixture_file(r.f, "proc/meminfo", "MemTotal: 4194304 kB\nMemFree: 1048576 kB\n"
@@ -623,6 +624,62 @@ static void test_engine_preference(void **state)
 	rig_down(&r);
 }
 
+/* oomd's drop-ins: a copy of the base per drop-in ruleset naming it, the
+ * newest first, its detectors or actions replaced; the base after them
+ * unless disable-on-drop-in; refused where the base does not allow it. */
+static void test_dropin_views(void **state)
+{
+	static const char base_json[] =
+		"{\"rulesets\": ["
+		"{\"name\": \"A\", \"drop-in\": {\"detectors\": true, \"actions\": true,"
+		" \"disable-on-drop-in\": true}, \"post_action_delay\": 7,"
+		" \"detectors\": [[\"a\", {\"name\": \"stop\"}]], \"actions\": [{\"name\": \"continue\"}]},"
+		"{\"name\": \"B\", \"detectors\": [[\"b\", {\"name\": \"stop\"}]],"
+		" \"actions\": [{\"name\": \"continue\"}]}]}";
+	static const char d1_json[] = "{\"rulesets\": [{\"name\": \"A\", \"detectors\": [[\"d1\","
+		" {\"name\": \"continue\"}]]}]}";
+	static const char d2_json[] = "{\"rulesets\": [{\"name\": \"A\", \"actions\": [{\"name\": \"stop\"}]}]}";
+	static const char bad_json[] = "{\"rulesets\": [{\"name\": \"B\", \"actions\": [{\"name\": \"stop\"}]}]}";
+	static const char none_json[] = "{\"rulesets\": [{\"name\": \"C\", \"actions\": [{\"name\": \"stop\"}]}]}";
+	struct rs_config base;
+	struct rs_dropin d[2];
+	struct rs_config bad;
+	struct rs_ruleset *v;
+	size_t n;
+	char err[512];
+
+	assert_int_equal(rs_parse_oomd("b", base_json, strlen(base_json), false, &base, err, sizeof(err)), 0);
+	memset(d, 0, sizeof(d));
+	assert_int_equal(rs_parse_oomd("d2", d2_json, strlen(d2_json), true, &d[0].c, err, sizeof(err)), 0);
+	assert_int_equal(rs_parse_oomd("d1", d1_json, strlen(d1_json), true, &d[1].c, err, sizeof(err)), 0);
+	assert_int_equal(rs_dropin_check(&base, &d[0].c, "d2", err, sizeof(err)), 0);
+	assert_int_equal(rs_dropin_check(&base, &d[1].c, "d1", err, sizeof(err)), 0);
+	assert_int_equal(rs_views(&base, d, 2, &v, &n), 0);
+	assert_int_equal(n, 3);                 /* A+d2, A+d1 (A itself disabled), B */
+	assert_string_equal(v[0].name, "A");
+	assert_string_equal(v[0].actions[0].type->name, "stop");       /* d2's actions */
+	assert_string_equal(v[0].groups[0].name, "a");                  /* the base's detectors */
+	assert_int_equal(v[0].post_action_delay_s, 7);                  /* the base's fields */
+	assert_string_equal(v[1].groups[0].name, "d1");
+	assert_string_equal(v[1].actions[0].type->name, "continue");
+	assert_string_equal(v[2].name, "B");
+	free(v);
+	assert_int_equal(rs_views(&base, d, 0, &v, &n), 0);              /* no drop-in: the base */
+	assert_int_equal(n, 2);
+	free(v);
+	assert_int_equal(rs_parse_oomd("x", bad_json, strlen(bad_json), true, &bad, err, sizeof(err)), 0);
+	assert_int_equal(rs_dropin_check(&base, &bad, "x", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "Action drop-in configs disabled"));
+	rs_config_free(&bad);
+	assert_int_equal(rs_parse_oomd("y", none_json, strlen(none_json), true, &bad, err, sizeof(err)), 0);
+	assert_int_equal(rs_dropin_check(&base, &bad, "y", err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "Could not locate targeted ruleset=C"));
+	rs_config_free(&bad);
+	rs_config_free(&d[0].c);
+	rs_config_free(&d[1].c);
+	rs_config_free(&base);
+}
+
 static void test_resolve(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -656,6 +713,7 @@ int main(void)
 		cmocka_unit_test(test_jpos),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_dropin_views),
 		cmocka_unit_test(test_engine_pressure_kill),
 		cmocka_unit_test(test_engine_swap),
 		cmocka_unit_test(test_engine_reclaim_recursive_pgscan),

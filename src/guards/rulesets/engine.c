@@ -602,17 +602,17 @@ static enum rs_ret act(struct rs_engine *e, const struct rs_env *env, const stru
 
 /* ---- the tick ------------------------------------------------------------- */
 
-int rs_engine_init(struct rs_engine *e, const struct rs_config *c)
+int rs_engine_init(struct rs_engine *e, const struct rs_ruleset *v, size_t nv)
 {
 	size_t n = 0;
 
-	*e = (struct rs_engine){ .c = c };
-	for (size_t i = 0; i < c->n_rulesets; i++) {
-		for (size_t g = 0; g < c->rulesets[i].n_groups; g++)
-			n += c->rulesets[i].groups[g].n_det;
-		n += c->rulesets[i].n_actions;
+	*e = (struct rs_engine){ .v = v, .n = nv };
+	for (size_t i = 0; i < nv; i++) {
+		for (size_t g = 0; g < v[i].n_groups; g++)
+			n += v[i].groups[g].n_det;
+		n += v[i].n_actions;
 	}
-	e->rs = calloc(c->n_rulesets ? c->n_rulesets : 1, sizeof(*e->rs));
+	e->rs = calloc(nv ? nv : 1, sizeof(*e->rs));
 	e->ps = calloc(n ? n : 1, sizeof(*e->ps));
 	e->hist = calloc(RS_HIST_MAX, sizeof(*e->hist));
 	if (!e->rs || !e->ps || !e->hist) {
@@ -622,7 +622,7 @@ int rs_engine_init(struct rs_engine *e, const struct rs_config *c)
 	e->n_ps = n;
 	for (size_t i = 0; i < n; i++)
 		e->ps[i].last_avg10 = 100;      /* oomd's: so a first tick under 85 is "falling" */
-	for (size_t i = 0; i < c->n_rulesets; i++)
+	for (size_t i = 0; i < nv; i++)
 		e->rs[i].resume = -1;
 	return 0;
 }
@@ -660,15 +660,15 @@ void rs_engine_tick(struct rs_engine *e, const struct rs_env *env)
 	if (!e->prerun_ms || env->now_ms - e->prerun_ms >= RS_HIST_MS) {
 		e->tick++;
 		e->prerun_ms = env->now_ms;
-		for (size_t i = 0; i < e->c->n_rulesets; i++) {
-			const struct rs_ruleset *r = &e->c->rulesets[i];
+		for (size_t i = 0; i < e->n; i++) {
+			const struct rs_ruleset *r = &e->v[i];
 
 			for (size_t a = 0; a < r->n_actions; a++)
 				prerun(e, env, &r->actions[a]);
 		}
 	}
-	for (size_t i = 0; i < e->c->n_rulesets; i++) {
-		const struct rs_ruleset *r = &e->c->rulesets[i];
+	for (size_t i = 0; i < e->n; i++) {
+		const struct rs_ruleset *r = &e->v[i];
 		struct rs_rstate *rst = &e->rs[i];
 		struct rs_pstate *ps = &e->ps[base], *acts;
 		int fired = -1;
@@ -719,4 +719,76 @@ void rs_engine_tick(struct rs_engine *e, const struct rs_env *env)
 			}
 		}
 	}
+}
+
+/* ---- drop-ins ------------------------------------------------------------ */
+
+static const struct rs_ruleset *base_of(const struct rs_config *base, const char *name)
+{
+	for (size_t i = 0; i < base->n_rulesets; i++)
+		if (!strcmp(base->rulesets[i].name, name))
+			return &base->rulesets[i];
+	return NULL;
+}
+
+int rs_dropin_check(const struct rs_config *base, const struct rs_config *d, const char *tag,
+		    char *err, size_t size)
+{
+	for (size_t i = 0; i < d->n_rulesets; i++) {
+		const struct rs_ruleset *r = &d->rulesets[i], *b = base_of(base, r->name);
+
+		if (!b) {
+			snprintf(err, size, "%s:%d:%d: Could not locate targeted ruleset=%s", tag,
+				 r->line, r->col, r->name);
+			return -EINVAL;
+		}
+		if ((r->n_groups && !b->dropin_detectors) || (r->n_actions && !b->dropin_actions)) {
+			snprintf(err, size, "%s:%d:%d: Error: %s drop-in configs disabled (ruleset \"%s\" "
+				 "has no \"drop-in\": {\"%s\": true})", tag, r->line, r->col,
+				 r->n_groups && !b->dropin_detectors ? "DetectorGroup" : "Action",
+				 b->name, r->n_groups && !b->dropin_detectors ? "detectors" : "actions");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int rs_views(const struct rs_config *base, const struct rs_dropin *d, size_t nd,
+	     struct rs_ruleset **ret, size_t *n)
+{
+	size_t cap = base->n_rulesets, k = 0;
+	struct rs_ruleset *v;
+
+	for (size_t j = 0; j < nd; j++)
+		cap += d[j].c.n_rulesets;
+	if (!(v = calloc(cap ? cap : 1, sizeof(*v))))
+		return -ENOMEM;
+	for (size_t i = 0; i < base->n_rulesets; i++) {
+		const struct rs_ruleset *b = &base->rulesets[i];
+		bool named = false;
+
+		for (size_t j = 0; j < nd; j++)         /* d[0] is the newest */
+			for (size_t r = 0; r < d[j].c.n_rulesets; r++) {
+				const struct rs_ruleset *x = &d[j].c.rulesets[r];
+
+				if (base_of(base, x->name) != b)
+					continue;
+				v[k] = *b;      /* oomd: a fresh copy of the base, merged */
+				if (x->n_groups) {
+					v[k].groups = x->groups;
+					v[k].n_groups = x->n_groups;
+				}
+				if (x->n_actions) {
+					v[k].actions = x->actions;
+					v[k].n_actions = x->n_actions;
+				}
+				k++;
+				named = true;
+			}
+		if (!(named && b->disable_on_dropin))
+			v[k++] = *b;
+	}
+	*ret = v;
+	*n = k;
+	return 0;
 }

@@ -70,7 +70,8 @@ struct rs_hist {
 };
 
 struct rs_engine {
-	const struct rs_config *c;
+	const struct rs_ruleset *v;     /* the rulesets run, in order (rs_views) */
+	size_t n;
 	struct rs_rstate *rs;           /* per ruleset */
 	struct rs_pstate *ps;           /* per plugin, in config order */
 	size_t n_ps;
@@ -83,7 +84,7 @@ struct rs_engine {
 	uint64_t kills, dry_kills;
 };
 
-int rs_engine_init(struct rs_engine *e, const struct rs_config *c);
+int rs_engine_init(struct rs_engine *e, const struct rs_ruleset *v, size_t n);
 void rs_engine_free(struct rs_engine *e);
 /* One evaluation: every ruleset in order (the caller's pace: the guard
  * evaluates 4 times a second, so a detector's duration starts up to
@@ -94,3 +95,21 @@ void rs_engine_tick(struct rs_engine *e, const struct rs_env *env);
  * as oomd: glob(3), directories only, duplicates dropped), relative to
  * the root ("" for the root). How many (at most max). */
 size_t rs_resolve(const char *root, const char *list, char (*out)[RS_PATH_MAX], size_t max);
+
+/* A drop-in file (oomd's --drop-in-dir): its name is its tag. */
+struct rs_dropin {
+	char tag[256];
+	struct rs_config c;
+};
+/* Can drop-in d go on base? Each of its rulesets names a base ruleset
+ * (the first of that name), and replaces detectors or actions only where
+ * the base's "drop-in" allows it. 0, or -EINVAL with err. */
+int rs_dropin_check(const struct rs_config *base, const struct rs_config *d, const char *tag,
+		    char *err, size_t size);
+/* The rulesets to run, as oomd orders them: for each base ruleset, a copy
+ * of it per drop-in ruleset naming it, newest drop-in first (its detector
+ * groups or actions replaced by the drop-in's), then the base itself
+ * unless it says disable-on-drop-in and is named. Shallow: *ret points
+ * into base and d (freed with free()). 0 or -ENOMEM. */
+int rs_views(const struct rs_config *base, const struct rs_dropin *d, size_t nd,
+	     struct rs_ruleset **ret, size_t *n);

@@ -6,10 +6,17 @@
  * (cgroup.kill, a pidfd, records, kmsg), where protected and managed
  * processes still never die: a cgroup holding one loses only its
  * killable processes. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/guard.h"
 #include "core/log.h"
@@ -19,16 +26,29 @@
 #include "report/record.h"
 
 #define TICK_MS 250              /* evaluations; oomd's history stays at 1 s (engine.h) */
+#define DROPINS_MAX 64
+#define DROPIN_SIZE_MAX (1u << 20)
 
 struct rsg {
 	struct loop_timer timer;
 	struct rs_engine e;
 	bool engine;
-	uint64_t acted, nobody, busy;
+	struct rs_ruleset *views;       /* what runs: the base with its drop-ins (rs_views) */
+	size_t n_views;
+	/* oomd's --drop-in-dir: the files in force, newest first */
+	struct rs_dropin *dropins;
+	size_t n_dropins;
+	struct loop_source ino;
+	bool dir_watched;
+	uint64_t dir_retry_ms;
+	uint64_t acted, nobody, busy, dropins_refused;
 	char last[512];
+	char dropin_last[512];
 };
 
 static struct rsg *S(struct guard *g) { return g->state; }
+static void dropin_watch(struct guard *g);
+static void on_inotify(void *userdata, uint32_t events);
 
 __attribute__((format(printf, 4, 5)))
 static void say(void *u, bool engine, bool silenced, const char *fmt, ...)
@@ -94,21 +114,230 @@ static void tick(struct guard *g)
 	struct rs_env env = { .cg_fd = c->cg_root_fd, .cg_root = c->cg_root, .proc_fd = c->proc_fd,
 			      .now_ms = now_ms(), .kill = kill_cgroup, .say = say, .u = g };
 
-	if (c->cg_root_fd >= 0)
+	if (c->cg_root_fd >= 0 && S(g)->engine)
 		rs_engine_tick(&S(g)->e, &env);
+	if (c->opts && c->opts->dropin_dir && !S(g)->dir_watched &&
+	    env.now_ms - S(g)->dir_retry_ms >= 1000)
+		dropin_watch(g);        /* the directory is not there: once a second, as oomd */
 	loop_timer_arm(&S(g)->timer, TICK_MS);
 }
 
 static void on_timer(void *userdata, uint32_t events) { tick(userdata); }
 
-static int setup(struct guard *g)
+/* The engine over the base rulesets and the drop-ins in force (their
+ * state starts afresh: oomd compiles a fresh copy of a ruleset per
+ * drop-in). 0 or -errno. */
+static int rebuild(struct guard *g)
 {
 	struct rsg *s = S(g);
 	const struct rs_config *rc = &g->env->c->cfg.rulesets;
+	int r;
 
 	if (s->engine)
 		rs_engine_free(&s->e);
 	s->engine = false;
+	free(s->views);
+	s->views = NULL;
+	if ((r = rs_views(rc, s->dropins, s->n_dropins, &s->views, &s->n_views)) < 0 ||
+	    (r = rs_engine_init(&s->e, s->views, s->n_views)) < 0)
+		return r;
+	s->engine = true;
+	return 0;
+}
+
+static void dropin_free(struct rs_dropin *d)
+{
+	rs_config_free(&d->c);
+}
+
+/* Forget the drop-in tag (a file removed, or replaced). */
+static bool dropin_remove(struct rsg *s, const char *tag)
+{
+	for (size_t i = 0; i < s->n_dropins; i++)
+		if (!strcmp(s->dropins[i].tag, tag)) {
+			dropin_free(&s->dropins[i]);
+			memmove(&s->dropins[i], &s->dropins[i + 1],
+				(s->n_dropins - i - 1) * sizeof(*s->dropins));
+			s->n_dropins--;
+			return true;
+		}
+	return false;
+}
+
+static void dropin_say(struct guard *g, const char *event, const char *msg)
+{
+	struct rsg *s = S(g);
+
+	snprintf(s->dropin_last, sizeof(s->dropin_last), "%s", msg);
+	report_event(g->env->rep, "rulesets", event, msg);
+	if (!strcmp(event, "drop-in-refused"))
+		log_warn("rulesets: %s", msg);
+	else
+		log_notice("rulesets: %s", msg);
+}
+
+/* Read and check the drop-in file tag of dirfd; in force, newest, when it
+ * is good. A bad one is said and the version in force stays (as oomd). A
+ * file is taken as the config is: regular, root's, nobody else may write
+ * it. true when what runs changed. */
+static bool dropin_load(struct guard *g, int dirfd, const char *tag)
+{
+	struct rsg *s = S(g);
+	const struct og_opts *o = g->env->c->opts;
+	struct rs_dropin d = { 0 };
+	char err[640], name[400], *buf = NULL;
+	struct stat st;
+	ssize_t n = 0, k;
+	int fd;
+
+	snprintf(name, sizeof(name), "%.200s/%.190s", o->dropin_dir, tag);
+	if ((fd = openat(dirfd, tag, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return false;           /* gone again, or a link: nothing to take */
+	}
+	if (!S_ISREG(st.st_mode) || (geteuid() == 0 && (st.st_uid != 0 || (st.st_mode & 022))) ||
+	    st.st_size > DROPIN_SIZE_MAX) {
+		close(fd);
+		snprintf(err, sizeof(err), "%s: refused: %s", name, !S_ISREG(st.st_mode) ?
+			 "not a regular file" : st.st_size > DROPIN_SIZE_MAX ? "larger than 1 MiB" :
+			 "not root's, or others may write it");
+		s->dropins_refused++;
+		dropin_say(g, "drop-in-refused", err);
+		return false;
+	}
+	if (!(buf = malloc((size_t)st.st_size + 1))) {
+		close(fd);
+		return false;
+	}
+	while (n < st.st_size && (k = read(fd, buf + n, (size_t)(st.st_size - n))) > 0)
+		n += k;
+	close(fd);
+	snprintf(d.tag, sizeof(d.tag), "%s", tag);
+	if (!n) {               /* touch: nothing yet (oomd ignores it too) */
+		free(buf);
+		return false;
+	}
+	if (rs_parse_oomd(name, buf, (size_t)n, true, &d.c, err, sizeof(err)) < 0 ||
+	    rs_dropin_check(&g->env->c->cfg.rulesets, &d.c, name, err, sizeof(err)) < 0) {
+		free(buf);
+		rs_config_free(&d.c);
+		s->dropins_refused++;
+		dropin_say(g, "drop-in-refused", err);
+		return false;
+	}
+	free(buf);
+	dropin_remove(s, tag);
+	if (s->n_dropins == DROPINS_MAX) {
+		snprintf(err, sizeof(err), "%s: refused: %d drop-ins are in force already", name,
+			 DROPINS_MAX);
+		rs_config_free(&d.c);
+		dropin_say(g, "drop-in-refused", err);
+		return true;    /* its old version went */
+	}
+	memmove(&s->dropins[1], &s->dropins[0], s->n_dropins * sizeof(*s->dropins));
+	s->dropins[0] = d;
+	s->n_dropins++;
+	snprintf(err, sizeof(err), "%s: in force, %zu ruleset(s)", name, d.c.n_rulesets);
+	dropin_say(g, "drop-in", err);
+	return true;
+}
+
+static void changed(struct guard *g)
+{
+	if (rebuild(g) < 0)
+		log_err("rulesets: out of memory rebuilding the rulesets");
+}
+
+/* Watch the drop-in directory and take what is in it, in name order (as
+ * oomd at start, or when the directory comes back). */
+static void dropin_watch(struct guard *g)
+{
+	struct rsg *s = S(g);
+	const char *dir = g->env->c->opts ? g->env->c->opts->dropin_dir : NULL;
+	struct dirent **names = NULL;
+	int n, dirfd;
+	bool any = false;
+
+	if (!dir || s->dir_watched || !g->env->loop)
+		return;
+	s->dir_retry_ms = now_ms();
+	if (s->ino.fd < 0) {
+		int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+		if (fd < 0 || loop_add(g->env->loop, &s->ino, fd, EPOLLIN, on_inotify, g) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return;
+		}
+	}
+	if (inotify_add_watch(s->ino.fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE |
+			      IN_MOVED_FROM | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) < 0)
+		return;         /* not there (yet): tried again every second */
+	s->dir_watched = true;
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	n = scandirat(dirfd, ".", &names, NULL, alphasort);
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.')
+			any |= dropin_load(g, dirfd, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	close(dirfd);
+	if (any)
+		changed(g);
+}
+
+static void on_inotify(void *userdata, uint32_t events)
+{
+	struct guard *g = userdata;
+	struct rsg *s = S(g);
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false;
+	ssize_t n;
+	int dirfd;
+
+	if ((n = read(s->ino.fd, buf, sizeof(buf))) <= 0)
+		return;
+	dirfd = open(g->env->c->opts->dropin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (ssize_t off = 0; off < n;) {
+		const struct inotify_event *e = (const struct inotify_event *)(buf + off);
+		char msg[PATH_MAX + 64];
+
+		off += (ssize_t)(sizeof(*e) + e->len);
+		if (e->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED | IN_Q_OVERFLOW)) {
+			s->dir_watched = false;         /* watched again (and read) when it is back */
+			continue;
+		}
+		if (!e->len || e->name[0] == '.')
+			continue;
+		if (e->mask & (IN_DELETE | IN_MOVED_FROM)) {
+			if (dropin_remove(s, e->name)) {
+				snprintf(msg, sizeof(msg), "%s/%s: removed", g->env->c->opts->dropin_dir,
+					 e->name);
+				dropin_say(g, "drop-in", msg);
+				any = true;
+			}
+		} else if (dirfd >= 0) {
+			any |= dropin_load(g, dirfd, e->name);
+		}
+	}
+	if (dirfd >= 0)
+		close(dirfd);
+	if (any)
+		changed(g);
+	if (!s->dir_watched)
+		dropin_watch(g);
+}
+
+static int setup(struct guard *g)
+{
+	struct rsg *s = S(g);
+	const struct rs_config *rc = &g->env->c->cfg.rulesets;
+	int r;
+
 	if (!rc->n_rulesets) {
 		snprintf(g->why, sizeof(g->why), "no oomd rulesets in the config");
 		return -ENOTSUP;
@@ -117,11 +346,23 @@ static int setup(struct guard *g)
 		snprintf(g->why, sizeof(g->why), "no cgroup v2 hierarchy found");
 		return -ENOTSUP;
 	}
-	if (rs_engine_init(&s->e, rc) < 0)
-		return -ENOMEM;
-	s->engine = true;
-	if (g->env->loop)
+	/* a drop-in checked against the old base may not fit the new one */
+	for (size_t i = 0; i < s->n_dropins;) {
+		char err[640];
+
+		if (rs_dropin_check(rc, &s->dropins[i].c, s->dropins[i].tag, err, sizeof(err)) < 0) {
+			dropin_say(g, "drop-in-refused", err);
+			dropin_remove(s, s->dropins[i].tag);
+		} else {
+			i++;
+		}
+	}
+	if ((r = rebuild(g)) < 0)
+		return r;
+	if (g->env->loop) {
+		dropin_watch(g);
 		loop_timer_arm(&s->timer, TICK_MS);
+	}
 	return 0;
 }
 
@@ -131,11 +372,14 @@ static int rulesets_start(struct guard *g)
 	int r;
 
 	s->timer.src.fd = -1;
+	s->ino.fd = -1;
 	if (g->env->loop) {
 		if ((r = loop_timer_init(g->env->loop, &s->timer, on_timer, g)) < 0)
 			return r;
 		g->tick = &s->timer;
 	}
+	if (!(s->dropins = calloc(DROPINS_MAX, sizeof(*s->dropins))))
+		return -ENOMEM;
 	if ((r = setup(g)) == 0 && g->env->loop)
 		log_notice("rulesets: %zu oomd ruleset(s) from %s, every %d ms",
 			   g->env->c->cfg.rulesets.n_rulesets, g->env->c->cfg.path, TICK_MS);
@@ -154,13 +398,21 @@ static void rulesets_describe(struct guard *g, struct describe *d)
 	struct rsg *s = S(g);
 	const struct rs_config *rc = &g->env->c->cfg.rulesets;
 
-	desc_line(d, "  %zu oomd ruleset(s), every %d ms: %llu kills asked, %llu with nobody "
-		  "killable, %llu while another episode ran", rc->n_rulesets, TICK_MS,
+	desc_line(d, "  %zu oomd ruleset(s) running (%zu drop-in file(s) in force), every %d ms: "
+		  "%llu kills asked, %llu with nobody killable, %llu while another episode ran",
+		  s->n_views, s->n_dropins, TICK_MS,
 		  (unsigned long long)s->acted, (unsigned long long)s->nobody,
 		  (unsigned long long)s->busy);
 	if (*s->last)
 		desc_line(d, "  last: %s", s->last);
+	if (g->env->c->opts && g->env->c->opts->dropin_dir)
+		desc_line(d, "  drop-ins: %s%s; %llu refused%s%s", g->env->c->opts->dropin_dir,
+			  s->dir_watched ? "" : " (not there: looked for every second)",
+			  (unsigned long long)s->dropins_refused, *s->dropin_last ? "; last: " : "",
+			  s->dropin_last);
 	desc_int(d, "rulesets", (int64_t)rc->n_rulesets);
+	desc_int(d, "rulesets_running", (int64_t)s->n_views);
+	desc_int(d, "dropins", (int64_t)s->n_dropins);
 	desc_int(d, "kills", (int64_t)s->acted);
 }
 
@@ -169,9 +421,17 @@ static void rulesets_stop(struct guard *g)
 	struct rsg *s = S(g);
 
 	loop_timer_close(g->env->loop, &s->timer);
+	loop_close(g->env->loop, &s->ino);
 	if (s->engine)
 		rs_engine_free(&s->e);
 	s->engine = false;
+	free(s->views);
+	s->views = NULL;
+	for (size_t i = 0; s->dropins && i < s->n_dropins; i++)
+		dropin_free(&s->dropins[i]);
+	free(s->dropins);
+	s->dropins = NULL;
+	s->n_dropins = 0;
 }
 
 const struct guard_ops rulesets_guard_ops = {
