@@ -241,6 +241,7 @@ static const struct {
 	{ "degraded", GPU }, { "answering", GPU }, { "driver", GPU }, { "performance", GPU },
 	{ "allocation-critical", ANOMALY }, { "allocation-warning", ANOMALY },
 	{ "rebalance", REBALANCE }, { "rebalance-refused", REBALANCE },
+	{ "dry-kill", MESSAGE }, { "drop-in", MESSAGE }, { "drop-in-refused", MESSAGE },
 };
 
 static const struct decision_device test_device = {
