@@ -83,6 +83,7 @@ const struct key config_top_keys[] = {
 	SECTION("machine_learning", calibration_schema, SEC_ML),
 	SECTION("calibration", store_schema, SEC_CALIBRATION),
 	SECTION("rebalance", rebalance_schema, SEC_REBALANCE),
+	SECTION("systemd_oomd", systemd_oomd_schema, SEC_SYSTEMD_OOMD),
 	{ 0 }
 };
 
@@ -181,6 +182,7 @@ void config_default(struct og_config *cfg)
 	cfg->nvidia_check_updates = true;
 	cfg->nvidia_interval_ms = 3600000;
 	cfg->ebpf_enabled = true;
+	cfg->sd_oomd_enabled = true;
 	cfg->ebpf_alloc_mb_per_sec = 100;
 	cfg->dyn_count = 3;
 	cfg->dyn_score = 700;

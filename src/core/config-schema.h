@@ -75,6 +75,7 @@ extern const struct key gpu_schema[], nvidia_schema[];             /* gpu */
 extern const struct key ebpf_schema[];                             /* ebpf */
 extern const struct key cgroup_settings_schema[], dynamic_schema[]; /* shield */
 extern const struct key calibration_schema[], store_schema[], rebalance_schema[]; /* calibration */
+extern const struct key systemd_oomd_schema[];                    /* rulesets */
 extern const char *const config_badness_names[], *const config_kill_unit_names[],
 	*const config_psi_mode_names[];
 

@@ -206,6 +206,7 @@ struct og_config {
 
 	/* oomd's rulesets: from an oomd JSON config (recognised by content) */
 	struct rs_config rulesets;
+	bool sd_oomd_enabled;           /* systemd_oomd.enabled: units' ManagedOOM* settings */
 
 	/* which top-level sections the file set (for "not active" notes) */
 	unsigned int sections_seen;
@@ -222,7 +223,7 @@ enum {
 	SEC_EBPF = 1u << 9, SEC_DYNAMIC = 1u << 10, SEC_ML = 1u << 11,
 	SEC_VALUES = 1u << 12, SEC_CPU = 1u << 13, SEC_IO = 1u << 14,
 	SEC_DISK = 1u << 15, SEC_DISK_SETTINGS = 1u << 16, SEC_NETWORK = 1u << 17,
-	SEC_CALIBRATION = 1u << 18, SEC_REBALANCE = 1u << 19,
+	SEC_CALIBRATION = 1u << 18, SEC_REBALANCE = 1u << 19, SEC_SYSTEMD_OOMD = 1u << 20,
 };
 
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */

@@ -68,6 +68,13 @@ static struct {
 	int (*call)(sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **);
 	sd_bus_message *(*message_unref)(sd_bus_message *);
 	void (*error_free)(sd_bus_error *);
+	int (*enter)(sd_bus_message *, char, const char *);
+	int (*exit)(sd_bus_message *);
+	int (*read)(sd_bus_message *, const char *, ...);
+	int (*get_string)(sd_bus *, const char *, const char *, const char *, const char *,
+			  sd_bus_error *, char **);
+	int (*get_trivial)(sd_bus *, const char *, const char *, const char *, const char *,
+			   sd_bus_error *, char, void *);
 	int loaded;                     /* 1 bound, < 0 -errno */
 	char why[200];
 } sd;
@@ -87,6 +94,11 @@ static void sd_bind(void)
 		{ (void **)&sd.call, "sd_bus_call" },
 		{ (void **)&sd.message_unref, "sd_bus_message_unref" },
 		{ (void **)&sd.error_free, "sd_bus_error_free" },
+		{ (void **)&sd.enter, "sd_bus_message_enter_container" },
+		{ (void **)&sd.exit, "sd_bus_message_exit_container" },
+		{ (void **)&sd.read, "sd_bus_message_read" },
+		{ (void **)&sd.get_string, "sd_bus_get_property_string" },
+		{ (void **)&sd.get_trivial, "sd_bus_get_property_trivial" },
 	};
 
 	if (!h) {
@@ -206,6 +218,95 @@ int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, 
 	return r;
 }
 
+/* One unit's ManagedOOM settings; 1 when it has one that says kill. */
+static int oom_unit(struct sdbus *b, const char *name, const char *path, struct sd_oom_unit *u)
+{
+	static const struct { const char *suffix, *iface; } kinds[] = {
+		{ ".service", "org.freedesktop.systemd1.Service" },
+		{ ".slice", "org.freedesktop.systemd1.Slice" },
+		{ ".scope", "org.freedesktop.systemd1.Scope" },
+	};
+	const char *iface = NULL;
+	size_t n = strlen(name);
+	char *mp = NULL, *sw = NULL, *cg = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (ends_with(name, n, kinds[i].suffix))
+			iface = kinds[i].iface;
+	if (!iface)
+		return 0;
+	*u = (struct sd_oom_unit){ 0 };
+	if (sd.get_string(b->bus, "org.freedesktop.systemd1", path, iface,
+			  "ManagedOOMMemoryPressure", &e, &mp) < 0 ||
+	    sd.get_string(b->bus, "org.freedesktop.systemd1", path, iface, "ManagedOOMSwap", &e,
+			  &sw) < 0)
+		goto out;
+	u->pressure_kill = mp && !strcmp(mp, "kill");
+	u->swap_kill = sw && !strcmp(sw, "kill");
+	if (!u->pressure_kill && !u->swap_kill)
+		goto out;
+	if (sd.get_string(b->bus, "org.freedesktop.systemd1", path, iface, "ControlGroup", &e,
+			  &cg) < 0 || !cg || !*cg)
+		goto out;
+	if (u->pressure_kill)
+		sd.get_trivial(b->bus, "org.freedesktop.systemd1", path, iface,
+			       "ManagedOOMMemoryPressureLimit", &e, 'u', &u->limit);
+	snprintf(u->unit, sizeof(u->unit), "%s", name);
+	snprintf(u->cgroup, sizeof(u->cgroup), "%s", cg);
+	r = 1;
+out:
+	sd.error_free(&e);
+	free(mp);
+	free(sw);
+	free(cg);
+	return r;
+}
+
+int sdbus_managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t max,
+			    uint64_t timeout_ms, char *err, size_t size)
+{
+	sd_bus_message *m = NULL, *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	const char *name, *desc, *load, *active, *sub, *follow, *path, *jtype, *jpath;
+	uint32_t jid;
+	size_t k = 0;
+	int r;
+
+	if (!b->bus && (r = connect_bus(b, err, size)) < 0)
+		return r;
+	r = sd.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "ListUnits");
+	if (r >= 0)
+		r = sd.call(b->bus, m, timeout_ms * 1000, &e, &reply);
+	if (r < 0) {
+		snprintf(err, size, "ListUnits: %s", e.message ? e.message : strerror(-r));
+		goto out;
+	}
+	if ((r = sd.enter(reply, 'a', "(ssssssouso)")) < 0)
+		goto bad;
+	while ((r = sd.enter(reply, 'r', "ssssssouso")) > 0) {
+		r = sd.read(reply, "ssssssouso", &name, &desc, &load, &active, &sub, &follow, &path,
+			    &jid, &jtype, &jpath);
+		if (r < 0 || (r = sd.exit(reply)) < 0)
+			goto bad;
+		if (k < max && strcmp(active, "inactive") && oom_unit(b, name, path, &out[k]) > 0)
+			k++;
+	}
+	if (r < 0 || (r = sd.exit(reply)) < 0)
+		goto bad;
+	r = (int)k;
+	goto out;
+bad:
+	snprintf(err, size, "ListUnits: a reply it cannot read: %s", strerror(-r));
+out:
+	sd.error_free(&e);
+	sd.message_unref(reply);
+	sd.message_unref(m);
+	return r;
+}
+
 #else /* !HAVE_LIBSYSTEMD */
 
 int sdbus_open(struct sdbus **ret, char *err, size_t size)
@@ -218,6 +319,12 @@ void sdbus_close(struct sdbus *b) {}
 
 int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, uint64_t bytes,
 			   uint64_t timeout_ms, char *err, size_t size)
+{
+	return -ENOTSUP;
+}
+
+int sdbus_managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t max,
+			    uint64_t timeout_ms, char *err, size_t size)
 {
 	return -ENOTSUP;
 }

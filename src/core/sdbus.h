@@ -34,3 +34,17 @@ void sdbus_close(struct sdbus *b);
  * -errno with err filled (systemd's error name and message). */
 int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, uint64_t bytes,
 			   uint64_t timeout_ms, char *err, size_t size);
+
+/* A unit whose ManagedOOMMemoryPressure= or ManagedOOMSwap= says kill. */
+struct sd_oom_unit {
+	char unit[256];
+	char cgroup[512];               /* its ControlGroup, from the v2 root */
+	bool pressure_kill, swap_kill;
+	uint32_t limit;                 /* ManagedOOMMemoryPressureLimit, UINT32_MAX = 100 %;
+					 * 0 = oomd.conf's DefaultMemoryPressureLimit */
+};
+/* Every active service, slice and scope with such a setting (ListUnits,
+ * then their properties; as systemd-oomd learns them from PID 1), at most
+ * max. How many, or -errno with err filled. */
+int sdbus_managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t max,
+			    uint64_t timeout_ms, char *err, size_t size);

@@ -242,6 +242,7 @@ static const struct {
 	{ "allocation-critical", ANOMALY }, { "allocation-warning", ANOMALY },
 	{ "rebalance", REBALANCE }, { "rebalance-refused", REBALANCE },
 	{ "dry-kill", MESSAGE }, { "drop-in", MESSAGE }, { "drop-in-refused", MESSAGE },
+	{ "systemd-oomd", MESSAGE },
 };
 
 static const struct decision_device test_device = {

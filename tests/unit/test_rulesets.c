@@ -22,6 +22,7 @@
 #include "guards/rulesets/engine.h"
 #include "guards/rulesets/jsonpos.h"
 #include "guards/rulesets/rules.h"
+#include "guards/rulesets/sdoomd.h"
 
 #define MiB (1024ull * 1024)
 
@@ -680,6 +681,52 @@ static void test_dropin_views(void **state)
 	rs_config_free(&base);
 }
 
+/* systemd-oomd's settings as rulesets: oomd.conf's [OOM] defaults, a
+ * unit's ManagedOOMMemoryPressureLimit (UINT32_MAX is 100 %), the swap
+ * ruleset over every ManagedOOMSwap=kill unit. */
+static void test_sdoomd(void **state)
+{
+	struct sd_oomd_conf conf;
+	struct sd_oom_unit u[3] = {
+		{ .unit = "a.service", .cgroup = "/system.slice/a.service", .pressure_kill = true,
+		  .limit = UINT32_MAX / 100 * 40 + 50 },
+		{ .unit = "b.slice", .cgroup = "/b.slice", .pressure_kill = true, .swap_kill = true },
+		{ .unit = "c.scope", .cgroup = "/user.slice/c.scope", .swap_kill = true },
+	};
+	struct rs_config c;
+	const struct rs_plugin *p;
+	char err[512];
+
+	rs_sdoomd_conf_default(&conf);
+	assert_int_equal(conf.swap_used_limit, 90);
+	assert_int_equal(rs_sdoomd_conf_parse("# comment\n[Other]\nSwapUsedLimit=10%\n[OOM]\n"
+					      "SwapUsedLimit=80%\nDefaultMemoryPressureLimit=500\u2030\n"
+					      "DefaultMemoryPressureDurationSec=5s\n", &conf), 0);
+	assert_int_equal(conf.swap_used_limit, 80);
+	assert_int_equal(conf.pressure_limit, 50);
+	assert_int_equal(conf.duration_s, 5);
+	assert_int_equal(rs_sdoomd_rulesets(u, 3, &conf, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_rulesets, 3);
+	assert_string_equal(c.rulesets[0].name, "systemd-oomd: a.service ManagedOOMMemoryPressure=kill");
+	p = &c.rulesets[0].groups[0].det[0];
+	assert_string_equal(p->type->name, "pressure_above");
+	assert_string_equal(arg(p, "cgroup")->s, "system.slice/a.service");
+	assert_int_equal(arg(p, "threshold")->i, 40);
+	assert_int_equal(arg(p, "duration")->i, 5);
+	assert_string_equal(c.rulesets[0].groups[0].det[1].type->name, "memory_reclaim");
+	assert_string_equal(c.rulesets[0].actions[0].type->name, "kill_by_pg_scan");
+	assert_true(arg(&c.rulesets[0].actions[0], "recursive")->i);
+	assert_int_equal(arg(&c.rulesets[1].groups[0].det[0], "threshold")->i, 50);   /* the default */
+	assert_string_equal(c.rulesets[2].name, "systemd-oomd: ManagedOOMSwap=kill");
+	assert_int_equal(arg(&c.rulesets[2].groups[0].det[0], "threshold_pct")->i, 20);
+	assert_string_equal(arg(&c.rulesets[2].groups[0].det[1], "threshold")->s, "80%");
+	assert_string_equal(arg(&c.rulesets[2].actions[0], "cgroup")->s, "b.slice,user.slice/c.scope");
+	assert_string_equal(arg(&c.rulesets[2].actions[0], "threshold")->s, "5%");
+	rs_config_free(&c);
+	assert_int_equal(rs_sdoomd_rulesets(u, 0, &conf, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_rulesets, 0);
+}
+
 static void test_resolve(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -713,6 +760,7 @@ int main(void)
 		cmocka_unit_test(test_jpos),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_sdoomd),
 		cmocka_unit_test(test_dropin_views),
 		cmocka_unit_test(test_engine_pressure_kill),
 		cmocka_unit_test(test_engine_swap),

@@ -20,14 +20,21 @@
 
 #include "core/guard.h"
 #include "core/log.h"
+#include "core/sdbus.h"
 #include "core/util.h"
+#include "core/worker.h"
 #include "guards/rulesets/engine.h"
+#include "guards/rulesets/sdoomd.h"
 #include "observe/meminfo.h"
 #include "report/record.h"
 
 #define TICK_MS 250              /* evaluations; oomd's history stays at 1 s (engine.h) */
 #define DROPINS_MAX 64
 #define DROPIN_SIZE_MAX (1u << 20)
+#define SD_SCAN_MS 30000        /* systemd's units' ManagedOOM settings, read again */
+#define SD_JOB_MS 5000
+#define SD_UNITS_MAX 64
+#define OOMD_CONF "/etc/systemd/oomd.conf"
 
 struct rsg {
 	struct loop_timer timer;
@@ -44,11 +51,28 @@ struct rsg {
 	uint64_t acted, nobody, busy, dropins_refused;
 	char last[512];
 	char dropin_last[512];
+	/* systemd-oomd's settings (sdoomd.c): the units last read, their rulesets */
+	struct rs_config sdcfg;
+	struct sd_oom_unit sd_units[SD_UNITS_MAX];
+	size_t n_sd_units;
+	bool sd_inflight;
+	uint64_t sd_next_ms, sd_scans;
+	char sd_err[320];
+};
+
+/* A read of the units' settings, in the D-Bus lane. */
+struct sd_job {
+	struct sdbus **bus;
+	struct sd_oom_unit u[SD_UNITS_MAX];
+	int n;
+	struct sd_oomd_conf conf;
+	char err[320];
 };
 
 static struct rsg *S(struct guard *g) { return g->state; }
 static void dropin_watch(struct guard *g);
 static void on_inotify(void *userdata, uint32_t events);
+static void sd_scan(struct guard *g, uint64_t now);
 
 __attribute__((format(printf, 4, 5)))
 static void say(void *u, bool engine, bool silenced, const char *fmt, ...)
@@ -114,12 +138,18 @@ static void tick(struct guard *g)
 	struct rs_env env = { .cg_fd = c->cg_root_fd, .cg_root = c->cg_root, .proc_fd = c->proc_fd,
 			      .now_ms = now_ms(), .kill = kill_cgroup, .say = say, .u = g };
 
-	if (c->cg_root_fd >= 0 && S(g)->engine)
-		rs_engine_tick(&S(g)->e, &env);
-	if (c->opts && c->opts->dropin_dir && !S(g)->dir_watched &&
-	    env.now_ms - S(g)->dir_retry_ms >= 1000)
+	struct rsg *s = S(g);
+
+	if (c->cg_root_fd >= 0 && s->engine && s->n_views)
+		rs_engine_tick(&s->e, &env);
+	if (c->opts && c->opts->dropin_dir && !s->dir_watched &&
+	    env.now_ms - s->dir_retry_ms >= 1000)
 		dropin_watch(g);        /* the directory is not there: once a second, as oomd */
-	loop_timer_arm(&S(g)->timer, TICK_MS);
+	sd_scan(g, env.now_ms);
+	/* nothing to run (only systemd's settings to watch, none set): wake
+	 * only for the next read, not four times a second */
+	loop_timer_arm(&s->timer, s->n_views || (c->opts && c->opts->dropin_dir) ? TICK_MS :
+			       MAX(s->sd_next_ms > env.now_ms ? s->sd_next_ms - env.now_ms : 0, TICK_MS));
 }
 
 static void on_timer(void *userdata, uint32_t events) { tick(userdata); }
@@ -138,8 +168,19 @@ static int rebuild(struct guard *g)
 	s->engine = false;
 	free(s->views);
 	s->views = NULL;
-	if ((r = rs_views(rc, s->dropins, s->n_dropins, &s->views, &s->n_views)) < 0 ||
-	    (r = rs_engine_init(&s->e, s->views, s->n_views)) < 0)
+	if ((r = rs_views(rc, s->dropins, s->n_dropins, &s->views, &s->n_views)) < 0)
+		return r;
+	if (s->sdcfg.n_rulesets) {      /* systemd-oomd's after the config's */
+		struct rs_ruleset *v = realloc(s->views, (s->n_views + s->sdcfg.n_rulesets) *
+					       sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		memcpy(v + s->n_views, s->sdcfg.rulesets, s->sdcfg.n_rulesets * sizeof(*v));
+		s->views = v;
+		s->n_views += s->sdcfg.n_rulesets;
+	}
+	if ((r = rs_engine_init(&s->e, s->views, s->n_views)) < 0)
 		return r;
 	s->engine = true;
 	return 0;
@@ -332,14 +373,115 @@ static void on_inotify(void *userdata, uint32_t events)
 		dropin_watch(g);
 }
 
+/* systemd is PID 1 and systemd_oomd.enabled: its units' settings count. */
+static bool sd_wanted(struct guard *g)
+{
+	return g->env->c->cfg.sd_oomd_enabled && g->env->worker && sd_booted_here();
+}
+
+static int sd_run(void *arg)
+{
+	struct sd_job *j = arg;
+	char buf[8192];
+	FILE *f;
+	size_t n;
+
+	rs_sdoomd_conf_default(&j->conf);
+	if ((f = fopen(OOMD_CONF, "re"))) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		rs_sdoomd_conf_parse(buf, &j->conf);
+	}
+	if (!*j->bus && sdbus_open(j->bus, j->err, sizeof(j->err)) < 0)
+		return -ENOTCONN;
+	j->n = sdbus_managed_oom_units(*j->bus, j->u, SD_UNITS_MAX, 2000, j->err, sizeof(j->err));
+	return j->n < 0 ? j->n : 0;
+}
+
+static struct guard *sd_g;      /* the guard whose read is in the lane (NULL once stopped) */
+
+static void sd_done(void *arg, int result, bool timed_out)
+{
+	struct sd_job *j = arg;
+	struct guard *g = sd_g;
+	struct rsg *s = g ? S(g) : NULL;
+	char err[400], msg[1024];
+	size_t len;
+
+	if (!s) {
+		if (!timed_out)
+			free(j);
+		return;
+	}
+	sd_g = NULL;
+	s->sd_inflight = false;
+	s->sd_next_ms = now_ms() + SD_SCAN_MS;
+	if (timed_out) {
+		snprintf(s->sd_err, sizeof(s->sd_err), "systemd did not answer within %d ms",
+			 SD_JOB_MS);
+		return;
+	}
+	s->sd_scans++;
+	if (result < 0) {
+		snprintf(s->sd_err, sizeof(s->sd_err), "%s", *j->err ? j->err : strerror(-result));
+		free(j);
+		return;
+	}
+	s->sd_err[0] = '\0';
+	if ((size_t)j->n == s->n_sd_units &&
+	    !memcmp(j->u, s->sd_units, (size_t)j->n * sizeof(*j->u))) {
+		free(j);
+		return;         /* nothing changed */
+	}
+	memcpy(s->sd_units, j->u, (size_t)j->n * sizeof(*j->u));
+	s->n_sd_units = (size_t)j->n;
+	rs_config_free(&s->sdcfg);
+	if (rs_sdoomd_rulesets(j->u, (size_t)j->n, &j->conf, &s->sdcfg, err, sizeof(err)) < 0)
+		log_warn("rulesets: systemd-oomd settings: %s", err);
+	len = (size_t)snprintf(msg, sizeof(msg), "systemd-oomd settings of %d unit(s)", j->n);
+	for (int i = 0; i < j->n && len < sizeof(msg) - 80; i++)
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s %s%s%s", i ? ";" : ":",
+					j->u[i].unit, j->u[i].pressure_kill ?
+					" ManagedOOMMemoryPressure=kill" : "",
+					j->u[i].swap_kill ? " ManagedOOMSwap=kill" : "");
+	report_event(g->env->rep, "rulesets", "systemd-oomd", msg);
+	log_notice("rulesets: %s: %zu ruleset(s)", msg, s->sdcfg.n_rulesets);
+	free(j);
+	if (rebuild(g) < 0)
+		log_err("rulesets: out of memory rebuilding the rulesets");
+}
+
+/* Read the units' settings again when due and the D-Bus lane is free. */
+static void sd_scan(struct guard *g, uint64_t now)
+{
+	struct rsg *s = S(g);
+	struct sd_job *j;
+
+	if (!sd_wanted(g) || s->sd_inflight || now < s->sd_next_ms ||
+	    worker_lane_busy(g->env->worker, g->env->bus_lane))
+		return;
+	if (!(j = calloc(1, sizeof(*j))))
+		return;
+	j->bus = &g->env->bus;
+	if (worker_submit(g->env->worker, g->env->bus_lane, sd_run, j, SD_JOB_MS, sd_done, free) < 0) {
+		free(j);
+		return;
+	}
+	s->sd_inflight = true;
+	sd_g = g;
+}
+
 static int setup(struct guard *g)
 {
 	struct rsg *s = S(g);
 	const struct rs_config *rc = &g->env->c->cfg.rulesets;
 	int r;
 
-	if (!rc->n_rulesets) {
-		snprintf(g->why, sizeof(g->why), "no oomd rulesets in the config");
+	if (!rc->n_rulesets && !sd_wanted(g)) {
+		snprintf(g->why, sizeof(g->why), "no oomd rulesets in the config, and no systemd "
+			 "as PID 1 to read units' ManagedOOM settings from%s",
+			 g->env->c->cfg.sd_oomd_enabled ? "" : " (systemd_oomd.enabled: false)");
 		return -ENOTSUP;
 	}
 	if (g->env->c->cg_root_fd < 0) {
@@ -410,7 +552,13 @@ static void rulesets_describe(struct guard *g, struct describe *d)
 			  s->dir_watched ? "" : " (not there: looked for every second)",
 			  (unsigned long long)s->dropins_refused, *s->dropin_last ? "; last: " : "",
 			  s->dropin_last);
+	if (sd_wanted(g))
+		desc_line(d, "  systemd-oomd settings: %zu unit(s) with ManagedOOM*=kill, %zu "
+			  "ruleset(s), read every %d s (%llu reads)%s%s", s->n_sd_units,
+			  s->sdcfg.n_rulesets, SD_SCAN_MS / 1000, (unsigned long long)s->sd_scans,
+			  *s->sd_err ? "; last error: " : "", s->sd_err);
 	desc_int(d, "rulesets", (int64_t)rc->n_rulesets);
+	desc_int(d, "systemd_oomd_units", (int64_t)s->n_sd_units);
 	desc_int(d, "rulesets_running", (int64_t)s->n_views);
 	desc_int(d, "dropins", (int64_t)s->n_dropins);
 	desc_int(d, "kills", (int64_t)s->acted);
@@ -419,6 +567,12 @@ static void rulesets_describe(struct guard *g, struct describe *d)
 static void rulesets_stop(struct guard *g)
 {
 	struct rsg *s = S(g);
+
+	if (s->sd_inflight && g->env->worker)
+		worker_wait(g->env->worker, g->env->bus_lane, SD_JOB_MS + 100);
+	if (sd_g == g)
+		sd_g = NULL;
+	rs_config_free(&s->sdcfg);
 
 	loop_timer_close(g->env->loop, &s->timer);
 	loop_close(g->env->loop, &s->ino);
