@@ -72,6 +72,7 @@ const struct key config_top_keys[] = {
 	  .sub = disk_entry_schema, .finish = disk_entry_finish },
 	SECTION("network", network_schema, SEC_NETWORK),
 	{ .name = "rules", .type = T_RULES, .sec = SEC_RULES },
+	{ .name = "rulesets", .type = T_RULESETS, .sec = SEC_RULESETS },
 	SECTION("values", values_keys, SEC_VALUES),
 	SECTION("logging", logging_keys, SEC_LOGGING),
 	SECTION("cgroup_settings", cgroup_settings_schema, SEC_CGROUP_SETTINGS),

@@ -32,6 +32,7 @@ enum ktype {
 	T_PATH,         /* char *, an absolute path without "." or ".." components */
 	T_LIST,         /* a list of mappings (sub) into an array of at most hi elements */
 	T_STRLIST,      /* a list of at most hi strings into a char *[hi] */
+	T_RULESETS,     /* oomd rulesets in YAML (guards/rulesets/yaml.c) */
 };
 
 struct cw;

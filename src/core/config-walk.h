@@ -56,3 +56,5 @@ int cw_load_users(struct cw *c, yaml_node_t *v, const char *path);
 int cw_load_list(struct cw *c, const struct key *k, yaml_node_t *v, void *base, const char *path);
 int cw_load_strlist(struct cw *c, const struct key *k, yaml_node_t *v, void *base,
 		    const char *path);
+/* `rulesets:` (guards/rulesets/yaml.c). */
+int cw_load_rulesets(struct cw *c, yaml_node_t *v);

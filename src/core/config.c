@@ -392,6 +392,8 @@ static int set_value(struct cw *c, const struct key *k, yaml_node_t *v,
 		return cw_walk_map(c, v, k->sub, base, path);
 	case T_RULES:
 		return cw_load_rules(c, v);
+	case T_RULESETS:
+		return cw_load_rulesets(c, v);
 	case T_MANAGED:
 		return cw_load_managed(c, v);
 	case T_USERS:

@@ -224,6 +224,7 @@ enum {
 	SEC_VALUES = 1u << 12, SEC_CPU = 1u << 13, SEC_IO = 1u << 14,
 	SEC_DISK = 1u << 15, SEC_DISK_SETTINGS = 1u << 16, SEC_NETWORK = 1u << 17,
 	SEC_CALIBRATION = 1u << 18, SEC_REBALANCE = 1u << 19, SEC_SYSTEMD_OOMD = 1u << 20,
+	SEC_RULESETS = 1u << 21,
 };
 
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */

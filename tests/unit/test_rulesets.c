@@ -18,6 +18,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "fixture.h"
 #include "guards/rulesets/engine.h"
 #include "guards/rulesets/jsonpos.h"
@@ -727,6 +728,49 @@ static void test_sdoomd(void **state)
 	assert_int_equal(c.n_rulesets, 0);
 }
 
+/* Rulesets in oomguard's own YAML: oomd's structure and names, read by
+ * the same reader, errors at the YAML's lines and columns. */
+static void test_yaml(void **state)
+{
+	static const char yaml[] =
+		"memory: {enabled: true}\n"
+		"rulesets:\n"
+		"  - name: web pressure\n"
+		"    post_action_delay: 10\n"
+		"    drop-in: {detectors: true}\n"
+		"    detectors:\n"
+		"      - - web above 40 for 2s\n"
+		"        - name: pressure_above\n"
+		"          args: {cgroup: system.slice/web.service, resource: memory, threshold: 40,\n"
+		"                 duration: 2}\n"
+		"    actions:\n"
+		"      - name: kill_by_memory_size_or_growth\n"
+		"        args: {cgroup: \"system.slice/web.service/*\", dry: true}\n";
+	struct og_config cfg;
+	char err[OG_ERR_SIZE], bad[sizeof(yaml) + 16], *p;
+
+	config_default(&cfg);
+	if (config_load_buffer("r.yaml", yaml, strlen(yaml), &cfg, err) < 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.rulesets.n_rulesets, 1);
+	assert_string_equal(cfg.rulesets.rulesets[0].name, "web pressure");
+	assert_int_equal(cfg.rulesets.rulesets[0].post_action_delay_s, 10);
+	assert_true(cfg.rulesets.rulesets[0].dropin_detectors);
+	assert_int_equal(arg(&cfg.rulesets.rulesets[0].groups[0].det[0], "threshold")->i, 40);
+	assert_true(arg(&cfg.rulesets.rulesets[0].actions[0], "dry")->i);
+	assert_int_equal(cfg.rulesets.rulesets[0].groups[0].det[0].line, 8);
+	/* an unknown argument: where it is in the YAML */
+	snprintf(bad, sizeof(bad), "%s", yaml);
+	p = strstr(bad, "threshold: 40");
+	memcpy(p, "treshold:  40", 13);
+	assert_int_equal(config_load_buffer("r.yaml", bad, strlen(bad), &cfg, err), -EINVAL);
+	assert_non_null(strstr(err, "r.yaml:9:81: Unknown arg \"treshold\" in plugin \"pressure_above\""));
+	assert_int_equal(cfg.rulesets.n_rulesets, 1);   /* the config in force stays */
+	assert_int_equal(config_load_buffer("r.yaml", "rulesets: {a: 1}\n", 16, &cfg, err), -EINVAL);
+	assert_non_null(strstr(err, "r.yaml:1:11: rulesets must be a list"));
+	config_free(&cfg);
+}
+
 static void test_resolve(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -760,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_jpos),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_yaml),
 		cmocka_unit_test(test_sdoomd),
 		cmocka_unit_test(test_dropin_views),
 		cmocka_unit_test(test_engine_pressure_kill),

@@ -19,6 +19,8 @@
 struct pctx {
 	const char *name, *buf;
 	size_t len;
+	rs_locate_fn locate;            /* where a path is (NULL: in buf, jsonpos.c) */
+	void *locate_data;
 	char *err;
 	size_t size;
 	struct jpos_step path[PATH_DEPTH];
@@ -28,7 +30,12 @@ struct pctx {
 
 static void at(struct pctx *p, int *line, int *col)
 {
-	jpos_find(p->buf, p->len, p->path, p->depth, line, col);
+	size_t n = p->depth < PATH_DEPTH ? p->depth : PATH_DEPTH;
+
+	if (p->locate)
+		p->locate(p->locate_data, p->path, n, line, col);
+	else
+		jpos_find(p->buf, p->len, p->path, n, line, col);
 }
 
 __attribute__((format(printf, 2, 3)))
@@ -505,13 +512,15 @@ bool rs_is_oomd_json(const char *buf, size_t len)
 	return yes;
 }
 
+static int parse_object(struct pctx *p, json_object *o, struct rs_config *c);
+
 int rs_parse_oomd(const char *name, const char *buf, size_t len, bool dropin,
 		  struct rs_config *c, char *err, size_t size)
 {
 	struct pctx p = { .name = name, .buf = buf, .len = len, .err = err, .size = size,
 			  .dropin = dropin };
-	json_object *o, *v;
-	int r = 0;
+	json_object *o;
+	int r;
 
 	*c = (struct rs_config){ .dropin = dropin };
 	*err = '\0';
@@ -521,6 +530,28 @@ int rs_parse_oomd(const char *name, const char *buf, size_t len, bool dropin,
 	}
 	if (!(o = parse_json(&p)))
 		return -EINVAL;
+	r = parse_object(&p, o, c);
+	json_object_put(o);
+	return r;
+}
+
+int rs_parse_object(const char *name, json_object *o, rs_locate_fn locate, void *data,
+		    struct rs_config *c, char *err, size_t size)
+{
+	struct pctx p = { .name = name, .err = err, .size = size, .locate = locate,
+			  .locate_data = data };
+
+	*c = (struct rs_config){ 0 };
+	*err = '\0';
+	return parse_object(&p, o, c);
+}
+
+static int parse_object(struct pctx *pp, json_object *o, struct rs_config *c)
+{
+	struct pctx p = *pp;
+	json_object *v;
+	int r = 0;
+
 	if (!json_object_is_type(o, json_type_object)) {
 		r = fail(&p, "an oomd config is a JSON object {\"rulesets\": [...]}, got %s",
 			 type_name(o));
@@ -558,10 +589,9 @@ int rs_parse_oomd(const char *name, const char *buf, size_t len, bool dropin,
 		pop(&p);
 	}
 out:
-	if (r == -ENOMEM && !*err)
-		snprintf(err, size, "%s: out of memory", name);
+	if (r == -ENOMEM && !*p.err)
+		snprintf(p.err, p.size, "%s: out of memory", p.name);
 	if (r < 0)
 		rs_config_free(c);
-	json_object_put(o);
 	return r;
 }

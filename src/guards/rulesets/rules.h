@@ -119,6 +119,14 @@ bool rs_is_oomd_json(const char *buf, size_t len);
 int rs_parse_oomd(const char *name, const char *buf, size_t len, bool dropin,
 		  struct rs_config *c, char *err, size_t size);
 void rs_config_free(struct rs_config *c);
+/* The same from an object already read (oomguard's YAML `rulesets:`, made
+ * a json-c object): locate gives the line and column of a path in it. */
+struct jpos_step;
+struct json_object;
+typedef void (*rs_locate_fn)(void *data, const struct jpos_step *path, size_t n, int *line,
+			     int *col);
+int rs_parse_object(const char *name, struct json_object *o, rs_locate_fn locate, void *data,
+		    struct rs_config *c, char *err, size_t size);
 /* What `oomguard check` says of them: a line per ruleset (its groups, the
  * detectors of each, the action chain) and per prekill hook. */
 void rs_config_describe(const struct rs_config *c, void *file);
