@@ -218,6 +218,30 @@ int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, 
 	return r;
 }
 
+int sdbus_restart_unit(struct sdbus *b, const char *unit, uint64_t timeout_ms, char *err,
+		       size_t size)
+{
+	sd_bus_message *m = NULL, *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r;
+
+	if (!b->bus && (r = connect_bus(b, err, size)) < 0)
+		return r;
+	r = sd.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+			       "org.freedesktop.systemd1.Manager", "RestartUnit");
+	if (r >= 0)
+		r = sd.append(m, "ss", unit, "replace");
+	if (r >= 0)
+		r = sd.call(b->bus, m, timeout_ms * 1000, &e, &reply);
+	if (r < 0)
+		snprintf(err, size, "RestartUnit(%s): %s%s%s", unit, e.name ? e.name : strerror(-r),
+			 e.message ? ": " : "", e.message ? e.message : "");
+	sd.error_free(&e);
+	sd.message_unref(reply);
+	sd.message_unref(m);
+	return r < 0 ? r : 0;
+}
+
 /* One unit's ManagedOOM settings; 1 when it has one that says kill. */
 static int oom_unit(struct sdbus *b, const char *name, const char *path, struct sd_oom_unit *u)
 {
@@ -325,6 +349,12 @@ int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, 
 
 int sdbus_managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t max,
 			    uint64_t timeout_ms, char *err, size_t size)
+{
+	return -ENOTSUP;
+}
+
+int sdbus_restart_unit(struct sdbus *b, const char *unit, uint64_t timeout_ms, char *err,
+		       size_t size)
 {
 	return -ENOTSUP;
 }

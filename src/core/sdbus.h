@@ -35,6 +35,11 @@ void sdbus_close(struct sdbus *b);
 int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, uint64_t bytes,
 			   uint64_t timeout_ms, char *err, size_t size);
 
+/* RestartUnit(unit, "replace"): the job is queued (systemd restarts it
+ * after). 0, or -errno with err filled. */
+int sdbus_restart_unit(struct sdbus *b, const char *unit, uint64_t timeout_ms, char *err,
+		       size_t size);
+
 /* A unit whose ManagedOOMMemoryPressure= or ManagedOOMSwap= says kill. */
 struct sd_oom_unit {
 	char unit[256];

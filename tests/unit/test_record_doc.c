@@ -242,7 +242,7 @@ static const struct {
 	{ "allocation-critical", ANOMALY }, { "allocation-warning", ANOMALY },
 	{ "rebalance", REBALANCE }, { "rebalance-refused", REBALANCE },
 	{ "dry-kill", MESSAGE }, { "drop-in", MESSAGE }, { "drop-in-refused", MESSAGE },
-	{ "systemd-oomd", MESSAGE },
+	{ "systemd-oomd", MESSAGE }, { "restart", MESSAGE },
 };
 
 static const struct decision_device test_device = {

@@ -576,6 +576,22 @@ static enum rs_ret act(struct rs_engine *e, const struct rs_env *env, const stru
 	size_t n;
 	int res;
 
+	if (IS(p, "systemd_restart")) {
+		int done;
+
+		if (!env->restart)
+			return RS_CONTINUE;
+		done = env->restart(env->u, p, V(p, "service")->s, V(p, "dry")->i);
+		if (done < 0)
+			return RS_ASYNC;        /* systemd answers in the D-Bus lane */
+		if (!done)
+			return RS_CONTINUE;     /* as oomd: a failed restart goes on */
+		/* oomd sleeps post_action_delay, then STOP pauses the ruleset's: the
+		 * same quiet, without stopping everything else */
+		rst->pause_s = (unsigned)V(p, "post_action_delay")->i + r->post_action_delay_s;
+		rst->pause_set = true;
+		return RS_STOP;
+	}
 	if (!IS(p, "kill_by_memory_size_or_growth") && !IS(p, "kill_by_swap_usage") &&
 	    !IS(p, "kill_by_pressure") && !IS(p, "kill_by_pg_scan") && !IS(p, "kill_by_io_cost"))
 		return detect(e, env, r, p, st);        /* continue, stop, a detector as an action */

@@ -39,6 +39,9 @@ struct rs_env {
 	 * ruleset's silence-logs */
 	void (*say)(void *u, bool engine, bool silenced, const char *fmt, ...)
 		__attribute__((format(printf, 4, 5)));
+	/* systemd_restart: restart the unit (key: the plugin, one call at a
+	 * time each): 1 done, 0 failed, -1 under way (ask again next time) */
+	int (*restart)(void *u, const void *key, const char *unit, bool dry);
 	void *u;
 };
 
@@ -50,6 +53,7 @@ struct rs_pstate {
 	uint64_t last_reclaim_ms;       /* 0: never */
 	uint64_t collected_tick;        /* kill_by_pg_scan: rates collected on this tick */
 	uint64_t said_tick;             /* its last log line */
+	bool restarting;                /* systemd_restart: asked, no answer yet */
 };
 
 struct rs_rstate {

@@ -150,12 +150,11 @@ static int plugin(struct pctx *p, json_object *o, bool hook, struct rs_plugin *p
 		return -EINVAL;
 	}
 	pl->type = t;
-	if (!hook && (!strcmp(t->name, "senpai") || !strcmp(t->name, "systemd_restart"))) {
+	if (!hook && !strcmp(t->name, "senpai")) {
 		push_key(p, "name");
-		fail(p, "plugin \"%s\" is not run by this build of oomguard (%s); the config is "
-		     "refused rather than run without it", t->name, !strcmp(t->name, "senpai") ?
-		     "senpai tunes memory.high to a target pressure" :
-		     "systemd_restart restarts a unit through systemd's D-Bus API");
+		fail(p, "plugin \"%s\" is not run by this build of oomguard (senpai tunes "
+		     "memory.high to a target pressure); the config is refused rather than run "
+		     "without it", t->name);
 		pop(p);
 		return -EINVAL;
 	}

@@ -58,6 +58,16 @@ struct rsg {
 	bool sd_inflight;
 	uint64_t sd_next_ms, sd_scans;
 	char sd_err[320];
+	/* systemd_restart: one RestartUnit at a time, for the plugin at rs_key */
+	const void *rs_key;
+	int rs_state;                   /* 0 none, 1 asked, 2 answered (rs_ok) */
+	bool rs_ok;
+};
+
+struct restart_job {
+	struct sdbus **bus;
+	char unit[256];
+	char err[320];
 };
 
 /* A read of the units' settings, in the D-Bus lane. */
@@ -73,6 +83,7 @@ static struct rsg *S(struct guard *g) { return g->state; }
 static void dropin_watch(struct guard *g);
 static void on_inotify(void *userdata, uint32_t events);
 static void sd_scan(struct guard *g, uint64_t now);
+static int restart_unit(void *u, const void *key, const char *unit, bool dry);
 
 __attribute__((format(printf, 4, 5)))
 static void say(void *u, bool engine, bool silenced, const char *fmt, ...)
@@ -136,7 +147,8 @@ static void tick(struct guard *g)
 {
 	struct og_ctx *c = g->env->c;
 	struct rs_env env = { .cg_fd = c->cg_root_fd, .cg_root = c->cg_root, .proc_fd = c->proc_fd,
-			      .now_ms = now_ms(), .kill = kill_cgroup, .say = say, .u = g };
+			      .now_ms = now_ms(), .kill = kill_cgroup, .say = say,
+			      .restart = restart_unit, .u = g };
 
 	struct rsg *s = S(g);
 
@@ -373,6 +385,79 @@ static void on_inotify(void *userdata, uint32_t events)
 		dropin_watch(g);
 }
 
+static struct guard *restart_g;        /* whose RestartUnit is in the lane */
+
+static int restart_run(void *arg)
+{
+	struct restart_job *j = arg;
+
+	if (!*j->bus && sdbus_open(j->bus, j->err, sizeof(j->err)) < 0)
+		return -ENOTCONN;
+	return sdbus_restart_unit(*j->bus, j->unit, 2000, j->err, sizeof(j->err));
+}
+
+static void restart_done(void *arg, int result, bool timed_out)
+{
+	struct restart_job *j = arg;
+	struct guard *g = restart_g;
+	char msg[700];
+
+	if (!g) {
+		if (!timed_out)
+			free(j);
+		return;
+	}
+	restart_g = NULL;
+	S(g)->rs_state = 2;
+	S(g)->rs_ok = !timed_out && result == 0;
+	if (timed_out)
+		snprintf(msg, sizeof(msg), "systemd_restart: systemd did not answer in time");
+	else if (result < 0)
+		snprintf(msg, sizeof(msg), "systemd_restart: %s", j->err);
+	else
+		snprintf(msg, sizeof(msg), "restarted systemd service=%s", j->unit);
+	report_event(g->env->rep, "rulesets", "restart", msg);
+	if (!timed_out && result == 0)
+		report_kmsg(g->env->rep, "%s", msg);
+	log_notice("rulesets: %s", msg);
+	if (!timed_out)
+		free(j);
+}
+
+static int restart_unit(void *u, const void *key, const char *unit, bool dry)
+{
+	struct guard *g = u;
+	struct rsg *s = S(g);
+	struct restart_job *j;
+	char msg[400];
+
+	if (dry) {
+		snprintf(msg, sizeof(msg), "restarted systemd service=%s (dry)", unit);
+		report_event(g->env->rep, "rulesets", "restart", msg);
+		log_notice("rulesets: %s", msg);
+		return 1;
+	}
+	if (s->rs_state == 2 && s->rs_key == key) {
+		s->rs_state = 0;
+		return s->rs_ok;
+	}
+	if (s->rs_state || !g->env->worker)
+		return s->rs_state ? -1 : 0;
+	if (worker_lane_busy(g->env->worker, g->env->bus_lane) || !(j = calloc(1, sizeof(*j))))
+		return -1;
+	j->bus = &g->env->bus;
+	snprintf(j->unit, sizeof(j->unit), "%s", unit);
+	if (worker_submit(g->env->worker, g->env->bus_lane, restart_run, j, SD_JOB_MS,
+			  restart_done, free) < 0) {
+		free(j);
+		return -1;
+	}
+	s->rs_state = 1;
+	s->rs_key = key;
+	restart_g = g;
+	return -1;
+}
+
 /* systemd is PID 1 and systemd_oomd.enabled: its units' settings count. */
 static bool sd_wanted(struct guard *g)
 {
@@ -568,10 +653,12 @@ static void rulesets_stop(struct guard *g)
 {
 	struct rsg *s = S(g);
 
-	if (s->sd_inflight && g->env->worker)
+	if ((s->sd_inflight || s->rs_state == 1) && g->env->worker)
 		worker_wait(g->env->worker, g->env->bus_lane, SD_JOB_MS + 100);
 	if (sd_g == g)
 		sd_g = NULL;
+	if (restart_g == g)
+		restart_g = NULL;
 	rs_config_free(&s->sdcfg);
 
 	loop_timer_close(g->env->loop, &s->timer);

@@ -10,7 +10,9 @@
 # settings from PID 1 over D-Bus, says so (a `systemd-oomd` record naming
 # both units), and when og-mp's full pressure stays over 40 % for 5 s with
 # reclaim, kills og-mp's cgroup whole; og-calm lives. A CPU spinner outside
-# both keeps the system's own full pressure low.
+# both keeps the system's own full pressure low. Then oomd's systemd_restart
+# from a ruleset in oomguard's YAML: og-calm restarted (a new InvocationID)
+# once its detector fires, with a restart record.
 # vm-init: systemd
 # vm-memory: 1024M
 # vm-timeout: 300
@@ -50,5 +52,31 @@ require "systemctl is-active -q og-calm.service" "og-calm died"
 require "systemctl is-active -q og-spin.service" "the spinner died"
 require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired: $(($(oom_kill_count) - oom0))"
 stop_guard
+
+# systemd_restart, from a ruleset written in oomguard's YAML: when the
+# cgroup "flag" exists, restart og-calm (a new invocation of it)
+cat >/tmp/restart.yaml <<'YAML'
+systemd_oomd: {enabled: false}
+rulesets:
+  - name: restart calm
+    detectors:
+      - - flag exists
+        - {name: exists, args: {cgroup: flag}}
+    actions:
+      - {name: systemd_restart, args: {service: og-calm.service, post_action_delay: 60}}
+YAML
+inv0=$(systemctl show -P InvocationID og-calm.service)
+start_guard --config /tmp/restart.yaml
+sleep 2
+require "[[ \$(systemctl show -P InvocationID og-calm.service) == $inv0 ]]" "og-calm restarted before the flag"
+mkdir /sys/fs/cgroup/flag
+wait_until "[[ \$(systemctl show -P InvocationID og-calm.service) != $inv0 ]]" 20
+rs=$(rec "[x['message'] for x in r if x.get('event') == 'restart']")
+info restart="$rs"
+require "[[ \$(systemctl show -P InvocationID og-calm.service) != $inv0 ]]" "og-calm was not restarted"
+require "[[ '$rs' == 'restarted systemd service=og-calm.service' ]]" "not one restart record: $rs"
+require "systemctl is-active -q og-calm.service" "og-calm is not running after its restart"
+stop_guard
+rmdir /sys/fs/cgroup/flag
 systemctl stop og-calm og-spin 2>/dev/null
 verdict
