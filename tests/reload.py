@@ -69,7 +69,7 @@ try:
     # the old config stays.
     with open(cfg + ".new", "w") as f:
         f.write('// oomd\n{"rulesets": [{"name": "r", "detectors": [["g", {"name": "stop"}]],'
-                ' "actions": [{"name": "senpai", "args": {"cgroup": "/"}}]}]}\n')
+                ' "actions": [{"name": "senpai", "args": {"cgroup": "/", "immediate_backoff": true}}]}]}\n')
     os.rename(cfg + ".new", cfg)
     p.send_signal(signal.SIGHUP)
     t0 = time.monotonic()

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/config.h"
+#include "core/util.h"
 #include "fixture.h"
 #include "guards/rulesets/engine.h"
 #include "guards/rulesets/jsonpos.h"
@@ -771,6 +772,59 @@ static void test_yaml(void **state)
 	config_free(&cfg);
 }
 
+/* senpai's default mode: memory.high starts at the cgroup's use, probes
+ * down by max_probe after `interval` quiet ticks, backs off when the some
+ * stall passes pressure_ms; never under limit_min_bytes; dry-run writes
+ * nothing. */
+static uint64_t high_of(struct rig *r)
+{
+	char buf[64];
+
+	assert_true(read_file_at(r->env.cg_fd, "w/memory.high", buf, sizeof(buf)) > 0);
+	return strncmp(buf, "max", 3) ? strtoull(buf, NULL, 10) : UINT64_MAX;
+}
+
+static void test_engine_senpai(void **state)
+{
+	struct rig r;
+	uint64_t h;
+
+	rig_up(&r, "{\"rulesets\": [{\"name\": \"s\", \"detectors\": [[\"always\", {\"name\": \"senpai\","
+	       " \"args\": {\"cgroup\": \"w\", \"interval\": 2}}]], \"actions\": [{\"name\": \"continue\"}]}]}");
+	mem(&r, "w", 500);
+	cgfile(&r, "w", "memory.high", "max\n");
+	cgfile(&r, "w", "memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=1000\n"
+	       "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+	rig_tick(&r, 0);                        /* the start: its use, no move yet */
+	assert_true(high_of(&r) == UINT64_MAX);
+	rig_tick(&r, 1000);                     /* a quiet interval (2 ticks): probe 1 % down */
+	h = high_of(&r);
+	assert_true(h == ((uint64_t)(500 * MiB * 0.99) & ~4095ull));
+	cgfile(&r, "w", "memory.pressure", "some avg10=5.00 avg60=0.00 avg300=0.00 total=51000\n"
+	       "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+	rig_tick(&r, 1000);                     /* 50 ms of stall >= 10 ms: back off */
+	assert_true(high_of(&r) == ((uint64_t)((double)h * (1 + 0.0625)) & ~4095ull));
+	rig_down(&r);
+
+	/* never under limit_min_bytes (100M); in dry-run nothing is written */
+	rig_up(&r, "{\"rulesets\": [{\"name\": \"s\", \"detectors\": [[\"always\", {\"name\": \"senpai\","
+	       " \"args\": {\"cgroup\": \"w\", \"interval\": 1}}]], \"actions\": [{\"name\": \"continue\"}]}]}");
+	mem(&r, "w", 100);
+	cgfile(&r, "w", "memory.high", "max\n");
+	cgfile(&r, "w", "memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+	       "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+	rig_tick(&r, 0);
+	assert_true(high_of(&r) == 100 * MiB);
+	r.env.dry_run = true;
+	cgfile(&r, "w", "memory.high", "max\n");
+	rs_engine_free(&r.e);
+	rs_engine_init(&r.e, r.c.rulesets, r.c.n_rulesets);
+	rig_tick(&r, 0);
+	rig_tick(&r, 1000);
+	assert_true(high_of(&r) == UINT64_MAX);
+	rig_down(&r);
+}
+
 static void test_resolve(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -804,6 +858,7 @@ int main(void)
 		cmocka_unit_test(test_jpos),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_engine_senpai),
 		cmocka_unit_test(test_yaml),
 		cmocka_unit_test(test_sdoomd),
 		cmocka_unit_test(test_dropin_views),

@@ -24,6 +24,7 @@
 #include "observe/meminfo.h"
 #include "observe/psi.h"
 
+#define CG_MAX_U64 UINT64_MAX
 #define V(p, name) (&(p)->val[rs_arg_index((p)->type, name)])
 #define IS(p, n) (!strcmp((p)->type->name, n))
 /* a detector's line: once per oomd tick (oomd logs it at each of its ticks) */
@@ -151,6 +152,8 @@ size_t rs_resolve(const char *root, const char *list, char (*out)[RS_PATH_MAX], 
 	return n;
 }
 
+static void senpai(struct rs_engine *e, const struct rs_env *env, const struct rs_plugin *p);
+
 /* ---- detectors ----------------------------------------------------------- */
 
 /* oomd's duration: the condition has held for duration whole seconds. */
@@ -196,6 +199,13 @@ static enum rs_ret detect(struct rs_engine *e, const struct rs_env *env, const s
 
 	if (IS(p, "continue"))
 		return RS_CONTINUE;
+	if (IS(p, "senpai")) {          /* once per oomd tick; it never blocks its group */
+		if (st->collected_tick != e->tick) {
+			st->collected_tick = e->tick;
+			senpai(e, env, p);
+		}
+		return RS_CONTINUE;
+	}
 	if (IS(p, "stop"))
 		return RS_STOP;
 	if (IS(p, "pressure_above")) {
@@ -404,6 +414,84 @@ static void prerun(struct rs_engine *e, const struct rs_env *env, const struct r
 			for (size_t j = 0; j < k; j++)
 				update(e, env, kids[j]);
 		}
+	}
+}
+
+/* ---- senpai ---------------------------------------------------------------- */
+
+static int write_u64(int cg_fd, const char *rel, const char *file, uint64_t v)
+{
+	char p[RS_PATH_MAX + 32], buf[32];
+
+	if (cg_path(rel, file, p, sizeof(p)) < 0)
+		return -ENAMETOOLONG;
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+	return write_file_at(cg_fd, p, buf);
+}
+
+/* oomd's Senpai in its default mode, once per oomd tick for each cgroup:
+ * memory.high follows the cgroup's use so that it feels a little memory
+ * pressure (pressure_ms of "some" stall per interval ticks): more stall,
+ * the limit backs off (rises); a quiet interval, it probes (falls). */
+static void senpai(struct rs_engine *e, const struct rs_env *env, const struct rs_plugin *p)
+{
+	static char cg[RS_CG_MAX][RS_PATH_MAX];
+	size_t n = rs_resolve(env->cg_root, V(p, "cgroup")->s, cg, RS_CG_MAX);
+	uint64_t pressure_us = (uint64_t)V(p, "pressure_ms")->i * 1000;
+
+	for (size_t i = 0; i < n; i++) {
+		struct rs_hist *h = hist(e, cg[i]);
+		char pp[RS_PATH_MAX + 32], buf[512];
+		struct psi psi = { 0 };
+		uint64_t cur = 0, high = 0, mn = 0, max = CG_MAX_U64, lo, hi, limit;
+		double f;
+
+		if (!*cg[i] || cg_path(cg[i], "memory.pressure", pp, sizeof(pp)) < 0 ||
+		    read_file_at(env->cg_fd, pp, buf, sizeof(buf)) <= 0 || parse_psi(buf, &psi) < 0 ||
+		    cg_u64(env->cg_fd, cg[i], "memory.current", &cur) < 0)
+			continue;
+		if (cg_path(cg[i], "memory.high", pp, sizeof(pp)) == 0 &&
+		    read_file_at(env->cg_fd, pp, buf, sizeof(buf)) > 0)
+			parse_cg_limit(buf, &high);
+		/* someone else set memory.high: start again from what it uses */
+		if (!h->senpai_on || (h->senpai_written && high != h->senpai_written)) {
+			h->senpai_on = true;
+			h->senpai_limit = cur;
+			h->senpai_cum_us = 0;
+			h->senpai_total_us = psi.some.total_us;
+			h->senpai_ticks = V(p, "interval")->i;
+			h->senpai_written = 0;
+		}
+		h->senpai_cum_us += psi.some.total_us >= h->senpai_total_us ?
+				    psi.some.total_us - h->senpai_total_us : 0;
+		h->senpai_total_us = psi.some.total_us;
+		if (h->senpai_cum_us >= pressure_us) {          /* back off */
+			f = (double)h->senpai_cum_us / (double)pressure_us / V(p, "coeff_backoff")->d;
+			f = MIN(f * f * V(p, "max_backoff")->d, V(p, "max_backoff")->d);
+		} else if (--h->senpai_ticks <= 0) {             /* a quiet interval: probe */
+			f = (double)pressure_us / (double)MAX(h->senpai_cum_us, 1) /
+			    V(p, "coeff_probe")->d;
+			f = -MIN(f * f * V(p, "max_probe")->d, V(p, "max_probe")->d);
+		} else {
+			continue;
+		}
+		limit = (uint64_t)((double)h->senpai_limit * (1 + f));
+		cg_u64(env->cg_fd, cg[i], "memory.min", &mn);
+		cg_u64(env->cg_fd, cg[i], "memory.max", &max);  /* "max": stays CG_MAX_U64 */
+		lo = MAX((uint64_t)V(p, "limit_min_bytes")->i, mn);
+		hi = MIN(MIN(e->mem_total, cur + (uint64_t)V(p, "limit_max_bytes")->i), max);
+		limit = MIN(MAX(limit, lo), MAX(hi, lo)) & ~4095ull;
+		h->senpai_limit = limit;
+		h->senpai_cum_us = 0;
+		h->senpai_ticks = V(p, "interval")->i;
+		if (env->dry_run) {
+			env->say(env->u, false, false, "senpai: /%s would set memory.high %llu MiB (uses "
+				 "%llu MiB)", cg[i], (unsigned long long)(limit >> 20),
+				 (unsigned long long)(cur >> 20));
+			continue;
+		}
+		if (write_u64(env->cg_fd, cg[i], "memory.high", limit) == 0)
+			h->senpai_written = limit;
 	}
 }
 

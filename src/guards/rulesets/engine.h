@@ -42,6 +42,7 @@ struct rs_env {
 	/* systemd_restart: restart the unit (key: the plugin, one call at a
 	 * time each): 1 done, 0 failed, -1 under way (ask again next time) */
 	int (*restart)(void *u, const void *key, const char *unit, bool dry);
+	bool dry_run;                   /* oomguard's: senpai writes no memory.high */
 	void *u;
 };
 
@@ -71,6 +72,10 @@ struct rs_hist {
 	uint64_t pgscan, io;            /* counters last tick */
 	uint64_t pgscan_rate, io_rate;  /* their change over the last tick */
 	uint64_t tick;                  /* last updated */
+	/* senpai: the memory.high it keeps, the some-stall since its last move */
+	uint64_t senpai_limit, senpai_written, senpai_cum_us, senpai_total_us;
+	int64_t senpai_ticks;
+	bool senpai_on;
 };
 
 struct rs_engine {

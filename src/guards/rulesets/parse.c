@@ -150,14 +150,7 @@ static int plugin(struct pctx *p, json_object *o, bool hook, struct rs_plugin *p
 		return -EINVAL;
 	}
 	pl->type = t;
-	if (!hook && !strcmp(t->name, "senpai")) {
-		push_key(p, "name");
-		fail(p, "plugin \"%s\" is not run by this build of oomguard (senpai tunes "
-		     "memory.high to a target pressure); the config is refused rather than run "
-		     "without it", t->name);
-		pop(p);
-		return -EINVAL;
-	}
+
 	if (!t->any_args && json_object_object_get_ex(o, "args", &args) &&
 	    !json_object_is_type(args, json_type_null) &&
 	    !json_object_is_type(args, json_type_object) &&
@@ -222,6 +215,21 @@ static int plugin(struct pctx *p, json_object *o, bool hook, struct rs_plugin *p
 	    !pl->val[rs_arg_index(t, t->one_of[1])].set)
 		return fail(p, "Required arg \"%s\" missing in plugin \"%s\" (or \"%s\")", t->one_of[0],
 			    t->name, t->one_of[1]);
+	if (!strcmp(t->name, "senpai")) {        /* its default mode only */
+		static const char *const modes[] = { "immediate_backoff", "swap_validation",
+						     "modulate_swappiness", "memory_high_timeout_ms" };
+
+		for (size_t i = 0; i < 4; i++)
+			if (pl->val[rs_arg_index(t, modes[i])].i) {
+				push_key(p, "args");
+				push_key(p, modes[i]);
+				fail(p, "plugin \"senpai\": %s is not run by this build of oomguard (its "
+				     "default mode is); the config is refused rather than run without it",
+				     modes[i]);
+				p->depth -= 2;
+				return -EINVAL;
+			}
+	}
 	if (!strcmp(t->name, "kill_by_memory_size_or_growth")) {
 		int k = rs_arg_index(t, "growing_size_percentile");
 

@@ -148,7 +148,7 @@ static void tick(struct guard *g)
 	struct og_ctx *c = g->env->c;
 	struct rs_env env = { .cg_fd = c->cg_root_fd, .cg_root = c->cg_root, .proc_fd = c->proc_fd,
 			      .now_ms = now_ms(), .kill = kill_cgroup, .say = say,
-			      .restart = restart_unit, .u = g };
+			      .restart = restart_unit, .dry_run = c->cfg.dry_run, .u = g };
 
 	struct rsg *s = S(g);
 
