@@ -825,6 +825,107 @@ static void test_engine_senpai(void **state)
 	rig_down(&r);
 }
 
+/* A one-group ruleset of det (a detector's JSON) and act (an action's):
+ * how many kills after ticks ticks, a second apart. */
+static size_t fired(struct rig *r, int ticks)
+{
+	size_t n0 = r->n_killed;
+
+	for (int i = 0; i < ticks; i++)
+		rig_tick(r, i ? 1000 : 0);
+	return r->n_killed - n0;
+}
+
+#define RULESET(det, act) "{\"rulesets\": [{\"name\": \"t\", \"detectors\": [[\"g\", " det "]]," \
+	" \"actions\": [" act "]}]}"
+#define KILL_W "{\"name\": \"kill_by_memory_size_or_growth\", \"args\": {\"cgroup\": \"w/*\"," \
+	" \"post_action_delay\": 0}}"
+
+/* The detectors not covered above, each on its own fixture. */
+static void test_engine_detectors(void **state)
+{
+	struct rig r;
+
+	/* pressure_rising_beyond: avg60 over the threshold for the duration,
+	 * avg10 over it, and not falling fast; oomd's first look counts a
+	 * last avg10 of 100, so under 85 it is "falling" then */
+	rig_up(&r, RULESET("{\"name\": \"pressure_rising_beyond\", \"args\": {\"cgroup\": \"w\","
+			   " \"resource\": \"memory\", \"threshold\": 30, \"duration\": 1}}", KILL_W));
+	mem(&r, "w/a", 10);
+	psi_file(&r, "w", 50);                  /* avg10 = avg60 = 50 */
+	assert_int_equal(fired(&r, 1), 0);      /* 50 < 100 * 0.85: falling fast */
+	assert_int_equal(fired(&r, 1), 0);      /* held 0 s of 1 */
+	rig_tick(&r, 1000);
+	assert_int_equal(r.n_killed, 1);        /* held 1 s, steady */
+	psi_file(&r, "w", 20);                  /* under the threshold: the timer stops */
+	rig_tick(&r, 1000);
+	assert_int_equal(r.n_killed, 1);
+	rig_down(&r);
+
+	/* memory_above: the largest resolved cgroup's memory.current over the
+	 * threshold (a bare number: MB); threshold_anon reads memory.stat anon */
+	rig_up(&r, RULESET("{\"name\": \"memory_above\", \"args\": {\"cgroup\": \"w/*\","
+			   " \"threshold\": \"250\", \"duration\": 0}}", KILL_W));
+	mem(&r, "w/a", 200);
+	assert_int_equal(fired(&r, 1), 0);
+	mem(&r, "w/b", 300);
+	assert_int_equal(fired(&r, 1), 1);
+	rig_down(&r);
+	rig_up(&r, RULESET("{\"name\": \"memory_above\", \"args\": {\"cgroup\": \"w/a\","
+			   " \"threshold_anon\": \"10%\", \"duration\": 0}}", KILL_W));   /* of 4 GiB */
+	mem(&r, "w/a", 900);
+	cgfile(&r, "w/a", "memory.stat", "anon 104857600\nfile 0\n");          /* 100M */
+	assert_int_equal(fired(&r, 1), 0);
+	cgfile(&r, "w/a", "memory.stat", "anon 524288000\nfile 0\n");          /* 500M > 409.6M */
+	assert_int_equal(fired(&r, 1), 1);
+	rig_down(&r);
+
+	/* nr_dying_descendants: any cgroup with at most (lte) or more than count */
+	rig_up(&r, RULESET("{\"name\": \"nr_dying_descendants\", \"args\": {\"cgroup\": \"w\","
+			   " \"count\": 5, \"lte\": false}}", KILL_W));
+	mem(&r, "w/a", 10);
+	cgfile(&r, "w", "cgroup.stat", "nr_descendants 1\nnr_dying_descendants 5\n");
+	assert_int_equal(fired(&r, 1), 0);
+	cgfile(&r, "w", "cgroup.stat", "nr_descendants 1\nnr_dying_descendants 6\n");
+	assert_int_equal(fired(&r, 1), 1);
+	rig_down(&r);
+}
+
+/* The kill plugins not covered above: kill_by_pressure ranks by the full
+ * line's int(avg10/2 + avg60/2); kill_by_io_cost by io.stat's bytes over
+ * the last tick. */
+static void test_engine_kill_rankings(void **state)
+{
+	struct rig r;
+
+	rig_up(&r, RULESET("{\"name\": \"exists\", \"args\": {\"cgroup\": \"w\"}}",
+			   "{\"name\": \"kill_by_pressure\", \"args\": {\"cgroup\": \"w/*\","
+			   " \"resource\": \"memory\"}}"));
+	mem(&r, "w/a", 500);
+	mem(&r, "w/b", 10);
+	psi_file(&r, "w/a", 10);
+	psi_file(&r, "w/b", 40);
+	rig_tick(&r, 0);
+	assert_string_equal(r.killed[0], "w/b");       /* the most pressure, not the largest */
+	rig_down(&r);
+
+	rig_up(&r, RULESET("{\"name\": \"exists\", \"args\": {\"cgroup\": \"w\"}}",
+			   "{\"name\": \"kill_by_io_cost\", \"args\": {\"cgroup\": \"w/*\"}}"));
+	mem(&r, "w/a", 500);
+	mem(&r, "w/b", 10);
+	cgfile(&r, "w/a", "io.stat", "8:0 rbytes=1000 wbytes=1000 rios=1 wios=1 dbytes=0 dios=0\n");
+	cgfile(&r, "w/b", "io.stat", "8:0 rbytes=1000 wbytes=1000 rios=1 wios=1 dbytes=0 dios=0\n");
+	r.answer = 0;                           /* the first tick: no rate yet, nobody killed */
+	rig_tick(&r, 0);
+	r.answer = 1;
+	cgfile(&r, "w/a", "io.stat", "8:0 rbytes=2000 wbytes=1000 rios=2 wios=1 dbytes=0 dios=0\n");
+	cgfile(&r, "w/b", "io.stat", "8:0 rbytes=1000 wbytes=90000000 rios=1 wios=9 dbytes=0 dios=0\n"
+	       "8:16 rbytes=5 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n");
+	rig_tick(&r, 1000);
+	assert_string_equal(r.killed[0], "w/b");       /* wrote 90 MB in the last tick */
+	rig_down(&r);
+}
+
 static void test_resolve(void **state)
 {
 	struct fixture *f = fixture_new();
@@ -858,6 +959,8 @@ int main(void)
 		cmocka_unit_test(test_jpos),
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_engine_detectors),
+		cmocka_unit_test(test_engine_kill_rankings),
 		cmocka_unit_test(test_engine_senpai),
 		cmocka_unit_test(test_yaml),
 		cmocka_unit_test(test_sdoomd),
