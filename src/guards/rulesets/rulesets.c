@@ -563,6 +563,13 @@ static int setup(struct guard *g)
 	const struct rs_config *rc = &g->env->c->cfg.rulesets;
 	int r;
 
+	/* the views point into the config that was: gone with it (a reload) */
+	if (s->engine)
+		rs_engine_free(&s->e);
+	s->engine = false;
+	free(s->views);
+	s->views = NULL;
+	s->n_views = 0;
 	if (!rc->n_rulesets && !sd_wanted(g)) {
 		snprintf(g->why, sizeof(g->why), "no oomd rulesets in the config, and no systemd "
 			 "as PID 1 to read units' ManagedOOM settings from%s",
