@@ -75,6 +75,7 @@ static struct {
 			  sd_bus_error *, char **);
 	int (*get_trivial)(sd_bus *, const char *, const char *, const char *, const char *,
 			   sd_bus_error *, char, void *);
+	int (*set_timeout)(sd_bus *, uint64_t);
 	int loaded;                     /* 1 bound, < 0 -errno */
 	char why[200];
 } sd;
@@ -99,6 +100,7 @@ static void sd_bind(void)
 		{ (void **)&sd.read, "sd_bus_message_read" },
 		{ (void **)&sd.get_string, "sd_bus_get_property_string" },
 		{ (void **)&sd.get_trivial, "sd_bus_get_property_trivial" },
+		{ (void **)&sd.set_timeout, "sd_bus_set_method_call_timeout" },
 	};
 
 	if (!h) {
@@ -129,6 +131,7 @@ static int connect_bus(struct sdbus *b, char *err, size_t size)
 	    (r = sd.set_address(bus, "unix:path=/run/systemd/private")) >= 0 &&
 	    (r = sd.start(bus)) >= 0) {
 		b->bus = bus;
+		sd.set_timeout(bus, 2000000);   /* property reads: 2 s, not sd-bus's 25 */
 		return 0;
 	}
 	if (bus)
@@ -140,6 +143,7 @@ static int connect_bus(struct sdbus *b, char *err, size_t size)
 		return r;
 	}
 	b->bus = bus;
+	sd.set_timeout(bus, 2000000);
 	return 0;
 }
 
@@ -218,8 +222,29 @@ int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, 
 	return r;
 }
 
+/* A broken connection (systemd re-executed): reconnect, once. */
+static bool reconnect(struct sdbus *b, int r, char *err, size_t size)
+{
+	if (r != -ENOTCONN && r != -ECONNRESET && r != -EPIPE)
+		return false;
+	sd.flush_close_unref(b->bus);
+	b->bus = NULL;
+	return connect_bus(b, err, size) == 0;
+}
+
+static int restart_unit(struct sdbus *b, const char *unit, uint64_t timeout_ms, char *err,
+			size_t size);
+
 int sdbus_restart_unit(struct sdbus *b, const char *unit, uint64_t timeout_ms, char *err,
 		       size_t size)
+{
+	int r = restart_unit(b, unit, timeout_ms, err, size);
+
+	return reconnect(b, r, err, size) ? restart_unit(b, unit, timeout_ms, err, size) : r;
+}
+
+static int restart_unit(struct sdbus *b, const char *unit, uint64_t timeout_ms, char *err,
+			size_t size)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -288,8 +313,19 @@ out:
 	return r;
 }
 
+static int managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t max,
+			     uint64_t timeout_ms, char *err, size_t size);
+
 int sdbus_managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t max,
 			    uint64_t timeout_ms, char *err, size_t size)
+{
+	int r = managed_oom_units(b, out, max, timeout_ms, err, size);
+
+	return reconnect(b, r, err, size) ? managed_oom_units(b, out, max, timeout_ms, err, size) : r;
+}
+
+static int managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t max,
+			     uint64_t timeout_ms, char *err, size_t size)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;

@@ -369,7 +369,8 @@ static int preference_of(int cg_fd, const char *rel, bool *found, bool *omit)
 	*found = false;
 	if ((fd = openat(cg_fd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return 0;
-	root_owned = fstat(fd, &st) == 0 && st.st_uid == 0;
+	/* root's, and only root may write it: nobody else set its user.* */
+	root_owned = fstat(fd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022);
 	for (size_t i = 0; i < sizeof(x) / sizeof(x[0]) && !*found; i++)
 		if ((!x[i].user || root_owned) && fgetxattr(fd, x[i].name, NULL, 0) >= 0) {
 			pref = x[i].pref;

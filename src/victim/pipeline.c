@@ -195,6 +195,7 @@ static bool whole_cgroup_ok(struct vpipe *p, const struct candidate *c, const st
 		.proc_fd = x->proc_fd, .self = getpid(), .mem_total = rq->mi->mem_total,
 		.swap_total = rq->mi->swap_total, .cgroup = c->p->cgroup,
 		.is_managed = shield_is_managed, .userdata = x, .cg_root_fd = x->cg_root_fd,
+		.use_xattr = true,      /* an avoided or omitted member keeps the cgroup whole */
 	};
 	const char *cg = rq->whole_scope && rq->scope ? rq->scope : c->p->cgroup;
 	char path[PATH_MAX], buf[8];

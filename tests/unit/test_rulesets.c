@@ -511,6 +511,8 @@ static void test_engine_pressure_kill(void **state)
 	assert_int_equal(r.n_killed, 1);
 	assert_string_equal(r.killed[0], "w/b");
 	rig_tick(&r, 1000);                     /* paused */
+	/* a rebuild (a drop-in came or went) keeps the same ruleset's pause */
+	assert_int_equal(rs_engine_rebuild(&r.e, r.c.rulesets, r.c.n_rulesets), 0);
 	rig_tick(&r, 13000);
 	assert_int_equal(r.n_killed, 1);
 	rig_tick(&r, 1000);                     /* 15 s after the kill */
@@ -944,6 +946,8 @@ static void test_resolve(void **state)
 	assert_int_equal(n, 2);                 /* the root once, system.slice once; no .. */
 	assert_string_equal(out[0], "");
 	assert_string_equal(out[1], "system.slice");
+	/* globs that match "." and "..": aliases, or a way out: none */
+	assert_int_equal(rs_resolve(root, ".*,system.slice/.*,system.slice/.[.]", out, 8), 0);
 	fixture_free(f);
 }
 

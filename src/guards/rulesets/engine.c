@@ -97,6 +97,19 @@ static uint64_t mem_current(const struct rs_engine *e, const struct rs_env *env,
 	return v;
 }
 
+/* A "." or ".." component (a glob like ".*" matches them): an alias of a
+ * cgroup, or a way out of the tree. */
+static bool dot_component(const char *rel)
+{
+	for (const char *c = rel; *c; c = strchrnul(c, '/'), c += *c == '/') {
+		size_t n = strcspn(c, "/");
+
+		if ((n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return true;
+	}
+	return false;
+}
+
 size_t rs_resolve(const char *root, const char *list, char (*out)[RS_PATH_MAX], size_t max)
 {
 	char *copy = strdup(list), *save = NULL;
@@ -139,7 +152,8 @@ size_t rs_resolve(const char *root, const char *list, char (*out)[RS_PATH_MAX], 
 			bool dup = false;
 
 			if (strncmp(p, root, rlen) || p[rlen] != '/' || stat(p, &st) < 0 ||
-			    !S_ISDIR(st.st_mode) || strlen(rel = p + rlen + 1) >= RS_PATH_MAX)
+			    !S_ISDIR(st.st_mode) || strlen(rel = p + rlen + 1) >= RS_PATH_MAX ||
+			    dot_component(rel))
 				continue;
 			for (size_t k = 0; k < n && !dup; k++)
 				dup = !strcmp(out[k], rel);
@@ -225,7 +239,10 @@ static enum rs_ret detect(struct rs_engine *e, const struct rs_env *env, const s
 		bool ok = held(st, l.avg60 > thr, V(p, "duration")->i, now) && l.avg10 > thr &&
 			  !(l.avg10 < last * V(p, "fast_fall_ratio")->d);
 
-		st->last_avg10 = l.avg10;
+		if (st->collected_tick != e->tick) {    /* oomd's "last": the last oomd tick's */
+			st->collected_tick = e->tick;
+			st->last_avg10 = l.avg10;
+		}
 		if (!ok)
 			return RS_STOP;
 		SAY("pressure_rising_beyond: /%s 1m pressure %.2f over %g for %lld "
@@ -267,7 +284,7 @@ static enum rs_ret detect(struct rs_engine *e, const struct rs_env *env, const s
 		if (sum > st->prev_sum)
 			st->last_reclaim_ms = now;
 		st->prev_sum = sum;
-		return st->last_reclaim_ms &&
+		return st->last_reclaim_ms && V(p, "duration")->i >= 0 &&
 		       now - st->last_reclaim_ms <= (uint64_t)V(p, "duration")->i * 1000 ?
 			RS_CONTINUE : RS_STOP;
 	}
@@ -360,7 +377,7 @@ static void update(struct rs_engine *e, const struct rs_env *env, const char *re
 {
 	struct rs_hist *h = hist(e, rel);
 	uint64_t cur = mem_current(e, env, rel), pg = 0, io;
-	bool fresh = h->tick + 1 == e->tick;
+	bool fresh = h->tick && h->tick + 1 == e->tick;
 
 	if (h->tick == e->tick)
 		return;
@@ -395,11 +412,28 @@ static size_t children(int cg_fd, const char *rel, char (*out)[RS_PATH_MAX], siz
 	return n;
 }
 
+/* Below rel, as deep as a recursive kill goes (and while the history has
+ * room): each level's peers are ranked by it. */
+static void descendants(struct rs_engine *e, const struct rs_env *env, const char *rel, int depth)
+{
+	char (*kids)[RS_PATH_MAX];
+	size_t k;
+
+	if (depth > 16 || e->n_hist >= RS_HIST_MAX || !(kids = calloc(RS_CG_MAX, RS_PATH_MAX)))
+		return;
+	k = children(env->cg_fd, rel, kids, RS_CG_MAX);
+	for (size_t j = 0; j < k; j++) {
+		update(e, env, kids[j]);
+		descendants(e, env, kids[j], depth + 1);
+	}
+	free(kids);
+}
+
 /* Every cgroup a kill plugin ranks by history, every tick: the size
  * average and the counters' rates need each tick's reading. */
 static void prerun(struct rs_engine *e, const struct rs_env *env, const struct rs_plugin *p)
 {
-	static char cg[RS_CG_MAX][RS_PATH_MAX], kids[RS_CG_MAX][RS_PATH_MAX];
+	static char cg[RS_CG_MAX][RS_PATH_MAX];
 	size_t n;
 
 	if (!IS(p, "kill_by_memory_size_or_growth") && !IS(p, "kill_by_pg_scan") &&
@@ -408,12 +442,8 @@ static void prerun(struct rs_engine *e, const struct rs_env *env, const struct r
 	n = rs_resolve(env->cg_root, V(p, "cgroup")->s, cg, RS_CG_MAX);
 	for (size_t i = 0; i < n; i++) {
 		update(e, env, cg[i]);
-		if (V(p, "recursive")->i) {
-			size_t k = children(env->cg_fd, cg[i], kids, RS_CG_MAX);
-
-			for (size_t j = 0; j < k; j++)
-				update(e, env, kids[j]);
-		}
+		if (V(p, "recursive")->i)
+			descendants(e, env, cg[i], 1);
 	}
 }
 
@@ -683,7 +713,7 @@ static enum rs_ret act(struct rs_engine *e, const struct rs_env *env, const stru
 	if (!IS(p, "kill_by_memory_size_or_growth") && !IS(p, "kill_by_swap_usage") &&
 	    !IS(p, "kill_by_pressure") && !IS(p, "kill_by_pg_scan") && !IS(p, "kill_by_io_cost"))
 		return detect(e, env, r, p, st);        /* continue, stop, a detector as an action */
-	if (IS(p, "kill_by_pg_scan") && st->collected_tick + 1 != e->tick) {
+	if (IS(p, "kill_by_pg_scan") && (!st->collected_tick || st->collected_tick + 1 != e->tick)) {
 		st->collected_tick = e->tick;   /* rates need two ticks: go on at the next */
 		return RS_ASYNC;
 	}
@@ -728,6 +758,58 @@ int rs_engine_init(struct rs_engine *e, const struct rs_ruleset *v, size_t nv)
 		e->ps[i].last_avg10 = 100;      /* oomd's: so a first tick under 85 is "falling" */
 	for (size_t i = 0; i < nv; i++)
 		e->rs[i].resume = -1;
+	return 0;
+}
+
+static size_t plugins_of(const struct rs_ruleset *r)
+{
+	size_t n = r->n_actions;
+
+	for (size_t g = 0; g < r->n_groups; g++)
+		n += r->groups[g].n_det;
+	return n;
+}
+
+int rs_engine_rebuild(struct rs_engine *e, const struct rs_ruleset *v, size_t nv)
+{
+	struct rs_engine old = *e;
+	size_t base_new = 0;
+	int r;
+
+	if (!old.rs) {
+		rs_engine_free(e);
+		return rs_engine_init(e, v, nv);
+	}
+	if ((r = rs_engine_init(e, v, nv)) < 0) {
+		*e = old;
+		return r;
+	}
+	/* the same ruleset (its groups and actions where they were: a base
+	 * ruleset, a drop-in that stayed) keeps its pause, timers and chain */
+	for (size_t i = 0; i < nv; i++) {
+		size_t base_old = 0, k = plugins_of(&v[i]);
+
+		for (size_t j = 0; j < old.n; j++) {
+			if (old.v[j].groups == v[i].groups && old.v[j].actions == v[i].actions &&
+			    old.v[j].n_groups == v[i].n_groups && old.v[j].n_actions == v[i].n_actions) {
+				e->rs[i] = old.rs[j];
+				memcpy(&e->ps[base_new], &old.ps[base_old], k * sizeof(*e->ps));
+				break;
+			}
+			base_old += plugins_of(&old.v[j]);
+		}
+		base_new += k;
+	}
+	/* and the history goes on */
+	free(e->hist);
+	e->hist = old.hist;
+	e->n_hist = old.n_hist;
+	e->tick = old.tick;
+	e->prerun_ms = old.prerun_ms;
+	e->kills = old.kills;
+	e->dry_kills = old.dry_kills;
+	free(old.rs);
+	free(old.ps);
 	return 0;
 }
 

@@ -95,6 +95,11 @@ struct rs_engine {
 
 int rs_engine_init(struct rs_engine *e, const struct rs_ruleset *v, size_t n);
 void rs_engine_free(struct rs_engine *e);
+/* The same engine over new views (a drop-in or systemd's settings changed):
+ * a view whose groups and actions are the ones it had keeps its state
+ * (pause, timers, a chain waiting), the history goes on; new views start
+ * afresh, as oomd's drop-in copies. 0 or -ENOMEM (e unchanged). */
+int rs_engine_rebuild(struct rs_engine *e, const struct rs_ruleset *v, size_t n);
 /* One evaluation: every ruleset in order (the caller's pace: the guard
  * evaluates 4 times a second, so a detector's duration starts up to
  * 750 ms sooner than at oomd's 1 s ticks; history keeps RS_HIST_MS). */

@@ -185,8 +185,11 @@ static int plugin(struct pctx *p, json_object *o, bool hook, struct rs_plugin *p
 				p->depth -= 2;
 				return -EINVAL;
 			}
-			if (!(a->key = strdup(key)))
+			if (!(a->key = strdup(key))) {
+				free(a->value);
+				a->value = NULL;
 				return -ENOMEM;
+			}
 			a->line = line;
 			a->col = col;
 			pl->n_args++;

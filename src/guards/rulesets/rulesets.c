@@ -84,6 +84,7 @@ static void dropin_watch(struct guard *g);
 static void on_inotify(void *userdata, uint32_t events);
 static void sd_scan(struct guard *g, uint64_t now);
 static int restart_unit(void *u, const void *key, const char *unit, bool dry);
+static bool sd_wanted(struct guard *g);
 
 __attribute__((format(printf, 4, 5)))
 static void say(void *u, bool engine, bool silenced, const char *fmt, ...)
@@ -158,10 +159,18 @@ static void tick(struct guard *g)
 	    env.now_ms - s->dir_retry_ms >= 1000)
 		dropin_watch(g);        /* the directory is not there: once a second, as oomd */
 	sd_scan(g, env.now_ms);
-	/* nothing to run (only systemd's settings to watch, none set): wake
-	 * only for the next read, not four times a second */
-	loop_timer_arm(&s->timer, s->n_views || (c->opts && c->opts->dropin_dir) ? TICK_MS :
-			       MAX(s->sd_next_ms > env.now_ms ? s->sd_next_ms - env.now_ms : 0, TICK_MS));
+	/* four times a second only with something to run; else once a second
+	 * while the drop-in directory is missing, or at the next read of
+	 * systemd's settings; nothing once the guard is off (a reload) */
+	if (!g->active)
+		return;
+	if (s->engine && s->n_views)
+		loop_timer_arm(&s->timer, TICK_MS);
+	else if (c->opts && c->opts->dropin_dir && !s->dir_watched)
+		loop_timer_arm(&s->timer, 1000);
+	else if (sd_wanted(g))
+		loop_timer_arm(&s->timer, MAX(s->sd_next_ms > env.now_ms ?
+					      s->sd_next_ms - env.now_ms : 0, TICK_MS));
 }
 
 static void on_timer(void *userdata, uint32_t events) { tick(userdata); }
@@ -173,27 +182,37 @@ static int rebuild(struct guard *g)
 {
 	struct rsg *s = S(g);
 	const struct rs_config *rc = &g->env->c->cfg.rulesets;
+	struct rs_ruleset *old = s->views;
 	int r;
 
-	if (s->engine)
-		rs_engine_free(&s->e);
-	s->engine = false;
-	free(s->views);
 	s->views = NULL;
-	if ((r = rs_views(rc, s->dropins, s->n_dropins, &s->views, &s->n_views)) < 0)
+	if ((r = rs_views(rc, s->dropins, s->n_dropins, &s->views, &s->n_views)) < 0) {
+		s->views = old;
 		return r;
+	}
 	if (s->sdcfg.n_rulesets) {      /* systemd-oomd's after the config's */
 		struct rs_ruleset *v = realloc(s->views, (s->n_views + s->sdcfg.n_rulesets) *
 					       sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			free(s->views);
+			s->views = old;
 			return -ENOMEM;
+		}
 		memcpy(v + s->n_views, s->sdcfg.rulesets, s->sdcfg.n_rulesets * sizeof(*v));
 		s->views = v;
 		s->n_views += s->sdcfg.n_rulesets;
 	}
-	if ((r = rs_engine_init(&s->e, s->views, s->n_views)) < 0)
+	/* what stays keeps its state (the engine compares the old views) */
+	r = s->engine ? rs_engine_rebuild(&s->e, s->views, s->n_views) :
+			rs_engine_init(&s->e, s->views, s->n_views);
+	free(old);
+	if (r < 0) {
+		s->engine = false;
 		return r;
+	}
+	if (s->rs_state == 2)
+		s->rs_state = 0;        /* an answer nobody waits for now */
 	s->engine = true;
 	return 0;
 }
@@ -441,6 +460,8 @@ static int restart_unit(void *u, const void *key, const char *unit, bool dry)
 		s->rs_state = 0;
 		return s->rs_ok;
 	}
+	if (s->rs_state == 2)
+		s->rs_state = 0;        /* another plugin's, not asked for again: gone */
 	if (s->rs_state || !g->env->worker)
 		return s->rs_state ? -1 : 0;
 	if (worker_lane_busy(g->env->worker, g->env->bus_lane) || !(j = calloc(1, sizeof(*j))))
@@ -570,6 +591,10 @@ static int setup(struct guard *g)
 	free(s->views);
 	s->views = NULL;
 	s->n_views = 0;
+	if (!s->dropins) {
+		snprintf(g->why, sizeof(g->why), "out of memory");
+		return -ENOMEM;
+	}
 	if (!rc->n_rulesets && !sd_wanted(g)) {
 		snprintf(g->why, sizeof(g->why), "no oomd rulesets in the config, and no systemd "
 			 "as PID 1 to read units' ManagedOOM settings from%s",

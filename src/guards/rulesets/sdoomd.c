@@ -101,10 +101,19 @@ int rs_sdoomd_rulesets(const struct sd_oom_unit *u, size_t n, const struct sd_oo
 	json_object_object_add(root, "rulesets", rs);
 	for (size_t i = 0; i < n; i++) {
 		const char *cg = u[i].cgroup + strspn(u[i].cgroup, "/");
-		unsigned limit = u[i].limit ? (unsigned)((uint64_t)u[i].limit * 100 / UINT32_MAX) :
+		/* systemd's UINT32_SCALE_TO_PERCENT: rounded */
+		unsigned limit = u[i].limit ? (unsigned)(((uint64_t)u[i].limit * 100 +
+							  UINT32_MAX / 2) / UINT32_MAX) :
 				 conf->pressure_limit;
 		char name[400], group[160];
 
+		/* a path the cgroup lists cannot name (they split at ',', glob the
+		 * rest): left out, and said */
+		if (strpbrk(cg, ",*?[\\{")) {
+			snprintf(err, size, "%s: its cgroup %s has characters a cgroup list cannot "
+				 "hold; left out", u[i].unit, u[i].cgroup);
+			continue;
+		}
 		if (u[i].swap_kill && len + strlen(cg) + 2 < sizeof(swap_list))
 			len += (size_t)snprintf(swap_list + len, sizeof(swap_list) - len, "%s%s",
 						len ? "," : "", *cg ? cg : "/");
@@ -160,8 +169,16 @@ int rs_sdoomd_rulesets(const struct sd_oom_unit *u, size_t n, const struct sd_oo
 	}
 	{
 		const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
+		char perr[512];
 
-		r = rs_parse_oomd("systemd-oomd settings", text, strlen(text), false, out, err, size);
+		if (!text) {
+			json_object_put(root);
+			return -ENOMEM;
+		}
+		r = rs_parse_oomd("systemd-oomd settings", text, strlen(text), false, out, perr,
+				  sizeof(perr));
+		if (r < 0)
+			snprintf(err, size, "%s", perr);
 	}
 	json_object_put(root);
 	return r;
