@@ -1,0 +1,88 @@
+#!/bin/bash
+# The packaged unit under Debian's systemd as PID 1 (issue 18, its first
+# part): `meson install` of the build into /usr/local (the unit runs
+# /usr/local/sbin/oomguard with /usr/local/etc/oomguard/oomguard.yaml);
+# `systemctl start oomguard` reaches active (running) through Type=notify;
+# under the unit's sandbox the daemon has every kernel feature (its
+# kernel record says so; no warning that PSI triggers, its own
+# oom_score_adj, the process-events connector or process_mrelease were
+# refused); a fast hog is killed under the unit with no kernel OOM kill;
+# `systemctl reload` re-reads the config, and refuses a broken one keeping
+# the old; a wedged daemon (SIGSTOP) is killed by the watchdog and
+# restarted (a drop-in shortens TimeoutAbortSec= to 3 s for the test).
+# vm-init: systemd
+# vm-memory: 1024M
+# vm-timeout: 300
+. "$OG_REPO/tests/vm/lib.sh"
+require_bin og-hog oomguard
+[[ $(cat /proc/1/comm) == systemd ]] || fail_all "PID 1 is $(cat /proc/1/comm), not systemd"
+command -v meson >/dev/null || skip_all "meson is not installed on the host"
+hog=$(og_bin og-hog)
+j() { journalctl -u oomguard -o cat --no-pager; }
+mainpid() { systemctl show -P MainPID oomguard; }
+
+meson install -C "$OG_BUILD" --no-rebuild --quiet >/tmp/install.log 2>&1 ||
+	fail_all "meson install failed: $(tail -5 /tmp/install.log | tr '\n' ' ')"
+[[ -x /usr/local/sbin/oomguard && -f /usr/local/lib/systemd/system/oomguard.service &&
+   -f /usr/local/etc/oomguard/oomguard.yaml ]] || fail_all "meson install did not install the binary, unit and config"
+systemctl daemon-reload
+systemctl start oomguard || fail_all "systemctl start oomguard failed: $(systemctl status oomguard --no-pager | tail -5 | tr '\n' ' ')"
+require "[[ \$(systemctl show -P ActiveState oomguard)/\$(systemctl show -P SubState oomguard) == active/running ]]" \
+	"oomguard is $(systemctl show -P ActiveState oomguard)/$(systemctl show -P SubState oomguard), not active/running"
+require "[[ \$(systemctl show -P Type oomguard) == notify ]]" "the unit is not Type=notify"
+sleep 2
+kern=$(j | grep -m1 '"event":"kernel"')
+info kernel_record="$kern"
+require "[[ '$kern' == *'every feature oomguard uses is there'* ]]" "under the unit a kernel feature is missing: $kern"
+bad=$(j | grep -E 'psi_trigger refused|triggers refused|cannot set own oom_score_adj|connector.*(refused|failed|Operation not permitted)|process_mrelease: ' | head -3)
+require "[[ -z '$bad' ]]" "under the unit a feature was refused: $bad"
+
+# a fast hog, killed under the unit
+oom0=$(oom_kill_count)
+"$hog" --step-mb 16 --period-ms 0 --name runaway --report /tmp/hog.mb &
+h=$!
+wait_for_exit "$h" 120 || { kill -KILL "$h"; require false "the hog was alive after 120 s"; }
+wait "$h"; st=$?
+info hog_peak_mb="$(tr -d ' ' </tmp/hog.mb)" status=$st
+require "[[ $st -eq 143 || $st -eq 137 ]]" "the hog ended with $st, not oomguard's SIGTERM/SIGKILL"
+require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired"
+require "j | grep -q '\"victim\":{\"pid\":$h,'" "no record of oomguard's kill of the hog ($h) in the journal"
+
+# reload: a good config is taken, a broken one refused and the old kept
+pid0=$(mainpid)
+cfg=/usr/local/etc/oomguard/oomguard.yaml
+cp "$cfg" /tmp/good.yaml
+printf '\ncpu: {enabled: true}\n' >>"$cfg"      # a section the file does not have
+systemctl reload oomguard
+wait_until "j | grep -q 'config reloaded from $cfg'" 20
+require "j | grep -q 'config reloaded from $cfg'" "systemctl reload: the config was not reloaded: $(j | grep -i reload | tail -2 | tr '\n' ' ')"
+require "! j | grep -q 'reload refused'" "the good config was refused: $(j | grep 'reload refused' | head -1)"
+printf 'memory: {enabled: maybe}\n' >"$cfg"
+systemctl reload oomguard
+wait_until "j | grep -q 'reload refused, old config stays in force'" 20
+require "j | grep -q 'reload refused, old config stays in force: $cfg:1:'" "the broken config was not refused with its position"
+require "systemctl is-active -q oomguard && [[ \$(mainpid) == $pid0 ]]" "oomguard did not stay up after a refused reload"
+cp /tmp/good.yaml "$cfg"
+systemctl reload oomguard
+
+# the watchdog: a wedged daemon is killed and restarted
+mkdir -p /run/systemd/system/oomguard.service.d
+printf '[Service]\nTimeoutAbortSec=3s\n' >/run/systemd/system/oomguard.service.d/test.conf
+systemctl daemon-reload
+pid1=$(mainpid)
+kill -STOP "$pid1"
+wait_until "[[ \$(mainpid) != $pid1 && \$(mainpid) != 0 ]] && systemctl is-active -q oomguard" 60
+info restarts="$(systemctl show -P NRestarts oomguard)" pid_before="$pid1" pid_after="$(mainpid)"
+require "[[ \$(mainpid) != $pid1 ]] && systemctl is-active -q oomguard" "the wedged daemon was not replaced"
+require "(($(systemctl show -P NRestarts oomguard) >= 1))" "systemd did not restart oomguard"
+require "journalctl --no-pager -o cat | grep -q 'oomguard.service: Watchdog timeout'" "no watchdog timeout in the journal"
+systemctl stop oomguard
+
+# what systemd says of the unit (README: "The unit under systemd")
+systemd-analyze verify /usr/local/lib/systemd/system/oomguard.service >/tmp/verify.txt 2>&1
+vrc=$?
+systemd-analyze security oomguard.service --no-pager >/tmp/security.txt 2>&1
+save_out /tmp/verify.txt /tmp/security.txt
+info verify_rc=$vrc verify="$(tr '\n' '|' </tmp/verify.txt)" security="$(grep -m1 'Overall exposure' /tmp/security.txt)"
+require "((vrc == 0))" "systemd-analyze verify: $(head -3 /tmp/verify.txt | tr '\n' ' ')"
+verdict
