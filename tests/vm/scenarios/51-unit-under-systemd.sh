@@ -9,7 +9,10 @@
 # refused); a fast hog is killed under the unit with no kernel OOM kill;
 # `systemctl reload` re-reads the config, and refuses a broken one keeping
 # the old; a wedged daemon (SIGSTOP) is killed by the watchdog and
-# restarted (a drop-in shortens TimeoutAbortSec= to 3 s for the test).
+# restarted (a drop-in shortens TimeoutAbortSec= to 3 s for the test); the
+# unit's writable paths work (records and the ML dataset in
+# /var/log/oomguard, the calibration store in /var/lib/oomguard, the
+# protected cgroup's memory.low).
 # vm-init: systemd
 # vm-memory: 1024M
 # vm-timeout: 300
@@ -76,6 +79,25 @@ info restarts="$(systemctl show -P NRestarts oomguard)" pid_before="$pid1" pid_a
 require "[[ \$(mainpid) != $pid1 ]] && systemctl is-active -q oomguard" "the wedged daemon was not replaced"
 require "(($(systemctl show -P NRestarts oomguard) >= 1))" "systemd did not restart oomguard"
 require "journalctl --no-pager -o cat | grep -q 'oomguard.service: Watchdog timeout'" "no watchdog timeout in the journal"
+# the unit's writable paths: records, the ML dataset, the calibration
+# store (StateDirectory), the protected cgroup (cgroup writes)
+cat >>"$cfg" <<'YAML'
+
+machine_learning: {data_collection: true}
+calibration: {enabled: true, interval: 1s}
+cgroup_settings: {enabled: true, memory_low: 200MiB}
+YAML
+sed -i 's|^  # record_path: .*|  record_path: /var/log/oomguard/decisions.jsonl|' "$cfg"
+"$(og_bin oomguard)" check "$cfg" >/dev/null || fail_all "the test config is refused: $("$(og_bin oomguard)" check "$cfg" 2>&1 | head -2)"
+systemctl restart oomguard
+sleep 6
+info files="$(ls -l /var/log/oomguard /var/lib/oomguard 2>&1 | tr '\n' '|')" memory_low="$(cat /sys/fs/cgroup/oomguard.slice/memory.low 2>&1)"
+require "grep -q '\"event\":\"start\"' /var/log/oomguard/decisions.jsonl" "no start record in /var/log/oomguard/decisions.jsonl"
+require "[[ -s /var/log/oomguard/dataset.csv ]]" "no ML dataset in /var/log/oomguard"
+require "[[ -s /var/lib/oomguard/calibration.db ]]" "no calibration store in /var/lib/oomguard"
+require "[[ \$(cat /sys/fs/cgroup/oomguard.slice/memory.low 2>/dev/null) == 209715200 ]]" "the protected cgroup's memory.low was not written"
+bad=$(j | grep -E 'Read-only file system|Permission denied|Operation not permitted' | head -3)
+require "[[ -z '$bad' ]]" "under the unit a write was refused: $bad"
 systemctl stop oomguard
 
 # what systemd says of the unit (README: "The unit under systemd")
