@@ -18,6 +18,7 @@
 # vm-timeout: 300
 . "$OG_REPO/tests/vm/lib.sh"
 . "$OG_REPO/tests/vm/guard.sh"
+. "$OG_REPO/tests/vm/rulesets.sh"
 require_bin og-hog og-burn oomguard
 require_cgroup2 memory
 command -v oomd >/dev/null || skip_all "Debian's oomd is not installed on the host (apt-get install oomd)"
@@ -79,34 +80,9 @@ run_under() {
 	info daemon="$name" died="'$DIED'" ms="$MS"
 }
 
-start_oomd() {
-	oomd --interval 1 --config /tmp/rules.json --cgroup-fs /sys/fs/cgroup >/tmp/oomd.log 2>&1 &
-	DPID=$!
-	sleep 1
-}
-run_under oomd start_oomd
-kill -TERM "$DPID" 2>/dev/null
-wait "$DPID" 2>/dev/null
-save_out /tmp/oomd.log
-oomd_died=$DIED oomd_ms=$MS
-require "[[ '$oomd_died' == w/b ]]" "the reference run is not: oomd killed '$oomd_died' (wanted w/b)"
-
-run_under oomguard start_guard --config /tmp/rules.json
-og_died=$DIED og_ms=$MS
-stop_guard
-require "[[ '$og_died' == '$oomd_died' ]]" "oomguard killed '$og_died', oomd '$oomd_died'"
-# two runs of the workload: its pressure builds a little differently each
-# time (1.5 s apart in a 40 s run was seen), so the margin is that spread,
-# not a tick: at most 10 % or 2 s after oomd, whichever is more
-slack=$((oomd_ms / 10 > 2000 ? oomd_ms / 10 : 2000))
-require "((og_ms <= oomd_ms + slack))" "oomguard took $og_ms ms, oomd $oomd_ms ms (allowed $slack ms more)"
-# its record: the ruleset's reason, the whole cgroup, and nobody else
-recs=$(rec "[(x['guard'], x['trigger']['type'], x['trigger']['scope'], x['victim']['cgroup'], x['victim'].get('whole_cgroup')) for x in r if x.get('event') in ('terminate', 'kill')]")
-ok=$(rec "[(x['guard'], x['trigger']['type'], x['trigger']['scope'], x['victim']['cgroup'], x['victim'].get('whole_cgroup')) for x in r if x.get('event') in ('terminate', 'kill')] == [('rulesets', 'ruleset', '/w/b', '/w/b', True)]")
-why=$(rec "all(s in [x['trigger']['reason'] for x in r if x.get('event') == 'kill'][0] for s in ('ruleset', 'w pressure', 'detector group', 'w above 40 for 2s', 'fired; kill_by_memory_size_or_growth chose /w/b (size:'))")
-info records="$recs"
-require "[[ $ok == True ]]" "not one whole-cgroup kill of /w/b by the rulesets guard: $recs"
-require "[[ $why == True ]]" "the kill's reason does not name the ruleset, the group and the plugin's choice"
+run_both /tmp/rules.json w/b
+require_ruleset_kill /w/b ruleset 'w pressure' 'detector group' 'w above 40 for 2s' \
+	'fired; kill_by_memory_size_or_growth chose /w/b (size:'
 require "pid_alive $spinner" "the spinner died"
 require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired: $(($(oom_kill_count) - oom0))"
 verdict

@@ -18,6 +18,7 @@
 # vm-timeout: 300
 . "$OG_REPO/tests/vm/lib.sh"
 . "$OG_REPO/tests/vm/guard.sh"
+. "$OG_REPO/tests/vm/rulesets.sh"
 require_bin og-hog og-burn oomguard
 require_cgroup2 memory
 command -v oomd >/dev/null || skip_all "Debian's oomd is not installed on the host (apt-get install oomd)"
@@ -72,34 +73,9 @@ run_under() {
 	wait_until "(( \$(awk '/SwapFree/ { print \$2 }' /proc/meminfo) > 240000 ))" 20
 }
 
-start_oomd() {
-	oomd --interval 1 --config /tmp/swap.json --cgroup-fs /sys/fs/cgroup >/tmp/oomd.log 2>&1 &
-	DPID=$!
-	sleep 1
-}
-run_under oomd start_oomd
-kill -TERM "$DPID" 2>/dev/null
-wait "$DPID" 2>/dev/null
-save_out /tmp/oomd.log
-oomd_died=$DIED oomd_ms=$MS
-require "[[ '$oomd_died' == w/b ]]" "the reference run is not: oomd killed '$oomd_died' (wanted w/b)"
+run_both /tmp/swap.json w/b
 require "grep -q 'cgroup=w/a total=' /tmp/oomd.log" "oomd wrote no overview of w/a"
-
-run_under oomguard start_guard --config /tmp/swap.json
-og_died=$DIED og_ms=$MS
-stop_guard
-require "[[ '$og_died' == '$oomd_died' ]]" "oomguard killed '$og_died', oomd '$oomd_died'"
-# two runs of the workload: its pressure builds a little differently each
-# time (1.5 s apart in a 40 s run was seen), so the margin is that spread,
-# not a tick: at most 10 % or 2 s after oomd, whichever is more
-slack=$((oomd_ms / 10 > 2000 ? oomd_ms / 10 : 2000))
-require "((og_ms <= oomd_ms + slack))" "oomguard took $og_ms ms, oomd $oomd_ms ms (allowed $slack ms more)"
-recs=$(rec "[(x['guard'], x['trigger']['type'], x['victim']['cgroup'], x['victim'].get('whole_cgroup')) for x in r if x.get('event') in ('terminate', 'kill')]")
-ok=$(rec "[(x['guard'], x['trigger']['type'], x['victim']['cgroup'], x['victim'].get('whole_cgroup')) for x in r if x.get('event') in ('terminate', 'kill')] == [('rulesets', 'ruleset', '/w/b', True)]")
-why=$(rec "all(s in [x['trigger']['reason'] for x in r if x.get('event') == 'kill'][0] for s in ('low swap', 'free swap under 10 percent', 'kill_by_swap_usage chose /w/b (swap'))")
-info records="$recs"
-require "[[ $ok == True ]]" "not one whole-cgroup kill of /w/b by the rulesets guard: $recs"
-require "[[ $why == True ]]" "the kill's reason does not name the ruleset, the group and the plugin's choice"
+require_ruleset_kill /w/b 'low swap' 'free swap under 10 percent' 'kill_by_swap_usage chose /w/b (swap'
 require "grep -q 'rulesets: cgroup=/w/a total=' $OG_ERR && grep -q 'rulesets: cgroup=/w/b total=' $OG_ERR" \
 	"oomguard wrote no overview of w/a and w/b"
 require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired: $(($(oom_kill_count) - oom0))"
