@@ -67,6 +67,31 @@ void reporter_close(struct reporter *r)
 	r->own_out = false;
 }
 
+int reporter_tap_add(struct reporter *r, void (*fn)(void *, const struct report_tap *),
+		     void *data)
+{
+	size_t i, free_at = REPORT_TAPS;
+
+	for (i = 0; i < REPORT_TAPS; i++) {
+		if (r->taps[i].fn == fn && r->taps[i].data == data)
+			return 0;
+		if (!r->taps[i].fn && free_at == REPORT_TAPS)
+			free_at = i;
+	}
+	if (free_at == REPORT_TAPS)
+		return -ENOSPC;
+	r->taps[free_at].fn = fn;
+	r->taps[free_at].data = data;
+	return 0;
+}
+
+void reporter_tap_remove(struct reporter *r, void *data)
+{
+	for (size_t i = 0; i < REPORT_TAPS; i++)
+		if (r->taps[i].fn && r->taps[i].data == data)
+			r->taps[i].fn = NULL, r->taps[i].data = NULL;
+}
+
 void reporter_replace(struct reporter *r, struct reporter *next)
 {
 	next->dropped += r->dropped;
@@ -78,8 +103,7 @@ void reporter_replace(struct reporter *r, struct reporter *next)
 	next->kmsg.clock = r->kmsg.clock;
 	next->kmsg.due = r->kmsg.due;
 	next->kmsg.userdata = r->kmsg.userdata;
-	next->tap = r->tap;
-	next->tap_data = r->tap_data;
+	memcpy(next->taps, r->taps, sizeof(next->taps));
 	reporter_close(r);
 	*r = *next;
 }

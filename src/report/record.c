@@ -116,8 +116,9 @@ static void tap(struct reporter *r, const char *guard, const char *event,
 	struct report_tap t = { .guard = guard, .event = event, .d = d, .message = message,
 				.a = a };
 
-	if (r->tap)
-		r->tap(r->tap_data, &t);
+	for (size_t i = 0; i < REPORT_TAPS; i++)
+		if (r->taps[i].fn)
+			r->taps[i].fn(r->taps[i].data, &t);
 }
 
 int report_decision(struct reporter *r, const struct decision *d)

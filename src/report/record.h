@@ -25,12 +25,17 @@ struct report_tap {
 	const struct anomaly_rec *a;
 };
 
+#define REPORT_TAPS 4
+
 struct reporter {
-	/* Called for every decision, event and anomaly, before it is written
-	 * (the calibration guard's dataset). It runs on the loop: it must not
-	 * block or write through the reporter. NULL = none. */
-	void (*tap)(void *userdata, const struct report_tap *t);
-	void *tap_data;
+	/* Each is called for every decision, event and anomaly, before it is
+	 * written (the calibration guard's dataset, the kill notifications).
+	 * They run on the loop: they must not block or write through the
+	 * reporter. fn NULL = a free place. reporter_tap_add/remove. */
+	struct {
+		void (*fn)(void *userdata, const struct report_tap *t);
+		void *data;
+	} taps[REPORT_TAPS];
 	int out_fd;             /* records, O_NONBLOCK; -1 = none */
 	bool own_out;           /* opened by reporter_open (closed by reporter_close) */
 	int kmsg_fd;            /* /dev/kmsg; -1 = none */
@@ -66,6 +71,11 @@ struct reporter {
  * and leaves *r alone. On reload: open a new one, then reporter_replace. */
 int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool json,
 		  char *err, size_t errsize);
+/* Add a tap (once: the same fn and data again is a no-op); -ENOSPC when
+ * every place is taken. Remove the one with this data (none: a no-op). */
+int reporter_tap_add(struct reporter *r, void (*fn)(void *, const struct report_tap *),
+		     void *data);
+void reporter_tap_remove(struct reporter *r, void *data);
 /* Close what reporter_open opened (never fd 1); r's fds become -1. */
 void reporter_close(struct reporter *r);
 /* Reload: close r and take next in its place, keeping r's drop counts. */

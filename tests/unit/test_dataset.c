@@ -448,8 +448,7 @@ static void test_tap(void **state)
 {
 	static char buf[DS_ROW_MAX * 4];
 	struct ds_queue q;
-	struct reporter r = { .out_fd = -1, .kmsg_fd = -1, .json = true,
-			      .tap = tap_to_queue, .tap_data = &q };
+	struct reporter r = { .out_fd = -1, .kmsg_fd = -1, .json = true };
 	struct reporter next = { .out_fd = -1, .kmsg_fd = -1 };
 	struct decision d = {
 		.guard = "memory", .event = "terminate", .trigger = "memory", .level = "terminate",
@@ -467,6 +466,7 @@ static void test_tap(void **state)
 
 	(void)state;
 	ds_queue_init(&q, buf, sizeof(buf), "calibration");
+	assert_int_equal(reporter_tap_add(&r, tap_to_queue, &q), 0);
 	/* records go nowhere (out_fd -1): the tap sees them all the same */
 	assert_int_equal(report_decision(&r, &d), 0);
 	assert_string_equal(take(&q), "1795970245132,kill,memory,1073741824,94371840,0,0,12.50,3.00,"
@@ -499,10 +499,23 @@ static void test_tap(void **state)
 			    "reload: /etc/oomguard/oomguard.yaml\n");
 	/* a reload's new reporter keeps the tap */
 	reporter_replace(&r, &next);
-	assert_ptr_equal(r.tap, tap_to_queue);
-	assert_ptr_equal(r.tap_data, &q);
+	assert_ptr_equal(r.taps[0].fn, tap_to_queue);
+	assert_ptr_equal(r.taps[0].data, &q);
 	assert_int_equal(report_event(&r, "memory", "skip", NULL), 0);
 	assert_string_equal(take(&q), "1795970245132,event,memory,,,,,,,,,,,,,,,skip: \n");
+	/* taps: each once, every one called, removed by their data, a limit */
+	assert_int_equal(reporter_tap_add(&r, tap_to_queue, &q), 0);
+	assert_ptr_equal(r.taps[1].fn, NULL);
+	for (int i = 1; i < REPORT_TAPS; i++)
+		assert_int_equal(reporter_tap_add(&r, tap_to_queue, &buf[i]), 0);
+	assert_int_equal(reporter_tap_add(&r, tap_to_queue, &buf[REPORT_TAPS]), -ENOSPC);
+	for (int i = 1; i < REPORT_TAPS; i++)
+		reporter_tap_remove(&r, &buf[i]);
+	assert_int_equal(reporter_tap_add(&r, tap_to_queue, &buf[1]), 0);
+	reporter_tap_remove(&r, &buf[1]);
+	reporter_tap_remove(&r, &q);
+	assert_int_equal(report_event(&r, "memory", "skip", NULL), 0);
+	assert_string_equal(take(&q), "");
 }
 
 int main(void)

@@ -225,10 +225,7 @@ static int take_on(struct guard *g)
 		c->store_on = false;
 	}
 	if (!CFG(g)->ml_enabled) {
-		if (g->env->rep->tap_data == g) {
-			g->env->rep->tap = NULL;
-			g->env->rep->tap_data = NULL;
-		}
+		reporter_tap_remove(g->env->rep, g);
 		loop_timer_disarm(&c->timer);
 		return 0;
 	}
@@ -241,8 +238,8 @@ static int take_on(struct guard *g)
 	}
 	if (calibration_seen_size(g) < 0)
 		return -ENOMEM;
-	g->env->rep->tap = on_tap;
-	g->env->rep->tap_data = g;
+	if (reporter_tap_add(g->env->rep, on_tap, g) < 0)
+		return -ENOSPC;
 	loop_timer_arm(&c->timer, 1);
 	log_notice("calibration: dataset to %s (every %llu ms, the top %lld processes by RSS)",
 		   CFG(g)->ml_log_path, (unsigned long long)CFG(g)->ml_interval_ms,
@@ -252,10 +249,7 @@ static int take_on(struct guard *g)
 
 static void take_off(struct guard *g)
 {
-	if (g->env->rep->tap_data == g) {
-		g->env->rep->tap = NULL;
-		g->env->rep->tap_data = NULL;
-	}
+	reporter_tap_remove(g->env->rep, g);
 	if (C(g)->timer.src.fd >= 0)
 		loop_timer_disarm(&C(g)->timer);
 	if (C(g)->store_timer.src.fd >= 0)
