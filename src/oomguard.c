@@ -15,6 +15,7 @@
 #include "core/config.h"
 #include "core/daemon.h"
 #include "core/log.h"
+#include "report/notify.h"
 
 static void usage(FILE *f)
 {
@@ -31,6 +32,8 @@ static void usage(FILE *f)
 		"       oomguard calibrate --restore\n"
 		"                                     each cgroup's memory: min, median, p95, max;\n"
 		"                                     --restore: the limits rebalancing changed\n"
+		"       oomguard notify [--all]       the user agent: a desktop notification for\n"
+		"                                     each of this user's processes oomguard stops\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE       YAML config (default: the built-in policy)\n"
@@ -110,6 +113,9 @@ int main(int argc, char **argv)
 	struct og_opts o = { .psi_mode = -1 };
 	int ch, sub = subcommand_at(argc, argv, "calibrate");
 
+	/* the user agent shares no option with the daemon */
+	if (argc > 1 && !strcmp(argv[1], "notify"))
+		return notify_agent(argc - 1, argv + 1);
 	/* `calibrate` has options of its own: the global ones come before it */
 	while ((ch = getopt_long(sub ? sub : argc, argv, "c:nvVh", longopts, NULL)) != -1) {
 		switch (ch) {

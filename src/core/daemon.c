@@ -15,6 +15,7 @@
 #include "core/guard.h"
 #include "core/log.h"
 #include "core/sdbus.h"
+#include "report/notify.h"
 #include "core/loop.h"
 #include "core/util.h"
 #include "core/worker.h"
@@ -27,6 +28,7 @@ struct daemon {
 	struct guard guards[32];
 	struct loop *loop;
 	struct loop_timer kmsg_timer;   /* the summary of kmsg lines the rate limit held back */
+	struct kill_notify notify;      /* kills as a signal on the system bus */
 };
 
 /* The config's summary as log lines: it holds the config's own strings
@@ -191,7 +193,7 @@ int daemon_run(const struct og_opts *o)
 	scan_check(&d);
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, vp_kernel_from_env(), &d.env.vp)) < 0 ||
-	    (r = worker_new((unsigned)guard_count + 1, &d.env.worker)) < 0 ||
+	    (r = worker_new((unsigned)guard_count + 2, &d.env.worker)) < 0 ||
 	    (r = loop_add(d.loop, &worker_src, worker_fd(d.env.worker), EPOLLIN, on_worker,
 			  d.env.worker)) < 0 ||
 	    (r = loop_timer_init(d.loop, &d.kmsg_timer, on_kmsg_timer, &d)) < 0) {
@@ -208,6 +210,8 @@ int daemon_run(const struct og_opts *o)
 	d.env.rep = &d.rep;
 	d.env.guards = d.guards;
 	self_protect(&d);
+	if ((r = kill_notify_start(&d.notify, &d.rep, d.env.worker, (unsigned)guard_count + 1)) < 0)
+		log_warn("notify: %s: kills are not announced on the system bus", strerror(-r));
 	guards_start(d.guards, &d.env);
 	log_config(&d.c.cfg);
 	log_notice("oomguard %s running%s; cgroup root: %s", OG_VERSION,
@@ -219,6 +223,7 @@ int daemon_run(const struct og_opts *o)
 		log_err("event loop: %s", strerror(-r));
 	loop_notify("STOPPING=1");
 	guards_stop(d.guards);
+	kill_notify_stop(&d.notify);
 	report_kmsg_flush(&d.rep, true);        /* what the rate limit held back */
 	report_event(&d.rep, "daemon", "stop", "signal");
 	loop_timer_close(d.loop, &d.kmsg_timer);

@@ -10,6 +10,7 @@
 
 #include "og-config.h"
 #include "core/sdbus.h"
+#include "core/sdbus-int.h"
 #include "core/util.h"
 
 #if HAVE_LIBSYSTEMD
@@ -56,70 +57,54 @@ const char *sd_unit_of_cgroup(const char *path)
 }
 
 #if HAVE_LIBSYSTEMD
-static struct {
-	int (*bus_new)(sd_bus **);
-	int (*set_address)(sd_bus *, const char *);
-	int (*start)(sd_bus *);
-	int (*open_system)(sd_bus **);
-	sd_bus *(*flush_close_unref)(sd_bus *);
-	int (*new_method_call)(sd_bus *, sd_bus_message **, const char *, const char *,
-			       const char *, const char *);
-	int (*append)(sd_bus_message *, const char *, ...);
-	int (*call)(sd_bus *, sd_bus_message *, uint64_t, sd_bus_error *, sd_bus_message **);
-	sd_bus_message *(*message_unref)(sd_bus_message *);
-	void (*error_free)(sd_bus_error *);
-	int (*enter)(sd_bus_message *, char, const char *);
-	int (*exit)(sd_bus_message *);
-	int (*read)(sd_bus_message *, const char *, ...);
-	int (*get_string)(sd_bus *, const char *, const char *, const char *, const char *,
-			  sd_bus_error *, char **);
-	int (*get_trivial)(sd_bus *, const char *, const char *, const char *, const char *,
-			   sd_bus_error *, char, void *);
-	int (*set_timeout)(sd_bus *, uint64_t);
-	int loaded;                     /* 1 bound, < 0 -errno */
-	char why[200];
-} sd;
+struct sd_syms sdl;
 static pthread_once_t sd_once = PTHREAD_ONCE_INIT;
 
 static void sd_bind(void)
 {
 	void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
 	struct { void **fn; const char *name; } syms[] = {
-		{ (void **)&sd.bus_new, "sd_bus_new" },
-		{ (void **)&sd.set_address, "sd_bus_set_address" },
-		{ (void **)&sd.start, "sd_bus_start" },
-		{ (void **)&sd.open_system, "sd_bus_open_system" },
-		{ (void **)&sd.flush_close_unref, "sd_bus_flush_close_unref" },
-		{ (void **)&sd.new_method_call, "sd_bus_message_new_method_call" },
-		{ (void **)&sd.append, "sd_bus_message_append" },
-		{ (void **)&sd.call, "sd_bus_call" },
-		{ (void **)&sd.message_unref, "sd_bus_message_unref" },
-		{ (void **)&sd.error_free, "sd_bus_error_free" },
-		{ (void **)&sd.enter, "sd_bus_message_enter_container" },
-		{ (void **)&sd.exit, "sd_bus_message_exit_container" },
-		{ (void **)&sd.read, "sd_bus_message_read" },
-		{ (void **)&sd.get_string, "sd_bus_get_property_string" },
-		{ (void **)&sd.get_trivial, "sd_bus_get_property_trivial" },
-		{ (void **)&sd.set_timeout, "sd_bus_set_method_call_timeout" },
+		{ (void **)&sdl.bus_new, "sd_bus_new" },
+		{ (void **)&sdl.set_address, "sd_bus_set_address" },
+		{ (void **)&sdl.start, "sd_bus_start" },
+		{ (void **)&sdl.open_system, "sd_bus_open_system" },
+		{ (void **)&sdl.flush_close_unref, "sd_bus_flush_close_unref" },
+		{ (void **)&sdl.new_method_call, "sd_bus_message_new_method_call" },
+		{ (void **)&sdl.append, "sd_bus_message_append" },
+		{ (void **)&sdl.call, "sd_bus_call" },
+		{ (void **)&sdl.message_unref, "sd_bus_message_unref" },
+		{ (void **)&sdl.error_free, "sd_bus_error_free" },
+		{ (void **)&sdl.enter, "sd_bus_message_enter_container" },
+		{ (void **)&sdl.exit, "sd_bus_message_exit_container" },
+		{ (void **)&sdl.read, "sd_bus_message_read" },
+		{ (void **)&sdl.get_string, "sd_bus_get_property_string" },
+		{ (void **)&sdl.get_trivial, "sd_bus_get_property_trivial" },
+		{ (void **)&sdl.set_timeout, "sd_bus_set_method_call_timeout" },
+		{ (void **)&sdl.open_user, "sd_bus_open_user" },
+		{ (void **)&sdl.emit_signal, "sd_bus_emit_signal" },
+		{ (void **)&sdl.request_name, "sd_bus_request_name" },
+		{ (void **)&sdl.match_signal, "sd_bus_match_signal" },
+		{ (void **)&sdl.process, "sd_bus_process" },
+		{ (void **)&sdl.wait, "sd_bus_wait" },
+		{ (void **)&sdl.has_name, "sd_bus_error_has_name" },
+		{ (void **)&sdl.open_container, "sd_bus_message_open_container" },
+		{ (void **)&sdl.close_container, "sd_bus_message_close_container" },
 	};
 
 	if (!h) {
-		snprintf(sd.why, sizeof(sd.why), "%s", dlerror());
-		sd.loaded = -ENOENT;
+		snprintf(sdl.why, sizeof(sdl.why), "%s", dlerror());
+		sdl.loaded = -ENOENT;
 		return;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(syms); i++)
 		if (!(*syms[i].fn = dlsym(h, syms[i].name))) {
-			snprintf(sd.why, sizeof(sd.why), "libsystemd.so.0 has no %s", syms[i].name);
-			sd.loaded = -ENOEXEC;
+			snprintf(sdl.why, sizeof(sdl.why), "libsystemd.so.0 has no %s", syms[i].name);
+			sdl.loaded = -ENOEXEC;
 			return;
 		}
-	sd.loaded = 1;
+	sdl.loaded = 1;
 }
 
-struct sdbus {
-	sd_bus *bus;
-};
 
 static int connect_bus(struct sdbus *b, char *err, size_t size)
 {
@@ -127,23 +112,40 @@ static int connect_bus(struct sdbus *b, char *err, size_t size)
 	int r;
 
 	/* the private socket first, as systemctl does as root */
-	if ((r = sd.bus_new(&bus)) >= 0 &&
-	    (r = sd.set_address(bus, "unix:path=/run/systemd/private")) >= 0 &&
-	    (r = sd.start(bus)) >= 0) {
+	if ((r = sdl.bus_new(&bus)) >= 0 &&
+	    (r = sdl.set_address(bus, "unix:path=/run/systemd/private")) >= 0 &&
+	    (r = sdl.start(bus)) >= 0) {
 		b->bus = bus;
-		sd.set_timeout(bus, 2000000);   /* property reads: 2 s, not sd-bus's 25 */
+		sdl.set_timeout(bus, 2000000);   /* property reads: 2 s, not sd-bus's 25 */
 		return 0;
 	}
 	if (bus)
-		sd.flush_close_unref(bus);
+		sdl.flush_close_unref(bus);
 	bus = NULL;
-	if ((r = sd.open_system(&bus)) < 0) {
+	if ((r = sdl.open_system(&bus)) < 0) {
 		snprintf(err, size, "cannot reach systemd: /run/systemd/private and the system "
 			 "bus: %s", strerror(-r));
 		return r;
 	}
 	b->bus = bus;
-	sd.set_timeout(bus, 2000000);
+	sdl.set_timeout(bus, 2000000);
+	return 0;
+}
+
+int sdbus_new(struct sdbus **ret, char *err, size_t size)
+{
+	struct sdbus *b;
+
+	pthread_once(&sd_once, sd_bind);
+	if (sdl.loaded < 0) {
+		snprintf(err, size, "libsystemd: %s", sdl.why);
+		return sdl.loaded;
+	}
+	if (!(b = calloc(1, sizeof(*b)))) {
+		snprintf(err, size, "out of memory");
+		return -ENOMEM;
+	}
+	*ret = b;
 	return 0;
 }
 
@@ -152,15 +154,8 @@ int sdbus_open(struct sdbus **ret, char *err, size_t size)
 	struct sdbus *b;
 	int r;
 
-	pthread_once(&sd_once, sd_bind);
-	if (sd.loaded < 0) {
-		snprintf(err, size, "libsystemd: %s", sd.why);
-		return sd.loaded;
-	}
-	if (!(b = calloc(1, sizeof(*b)))) {
-		snprintf(err, size, "out of memory");
-		return -ENOMEM;
-	}
+	if ((r = sdbus_new(&b, err, size)) < 0)
+		return r;
 	if ((r = connect_bus(b, err, size)) < 0) {
 		free(b);
 		return r;
@@ -174,7 +169,11 @@ void sdbus_close(struct sdbus *b)
 	if (!b)
 		return;
 	if (b->bus)
-		sd.flush_close_unref(b->bus);
+		sdl.flush_close_unref(b->bus);
+	if (b->sys)
+		sdl.flush_close_unref(b->sys);
+	if (b->user)
+		sdl.flush_close_unref(b->user);
 	free(b);
 }
 
@@ -185,22 +184,22 @@ static int set_memory_limit(struct sdbus *b, const char *unit, const char *prop,
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	int r;
 
-	r = sd.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	r = sdl.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 			       "org.freedesktop.systemd1.Manager", "SetUnitProperties");
 	if (r >= 0)
-		r = sd.append(m, "sba(sv)", unit, 1, 1, prop, "t", bytes);
+		r = sdl.append(m, "sba(sv)", unit, 1, 1, prop, "t", bytes);
 	if (r < 0) {
 		snprintf(err, size, "building SetUnitProperties: %s", strerror(-r));
 		goto out;
 	}
-	if ((r = sd.call(b->bus, m, timeout_ms * 1000, &e, &reply)) < 0)
+	if ((r = sdl.call(b->bus, m, timeout_ms * 1000, &e, &reply)) < 0)
 		snprintf(err, size, "SetUnitProperties(%s, %s=%llu): %s%s%s", unit, prop,
 			 (unsigned long long)bytes, e.name ? e.name : strerror(-r),
 			 e.message ? ": " : "", e.message ? e.message : "");
 out:
-	sd.error_free(&e);
-	sd.message_unref(reply);
-	sd.message_unref(m);
+	sdl.error_free(&e);
+	sdl.message_unref(reply);
+	sdl.message_unref(m);
 	return r < 0 ? r : 0;
 }
 
@@ -214,7 +213,7 @@ int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, 
 	r = set_memory_limit(b, unit, prop, bytes, timeout_ms, err, size);
 	/* systemd re-executed (daemon-reexec) or restarted dbus: once more */
 	if (r == -ENOTCONN || r == -ECONNRESET || r == -EPIPE) {
-		sd.flush_close_unref(b->bus);
+		sdl.flush_close_unref(b->bus);
 		b->bus = NULL;
 		if ((r = connect_bus(b, err, size)) == 0)
 			r = set_memory_limit(b, unit, prop, bytes, timeout_ms, err, size);
@@ -222,14 +221,18 @@ int sdbus_set_memory_limit(struct sdbus *b, const char *unit, const char *prop, 
 	return r;
 }
 
+int sdbus_reconnect(struct sdbus *b, char *err, size_t size)
+{
+	if (b->bus)
+		sdl.flush_close_unref(b->bus);
+	b->bus = NULL;
+	return connect_bus(b, err, size);
+}
+
 /* A broken connection (systemd re-executed): reconnect, once. */
 static bool reconnect(struct sdbus *b, int r, char *err, size_t size)
 {
-	if (r != -ENOTCONN && r != -ECONNRESET && r != -EPIPE)
-		return false;
-	sd.flush_close_unref(b->bus);
-	b->bus = NULL;
-	return connect_bus(b, err, size) == 0;
+	return sdbus_broken(r) && sdbus_reconnect(b, err, size) == 0;
 }
 
 static int restart_unit(struct sdbus *b, const char *unit, uint64_t timeout_ms, char *err,
@@ -252,18 +255,18 @@ static int restart_unit(struct sdbus *b, const char *unit, uint64_t timeout_ms, 
 
 	if (!b->bus && (r = connect_bus(b, err, size)) < 0)
 		return r;
-	r = sd.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	r = sdl.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 			       "org.freedesktop.systemd1.Manager", "RestartUnit");
 	if (r >= 0)
-		r = sd.append(m, "ss", unit, "replace");
+		r = sdl.append(m, "ss", unit, "replace");
 	if (r >= 0)
-		r = sd.call(b->bus, m, timeout_ms * 1000, &e, &reply);
+		r = sdl.call(b->bus, m, timeout_ms * 1000, &e, &reply);
 	if (r < 0)
 		snprintf(err, size, "RestartUnit(%s): %s%s%s", unit, e.name ? e.name : strerror(-r),
 			 e.message ? ": " : "", e.message ? e.message : "");
-	sd.error_free(&e);
-	sd.message_unref(reply);
-	sd.message_unref(m);
+	sdl.error_free(&e);
+	sdl.message_unref(reply);
+	sdl.message_unref(m);
 	return r < 0 ? r : 0;
 }
 
@@ -287,26 +290,26 @@ static int oom_unit(struct sdbus *b, const char *name, const char *path, struct 
 	if (!iface)
 		return 0;
 	*u = (struct sd_oom_unit){ 0 };
-	if (sd.get_string(b->bus, "org.freedesktop.systemd1", path, iface,
+	if (sdl.get_string(b->bus, "org.freedesktop.systemd1", path, iface,
 			  "ManagedOOMMemoryPressure", &e, &mp) < 0 ||
-	    sd.get_string(b->bus, "org.freedesktop.systemd1", path, iface, "ManagedOOMSwap", &e,
+	    sdl.get_string(b->bus, "org.freedesktop.systemd1", path, iface, "ManagedOOMSwap", &e,
 			  &sw) < 0)
 		goto out;
 	u->pressure_kill = mp && !strcmp(mp, "kill");
 	u->swap_kill = sw && !strcmp(sw, "kill");
 	if (!u->pressure_kill && !u->swap_kill)
 		goto out;
-	if (sd.get_string(b->bus, "org.freedesktop.systemd1", path, iface, "ControlGroup", &e,
+	if (sdl.get_string(b->bus, "org.freedesktop.systemd1", path, iface, "ControlGroup", &e,
 			  &cg) < 0 || !cg || !*cg)
 		goto out;
 	if (u->pressure_kill)
-		sd.get_trivial(b->bus, "org.freedesktop.systemd1", path, iface,
+		sdl.get_trivial(b->bus, "org.freedesktop.systemd1", path, iface,
 			       "ManagedOOMMemoryPressureLimit", &e, 'u', &u->limit);
 	snprintf(u->unit, sizeof(u->unit), "%s", name);
 	snprintf(u->cgroup, sizeof(u->cgroup), "%s", cg);
 	r = 1;
 out:
-	sd.error_free(&e);
+	sdl.error_free(&e);
 	free(mp);
 	free(sw);
 	free(cg);
@@ -336,34 +339,34 @@ static int managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t ma
 
 	if (!b->bus && (r = connect_bus(b, err, size)) < 0)
 		return r;
-	r = sd.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	r = sdl.new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 			       "org.freedesktop.systemd1.Manager", "ListUnits");
 	if (r >= 0)
-		r = sd.call(b->bus, m, timeout_ms * 1000, &e, &reply);
+		r = sdl.call(b->bus, m, timeout_ms * 1000, &e, &reply);
 	if (r < 0) {
 		snprintf(err, size, "ListUnits: %s", e.message ? e.message : strerror(-r));
 		goto out;
 	}
-	if ((r = sd.enter(reply, 'a', "(ssssssouso)")) < 0)
+	if ((r = sdl.enter(reply, 'a', "(ssssssouso)")) < 0)
 		goto bad;
-	while ((r = sd.enter(reply, 'r', "ssssssouso")) > 0) {
-		r = sd.read(reply, "ssssssouso", &name, &desc, &load, &active, &sub, &follow, &path,
+	while ((r = sdl.enter(reply, 'r', "ssssssouso")) > 0) {
+		r = sdl.read(reply, "ssssssouso", &name, &desc, &load, &active, &sub, &follow, &path,
 			    &jid, &jtype, &jpath);
-		if (r < 0 || (r = sd.exit(reply)) < 0)
+		if (r < 0 || (r = sdl.exit(reply)) < 0)
 			goto bad;
 		if (k < max && strcmp(active, "inactive") && oom_unit(b, name, path, &out[k]) > 0)
 			k++;
 	}
-	if (r < 0 || (r = sd.exit(reply)) < 0)
+	if (r < 0 || (r = sdl.exit(reply)) < 0)
 		goto bad;
 	r = (int)k;
 	goto out;
 bad:
 	snprintf(err, size, "ListUnits: a reply it cannot read: %s", strerror(-r));
 out:
-	sd.error_free(&e);
-	sd.message_unref(reply);
-	sd.message_unref(m);
+	sdl.error_free(&e);
+	sdl.message_unref(reply);
+	sdl.message_unref(m);
 	return r;
 }
 

@@ -53,3 +53,63 @@ struct sd_oom_unit {
  * max. How many, or -errno with err filled. */
 int sdbus_managed_oom_units(struct sdbus *b, struct sd_oom_unit *out, size_t max,
 			    uint64_t timeout_ms, char *err, size_t size);
+
+/* Bind libsystemd and make a connection object that connects nothing yet
+ * (the agent, and signals only). 0, or -errno with err filled. */
+int sdbus_new(struct sdbus **ret, char *err, size_t size);
+
+/* ---- protection through systemd (sdbus-unit.c) ---- */
+
+/* What a protected slice or unit gets; a 0 memory or a -1 weight is left as
+ * it is (not sent). */
+struct sd_protect {
+	uint64_t memory_low, memory_min;
+	int64_t cpu_weight, io_weight;
+};
+
+/* The protected slice: StartTransientUnit(slice) with MemoryLow=,
+ * MemoryMin=, CPUWeight=, IOWeight=; a slice that exists already (ours from
+ * before, or one with a unit file) gets them with SetUnitProperties
+ * (runtime). 0, or -errno with err filled. */
+int sdbus_protect_slice(struct sdbus *b, const char *slice, const struct sd_protect *p,
+			uint64_t timeout_ms, char *err, size_t size);
+/* SetUnitProperties(unit, runtime, the settings): a service's processes
+ * stay where they are, protected where they are. */
+int sdbus_protect_unit(struct sdbus *b, const char *unit, const struct sd_protect *p,
+		       uint64_t timeout_ms, char *err, size_t size);
+/* A unit's own MemoryLow, MemoryMin, CPUWeight, IOWeight (to give back at
+ * exit; CPUWeight/IOWeight UINT64_MAX = unset, as systemd says). */
+int sdbus_unit_protection(struct sdbus *b, const char *unit, struct sd_protect *ret,
+			  uint64_t timeout_ms, char *err, size_t size);
+/* StartTransientUnit(scope) with PIDs=[pid] and Slice=slice: systemd moves
+ * the process into slice/scope and keeps it accounted. */
+int sdbus_scope_pid(struct sdbus *b, const char *scope, const char *slice, int pid,
+		    const char *description, uint64_t timeout_ms, char *err, size_t size);
+
+/* ---- oomguard's own signal (sdbus-notify.c) ---- */
+
+#define OG_BUS_NAME "org.oomguard"
+#define OG_BUS_PATH "/org/oomguard"
+#define OG_BUS_IFACE "org.oomguard.Manager1"
+
+/* Killed(u pid, u uid, s comm, s guard, s trigger, s reason, s cgroup) */
+struct sd_killed {
+	uint32_t pid, uid;
+	char comm[64], guard[32], trigger[32], reason[512], cgroup[512];
+};
+
+/* Emit Killed on the system bus (connected, and OG_BUS_NAME asked for, on
+ * first use; a connection that broke is made again once). 0, or -errno with
+ * err filled. */
+int sdbus_emit_killed(struct sdbus *b, const struct sd_killed *k, char *err, size_t size);
+
+/* The agent: connect to the system bus and listen for Killed from
+ * OG_BUS_NAME (only its owner, root by the bus policy, can send it), and to
+ * the session bus. 0, or -errno with err filled. */
+int sdbus_agent_open(struct sdbus *b, char *err, size_t size);
+/* Wait at most timeout_ms for the next Killed: 1 with *ret filled, 0 on
+ * timeout, -errno (the system bus went away). */
+int sdbus_agent_next(struct sdbus *b, struct sd_killed *ret, uint64_t timeout_ms);
+/* org.freedesktop.Notifications.Notify on the session bus; urgency 0-2. */
+int sdbus_desktop_notify(struct sdbus *b, const char *summary, const char *body,
+			 unsigned urgency, char *err, size_t size);
