@@ -173,7 +173,7 @@ void config_default(struct og_config *cfg)
 	cfg->json_logs = true;
 	cfg->kmsg = true;
 
-	cfg->cg_name = strdup("oomguard.slice");
+	cfg->cg_name = strdup("oom_protector.slice");      /* the seed's name */
 	cfg->cg_cpu_weight = 100;
 	cfg->cg_io_weight = 100;
 	cfg->gpu_threshold_percent = 90;

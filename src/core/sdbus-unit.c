@@ -20,14 +20,16 @@ static int append_protect(sd_bus_message *m, const struct sd_protect *p)
 {
 	int r = 0;
 
-	if (p->memory_low && r >= 0)
+	if ((p->memory_low || p->all) && r >= 0)
 		r = sdl.append(m, "(sv)", "MemoryLow", "t", p->memory_low);
-	if (p->memory_min && r >= 0)
+	if ((p->memory_min || p->all) && r >= 0)
 		r = sdl.append(m, "(sv)", "MemoryMin", "t", p->memory_min);
-	if (p->cpu_weight >= 0 && r >= 0)
-		r = sdl.append(m, "(sv)", "CPUWeight", "t", (uint64_t)p->cpu_weight);
-	if (p->io_weight >= 0 && r >= 0)
-		r = sdl.append(m, "(sv)", "IOWeight", "t", (uint64_t)p->io_weight);
+	if ((p->cpu_weight >= 0 || p->all) && r >= 0)
+		r = sdl.append(m, "(sv)", "CPUWeight", "t",
+			       p->cpu_weight >= 0 ? (uint64_t)p->cpu_weight : UINT64_MAX);
+	if ((p->io_weight >= 0 || p->all) && r >= 0)
+		r = sdl.append(m, "(sv)", "IOWeight", "t",
+			       p->io_weight >= 0 ? (uint64_t)p->io_weight : UINT64_MAX);
 	return r;
 }
 

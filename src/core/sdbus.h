@@ -61,10 +61,12 @@ int sdbus_new(struct sdbus **ret, char *err, size_t size);
 /* ---- protection through systemd (sdbus-unit.c) ---- */
 
 /* What a protected slice or unit gets; a 0 memory or a -1 weight is left as
- * it is (not sent). */
+ * it is (not sent), unless all: then every one is sent, a -1 weight as
+ * systemd's "unset" (to give a unit back what it had). */
 struct sd_protect {
 	uint64_t memory_low, memory_min;
 	int64_t cpu_weight, io_weight;
+	bool all;
 };
 
 /* The protected slice: StartTransientUnit(slice) with MemoryLow=,

@@ -114,7 +114,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.default_value, 1);
 	assert_true(cfg.json_logs && cfg.kmsg && !cfg.dry_run);
 	assert_null(cfg.record_path);
-	assert_string_equal(cfg.cg_name, "oomguard.slice");
+	assert_string_equal(cfg.cg_name, "oom_protector.slice");
 	assert_int_equal(cfg.cg_memory_low, 0);
 	assert_int_equal(cfg.cg_cpu_weight, 100);
 	assert_int_equal(cfg.cg_io_weight, 100);

@@ -19,6 +19,7 @@
 
 #include "guards/shield/shield.h"
 #include "guards/shield/shieldd.h"
+#include "guards/shield/shieldsd.h"
 #include "core/loop.h"
 #include "core/config.h"
 #include "core/context.h"
@@ -648,6 +649,58 @@ static void test_rescan(void **state)
 	fixture_free(f);
 }
 
+/* Under systemd: where a managed process lives decides what is done. */
+static void test_sd_place(void **state)
+{
+	static const struct { const char *where; enum sd_place want; const char *unit; } t[] = {
+		{ "/oom_protector.slice/oomguard-nvim-245.scope", SDP_INSIDE, NULL },
+		{ "/oom_protector.slice", SDP_INSIDE, NULL },
+		{ "/", SDP_SCOPE, NULL },
+		{ "/user.slice/user-1000.slice/session-2.scope", SDP_SCOPE, NULL },
+		{ "/user.slice/user-4242.slice/session-c1.scope", SDP_SCOPE, NULL },
+		/* a user's own systemd and what it runs: left alone */
+		{ "/user.slice/user-1000.slice/user@1000.service", SDP_ALONE, NULL },
+		{ "/user.slice/user-1000.slice/user@1000.service/app.slice/app-nvim-1.scope",
+		  SDP_ALONE, NULL },
+		/* services and other units: protected where they are */
+		{ "/system.slice/postgresql@15-main.service", SDP_UNIT, "postgresql@15-main.service" },
+		{ "/system.slice/docker-abc.scope", SDP_UNIT, "docker-abc.scope" },
+		{ "/init.scope", SDP_UNIT, "init.scope" },
+		/* not a session: a scope of the wrong shape, a slice, a subtree */
+		{ "/user.slice/session-2.scope", SDP_UNIT, "session-2.scope" },
+		{ "/user.slice/user-1000.slice", SDP_ALONE, NULL },
+		{ "/system.slice/x.service/payload", SDP_ALONE, NULL },
+		{ "/oom_protector.slicer/a.scope", SDP_ALONE, NULL },
+	};
+	const char *unit;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		enum sd_place got = shield_sd_place(t[i].where, "/oom_protector.slice", &unit);
+
+		if (got != t[i].want || (t[i].unit ? !unit || strcmp(unit, t[i].unit) : !!unit))
+			fail_msg("%s: place %d unit %s, want %d %s", t[i].where, got,
+				 unit ? unit : "-", t[i].want, t[i].unit ? t[i].unit : "-");
+	}
+}
+
+static void test_sd_scope_name(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(shield_sd_scope_name("nvim", 245, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "oomguard-nvim-245.scope");
+	/* what a process calls itself never makes a bad or misleading unit name */
+	assert_int_equal(shield_sd_scope_name("a b/../x\\y:z", 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "oomguard-a_b_.._x_y_z-7.scope");
+	assert_int_equal(shield_sd_scope_name("", 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "oomguard-7.scope");
+	assert_int_equal(shield_sd_scope_name("0123456789abcdefXYZ", 7, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "oomguard-0123456789abcdef-7.scope");
+	assert_int_equal(shield_sd_scope_name("nvim", 245, buf, 12), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,6 +714,8 @@ int main(void)
 		cmocka_unit_test(test_config_keys),
 		cmocka_unit_test(test_is_managed),
 		cmocka_unit_test(test_rescan),
+		cmocka_unit_test(test_sd_place),
+		cmocka_unit_test(test_sd_scope_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,8 +29,10 @@ static int shield_start(struct guard *g)
 	struct shield_guard *s = S(g);
 	const struct og_config *cfg = &g->env->c->cfg;
 
-	if (g->env->loop)
+	if (g->env->loop) {
+		shield_rt_lane(&s->rt, g->env->worker, g->lane);
 		shield_rt_start(&s->rt, g->env->c, g->env->loop, episode, g);
+	}
 	if (!shield_wanted(cfg) && !cfg->n_managed && !cfg->dyn_enabled) {
 		snprintf(g->why, sizeof(g->why),
 			 "not configured (cgroup_settings, managed_processes, dynamic_adjustment)");

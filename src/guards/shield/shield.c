@@ -707,6 +707,12 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+void shield_sort_pids(int *pids, size_t n)
+{
+	if (n)
+		qsort(pids, n, sizeof(*pids), cmp_int);
+}
+
 int shield_members(const struct shield_cg *cg, int **pids, size_t *n, size_t *cap)
 {
 	int fd = cg->mode == SHIELD_V2 ? cg->fd[0] : cg->fd[SH_MEM];

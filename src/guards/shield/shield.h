@@ -122,6 +122,8 @@ int shield_move_all(int src_fd, int dst_fd);
  * ascending, into the growing array *pids (*cap allocated, reused) and *n.
  * Returns the count or -errno. */
 int shield_members(const struct shield_cg *cg, int **pids, size_t *n, size_t *cap);
+/* Sort pids for shield_pid_in. */
+void shield_sort_pids(int *pids, size_t n);
 /* Is pid in a sorted array? */
 bool shield_pid_in(const int *pids, size_t n, int pid);
 

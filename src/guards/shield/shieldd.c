@@ -2,6 +2,7 @@
 /* The shield in the daemon (see shieldd.h). Nothing here is on the kill
  * path: it runs from its own timer and the connector fd. */
 #include "guards/shield/shieldd.h"
+#include "guards/shield/shieldsd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -192,8 +193,15 @@ static void setup_cgroup(struct shield_rt *s, struct og_ctx *c)
 	int r;
 
 	shield_cg_close(&s->cg);
-	if (!shield_wanted(cfg) || shield_path(cfg->cg_parent, cfg->cg_name, path, sizeof(path)) < 0)
+	if (!shield_wanted(cfg) || shield_path(cfg->cg_parent, cfg->cg_name, path, sizeof(path)) < 0) {
+		shield_sd_stop(s, c);
 		return;
+	}
+	if (shield_sd_wanted(s, c)) {   /* systemd's slice, through systemd */
+		shield_sd_setup(s, c);
+		return;
+	}
+	shield_sd_stop(s, c);
 	if (shield_v2_usable(c->cg_root_fd)) {
 		r = shield_v2_create(c->cg_root_fd, path, cfg->cg_parent, LEAF_NAME, &s->cg, why,
 				     sizeof(why));
@@ -243,6 +251,10 @@ static void check_cgroup(struct shield_rt *s, struct og_ctx *c)
 	char ctl[64];
 	int r;
 
+	if (s->sd) {
+		shield_sd_check(s, c);
+		return;
+	}
 	if (s->cg.mode == SHIELD_OFF)
 		return;
 	settings_of(&c->cfg, &set);
@@ -259,10 +271,12 @@ static void check_cgroup(struct shield_rt *s, struct og_ctx *c)
 
 static int read_members(struct shield_rt *s, size_t *ret_n)
 {
+	if (s->sd)
+		return shield_sd_members(s, ret_n);
 	return shield_members(&s->cg, &s->members, ret_n, &s->members_cap);
 }
 
-static bool refused_before(struct shield_rt *s, int pid, uint64_t start)
+bool shield_refused_before(struct shield_rt *s, int pid, uint64_t start)
 {
 	for (size_t i = 0; i < SHIELD_REFUSED; i++)
 		if (s->refused[i].pid == pid && s->refused[i].start == start)
@@ -303,8 +317,12 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 	char where[PATH_MAX] = "";
 	int r;
 
+	if (s->sd) {
+		shield_sd_try(s, c, pid, start, comm, how);
+		return;
+	}
 	if (!may_move(s, c, pid, where, sizeof(where))) {
-		if (!refused_before(s, pid, start))
+		if (!shield_refused_before(s, pid, start))
 			log_notice("shield: pid %d (%s) is in %s under systemd: not moved "
 				   "(cgroup_settings.move_from_units: false); still never a victim",
 				   pid, comm, *where ? where : "?");
@@ -317,7 +335,7 @@ static void try_move(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t st
 	if (r == 0) {
 		s->moved++;
 		log_notice("shield: moved pid %d (%s) into %s (%s)", pid, comm, s->cg.path, how);
-	} else if (r != -ESRCH && !refused_before(s, pid, start)) {
+	} else if (r != -ESRCH && !shield_refused_before(s, pid, start)) {
 		log_warn("shield: cannot move pid %d (%s) into %s: %s", pid, comm, s->cg.path,
 			 strerror(-r));
 	}
@@ -681,6 +699,11 @@ static void on_timer(void *userdata, uint32_t events)
 	shield_rt_pass(s);
 }
 
+void shield_rt_pass_soon(struct shield_rt *s)
+{
+	arm(s, 1);
+}
+
 void shield_rt_pass(struct shield_rt *s)
 {
 	pass(s, s->c);
@@ -690,10 +713,14 @@ void shield_rt_pass(struct shield_rt *s)
 void shield_rt_start(struct shield_rt *s, struct og_ctx *c, struct loop *loop,
 		     bool (*episode)(void *), void *episode_data)
 {
+	struct worker *w = s->w;        /* shield_rt_lane's, kept */
+	unsigned lane = s->lane;
 	char comm[32] = "";
 	int r;
 
 	memset(s, 0, sizeof(*s));
+	s->w = w;
+	s->lane = lane;
 	s->cg.mode = SHIELD_OFF;
 	for (int i = 0; i < SH_NCTRL; i++)
 		s->cg.fd[i] = -1;
@@ -738,6 +765,7 @@ void shield_rt_stop(struct shield_rt *s, struct og_ctx *c)
 	if (c->cfg.dyn_state_path)
 		unlink(c->cfg.dyn_state_path);
 	oomadj_free(&s->adj);
+	shield_sd_stop(s, c);
 	shield_cg_close(&s->cg);
 	loop_close(s->loop, &s->conn);
 	loop_timer_close(s->loop, &s->timer);

@@ -12,6 +12,9 @@
 #include "core/context.h"
 #include "core/loop.h"
 
+struct worker;
+struct sd_shield;
+
 /* What the ranking needs (one per og_ctx, rebuilt after each config load). */
 struct shield_ctx {
 	struct shield_matcher m;
@@ -49,6 +52,10 @@ struct shield_rt {
 	unsigned moved;         /* processes moved in since start */
 	bool state_warned;
 	char boot_id[OA_BOOT_ID_SIZE];  /* this boot's, for the state file; "" if unknown */
+	/* systemd's way (shieldsd.h): its calls in the guard's lane */
+	struct worker *w;               /* NULL: no lane (explain, status, tests) */
+	unsigned lane;
+	struct sd_shield *sd;           /* while the slice is systemd's */
 };
 
 /* Daemon side: registers its timer (and the connector) with the loop. A
@@ -56,6 +63,17 @@ struct shield_rt {
  * episode is on (NULL: never). */
 void shield_rt_start(struct shield_rt *s, struct og_ctx *c, struct loop *loop,
 		     bool (*episode)(void *), void *episode_data);
+/* The guard's worker lane, for systemd's D-Bus API (before start). */
+static inline void shield_rt_lane(struct shield_rt *s, struct worker *w, unsigned lane)
+{
+	s->w = w;
+	s->lane = lane;
+}
+/* A pass as soon as the loop gets to it. */
+void shield_rt_pass_soon(struct shield_rt *s);
+/* pid (of that start time) was refused before: true (say it once); else
+ * remembered now, false. */
+bool shield_refused_before(struct shield_rt *s, int pid, uint64_t start);
 /* One pass now: moves, settings, dynamic oom_score_adj (tests). */
 void shield_rt_pass(struct shield_rt *s);
 /* One proc connector event, as the connector fd delivers them (tests). */
