@@ -41,8 +41,8 @@ void kill_notice_text(const struct sd_killed *k, char *summary, size_t ssize, ch
 {
 	snprintf(summary, ssize, "oomguard stopped %s (pid %u)", *k->comm ? k->comm : "a process",
 		 k->pid);
-	snprintf(body, bsize, "%s%s%s: %s", *k->guard ? k->guard : "oomguard",
-		 *k->trigger ? " guard, " : "", k->trigger, k->reason);
+	/* the reason says the trigger itself ("predicted: MemAvailable ...") */
+	snprintf(body, bsize, "%s guard: %s", *k->guard ? k->guard : "oomguard", k->reason);
 }
 
 /* ---- the daemon's side ------------------------------------------------------ */

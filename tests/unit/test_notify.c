@@ -81,11 +81,11 @@ static void test_kill_notice_text(void **state)
 	assert_true(kill_notice(&t, &k));
 	kill_notice_text(&k, summary, sizeof(summary), body, sizeof(body));
 	assert_string_equal(summary, "oomguard stopped chrome (pid 4321)");
-	assert_string_equal(body, "memory guard, psi: memory full avg10 12.00 >= 10 for 2 s");
-	k.comm[0] = k.trigger[0] = '\0';
+	assert_string_equal(body, "memory guard: memory full avg10 12.00 >= 10 for 2 s");
+	k.comm[0] = k.guard[0] = '\0';
 	kill_notice_text(&k, summary, sizeof(summary), body, sizeof(body));
 	assert_string_equal(summary, "oomguard stopped a process (pid 4321)");
-	assert_string_equal(body, "memory: memory full avg10 12.00 >= 10 for 2 s");
+	assert_string_equal(body, "oomguard guard: memory full avg10 12.00 >= 10 for 2 s");
 }
 
 int main(void)

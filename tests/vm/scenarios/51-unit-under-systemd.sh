@@ -91,11 +91,11 @@ sed -i 's|^  # record_path: .*|  record_path: /var/log/oomguard/decisions.jsonl|
 "$(og_bin oomguard)" check "$cfg" >/dev/null || fail_all "the test config is refused: $("$(og_bin oomguard)" check "$cfg" 2>&1 | head -2)"
 systemctl restart oomguard
 sleep 6
-info files="$(ls -l /var/log/oomguard /var/lib/oomguard 2>&1 | tr '\n' '|')" memory_low="$(cat /sys/fs/cgroup/oomguard.slice/memory.low 2>&1)"
+info files="$(ls -l /var/log/oomguard /var/lib/oomguard 2>&1 | tr '\n' '|')" memory_low="$(cat /sys/fs/cgroup/oom_protector.slice/memory.low 2>&1)"
 require "grep -q '\"event\":\"start\"' /var/log/oomguard/decisions.jsonl" "no start record in /var/log/oomguard/decisions.jsonl"
 require "[[ -s /var/log/oomguard/dataset.csv ]]" "no ML dataset in /var/log/oomguard"
 require "[[ -s /var/lib/oomguard/calibration.db ]]" "no calibration store in /var/lib/oomguard"
-require "[[ \$(cat /sys/fs/cgroup/oomguard.slice/memory.low 2>/dev/null) == 209715200 ]]" "the protected cgroup's memory.low was not written"
+require "[[ \$(cat /sys/fs/cgroup/oom_protector.slice/memory.low 2>/dev/null) == 209715200 ]]" "the protected cgroup's memory.low was not written"
 bad=$(j | grep -E 'Read-only file system|Permission denied|Operation not permitted' | head -3)
 require "[[ -z '$bad' ]]" "under the unit a write was refused: $bad"
 systemctl stop oomguard
