@@ -21,9 +21,13 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 rm -rf "$out"
 mkdir -p "$src"
-git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$src" 2>/dev/null ||
-	git ls-files -co --exclude-standard -z | while IFS= read -r -d '' f; do
-		[ -e "$f" ] && cp --parents "$f" "$src"; done
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	# files deleted in the checkout but still in the index are left out
+	git ls-files -co --exclude-standard -z | xargs -0 sh -c \
+		'for f; do [ -e "$f" ] && cp --parents -P "$f" "$0"; done; true' "$src"
+else    # an unpacked tarball: everything but build directories
+	tar -cf - --exclude='./build*' --exclude='./.git' . | tar -xf - -C "$src"
+fi
 start=$(date +%s)
 (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1 ||
 	{ tail -40 "$out/build.log"; fail "dpkg-buildpackage failed (log: $out/build.log)"; }
