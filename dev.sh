@@ -8,7 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS="gcc meson ninja-build pkg-config libyaml-dev libjson-c-dev libsqlite3-dev libsystemd-dev libbpf-dev libcmocka-dev clang bpftool"
-TEST_PKGS="clang llvm qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils python3 dbus libpam-systemd python3-dbus python3-gi neovim"
+TEST_PKGS="clang llvm qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils python3"
+# the Debian package (tests/run-all, VM 52), the man pages, the DaemonSet manifest's check
+TEST_PKGS+=" dpkg-dev debhelper fakeroot lintian groff-base man-db python3-yaml"
+# VM 55: a user's desktop session (logind, a session bus, a notification server, nvim)
+TEST_PKGS+=" dbus libpam-systemd python3-dbus python3-gi neovim"
 BENCH_PKGS="earlyoom nohang oomd stress-ng gnuplot-nox"
 
 need_install() {
