@@ -84,7 +84,7 @@ for k in walked:
     if not m:
         fail("%s has no Default: line" % k)
 for k, d in [("memory.grace_period", "2s"), ("memory.margin", "64MiB"), ("psi.stall", "150ms"),
-             ("cgroup_settings.name", "oomguard.slice"), ("logging.record_path", "unset"),
+             ("cgroup_settings.name", "oom_protector.slice"), ("logging.record_path", "unset"),
              ("values.default", "1"), ("memory.badness", "oom_score")]:
     if not re.search(r"^\.B %s\n.*\nDefault: %s\.$" % (re.escape(k), re.escape(d)), text, re.M):
         fail("%s: default %s not on the page" % (k, d))
