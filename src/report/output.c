@@ -80,8 +80,30 @@ void reporter_replace(struct reporter *r, struct reporter *next)
 	next->kmsg.userdata = r->kmsg.userdata;
 	next->tap = r->tap;
 	next->tap_data = r->tap_data;
+	next->taps = r->taps;
 	reporter_close(r);
 	*r = *next;
+}
+
+void reporter_tap_add(struct reporter *r, struct report_tap_hook *h)
+{
+	struct report_tap_hook **p = &r->taps;
+
+	while (*p)
+		p = &(*p)->next;
+	h->next = NULL;
+	*p = h;
+}
+
+void reporter_tap_del(struct reporter *r, struct report_tap_hook *h)
+{
+	for (struct report_tap_hook **p = &r->taps; *p; p = &(*p)->next) {
+		if (*p == h) {
+			*p = h->next;
+			h->next = NULL;
+			return;
+		}
+	}
 }
 
 int reporter_write(struct reporter *r, const char *line, size_t len)

@@ -118,6 +118,8 @@ static void tap(struct reporter *r, const char *guard, const char *event,
 
 	if (r->tap)
 		r->tap(r->tap_data, &t);
+	for (struct report_tap_hook *h = r->taps; h; h = h->next)
+		h->fn(h->userdata, &t);
 }
 
 int report_decision(struct reporter *r, const struct decision *d)

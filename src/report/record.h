@@ -25,12 +25,22 @@ struct report_tap {
 	const struct anomaly_rec *a;
 };
 
+/* A tap chained after reporter->tap (reporter_tap_add): the metrics'
+ * counters and whoever else needs every record without taking the tap
+ * from the calibration guard. The caller owns it. */
+struct report_tap_hook {
+	void (*fn)(void *userdata, const struct report_tap *t);
+	void *userdata;
+	struct report_tap_hook *next;
+};
+
 struct reporter {
 	/* Called for every decision, event and anomaly, before it is written
 	 * (the calibration guard's dataset). It runs on the loop: it must not
 	 * block or write through the reporter. NULL = none. */
 	void (*tap)(void *userdata, const struct report_tap *t);
 	void *tap_data;
+	struct report_tap_hook *taps;   /* then these, in the order added (kept on reload) */
 	int out_fd;             /* records, O_NONBLOCK; -1 = none */
 	bool own_out;           /* opened by reporter_open (closed by reporter_close) */
 	int kmsg_fd;            /* /dev/kmsg; -1 = none */
@@ -66,6 +76,9 @@ struct reporter {
  * and leaves *r alone. On reload: open a new one, then reporter_replace. */
 int reporter_open(struct reporter *r, const char *record_path, bool kmsg, bool json,
 		  char *err, size_t errsize);
+/* Chain a tap after the others (h not already chained); unchain it. */
+void reporter_tap_add(struct reporter *r, struct report_tap_hook *h);
+void reporter_tap_del(struct reporter *r, struct report_tap_hook *h);
 /* Close what reporter_open opened (never fd 1); r's fds become -1. */
 void reporter_close(struct reporter *r);
 /* Reload: close r and take next in its place, keeping r's drop counts. */
