@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 BUILD_PKGS="gcc meson ninja-build pkg-config libyaml-dev libjson-c-dev libsqlite3-dev libsystemd-dev libbpf-dev libcmocka-dev clang bpftool"
-TEST_PKGS="clang llvm qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils python3"
+TEST_PKGS="clang llvm qemu-system-x86 linux-image-amd64 busybox-static kmod cpio xz-utils python3 python3-prometheus-client prometheus"
 BENCH_PKGS="earlyoom nohang oomd stress-ng gnuplot-nox"
 
 need_install() {

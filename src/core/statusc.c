@@ -32,7 +32,8 @@ static void socket_path(const struct og_opts *o, char *out, size_t size)
 }
 
 /* Connect, read the object to EOF (at most READ_TIMEOUT_MS). 0 with
- * *ret, or -errno (-EPROTO: not a snapshot). */
+ * *ret, or -errno (-EPROTO: not a snapshot; -EPERM: closed without a
+ * word, as the daemon does for a peer that is not root or its own uid). */
 static int ask_daemon(const char *path, json_object **ret)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -84,7 +85,7 @@ static int ask_daemon(const char *path, json_object **ret)
 	buf[len] = '\0';
 	/* a daemon that closed on us without a word (not root, or its peer
 	 * check refused us) sends nothing */
-	r = len ? 0 : -EACCES;
+	r = len ? 0 : -EPERM;
 	if (!r && !(*ret = json_tokener_parse(buf)))
 		r = -EPROTO;
 out:
@@ -113,7 +114,8 @@ static int take(const char *path, struct og_snapshot *snap, json_object **ret_o)
 
 static const char *why(int r)
 {
-	return r == -EPROTO ? "it did not answer with a snapshot" : strerror(-r);
+	return r == -EPROTO ? "it did not answer with a snapshot" :
+	       r == -EPERM ? "it closed without a word: the status socket is root's" : strerror(-r);
 }
 
 int status_client(const struct og_opts *o)
@@ -125,8 +127,8 @@ int status_client(const struct og_opts *o)
 
 	socket_path(o, path, sizeof(path));
 	if ((r = take(path, &snap, &obj)) < 0) {
-		fprintf(stderr, "oomguard: no daemon answers on %s (%s): a one-shot look instead%s\n",
-			path, why(r), r == -EACCES ? " (the status socket is root's)" : "");
+		fprintf(stderr, "oomguard: no daemon answers on %s (%s): a one-shot look instead\n",
+			path, why(r));
 		return status_run(o);
 	}
 	if (o->json)
