@@ -156,6 +156,8 @@ try:
         fail("status:", r.returncode, r.stdout, r.stderr)
     if "memory terminate pid" not in r.stdout:
         fail("status: no decision listed:", r.stdout)
+    if "\nEach guard now (a one-shot look):\n" not in r.stdout or "\n[memory] active" not in r.stdout:
+        fail("status: the guards' sections do not follow:", r.stdout)
     r = run("status", "--json", "--status-socket", sock)
     try:
         o = json.loads(r.stdout)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The clients of the status socket: `oomguard status` (the running
- * daemon's snapshot, or, when no daemon answers, the one-shot look of
- * explain.c) and `oomguard watch` (a line a second, and each decision
+ * daemon's snapshot, then the one-shot look of explain.c, which alone is
+ * printed when no daemon answers; --json: the daemon's object alone) and `oomguard watch` (a line a second, and each decision
  * once as it happens). Never a monitoring loop of their own: every reading
  * is the daemon's. */
 #include <errno.h>
@@ -131,13 +131,20 @@ int status_client(const struct og_opts *o)
 			path, why(r));
 		return status_run(o);
 	}
-	if (o->json)
+	if (o->json) {
 		printf("%s\n", json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 							      JSON_C_TO_STRING_NOSLASHESCAPE));
-	else
-		snap_print(&snap, stdout);
+		json_object_put(obj);
+		return 0;
+	}
 	json_object_put(obj);
-	return 0;
+	/* the daemon's counters and decisions, then each guard's section as
+	 * status always printed it (the shield's members, the oom_score_adj
+	 * values in force): what the snapshot does not carry */
+	snap_print(&snap, stdout);
+	printf("\nEach guard now (a one-shot look):\n");
+	fflush(stdout);
+	return status_run(o);
 }
 
 int watch_client(const struct og_opts *o)
