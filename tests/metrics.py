@@ -228,6 +228,28 @@ r = run("check", os.path.join(tmp, "bad.yaml"))
 if r.returncode == 0 or "bad.yaml:2:" not in r.stderr:
     fail("metrics.interval below 1 s accepted:", r.stdout, r.stderr)
 
+# -- reload: a textfile set by SIGHUP is written from then on
+prom2 = os.path.join(tmp, "reloaded.prom")
+with open(cfg, "w") as f:
+    f.write(f"logging: {{kmsg: false, record_path: {recs}}}\n")
+p = subprocess.Popen([binary, "--dry-run", "--config", cfg, "--runtime-dir", tmp],
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+try:
+    time.sleep(2)
+    if os.path.exists(prom2):
+        fail("a textfile before it was configured")
+    with open(cfg, "a") as f:
+        f.write(f"metrics: {{textfile: {prom2}, interval: 1s}}\n")
+    p.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while time.time() < deadline and not os.path.exists(prom2):
+        time.sleep(0.1)
+    if not os.path.exists(prom2) or "oomguard_guard_active" not in open(prom2).read():
+        fail("no textfile after the reload")
+finally:
+    p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=10)
+
 if ok:
     shutil.rmtree(tmp)
     print("ok: textfile parsed by", " and ".join(
