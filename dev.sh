@@ -13,6 +13,8 @@ TEST_PKGS="clang llvm qemu-system-x86 linux-image-amd64 busybox-static kmod cpio
 TEST_PKGS+=" dpkg-dev debhelper fakeroot lintian groff-base man-db python3-yaml"
 # VM 55: a user's desktop session (logind, a session bus, a notification server, nvim)
 TEST_PKGS+=" dbus libpam-systemd python3-dbus python3-gi neovim"
+# the metrics test: two Prometheus parsers (promtool and prometheus_client)
+TEST_PKGS+=" python3-prometheus-client prometheus"
 BENCH_PKGS="earlyoom nohang oomd stress-ng gnuplot-nox"
 
 need_install() {

@@ -4,9 +4,12 @@
  *   oomguard [--config FILE] [--dry-run] [--psi-mode auto|trigger|poll]
  *   oomguard check FILE
  *   oomguard explain [--config FILE] [--json]
- *   oomguard status [--config FILE]
+ *   oomguard status [--config FILE] [--json] [--status-socket PATH]
+ *   oomguard watch [--count N] [--status-socket PATH]
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -23,8 +26,11 @@ static void usage(FILE *f)
 		"Usage: oomguard [OPTIONS]            run the daemon in the foreground\n"
 		"       oomguard check FILE           validate a config file\n"
 		"       oomguard explain [OPTIONS]    show what would be done now, and why\n"
-		"       oomguard status [OPTIONS]     the protected cgroup, its members and settings,\n"
-		"                                     and the oom_score_adj values oomguard set\n"
+		"       oomguard status [OPTIONS]     the running daemon's state (its status socket);\n"
+		"                                     without one, the protected cgroup, its members\n"
+		"                                     and settings, and the oom_score_adj values set\n"
+		"       oomguard watch [--count N]    a line a second from the running daemon: memory,\n"
+		"                                     PSI, GPU memory, disk free, and its decisions\n"
 		"       oomguard value set PID|CGROUP VALUE | clear PID|CGROUP | list\n"
 		"                                     the runtime value registry (root only)\n"
 		"       oomguard calibrate [--from T] [--to T] [--cgroup GLOB] [--json]\n"
@@ -46,6 +52,9 @@ static void usage(FILE *f)
 		"      --drop-in-dir DIR   oomd drop-in rulesets, added and removed at runtime\n"
 		"                          (as oomd's --drop-in-dir; with an oomd config)\n"
 		"      --json              explain/status: one JSON object keyed by guard name\n"
+		"      --status-socket PATH  the daemon's status socket (default\n"
+		"                          RUNTIME_DIR/status.sock, /run/oomguard/status.sock)\n"
+		"      --count N           watch: N lines, then exit (default: until stopped)\n"
 		"  -v, --verbose           debug logging\n"
 		"  -V, --version           print the version\n"
 		"  -h, --help              this help\n");
@@ -75,7 +84,8 @@ static int cmd_check(const char *path)
 static int subcommand_at(int argc, char **argv, const char *cmd)
 {
 	static const char *const with_value[] = { "-c", "--config", "--psi-mode", "--proc",
-						  "--cgroup-root", "--runtime-dir", "--drop-in-dir" };
+						  "--cgroup-root", "--runtime-dir", "--drop-in-dir",
+						  "--status-socket", "--count" };
 
 	for (int i = 1; i < argc; i++) {
 		bool value = false;
@@ -105,6 +115,8 @@ int main(int argc, char **argv)
 		{ "runtime-dir", required_argument, NULL, 'R' },
 		{ "drop-in-dir", required_argument, NULL, 'w' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "status-socket", required_argument, NULL, 'S' },
+		{ "count", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -152,6 +164,20 @@ int main(int argc, char **argv)
 		case 'j':
 			o.json = true;
 			break;
+		case 'S':
+			o.status_socket = optarg;
+			break;
+		case 'C': {
+			char *end;
+
+			errno = 0;
+			o.count = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o.count < 1) {
+				fprintf(stderr, "oomguard: --count: expected a number of lines >= 1, got \"%s\"\n", optarg);
+				return 2;
+			}
+			break;
+		}
 		case 'v':
 			log_set_level(LOG_DEBUG);
 			break;
@@ -188,7 +214,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[optind], "explain") && argc - optind == 1)
 		return explain_run(&o);
 	if (!strcmp(argv[optind], "status") && argc - optind == 1)
-		return status_run(&o);
+		return status_client(&o);
+	if (!strcmp(argv[optind], "watch") && argc - optind == 1)
+		return watch_client(&o);
 	if (!strcmp(argv[optind], "value"))
 		return value_cmd(&o, argc - optind - 1, argv + optind + 1);
 	fprintf(stderr, "oomguard: unknown command \"%s\"\n", argv[optind]);

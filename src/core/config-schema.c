@@ -13,6 +13,7 @@
 #include "guards/calibration/schema.h"
 #include "guards/disk/schema.h"
 #include "guards/shield/shield.h"
+#include "report/metrics-schema.h"
 #include "core/util.h"
 
 /* Sections of the OOM Protector seed and whether this build implements them.
@@ -85,6 +86,7 @@ const struct key config_top_keys[] = {
 	SECTION("calibration", store_schema, SEC_CALIBRATION),
 	SECTION("rebalance", rebalance_schema, SEC_REBALANCE),
 	SECTION("systemd_oomd", systemd_oomd_schema, SEC_SYSTEMD_OOMD),
+	SECTION("metrics", metrics_schema, SEC_METRICS),
 	{ 0 }
 };
 
@@ -195,6 +197,7 @@ void config_default(struct og_config *cfg)
 	cfg->cg_rescan_ms = 2000;
 	cfg->cg_managed_adj = 1;
 	cfg->cg_trust_units = true;
+	metrics_config_default(cfg);
 
 	struct og_rule *r = &cfg->rules[0];
 	r->comm = strdup(default_avoid_comm);
@@ -231,6 +234,7 @@ void config_free(struct og_config *cfg)
 		free(cfg->gpu_devices[i]);
 	free(cfg->cg_parent);
 	free(cfg->dyn_state_path);
+	metrics_config_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -408,6 +412,7 @@ void config_describe(const struct og_config *cfg, void *file)
 	}
 	calibration_config_describe(cfg, f);
 	rs_config_describe(&cfg->rulesets, f);
+	metrics_config_describe(cfg, f);
 	for (size_t i = 0; i < ARRAY_SIZE(seed_features); i++)
 		if ((cfg->sections_seen & seed_features[i].bit) && !seed_features[i].active)
 			fprintf(f, "%s: accepted, not active in this build\n",

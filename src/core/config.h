@@ -207,6 +207,9 @@ struct og_config {
 	/* oomd's rulesets: from an oomd JSON config (recognised by content) */
 	struct rs_config rulesets;
 	bool sd_oomd_enabled;           /* systemd_oomd.enabled: units' ManagedOOM* settings */
+	/* metrics: the Prometheus textfile (src/report/metrics-schema.c) */
+	char *metrics_textfile;         /* NULL = none */
+	uint64_t metrics_interval_ms;
 
 	/* which top-level sections the file set (for "not active" notes) */
 	unsigned int sections_seen;
@@ -225,6 +228,7 @@ enum {
 	SEC_DISK = 1u << 15, SEC_DISK_SETTINGS = 1u << 16, SEC_NETWORK = 1u << 17,
 	SEC_CALIBRATION = 1u << 18, SEC_REBALANCE = 1u << 19, SEC_SYSTEMD_OOMD = 1u << 20,
 	SEC_RULESETS = 1u << 21,
+	SEC_METRICS = 1u << 28,         /* high: sections added alongside take the next bits */
 };
 
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */

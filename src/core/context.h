@@ -24,6 +24,8 @@ struct og_opts {
 	const char *runtime_dir;        /* value registry; default /run/oomguard */
 	const char *dropin_dir;         /* oomd drop-in rulesets (oomd's --drop-in-dir) */
 	bool json;                      /* explain --json */
+	const char *status_socket;      /* the status socket (default RUNTIME_DIR/status.sock) */
+	long count;                     /* watch --count: lines, 0 = until stopped */
 };
 
 struct shield_ctx;

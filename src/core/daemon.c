@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/sdbus.h"
 #include "report/notify.h"
+#include "core/statusd.h"
 #include "core/loop.h"
 #include "core/util.h"
 #include "core/worker.h"
@@ -29,6 +30,7 @@ struct daemon {
 	struct loop *loop;
 	struct loop_timer kmsg_timer;   /* the summary of kmsg lines the rate limit held back */
 	struct kill_notify notify;      /* kills as a signal on the system bus */
+	struct statusd status;          /* metrics textfile, status socket */
 };
 
 /* The config's summary as log lines: it holds the config's own strings
@@ -95,6 +97,7 @@ static void reload(void *userdata)
 	vp_forget_ranking(d->env.vp);   /* ranked under the old rules */
 	ctx_refresh_registry(&d->c);
 	guards_reload(d->guards);
+	statusd_reload(&d->status);
 	log_config(&d->c.cfg);
 	log_notice("config reloaded from %s", config_name(d));
 	report_event(&d->rep, "daemon", "reload", config_name(d));
@@ -167,6 +170,21 @@ static void on_kmsg_timer(void *userdata, uint32_t events)
 		loop_timer_arm(&d->kmsg_timer, left);
 }
 
+/* The metrics textfile (its lane after the bus lane) and the status
+ * socket: --status-socket, or status.sock in the runtime dir. */
+static void status_start(struct daemon *d)
+{
+	char path[4096];
+	int r;
+
+	if (d->c.opts->status_socket)
+		snprintf(path, sizeof(path), "%s", d->c.opts->status_socket);
+	else
+		snprintf(path, sizeof(path), "%s/status.sock", ctx_runtime_dir(&d->c));
+	if ((r = statusd_start(&d->status, &d->env, path, (unsigned)guard_count + 1)) < 0)
+		log_warn("metrics and status socket off: %s", strerror(-r));
+}
+
 int daemon_run(const struct og_opts *o)
 {
 	static struct daemon d;         /* big (the guards), and one per process */
@@ -193,7 +211,7 @@ int daemon_run(const struct og_opts *o)
 	scan_check(&d);
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, vp_kernel_from_env(), &d.env.vp)) < 0 ||
-	    (r = worker_new((unsigned)guard_count + 2, &d.env.worker)) < 0 ||
+	    (r = worker_new((unsigned)guard_count + 3, &d.env.worker)) < 0 ||
 	    (r = loop_add(d.loop, &worker_src, worker_fd(d.env.worker), EPOLLIN, on_worker,
 			  d.env.worker)) < 0 ||
 	    (r = loop_timer_init(d.loop, &d.kmsg_timer, on_kmsg_timer, &d)) < 0) {
@@ -210,9 +228,10 @@ int daemon_run(const struct og_opts *o)
 	d.env.rep = &d.rep;
 	d.env.guards = d.guards;
 	self_protect(&d);
-	if ((r = kill_notify_start(&d.notify, &d.rep, d.env.worker, (unsigned)guard_count + 1)) < 0)
+	if ((r = kill_notify_start(&d.notify, &d.rep, d.env.worker, (unsigned)guard_count + 2)) < 0)
 		log_warn("notify: %s: kills are not announced on the system bus", strerror(-r));
 	guards_start(d.guards, &d.env);
+	status_start(&d);
 	log_config(&d.c.cfg);
 	log_notice("oomguard %s running%s; cgroup root: %s", OG_VERSION,
 		   d.c.cfg.dry_run ? " in dry-run mode (nothing will be signalled)" : "",
@@ -222,6 +241,7 @@ int daemon_run(const struct og_opts *o)
 	if ((r = loop_run(d.loop)) < 0)
 		log_err("event loop: %s", strerror(-r));
 	loop_notify("STOPPING=1");
+	statusd_stop(&d.status);
 	guards_stop(d.guards);
 	kill_notify_stop(&d.notify);
 	report_kmsg_flush(&d.rep, true);        /* what the rate limit held back */

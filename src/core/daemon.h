@@ -16,3 +16,9 @@ int value_cmd(const struct og_opts *o, int argc, char **argv);
 int explain_run(const struct og_opts *o);
 /* The guards' sections alone (`oomguard status`). Returns the exit code. */
 int status_run(const struct og_opts *o);
+/* `oomguard status`: the running daemon's snapshot through the status
+ * socket, then status_run's one-shot look (--json: the daemon's object
+ * alone); with no daemon answering, status_run (said on stderr). */
+int status_client(const struct og_opts *o);
+/* `oomguard watch [--count N]`: a line a second, and each new decision. */
+int watch_client(const struct og_opts *o);

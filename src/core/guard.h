@@ -30,6 +30,12 @@ struct guard_env {
 					 * jobs use bus, opened there on first use */
 	struct sdbus *bus;
 	struct guard *guards;           /* the table's guards (guard_find), NULL in tests */
+	/* Told of every guard_ask once it is answered (the status snapshot's
+	 * episodes and decision latency, src/core/statusd.c); NULL = none.
+	 * acted: a victim signalled or a relief done; latency_us: the ask. */
+	void (*asked)(void *userdata, struct guard *g, const struct vp_request *rq, bool acted,
+		      uint64_t latency_us);
+	void *asked_data;
 };
 
 struct guard_ops {

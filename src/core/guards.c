@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -112,9 +113,34 @@ static void wake(void *userdata, uint64_t in_ms)
 	loop_timer_arm(g->tick, in_ms);
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static enum vp_result ask(struct guard *g, struct vp_request *rq, uint64_t now,
+			  uint64_t *ret_next_ms, bool *relieved)
+{
+	if (rq->v->level != LEVEL_OK && g->ops->relieve && !vp_busy(g->env->vp) &&
+	    g->ops->relieve(g, rq) > 0) {
+		report_event(g->env->rep, g->ops->name, "relieve", rq->v->reason);
+		*relieved = true;
+		return VP_IDLE;
+	}
+	return vp_request(g->env->vp, rq, now, ret_next_ms);
+}
+
 enum vp_result guard_ask(struct guard *g, struct vp_request *rq, uint64_t now,
 			 uint64_t *ret_next_ms)
 {
+	struct guard_env *env = g->env;
+	uint64_t t0 = env->asked ? mono_us() : 0;
+	bool relieved = false;
+	enum vp_result r;
+
 	rq->guard = g->ops->name;
 	if (!rq->wake && g->tick) {
 		rq->wake = wake;
@@ -122,10 +148,8 @@ enum vp_result guard_ask(struct guard *g, struct vp_request *rq, uint64_t now,
 	}
 	if (rq->still)
 		rq->userdata = g;
-	if (rq->v->level != LEVEL_OK && g->ops->relieve && !vp_busy(g->env->vp) &&
-	    g->ops->relieve(g, rq) > 0) {
-		report_event(g->env->rep, g->ops->name, "relieve", rq->v->reason);
-		return VP_IDLE;
-	}
-	return vp_request(g->env->vp, rq, now, ret_next_ms);
+	r = ask(g, rq, now, ret_next_ms, &relieved);
+	if (env->asked)
+		env->asked(env->asked_data, g, rq, r == VP_ACTED || relieved, mono_us() - t0);
+	return r;
 }

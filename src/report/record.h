@@ -25,7 +25,7 @@ struct report_tap {
 	const struct anomaly_rec *a;
 };
 
-#define REPORT_TAPS 4
+#define REPORT_TAPS 8
 
 struct reporter {
 	/* Each is called for every decision, event and anomaly, before it is
