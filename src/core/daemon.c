@@ -28,7 +28,7 @@ struct daemon {
 	struct guard guards[32];
 	struct loop *loop;
 	struct loop_timer kmsg_timer;   /* the summary of kmsg lines the rate limit held back */
-	struct hooks *hooks;            /* hooks.pre_kill and post_kill: the last two lanes */
+	struct hooks *hooks;            /* hooks.pre_kill and post_kill: lanes guard_count + 3, + 4 */
 };
 
 /* The config's summary as log lines: it holds the config's own strings
@@ -193,8 +193,8 @@ int daemon_run(const struct og_opts *o)
 	scan_check(&d);
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, vp_kernel_from_env(), &d.env.vp)) < 0 ||
-	    (r = worker_new((unsigned)guard_count + 3, &d.env.worker)) < 0 ||
-	    (r = hooks_new(d.env.worker, (unsigned)guard_count + 1, (unsigned)guard_count + 2,
+	    (r = worker_new((unsigned)guard_count + 5, &d.env.worker)) < 0 ||
+	    (r = hooks_new(d.env.worker, (unsigned)guard_count + 3, (unsigned)guard_count + 4,
 			   &d.rep, &d.hooks)) < 0 ||
 	    (r = loop_add(d.loop, &worker_src, worker_fd(d.env.worker), EPOLLIN, on_worker,
 			  d.env.worker)) < 0 ||
