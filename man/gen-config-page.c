@@ -274,6 +274,8 @@ static const char *fmt_default(const struct key *k, const struct og_config *cfg,
 		return "none";
 	case T_LIST:
 		return "none";
+	case T_ARGV:
+		return ((const struct og_hook *)p)->argc ? "(set)" : "unset (none)";
 	default:
 		return NULL;
 	}
@@ -297,6 +299,9 @@ static const char *type_of(const struct key *k, char *buf, size_t size)
 		return buf;
 	case T_SECTION:
 		return "a mapping";
+	case T_ARGV:
+		return "a command: a list of strings, or one string split on blanks (no shell); "
+		       "its program an absolute path";
 	default:
 		return config_expectation(k, buf, size);
 	}

@@ -14,6 +14,7 @@
 #include "guards/disk/schema.h"
 #include "guards/shield/shield.h"
 #include "report/metrics-schema.h"
+#include "hooks/schema.h"
 #include "core/util.h"
 
 /* Sections of the OOM Protector seed and whether this build implements them.
@@ -87,6 +88,7 @@ const struct key config_top_keys[] = {
 	SECTION("rebalance", rebalance_schema, SEC_REBALANCE),
 	SECTION("systemd_oomd", systemd_oomd_schema, SEC_SYSTEMD_OOMD),
 	SECTION("metrics", metrics_schema, SEC_METRICS),
+	SECTION("hooks", hooks_schema, SEC_HOOKS),
 	{ 0 }
 };
 
@@ -192,6 +194,7 @@ void config_default(struct og_config *cfg)
 	cfg->dyn_interval_ms = 2000;
 	cfg->dyn_state_path = strdup("/run/oomguard/oom_score_adj.state");
 	calibration_config_default(cfg);
+	hooks_config_default(cfg);
 	cfg->cg_enabled = true;
 	cfg->cg_connector = true;
 	cfg->cg_rescan_ms = 2000;
@@ -235,6 +238,7 @@ void config_free(struct og_config *cfg)
 	free(cfg->cg_parent);
 	free(cfg->dyn_state_path);
 	metrics_config_free(cfg);
+	hooks_config_free(cfg);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -413,6 +417,7 @@ void config_describe(const struct og_config *cfg, void *file)
 	calibration_config_describe(cfg, f);
 	rs_config_describe(&cfg->rulesets, f);
 	metrics_config_describe(cfg, f);
+	hooks_config_describe(cfg, f);
 	for (size_t i = 0; i < ARRAY_SIZE(seed_features); i++)
 		if ((cfg->sections_seen & seed_features[i].bit) && !seed_features[i].active)
 			fprintf(f, "%s: accepted, not active in this build\n",

@@ -33,6 +33,8 @@ enum ktype {
 	T_LIST,         /* a list of mappings (sub) into an array of at most hi elements */
 	T_STRLIST,      /* a list of at most hi strings into a char *[hi] */
 	T_RULESETS,     /* oomd rulesets in YAML (guards/rulesets/yaml.c) */
+	T_ARGV,         /* a command: a list of strings or one string split on blanks
+			 * into a struct og_hook (hooks/schema.c) */
 };
 
 struct cw;
@@ -77,6 +79,7 @@ extern const struct key ebpf_schema[];                             /* ebpf */
 extern const struct key cgroup_settings_schema[], dynamic_schema[]; /* shield */
 extern const struct key calibration_schema[], store_schema[], rebalance_schema[]; /* calibration */
 extern const struct key systemd_oomd_schema[];                    /* rulesets */
+extern const struct key hooks_schema[];                            /* hooks */
 extern const char *const config_badness_names[], *const config_kill_unit_names[],
 	*const config_psi_mode_names[];
 

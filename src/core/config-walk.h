@@ -56,5 +56,7 @@ int cw_load_users(struct cw *c, yaml_node_t *v, const char *path);
 int cw_load_list(struct cw *c, const struct key *k, yaml_node_t *v, void *base, const char *path);
 int cw_load_strlist(struct cw *c, const struct key *k, yaml_node_t *v, void *base,
 		    const char *path);
+/* A command (T_ARGV, hooks/schema.c). */
+int cw_load_argv(struct cw *c, const struct key *k, yaml_node_t *v, void *base, const char *path);
 /* `rulesets:` (guards/rulesets/yaml.c). */
 int cw_load_rulesets(struct cw *c, yaml_node_t *v);

@@ -19,6 +19,7 @@
 #include <yaml.h>
 
 #include "guards/disk/schema.h"
+#include "hooks/schema.h"
 #include "guards/shield/shield.h"
 #include "guards/shield/trust.h"
 #include "core/util.h"
@@ -402,6 +403,8 @@ static int set_value(struct cw *c, const struct key *k, yaml_node_t *v,
 		return cw_load_list(c, k, v, base, path);
 	case T_STRLIST:
 		return cw_load_strlist(c, k, v, base, path);
+	case T_ARGV:
+		return cw_load_argv(c, k, v, base, path);
 	default:
 		return set_leaf(c, k, v, base, path);
 	}
@@ -623,6 +626,8 @@ static int load_checked(const char *path, const char *buf, size_t len, struct og
 		if (proc_fd >= 0)
 			close(proc_fd);
 	}
+	if (r == 0)
+		r = hooks_config_check(next, err, OG_ERR_SIZE);
 	if (r == 0) {
 		config_free(cfg);
 		*cfg = *next;

@@ -74,6 +74,15 @@ struct og_disk {
 	int line, col;          /* of path */
 };
 enum og_badness { BADNESS_OOM_SCORE, BADNESS_ANON_SWAP };
+
+/* A hook (src/hooks/): a command run with execve, no shell. */
+#define OG_MAX_HOOK_ARGS 32
+#define OG_MAX_HOOK_GUARDS 16
+struct og_hook {
+	char *argv[OG_MAX_HOOK_ARGS + 1];       /* NULL-terminated; argc 0 = no hook */
+	size_t argc;
+	int line, col;                          /* of its value, for the checks */
+};
 enum og_kill_unit { KILL_UNIT_PROCESS, KILL_UNIT_CGROUP };
 
 struct og_config {
@@ -211,6 +220,14 @@ struct og_config {
 	char *metrics_textfile;         /* NULL = none */
 	uint64_t metrics_interval_ms;
 
+	/* hooks: commands run around a kill (src/hooks/) */
+	struct og_hook hook_pre_kill, hook_post_kill;
+	uint64_t hook_pre_kill_timeout_ms;      /* the most SIGTERM waits for pre_kill */
+	uint64_t hook_post_kill_timeout_ms;     /* post_kill is killed past it */
+	bool hook_dry_run;                      /* run them in dry-run too */
+	char *hook_guards[OG_MAX_HOOK_GUARDS];  /* only these guards' kills; none = all */
+	size_t n_hook_guards;
+
 	/* which top-level sections the file set (for "not active" notes) */
 	unsigned int sections_seen;
 	/* What loading found odd but not wrong (a cleanup dir this machine
@@ -227,8 +244,7 @@ enum {
 	SEC_VALUES = 1u << 12, SEC_CPU = 1u << 13, SEC_IO = 1u << 14,
 	SEC_DISK = 1u << 15, SEC_DISK_SETTINGS = 1u << 16, SEC_NETWORK = 1u << 17,
 	SEC_CALIBRATION = 1u << 18, SEC_REBALANCE = 1u << 19, SEC_SYSTEMD_OOMD = 1u << 20,
-	SEC_RULESETS = 1u << 21,
-	SEC_METRICS = 1u << 28,         /* high: sections added alongside take the next bits */
+	SEC_RULESETS = 1u << 21, SEC_HOOKS = 1u << 22, SEC_METRICS = 1u << 23,
 };
 
 /* Fill cfg with the built-in default policy (safe for desktops and servers). */

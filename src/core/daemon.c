@@ -20,6 +20,7 @@
 #include "core/loop.h"
 #include "core/util.h"
 #include "core/worker.h"
+#include "hooks/hooks.h"
 #include "victim/rules.h"
 
 struct daemon {
@@ -31,6 +32,7 @@ struct daemon {
 	struct loop_timer kmsg_timer;   /* the summary of kmsg lines the rate limit held back */
 	struct kill_notify notify;      /* kills as a signal on the system bus */
 	struct statusd status;          /* metrics textfile, status socket */
+	struct hooks *hooks;            /* hooks.pre_kill and post_kill: lanes guard_count + 3, + 4 */
 };
 
 /* The config's summary as log lines: it holds the config's own strings
@@ -211,13 +213,16 @@ int daemon_run(const struct og_opts *o)
 	scan_check(&d);
 	if ((r = loop_new(&hooks, &d.loop)) < 0 ||
 	    (r = vp_new(&d.c, d.loop, &d.rep, vp_kernel_from_env(), &d.env.vp)) < 0 ||
-	    (r = worker_new((unsigned)guard_count + 3, &d.env.worker)) < 0 ||
+	    (r = worker_new((unsigned)guard_count + 5, &d.env.worker)) < 0 ||
+	    (r = hooks_new(d.env.worker, (unsigned)guard_count + 3, (unsigned)guard_count + 4,
+			   &d.rep, &d.hooks)) < 0 ||
 	    (r = loop_add(d.loop, &worker_src, worker_fd(d.env.worker), EPOLLIN, on_worker,
 			  d.env.worker)) < 0 ||
 	    (r = loop_timer_init(d.loop, &d.kmsg_timer, on_kmsg_timer, &d)) < 0) {
 		log_err("event loop setup: %s", strerror(-r));
 		return 1;
 	}
+	vp_set_hooks(d.env.vp, d.hooks);
 	d.rep.kmsg.due = on_kmsg_due;
 	d.rep.kmsg.userdata = &d;
 	d.c.log_registry = true;
@@ -254,6 +259,7 @@ int daemon_run(const struct og_opts *o)
 	if (!bus_busy)          /* else a call still uses it: left to the lane */
 		sdbus_close(d.env.bus);
 	vp_free(d.env.vp);
+	hooks_free(d.hooks);    /* after worker_free: no job calls back any more */
 	loop_free(d.loop);
 	reporter_close(&d.rep);
 	ctx_close(&d.c);

@@ -512,3 +512,41 @@ int report_anomaly(struct reporter *r, const struct anomaly_rec *a)
 	json_object_object_add(o, "anomaly", x);
 	return emit(r, o);
 }
+
+int report_hook(struct reporter *r, const struct hook_rec *h)
+{
+	json_object *o, *x;
+
+	tap(r, h->guard, "hook", NULL, h->message ? h->message : "", NULL);
+	if (r->out_fd < 0)
+		return 0;
+	if (!r->json) {
+		char esc[1024];
+
+		escape_untrusted(h->message ? h->message : "", esc, sizeof(esc));
+		return emit_text(r, "%s: hook: %s", h->guard ? h->guard : "-", esc);
+	}
+	o = json_object_new_object();
+	x = json_object_new_object();
+	if (!o || !x) {
+		json_object_put(o);
+		json_object_put(x);
+		return -ENOMEM;
+	}
+	add_time(o);
+	add_str(o, "guard", h->guard);
+	add_str(o, "event", "hook");
+	add_str(o, "message", h->message ? h->message : "");
+	json_object_object_add(o, "dry_run", json_object_new_boolean(h->dry_run));
+	add_str(x, "name", h->name);
+	add_str(x, "command", h->command);
+	add_str(x, "status", h->status);
+	add_int(x, "pid", h->pid);
+	add_opt(x, "exit_code", h->exit_code);
+	json_object_object_add(x, "signal", h->signal > 0 ? json_object_new_int(h->signal) : NULL);
+	add_opt(x, "duration_ms", h->duration_ms);
+	add_str(x, "error", h->error);
+	add_str(x, "output", h->output);
+	json_object_object_add(o, "hook", x);
+	return emit(r, o);
+}

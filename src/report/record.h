@@ -258,3 +258,21 @@ uint64_t report_kmsg_flush(struct reporter *r, bool final);
 #define KMSG_WINDOW_MS 5100     /* its 5 s interval, and two jiffies at HZ=100 to be safe */
 /* "SIGTERM", "SIGKILL" or "signal". */
 const char *report_signame(int sig);
+/* A hook's outcome (event "hook", src/hooks/): which hook, about which
+ * victim, how it ended. exit_code -1, signal 0, duration_ms -1, NULL
+ * strings: not known / not applicable (null). */
+struct hook_rec {
+	const char *guard;              /* the victim's guard */
+	const char *message;
+	bool dry_run;
+	const char *name;               /* "pre_kill", "post_kill" */
+	const char *command;            /* argv[0] */
+	const char *status;             /* ok, failed, signaled, timeout, exec-error, skipped */
+	int pid;                        /* the victim's */
+	int exit_code, signal;
+	int64_t duration_ms;
+	const char *error, *output;
+};
+/* {"time","time_ms","guard","event":"hook","message","dry_run","hook":{...},
+ * "dropped"}. 0 or -errno. */
+int report_hook(struct reporter *r, const struct hook_rec *h);

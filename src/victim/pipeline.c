@@ -15,6 +15,7 @@
 #include "core/loop.h"
 #include "core/util.h"
 #include "guards/shield/shieldd.h"
+#include "hooks/hooks.h"
 #include "victim/choose.h"
 #include "victim/kill.h"
 
@@ -85,6 +86,11 @@ struct slot {
 	bool has_device;
 	void (*wake)(void *, uint64_t);
 	void *wake_data;
+	/* The pre_kill hook runs: SIGTERM (or, in dry-run, its record) waits
+	 * for it, at most hooks.pre_kill_timeout (the timer); hook_token
+	 * tells its end from an older hook's. */
+	bool hook_wait;
+	uint64_t hook_token;
 	/* The rest of a set chosen by value, killed one by one while the
 	 * guard still asks and until the set's goal is freed. */
 	struct {
@@ -113,6 +119,8 @@ struct vpipe {
 	size_t mcap;
 	uint64_t last_skip_ms;
 	uint64_t stale_ms;              /* a choice this slow asks rq->still */
+	struct hooks *hooks;            /* NULL: none (explain, tests) */
+	uint64_t hook_seq;
 };
 
 static const char *scope_of(const struct slot *s) { return *s->scope ? s->scope : NULL; }
@@ -465,6 +473,29 @@ static void mrelease(struct vpipe *p, int pidfd)
 
 static void on_exit_src(void *userdata, uint32_t events);
 static void on_timer(void *userdata, uint32_t events);
+static void hook_over(struct slot *s);
+
+static void on_hook_exited(void *userdata, uint64_t token)
+{
+	struct slot *s = userdata;
+
+	if (s->hook_wait && s->hook_token == token)
+		hook_over(s);
+}
+
+/* At the terminate level only: the pre_kill hook, if one applies and can
+ * start; then the signal waits for it, at most hooks.pre_kill_timeout. */
+static bool start_pre_hook(struct vpipe *p, struct slot *s)
+{
+	if (!p->hooks || !p->loop || s->d.sig != SIGTERM)
+		return false;
+	s->hook_token = ++p->hook_seq;
+	if (hooks_pre_kill(p->hooks, &p->c->cfg, &s->d, on_hook_exited, s, s->hook_token) < 0)
+		return false;
+	s->hook_wait = true;
+	loop_timer_arm(&s->timer, p->c->cfg.hook_pre_kill_timeout_ms);
+	return true;
+}
 
 /* Pick and signal one victim for rq in slot s. */
 static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_request *rq, uint64_t now)
@@ -476,6 +507,8 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 	bool whole, reused;
 	int r, pidfd = -1;
 
+	if (s->hook_wait)
+		hook_over(s);   /* a dry decision still waiting on its hook: written now */
 	r = choose(p, s, rq, now, &plan, &reused);
 	if (r)
 		return (enum vp_result)r;
@@ -511,13 +544,22 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 		rq->chosen->amount = c->freed;
 	}
 	if (cfg->dry_run) {
+		s->cooldown_until = now + MAX(cfg->cooldown_ms, 1000);
+		if (start_pre_hook(p, s))
+			return VP_ACTED;        /* hooks.dry_run: the record waits as a signal would */
 		report_decision(p->rep, d);
 		report_decision_kmsg(p->rep, d);
-		s->cooldown_until = now + MAX(cfg->cooldown_ms, 1000);
+		hooks_post_kill(p->hooks, cfg, d);
 		return VP_ACTED;
 	}
 	/* The kill path: no allocation from here to the signal. */
 	r = p->k->open(p->c->proc_fd, c->p->pid, c->p->starttime, &pidfd);
+	if (r == 0 && start_pre_hook(p, s)) {
+		/* The pidfd holds the victim while the hook runs: no pid reuse. */
+		s->pidfd = pidfd;
+		loop_add(p->loop, &s->src, pidfd, EPOLLIN, on_exit_src, s);
+		return VP_ACTED;
+	}
 	if (r == 0)
 		r = whole ? signal_cgroup(p, s->cgroup, d->sig) : p->k->send(pidfd, d->sig);
 	if (r == 0 && d->sig == SIGKILL)
@@ -547,9 +589,11 @@ static void slot_done(struct slot *s, const char *event)
 	struct vpipe *p = s->p;
 	struct meminfo mi;
 	uint64_t now = now_ms(), wake_ms;
+	bool signalled = !s->hook_wait;
 
 	if (s->pidfd < 0)
 		return;
+	s->hook_wait = false;   /* it exited before its signal: nothing to send */
 	if (p->loop) {
 		loop_del(p->loop, &s->src);
 		loop_timer_disarm(&s->timer);
@@ -564,6 +608,8 @@ static void slot_done(struct slot *s, const char *event)
 		s->d.mem_available = mi.mem_available;
 	}
 	report_decision(p->rep, &s->d);
+	if (signalled && !strcmp(event, "exit"))
+		hooks_post_kill(p->hooks, &p->c->cfg, &s->d);
 	if (!strcmp(event, "stuck")) {
 		p->stuck[p->stuck_next].pid = s->d.pid;
 		p->stuck[p->stuck_next].start = s->starttime;
@@ -590,6 +636,7 @@ static void escalate(struct slot *s, const char *why)
 
 	if (s->pidfd < 0 || s->sig == SIGKILL)
 		return;
+	s->hook_wait = false;   /* the kill level: its pre_kill hook is not waited for */
 	r = s->d.whole_cgroup ? signal_cgroup(p, s->cgroup, SIGKILL) : p->k->send(s->pidfd, SIGKILL);
 	if (r == -ESRCH)
 		return;         /* exiting already: the pidfd will tell */
@@ -612,8 +659,56 @@ static void escalate(struct slot *s, const char *why)
 		loop_timer_arm(&s->timer, STUCK_MS);
 }
 
+/* The pre_kill hook ended, or hooks.pre_kill_timeout passed: SIGTERM now
+ * (in dry-run: the record it would have). */
+static void hook_over(struct slot *s)
+{
+	struct vpipe *p = s->p;
+	const struct og_config *cfg = &p->c->cfg;
+	int r;
+
+	if (!s->hook_wait)
+		return;
+	s->hook_wait = false;
+	if (p->loop)
+		loop_timer_disarm(&s->timer);
+	if (s->d.dry_run) {
+		report_decision(p->rep, &s->d);
+		report_decision_kmsg(p->rep, &s->d);
+		hooks_post_kill(p->hooks, cfg, &s->d);
+		return;
+	}
+	if (s->pidfd < 0)
+		return;
+	r = s->d.whole_cgroup ? signal_cgroup(p, s->cgroup, SIGTERM) : p->k->send(s->pidfd, SIGTERM);
+	if (r < 0) {
+		s->d.event = "error";
+		s->d.err = r;
+		report_decision(p->rep, &s->d);
+		s->d.err = 0;
+		log_warn("could not signal pid %d: %s", s->d.pid, strerror(-r));
+		if (p->loop)
+			loop_del(p->loop, &s->src);
+		close(s->pidfd);
+		s->pidfd = -1;
+		s->queue.n = s->queue.next = 0;
+		if (s->wake)
+			s->wake(s->wake_data, 1);       /* the next request ranks afresh */
+		return;
+	}
+	s->sent_ms = now_ms();
+	if (p->loop)
+		loop_timer_arm(&s->timer, cfg->grace_ms);
+	report_decision(p->rep, &s->d);
+	report_decision_kmsg(p->rep, &s->d);
+}
+
 static void on_grace(struct slot *s)
 {
+	if (s->hook_wait) {
+		hook_over(s);
+		return;
+	}
 	if (s->pidfd < 0)
 		return;
 	if (s->sig == SIGTERM) {
@@ -715,6 +810,8 @@ void vp_forget_ranking(struct vpipe *p) { p->rank.ms = 0; }
 void vp_set_stale_ms(struct vpipe *p, uint64_t ms) { p->stale_ms = ms; }
 
 void vp_set_reporter(struct vpipe *p, struct reporter *rep) { p->rep = rep; }
+
+void vp_set_hooks(struct vpipe *p, struct hooks *h) { p->hooks = h; }
 
 int vp_new(struct og_ctx *c, struct loop *l, struct reporter *rep, const struct vp_kernel *k,
 	   struct vpipe **ret)

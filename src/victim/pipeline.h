@@ -109,6 +109,10 @@ struct vpipe;
 int vp_new(struct og_ctx *c, struct loop *l, struct reporter *rep, const struct vp_kernel *k,
 	   struct vpipe **ret);
 void vp_free(struct vpipe *p);
+/* Run hooks.pre_kill and hooks.post_kill through h (src/hooks/hooks.h);
+ * NULL: none. */
+struct hooks;
+void vp_set_hooks(struct vpipe *p, struct hooks *h);
 /* Where records go (after a reload re-opened them). */
 void vp_set_reporter(struct vpipe *p, struct reporter *rep);
 

@@ -25,7 +25,7 @@
 #include "report/record.h"
 #include "unit/record-util.h"
 
-#define DOC_MAX 128
+#define DOC_MAX 192
 
 struct doc_event {
 	char name[32];
@@ -223,7 +223,7 @@ static void check_object(const struct doc *d, json_object *o, const char *prefix
  * message (report_event), a decision (report_decision), a record of the
  * disk guard (report_disk) or a finding of the network guard
  * (report_network). */
-enum kind { MESSAGE, DECISION, DISK, NETWORK, GPU, ANOMALY, REBALANCE };
+enum kind { MESSAGE, DECISION, DISK, NETWORK, GPU, ANOMALY, REBALANCE, HOOK };
 static const struct {
 	const char *event;
 	enum kind kind;
@@ -243,6 +243,7 @@ static const struct {
 	{ "rebalance", REBALANCE }, { "rebalance-refused", REBALANCE },
 	{ "dry-kill", MESSAGE }, { "drop-in", MESSAGE }, { "drop-in-refused", MESSAGE },
 	{ "systemd-oomd", MESSAGE }, { "restart", MESSAGE },
+	{ "hook", HOOK },
 };
 
 static const struct decision_device test_device = {
@@ -305,6 +306,24 @@ static int emit_rebalance(struct reporter *r, const char *event, bool full)
 		b.n_donors = 2;
 	}
 	return report_rebalance(r, &b);
+}
+
+/* A hook record; full: one that ran and failed, with output; else skipped. */
+static int emit_hook(struct reporter *r, const char *guard, bool full)
+{
+	struct hook_rec h = { .guard = guard, .message = "a message", .name = "pre_kill",
+			      .command = "/usr/local/bin/on-kill", .status = "skipped", .pid = 42,
+			      .exit_code = -1, .duration_ms = -1 };
+
+	if (full) {
+		h.status = "exec-error";
+		h.exit_code = 3;
+		h.signal = 9;
+		h.duration_ms = 12;
+		h.error = "No such file or directory";
+		h.output = "out";
+	}
+	return report_hook(r, &h);
 }
 
 /* A disk record of event, with every optional part filled in when full. */
@@ -390,6 +409,8 @@ static json_object *emit_for(const char *guard, const char *event, enum kind kin
 		assert_int_equal(emit_anomaly(&r, event, full), 0);
 	else if (kind == REBALANCE)
 		assert_int_equal(emit_rebalance(&r, event, full), 0);
+	else if (kind == HOOK)
+		assert_int_equal(emit_hook(&r, guard, full), 0);
 	else
 		assert_int_equal(report_event(&r, guard, event, "a message"), 0);
 	o = read_record(p[0]);
