@@ -12,7 +12,9 @@
 # restarted (a drop-in shortens TimeoutAbortSec= to 3 s for the test); the
 # unit's writable paths work (records and the ML dataset in
 # /var/log/oomguard, the calibration store in /var/lib/oomguard, the
-# protected cgroup's memory.low).
+# protected cgroup's memory.low); values from the trusted.* xattr of a
+# cgroup and from the value registry reach the kill records; `oomguard
+# status` reaches the daemon through its socket.
 # vm-init: systemd
 # vm-memory: 1024M
 # vm-timeout: 300
@@ -67,6 +69,39 @@ require "j | grep -q 'reload refused, old config stays in force: $cfg:1:'" "the 
 require "systemctl is-active -q oomguard && [[ \$(mainpid) == $pid0 ]]" "oomguard did not stay up after a refused reload"
 cp /tmp/good.yaml "$cfg"
 systemctl reload oomguard
+
+# values under the sandbox: a hog valued by the trusted.* xattr on its
+# cgroup (reading it needs CAP_SYS_ADMIN), one by the value registry in
+# the unit's RuntimeDirectory; each kill's record carries the value
+valued_hog() { # UNIT VALUE HOW: a hog in a transient scope, held until its value is set
+	local unit=$1 value=$2 how=$3 fifo=/tmp/go-$1 pid cg
+	mkfifo "$fifo"
+	systemd-run --quiet --scope --unit="$unit" -- sh -c "read _ <$fifo; exec $hog --step-mb 16 --period-ms 0 --name $unit" &
+	wait_until "pgrep -f 'read _ <$fifo' >/dev/null" 20 || { require false "$unit did not start"; return; }
+	pid=$(pgrep -f "read _ <$fifo")
+	cg=$(cut -d: -f3 "/proc/$pid/cgroup")
+	if [[ $how == xattr ]]; then
+		python3 -c "import os; os.setxattr('/sys/fs/cgroup$cg', 'trusted.oomguard.value', b'$value')" ||
+			require false "setting trusted.oomguard.value on $cg failed"
+	else
+		/usr/local/sbin/oomguard value set "$cg" "$value" >/dev/null || require false "oomguard value set $cg failed"
+	fi
+	echo go >"$fifo"
+	wait_until "! pgrep -x $unit >/dev/null && ! pgrep -f 'read _ <$fifo' >/dev/null" 120
+	info "$unit" cgroup="$cg" how=$how
+	require "j | python3 -c 'import json, sys; r = [json.loads(l) for l in sys.stdin if l.startswith(\"{\")]; sys.exit(not any(x.get(\"event\") in (\"terminate\", \"kill\") and x.get(\"victim\", {}).get(\"comm\") == \"$unit\" and x[\"victim\"].get(\"value\") == $value for x in r))'" \
+		"no record of the kill of $unit with the value $value from its $how"
+}
+# the status socket in the unit's RuntimeDirectory (0700): the daemon answers
+/usr/local/sbin/oomguard status --json >/tmp/status.json 2>/tmp/status.err
+info status_socket="$(stat -c '%a %U' /run/oomguard/status.sock 2>&1) $(stat -c '%a' /run/oomguard)" status_err="$(head -c 200 /tmp/status.err)"
+require "python3 -c 'import json; o = json.load(open(\"/tmp/status.json\")); assert o[\"version\"] == 1 and o[\"guards\"][\"memory\"][\"active\"] and o[\"memory\"][\"mem_available\"] > 0'" \
+	"oomguard status did not get the daemon's snapshot through its socket: $(head -c 300 /tmp/status.err)"
+oom0=$(oom_kill_count)
+valued_hog og-xattr 7 xattr
+valued_hog og-registry 9 registry
+require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired"
+require "! j | grep -q 'Value registry.*IGNORED\|registry.*ignored'" "the daemon ignored the value registry under the unit: $(j | grep -i registry | head -2)"
 
 # the watchdog: a wedged daemon is killed and restarted
 mkdir -p /run/systemd/system/oomguard.service.d
