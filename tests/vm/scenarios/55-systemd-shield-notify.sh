@@ -87,12 +87,17 @@ info service_memory_low="$(sd og-editor.service MemoryLow)" before=$low0 cgroup=
 require "[[ \$(sd og-editor.service MemoryLow) == 209715200 && \$(sd og-editor.service CPUWeight) == 150 ]]" "the service's nvim was not protected on its unit"
 require "[[ \$(cut -d: -f3 /proc/\$(sd og-editor.service MainPID)/cgroup) == /system.slice/og-editor.service ]]" "the service's nvim was moved out of its unit"
 
-# a Killed the user forges on the system bus: the bus policy drops it (a
-# signal's refusal is silent to its sender) and the agent, listening only to
-# the owner of org.oomguard, would not take it either; checked below: never shown
+# a Killed the user forges on the system bus: it is on the bus (a monitor
+# sees it) but not from the owner of org.oomguard, so the agent never takes
+# it (checked below: never shown)
 wait_until "grep -q listening /tmp/agent.log" 20 || fail_all "the agent is not listening: $(cat /tmp/agent.log)"
+dbus-monitor --system "type='signal',interface='org.oomguard.Manager1'" >/tmp/monitor.txt 2>&1 &
+mon=$!
+sleep 1
 runuser -u og -- dbus-send --system --type=signal /org/oomguard org.oomguard.Manager1.Killed \
 	uint32:1 uint32:4242 string:forged string:memory string:memory string:forged string:/
+wait_until "grep -q forged /tmp/monitor.txt" 10
+require "grep -q forged /tmp/monitor.txt" "the forged signal was not on the bus (the test proves nothing): $(head -c 300 /tmp/monitor.txt)"
 
 # og's hog, killed; the notification names it
 oom0=$(oom_kill_count)
@@ -109,6 +114,8 @@ info notes="$(tr '\n' '|' </tmp/notes.jsonl)" agent="$(tr '\n' '|' </tmp/agent.l
 require "python3 -c 'import json,sys; n=[json.loads(l) for l in open(\"/tmp/notes.jsonl\")]; sys.exit(not any(x[\"summary\"] == \"oomguard stopped runaway (pid $hp)\" and x[\"app\"] == \"oomguard\" and x[\"urgency\"] == 2 and x[\"uid\"] == 4242 for x in n))'" \
 	"no desktop notification of the hog's kill: $(cat /tmp/notes.jsonl)"
 require "! grep -q forged /tmp/notes.jsonl" "the forged signal was shown"
+require "grep -q 'member=Killed' /tmp/monitor.txt && grep -q 'string \"runaway\"' /tmp/monitor.txt" "the daemon's Killed for the hog was not seen on the bus: $(tail -c 400 /tmp/monitor.txt)"
+kill "$mon" 2>/dev/null
 require "pid_alive $nv" "nvim died"
 
 # stop: the service's unit gets its own settings back
