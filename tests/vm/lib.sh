@@ -177,6 +177,23 @@ kernel_oom_victim_pids() {
 	dmesg | sed -n -E 's/.*(Out of memory|Memory cgroup out of memory): Killed process ([0-9]+) .*/\2/p'
 }
 
+# require_unit_kills_hog WHO: a fast hog (og-hog, 16 MiB steps, no pause) is
+# ended by oomguard's SIGTERM or SIGKILL, the kernel's OOM killer does not
+# fire, and the unit's journal (the scenario's function j) has the kill's
+# record. WHO names the daemon in the messages. For the systemd scenarios.
+require_unit_kills_hog() {
+	local oom0 h st
+	oom0=$(oom_kill_count)
+	"$(og_bin og-hog)" --step-mb 16 --period-ms 0 --name runaway --report /tmp/hog.mb &
+	h=$!
+	wait_for_exit "$h" 120 || { kill -KILL "$h"; require false "the hog was alive after 120 s"; }
+	wait "$h"; st=$?
+	info hog_peak_mb="$(tr -d ' ' </tmp/hog.mb)" status=$st
+	require "[[ $st -eq 143 || $st -eq 137 ]]" "the hog ended with $st, not oomguard's SIGTERM/SIGKILL"
+	require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired"
+	require "j | grep -q '\"victim\":{\"pid\":$h,'" "no record of $1's kill of the hog ($h) in the journal"
+}
+
 # ---- cgroups -----------------------------------------------------------------
 
 # require_cgroup2 [controller...]: SKIP the scenario when the kernel offers no

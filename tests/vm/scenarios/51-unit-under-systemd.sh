@@ -43,15 +43,7 @@ bad=$(j | grep -E 'psi_trigger refused|triggers refused|cannot set own oom_score
 require "[[ -z '$bad' ]]" "under the unit a feature was refused: $bad"
 
 # a fast hog, killed under the unit
-oom0=$(oom_kill_count)
-"$hog" --step-mb 16 --period-ms 0 --name runaway --report /tmp/hog.mb &
-h=$!
-wait_for_exit "$h" 120 || { kill -KILL "$h"; require false "the hog was alive after 120 s"; }
-wait "$h"; st=$?
-info hog_peak_mb="$(tr -d ' ' </tmp/hog.mb)" status=$st
-require "[[ $st -eq 143 || $st -eq 137 ]]" "the hog ended with $st, not oomguard's SIGTERM/SIGKILL"
-require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired"
-require "j | grep -q '\"victim\":{\"pid\":$h,'" "no record of oomguard's kill of the hog ($h) in the journal"
+require_unit_kills_hog "oomguard"
 
 # reload: a good config is taken, a broken one refused and the old kept
 pid0=$(mainpid)

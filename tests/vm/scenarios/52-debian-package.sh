@@ -18,7 +18,6 @@ require_bin og-hog
 [[ $(cat /proc/1/comm) == systemd ]] || fail_all "PID 1 is $(cat /proc/1/comm), not systemd"
 deb=$(ls "$OG_BUILD"/deb/oomguard_*_amd64.deb 2>/dev/null | tail -1)
 [[ -n $deb ]] || skip_all "no package in $OG_BUILD/deb/: build it with packaging/deb.sh $OG_BUILD (tests/run-all does)"
-hog=$(og_bin og-hog)
 j() { journalctl -u oomguard -o cat --no-pager; }
 state() { echo "$(systemctl show -P ActiveState oomguard)/$(systemctl show -P SubState oomguard)"; }
 info deb="$deb"
@@ -44,15 +43,7 @@ wait_until "j | grep -q 'config: /etc/oomguard/oomguard.yaml'" 10
 require "j | grep -q 'config: /etc/oomguard/oomguard.yaml'" "the journal does not show the packaged config in force"
 
 # the packaged daemon kills a fast hog
-oom0=$(oom_kill_count)
-"$hog" --step-mb 16 --period-ms 0 --name runaway --report /tmp/hog.mb &
-h=$!
-wait_for_exit "$h" 120 || { kill -KILL "$h"; require false "the hog was alive after 120 s"; }
-wait "$h"; st=$?
-info hog_peak_mb="$(tr -d ' ' </tmp/hog.mb)" status=$st
-require "[[ $st -eq 143 || $st -eq 137 ]]" "the hog ended with $st, not oomguard's SIGTERM/SIGKILL"
-require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired"
-require "j | grep -q '\"victim\":{\"pid\":$h,'" "no record of the packaged daemon's kill of the hog ($h)"
+require_unit_kills_hog "the packaged daemon"
 
 # the records as a log pipeline gets them (docs/fleet.md quotes them)
 j | grep '^{"time"' >/tmp/records.jsonl
