@@ -39,6 +39,7 @@ struct sd_syms {
 	int (*has_name)(const sd_bus_error *, const char *);
 	int (*open_container)(sd_bus_message *, char, const char *);
 	int (*close_container)(sd_bus_message *);
+	const char *(*get_destination)(sd_bus_message *);
 	int loaded;                     /* 1 bound, < 0 -errno */
 	char why[200];
 };

@@ -75,6 +75,11 @@ static int on_killed(sd_bus_message *m, void *userdata, sd_bus_error *e)
 	const char *comm, *guard, *trigger, *reason, *cgroup;
 	uint32_t pid, uid;
 
+	/* The bus matched the broadcast on its sender (the owner of
+	 * OG_BUS_NAME, root's alone); a signal sent to us by name bypasses
+	 * that match, so anyone could forge one that way: refused. */
+	if (sdl.get_destination(m))
+		return 0;
 	if (sdl.read(m, "uusssss", &pid, &uid, &comm, &guard, &trigger, &reason, &cgroup) < 0)
 		return 0;       /* not ours to understand: ignored */
 	b->got->pid = pid;

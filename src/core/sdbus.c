@@ -89,6 +89,7 @@ static void sd_bind(void)
 		{ (void **)&sdl.has_name, "sd_bus_error_has_name" },
 		{ (void **)&sdl.open_container, "sd_bus_message_open_container" },
 		{ (void **)&sdl.close_container, "sd_bus_message_close_container" },
+		{ (void **)&sdl.get_destination, "sd_bus_message_get_destination" },
 	};
 
 	if (!h) {

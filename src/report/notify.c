@@ -15,9 +15,32 @@
 
 #define KN_JOB_MS 3000
 
+/* What a process chose (its name, its cgroup's, a reason that quotes
+ * them): well-formed UTF-8 with controls escaped, as in the records, so
+ * sd-bus takes it (it refuses a string that is not UTF-8) and it prints
+ * as it is. */
 static void copy(char *dst, size_t size, const char *s)
 {
-	snprintf(dst, size, "%s", s ? s : "");
+	escape_untrusted(s ? s : "", dst, size);
+}
+
+/* The notification spec lets a server read markup in the body: & < > as
+ * entities. */
+static void unmarkup(const char *s, char *dst, size_t size)
+{
+	size_t o = 0;
+
+	for (; *s && o + 6 < size; s++) {
+		const char *e = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : NULL;
+
+		if (e) {
+			memcpy(dst + o, e, strlen(e));
+			o += strlen(e);
+		} else {
+			dst[o++] = *s;
+		}
+	}
+	dst[o] = '\0';
 }
 
 bool kill_notice(const struct report_tap *t, struct sd_killed *ret)
@@ -41,8 +64,11 @@ void kill_notice_text(const struct sd_killed *k, char *summary, size_t ssize, ch
 {
 	snprintf(summary, ssize, "oomguard stopped %s (pid %u)", *k->comm ? k->comm : "a process",
 		 k->pid);
+	char reason[sizeof(k->reason) * 5];
+
 	/* the reason says the trigger itself ("predicted: MemAvailable ...") */
-	snprintf(body, bsize, "%s guard: %s", *k->guard ? k->guard : "oomguard", k->reason);
+	unmarkup(k->reason, reason, sizeof(reason));
+	snprintf(body, bsize, "%s guard: %s", *k->guard ? k->guard : "oomguard", reason);
 }
 
 /* ---- the daemon's side ------------------------------------------------------ */
@@ -82,7 +108,9 @@ static void send_done(void *arg, int result, bool timed_out)
 
 static void pump(struct kill_notify *k)
 {
-	if (k->inflight || !k->n)
+	/* a call that timed out may still read k->job: not a byte of it
+	 * changes until the lane is free */
+	if (k->inflight || !k->n || worker_lane_busy(k->w, k->lane))
 		return;
 	k->job = k->q[k->head];
 	if (worker_submit(k->w, k->lane, send_run, k, KN_JOB_MS, send_done, NULL) < 0)

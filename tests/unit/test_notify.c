@@ -81,11 +81,23 @@ static void test_kill_notice_text(void **state)
 	assert_true(kill_notice(&t, &k));
 	kill_notice_text(&k, summary, sizeof(summary), body, sizeof(body));
 	assert_string_equal(summary, "oomguard stopped chrome (pid 4321)");
-	assert_string_equal(body, "memory guard: memory full avg10 12.00 >= 10 for 2 s");
+	assert_string_equal(body, "memory guard: memory full avg10 12.00 &gt;= 10 for 2 s");
 	k.comm[0] = k.guard[0] = '\0';
 	kill_notice_text(&k, summary, sizeof(summary), body, sizeof(body));
 	assert_string_equal(summary, "oomguard stopped a process (pid 4321)");
-	assert_string_equal(body, "oomguard guard: memory full avg10 12.00 >= 10 for 2 s");
+	assert_string_equal(body, "oomguard guard: memory full avg10 12.00 &gt;= 10 for 2 s");
+	/* what a process chose: escaped as in the records (valid UTF-8 for
+	 * sd-bus, no controls), and no markup in the body */
+	d.comm = "evil\x1b]0;x\x07<b>";
+	d.reason = "cgroup /a<i>&b\xff\xfe";
+	assert_true(kill_notice(&t, &k));
+	assert_string_equal(k.comm, "evil\\x1b]0;x\\x07<b>");
+	assert_string_equal(k.reason, "cgroup /a<i>&b\\xff\\xfe");
+	kill_notice_text(&k, summary, sizeof(summary), body, sizeof(body));
+	assert_string_equal(body, "memory guard: cgroup /a&lt;i&gt;&amp;b\\xff\\xfe");
+	d.comm = "caf\xc3\xa9";
+	assert_true(kill_notice(&t, &k));
+	assert_string_equal(k.comm, "caf\xc3\xa9");
 }
 
 int main(void)

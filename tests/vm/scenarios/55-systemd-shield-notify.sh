@@ -98,13 +98,20 @@ runuser -u og -- dbus-send --system --type=signal /org/oomguard org.oomguard.Man
 	uint32:1 uint32:4242 string:forged string:memory string:memory string:forged string:/
 wait_until "grep -q forged /tmp/monitor.txt" 10
 require "grep -q forged /tmp/monitor.txt" "the forged signal was not on the bus (the test proves nothing): $(head -c 300 /tmp/monitor.txt)"
+# and one sent to the agent by its unique name (no match rule stands between)
+agent=$(pgrep -u og -f 'oomguard notify' | head -1)
+uname=$(busctl --system list --no-legend --unique 2>/dev/null | awk -v p="$agent" '$2 == p { print $1; exit }')
+info agent_pid=$agent agent_name=$uname
+require "[[ -n '$uname' ]]" "the agent has no connection on the system bus"
+runuser -u og -- dbus-send --system --dest="$uname" --type=signal /org/oomguard org.oomguard.Manager1.Killed \
+	uint32:2 uint32:4242 string:forged-direct string:memory string:memory string:forged string:/
 
 # og's hog, killed; the notification names it
 oom0=$(oom_kill_count)
-runuser -u og -- "$hog" --step-mb 16 --period-ms 0 --name runaway --report /tmp/hog.mb &
+runuser -u og -- sh -c "echo \$\$ >/tmp/hog.pid; exec $hog --step-mb 16 --period-ms 0 --name runaway --report /tmp/hog.mb" &
 h=$!
-wait_until "pgrep -u og -x runaway >/dev/null" 10
-hp=$(pgrep -u og -x runaway)
+wait_until "[[ -s /tmp/hog.pid ]]" 20
+hp=$(cat /tmp/hog.pid)
 wait_for_exit "$h" 120 || { kill -KILL "$h"; require false "the hog was alive after 120 s"; }
 info hog_pid=$hp hog_peak_mb="$(tr -d ' ' </tmp/hog.mb 2>/dev/null)"
 require "(($(oom_kill_count) == oom0))" "the kernel's OOM killer fired"
