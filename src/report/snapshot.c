@@ -65,10 +65,13 @@ static void ring_add(struct og_snapshot *s, const struct report_tap *t, int64_t 
 	if (t->d) {
 		snprintf(d->trigger, sizeof(d->trigger), "%s", t->d->trigger ? t->d->trigger : "");
 		d->pid = t->d->pid;
-		snprintf(d->comm, sizeof(d->comm), "%s", t->d->comm ? t->d->comm : "");
+		/* a process's name, and a reason that quotes names and cgroup
+		 * paths: escaped as in the records, since `status` and `watch`
+		 * print them on root's terminal */
+		escape_untrusted(t->d->comm ? t->d->comm : "", d->comm, sizeof(d->comm));
 		d->dry_run = t->d->dry_run;
 	}
-	snprintf(d->reason, sizeof(d->reason), "%s", reason ? reason : "");
+	escape_untrusted(reason ? reason : "", d->reason, sizeof(d->reason));
 	if (s->n_dec < SNAP_DECISIONS)
 		s->n_dec++;
 }

@@ -88,6 +88,12 @@ static void test_counts(void **state)
 	assert_int_equal(S.seq, 6 + SNAP_DECISIONS + 5);
 	assert_int_equal(snap_decision_at(&S, 0)->seq, S.seq - SNAP_DECISIONS + 1);
 	assert_int_equal(snap_decision_at(&S, SNAP_DECISIONS - 1)->pid, 100 + SNAP_DECISIONS + 4);
+	/* a name a process chose reaches root's terminal (status, watch)
+	 * escaped, as in the records */
+	decision(&S, "memory", "terminate", "memory", 7, "x\x1b]0;pwn\x07");
+	event(&S, "calibration", "rebalance", "raised /\x1b[2J");
+	assert_string_equal(snap_decision_at(&S, SNAP_DECISIONS - 2)->comm, "x\\x1b]0;pwn\\x07");
+	assert_string_equal(snap_decision_at(&S, SNAP_DECISIONS - 1)->reason, "raised /\\x1b[2J");
 }
 
 /* The metrics' tap beside the calibration guard's: both see each record. */
