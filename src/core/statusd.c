@@ -82,7 +82,8 @@ static void from_describe(struct og_snapshot *snap, struct guard *g, struct snap
 					break;
 				f->size = (uint64_t)jint(v, "size", &ok);
 				f->avail = (uint64_t)jint(v, "avail", &ok);
-				snprintf(f->path, sizeof(f->path), "%s", path);
+				/* valid UTF-8 (a cut never splits a character): a label value */
+				escape_untrusted(path, f->path, sizeof(f->path));
 				snap->n_fs += ok;
 			}
 		}
@@ -97,10 +98,12 @@ static void from_describe(struct og_snapshot *snap, struct guard *g, struct snap
 				break;
 			gp->total = (uint64_t)jint(v, "memory_total", &ok);
 			gp->used = (uint64_t)jint(v, "memory_used", &ok);
-			gp->index = atoi(index);
-			snprintf(gp->name, sizeof(gp->name), "%s",
-				 json_object_object_get_ex(v, "name", &name) ?
-				 json_object_get_string(name) : "");
+			int64_t idx;
+
+			ok = ok && parse_int_range(index, 0, INT32_MAX, &idx) == 0;
+			gp->index = ok ? (int)idx : -1;
+			escape_untrusted(json_object_object_get_ex(v, "name", &name) ?
+					 json_object_get_string(name) : "", gp->name, sizeof(gp->name));
 			snap->n_gpus += ok;     /* only a device whose memory was read */
 		}
 	}
@@ -317,8 +320,11 @@ static int listen_on(struct statusd *s, const char *path)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 		return -errno;
 	if (lstat(path, &st) == 0) {
-		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		bool answered = probe >= 0 && connect(probe, (struct sockaddr *)&a, sizeof(a)) == 0;
+		/* non-blocking: a daemon with a full backlog answers EAGAIN at
+		 * once instead of holding the start */
+		int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		bool answered = probe >= 0 && (connect(probe, (struct sockaddr *)&a, sizeof(a)) == 0 ||
+						errno == EAGAIN);
 
 		if (probe >= 0)
 			close(probe);
@@ -328,10 +334,10 @@ static int listen_on(struct statusd *s, const char *path)
 		}
 		unlink(path);   /* a stale socket of a daemon gone */
 	}
-	old = umask(0177);
+	old = umask(0177);      /* the socket is made 0600 (no chmod: it follows links) */
 	r = bind(fd, (struct sockaddr *)&a, sizeof(a));
 	umask(old);
-	if (r < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+	if (r < 0 || listen(fd, 16) < 0) {
 		r = -errno;
 		close(fd);
 		return r;
