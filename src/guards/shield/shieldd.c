@@ -194,14 +194,14 @@ static void setup_cgroup(struct shield_rt *s, struct og_ctx *c)
 
 	shield_cg_close(&s->cg);
 	if (!shield_wanted(cfg) || shield_path(cfg->cg_parent, cfg->cg_name, path, sizeof(path)) < 0) {
-		shield_sd_stop(s, c);
+		shield_sd_stop(s, c, false);
 		return;
 	}
 	if (shield_sd_wanted(s, c)) {   /* systemd's slice, through systemd */
 		shield_sd_setup(s, c);
 		return;
 	}
-	shield_sd_stop(s, c);
+	shield_sd_stop(s, c, false);
 	if (shield_v2_usable(c->cg_root_fd)) {
 		r = shield_v2_create(c->cg_root_fd, path, cfg->cg_parent, LEAF_NAME, &s->cg, why,
 				     sizeof(why));
@@ -274,6 +274,14 @@ static int read_members(struct shield_rt *s, size_t *ret_n)
 	if (s->sd)
 		return shield_sd_members(s, ret_n);
 	return shield_members(&s->cg, &s->members, ret_n, &s->members_cap);
+}
+
+bool shield_refused_earlier(const struct shield_rt *s, int pid, uint64_t start)
+{
+	for (size_t i = 0; i < SHIELD_REFUSED; i++)
+		if (s->refused[i].pid == pid && s->refused[i].start == start)
+			return true;
+	return false;
 }
 
 bool shield_refused_before(struct shield_rt *s, int pid, uint64_t start)
@@ -765,7 +773,7 @@ void shield_rt_stop(struct shield_rt *s, struct og_ctx *c)
 	if (c->cfg.dyn_state_path)
 		unlink(c->cfg.dyn_state_path);
 	oomadj_free(&s->adj);
-	shield_sd_stop(s, c);
+	shield_sd_stop(s, c, true);
 	shield_cg_close(&s->cg);
 	loop_close(s->loop, &s->conn);
 	loop_timer_close(s->loop, &s->timer);

@@ -74,6 +74,8 @@ void shield_rt_pass_soon(struct shield_rt *s);
 /* pid (of that start time) was refused before: true (say it once); else
  * remembered now, false. */
 bool shield_refused_before(struct shield_rt *s, int pid, uint64_t start);
+/* The same question, remembering nothing. */
+bool shield_refused_earlier(const struct shield_rt *s, int pid, uint64_t start);
 /* One pass now: moves, settings, dynamic oom_score_adj (tests). */
 void shield_rt_pass(struct shield_rt *s);
 /* One proc connector event, as the connector fd delivers them (tests). */

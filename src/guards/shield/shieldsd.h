@@ -41,5 +41,8 @@ void shield_sd_try(struct shield_rt *s, struct og_ctx *c, int pid, uint64_t star
 		   const char *comm, const char *how);
 /* Every member of the slice's scopes (and the slice), sorted. */
 int shield_sd_members(struct shield_rt *s, size_t *ret_n);
-/* Give back the units' own settings; forget the queue. */
-void shield_sd_stop(struct shield_rt *s, struct og_ctx *c);
+/* Leave systemd's way: the units protected in place get their own
+ * settings back, the queue is forgotten. At exit it waits for that (at most
+ * a few seconds); on a reload it never waits (the calls finish in the
+ * lane, and what they need goes with them). */
+void shield_sd_stop(struct shield_rt *s, struct og_ctx *c, bool at_exit);

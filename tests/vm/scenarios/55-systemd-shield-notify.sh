@@ -7,7 +7,8 @@
 # pam_systemd: session-N.scope) ends in a transient scope under the slice,
 # oomguard-nvim-PID.scope, whose Slice= is the slice; an nvim that runs as a
 # service is protected where it stays (MemoryLow= on its unit, given back
-# when oomguard stops). The user's session runs a session bus, a small
+# when oomguard stops); a reload's new settings reach the slice and that
+# unit. The user's session runs a session bus, a small
 # notification server (tests/vm/og-notifications.py) and `oomguard notify`:
 # when oomguard kills that user's hog, a desktop notification names it and
 # its pid; a Killed signal the user forges on the system bus shows nothing;
@@ -124,6 +125,14 @@ require "! grep -q forged /tmp/notes.jsonl" "the forged signal was shown"
 require "grep -q 'member=Killed' /tmp/monitor.txt && grep -q 'string \"runaway\"' /tmp/monitor.txt" "the daemon's Killed for the hog was not seen on the bus: $(tail -c 400 /tmp/monitor.txt)"
 kill "$mon" 2>/dev/null
 require "pid_alive $nv" "nvim died"
+
+# a reload with new settings: the slice and the service's unit take them
+sed -i 's/memory_low: 200MiB, cpu_weight: 150/memory_low: 300MiB, cpu_weight: 170/' "$cfg"
+systemctl reload oomguard
+wait_until "[[ \$(sd oom_protector.slice MemoryLow) == 314572800 && \$(sd og-editor.service MemoryLow) == 314572800 ]]" 20
+info after_reload="slice MemoryLow=$(sd oom_protector.slice MemoryLow) CPUWeight=$(sd oom_protector.slice CPUWeight), service MemoryLow=$(sd og-editor.service MemoryLow) CPUWeight=$(sd og-editor.service CPUWeight)"
+require "[[ \$(sd oom_protector.slice MemoryLow) == 314572800 && \$(sd oom_protector.slice CPUWeight) == 170 ]]" "the slice did not take the reloaded settings"
+require "[[ \$(sd og-editor.service MemoryLow) == 314572800 && \$(sd og-editor.service CPUWeight) == 170 ]]" "the service's unit did not take the reloaded settings"
 
 # stop: the service's unit gets its own settings back
 systemctl stop oomguard
