@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -295,6 +296,48 @@ static void test_spawn(void **state)
 	assert_string_equal(hook_status_name(HOOK_EXEC_ERROR), "exec-error");
 }
 
+/* A hook that closes its stdout and stderr (exec >/dev/null 2>&1) and
+ * goes on: its pipe says POLLHUP for good, which must not spin the lane
+ * (it did: poll returned at once until the hook exited, a whole CPU). */
+static void test_spawn_closed_output(void **state)
+{
+	char *quiet[] = { "/bin/sh", "-c", "echo before; exec >/dev/null 2>&1; sleep 1; exit 0",
+			  NULL };
+	struct rusage ru0, ru1;
+	struct hook_run r;
+	uint64_t t0 = now_ms(), cpu_us;
+
+	assert_int_equal(getrusage(RUSAGE_THREAD, &ru0), 0);
+	run(&r, quiet, NULL, 5000);
+	assert_int_equal(getrusage(RUSAGE_THREAD, &ru1), 0);
+	assert_int_equal(r.status, HOOK_OK);
+	assert_string_equal(r.output, "before\n");
+	assert_true(now_ms() - t0 >= 1000);
+	cpu_us = (uint64_t)(ru1.ru_utime.tv_sec - ru0.ru_utime.tv_sec) * 1000000 +
+		 (uint64_t)(ru1.ru_stime.tv_sec - ru0.ru_stime.tv_sec) * 1000000 +
+		 (uint64_t)(ru1.ru_utime.tv_usec - ru0.ru_utime.tv_usec) +
+		 (uint64_t)(ru1.ru_stime.tv_usec - ru0.ru_stime.tv_usec);
+	/* a second of waiting: a spinning lane burns about as much CPU */
+	if (cpu_us > 200000)
+		fail_msg("the waiting thread used %llu us of CPU in %llu ms", (unsigned long long)cpu_us,
+			 (unsigned long long)(now_ms() - t0));
+}
+
+/* Its stdout and stderr block as a pipe's do: O_NONBLOCK only on the
+ * daemon's end (with it, a burst of output failed with EAGAIN). */
+static void test_spawn_blocking_output(void **state)
+{
+	char *flags[] = { "/bin/sh", "-c", "f=$(sed -n 's/^flags:[[:space:]]*//p' /proc/$$/fdinfo/1); "
+			  "echo \"$f\"; [ $(( 0$f & 04000 )) -eq 0 ] || exit 4; "
+			  "head -c 1000000 /dev/zero || exit 5; exit 0", NULL };
+	struct hook_run r;
+
+	run(&r, flags, NULL, 10000);
+	if (r.status != HOOK_OK)
+		fail_msg("exit %d: %s", r.exit_code, r.output);
+	assert_int_equal(r.output_len, HOOK_OUTPUT_MAX - 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -305,6 +348,8 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_apply),
 		cmocka_unit_test(test_spawn),
+		cmocka_unit_test(test_spawn_closed_output),
+		cmocka_unit_test(test_spawn_blocking_output),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
