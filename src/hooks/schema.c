@@ -144,11 +144,15 @@ static int check_one(const struct og_config *cfg, const struct og_hook *h, const
 		     char *err, size_t size)
 {
 	const char *file = cfg->path ? cfg->path : "<config>";
-	struct stat st;
-	const char *why = NULL;
+	char dir[4096];
+	struct stat st, dst;
+	const char *why = NULL, *slash;
 
 	if (!h->argc)
 		return 0;
+	slash = strrchr(h->argv[0], '/');       /* an absolute path: there is one */
+	snprintf(dir, sizeof(dir), "%.*s", slash == h->argv[0] ? 1 : (int)(slash - h->argv[0]),
+		 h->argv[0]);
 	if (stat(h->argv[0], &st) < 0)
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
@@ -159,6 +163,16 @@ static int check_one(const struct og_config *cfg, const struct og_hook *h, const
 		why = "owned by another user than root: whoever may write it runs code as root";
 	else if (st.st_mode & S_IWOTH)
 		why = "writable by every user: whoever may write it runs code as the daemon";
+	else if (st.st_mode & S_IWGRP)
+		why = "writable by its group: whoever may write it runs code as the daemon";
+	else if (stat(dir, &dst) < 0)
+		why = "its directory cannot be read";
+	else if (geteuid() == 0 && dst.st_uid != 0)
+		why = "its directory is owned by another user than root: whoever may write there "
+		      "may replace it";
+	else if (dst.st_mode & (S_IWGRP | S_IWOTH))
+		why = "its directory is writable by others than its owner: whoever may write there "
+		      "may replace it";
 	if (!why)
 		return 0;
 	snprintf(err, size, "%s:%d:%d: hooks.%s: %s: %s", file, h->line, h->col, name, h->argv[0],

@@ -136,7 +136,27 @@ static void test_config_check(void **state)
 	assert_int_equal(config_load(cfgp, &cfg, err), -EINVAL);
 	assert_non_null(strstr(err, "writable by every user"));
 	assert_int_equal(cfg.hook_post_kill.argc, 0);   /* refused: the old config stays */
+	/* writable by its group */
+	chmod(prog, 0775);
+	assert_int_equal(config_load(cfgp, &cfg, err), -EINVAL);
+	assert_non_null(strstr(err, ":2:14: hooks.post_kill: "));
+	assert_non_null(strstr(err, "writable by its group"));
 	chmod(prog, 0755);
+	/* in a directory others may write: they may replace it */
+	chmod(dir, 0775);
+	assert_int_equal(config_load(cfgp, &cfg, err), -EINVAL);
+	assert_non_null(strstr(err, ":2:14: hooks.post_kill: "));
+	assert_non_null(strstr(err, "its directory is writable by others"));
+	chmod(dir, 01777);
+	assert_int_equal(config_load(cfgp, &cfg, err), -EINVAL);
+	assert_non_null(strstr(err, "its directory is writable by others"));
+	chmod(dir, 0755);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(dir, 65534, 0), 0);
+		assert_int_equal(config_load(cfgp, &cfg, err), -EINVAL);
+		assert_non_null(strstr(err, "its directory is owned by another user than root"));
+		assert_int_equal(chown(dir, 0, 0), 0);
+	}
 	assert_int_equal(config_load(cfgp, &cfg, err), 0);
 	assert_int_equal(cfg.hook_post_kill.argc, 2);
 	config_free(&cfg);
