@@ -14,6 +14,7 @@
 
 #include "core/config-walk.h"
 #include "core/guard.h"
+#include "hooks/hooks.h"
 
 static const char *hook_guard_check(const char *s)
 {
@@ -131,6 +132,10 @@ int cw_load_argv(struct cw *c, const struct key *k, yaml_node_t *v, void *base, 
 	}
 	if ((why = hook_program_check(h->argv[0])))
 		return cw_fail(c, v->start_mark, "%s: %s, got \"%.80s\"", path, why, h->argv[0]);
+	for (size_t i = 0, n = 0; i < h->argc; i++)
+		if ((n += strlen(h->argv[i]) + 1) > HOOK_ARGV_BYTES)
+			return cw_fail(c, v->start_mark, "%s: the command is too long (at most %d bytes)",
+				       path, HOOK_ARGV_BYTES);
 	h->line = (int)v->start_mark.line + 1;
 	h->col = (int)v->start_mark.column + 1;
 	return cw_mark_seen(c, h, v->start_mark);
