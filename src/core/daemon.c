@@ -100,6 +100,8 @@ static void reload(void *userdata)
 	ctx_refresh_registry(&d->c);
 	guards_reload(d->guards);
 	statusd_reload(&d->status);
+	if ((r = hooks_prepare(d->hooks, &d->c.cfg)) < 0)
+		log_warn("hooks: could not start their worker lanes: %s", strerror(-r));
 	log_config(&d->c.cfg);
 	log_notice("config reloaded from %s", config_name(d));
 	report_event(&d->rep, "daemon", "reload", config_name(d));
@@ -223,6 +225,8 @@ int daemon_run(const struct og_opts *o)
 		return 1;
 	}
 	vp_set_hooks(d.env.vp, d.hooks);
+	if ((r = hooks_prepare(d.hooks, &d.c.cfg)) < 0)
+		log_warn("hooks: could not start their worker lanes: %s", strerror(-r));
 	d.rep.kmsg.due = on_kmsg_due;
 	d.rep.kmsg.userdata = &d;
 	d.c.log_registry = true;

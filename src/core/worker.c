@@ -256,6 +256,19 @@ int worker_submit(struct worker *w, unsigned lane, worker_fn fn, void *arg, uint
 	return r;
 }
 
+int worker_lane_start(struct worker *w, unsigned lane)
+{
+	int r = 0;
+
+	if (!w || lane >= w->n_lanes)
+		return -EINVAL;
+	lock(w);
+	if (!w->lanes[lane].started)
+		r = lane_start(&w->lanes[lane]);
+	unlock(w);
+	return r;
+}
+
 void worker_dispatch(struct worker *w)
 {
 	uint64_t buf;

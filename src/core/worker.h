@@ -46,6 +46,11 @@ int worker_fd(const struct worker *w);
 int worker_submit(struct worker *w, unsigned lane, worker_fn fn, void *arg, uint64_t timeout_ms,
 		  worker_done_fn done, worker_release_fn release);
 
+/* Start the lane's thread now, not on the first submit (for work that
+ * must not create a thread when it comes: the kill path's hooks). 0 (also
+ * when it runs already), -EINVAL for a bad lane, -errno. */
+int worker_lane_start(struct worker *w, unsigned lane);
+
 /* Call when worker_fd() is readable: runs done() for each finished call and
  * done(arg, -ETIMEDOUT, true) for each call past its deadline. A lane that
  * timed out stays busy (hung) until fn returns; then release(arg) runs and

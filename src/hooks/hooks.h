@@ -23,6 +23,13 @@ struct worker;
 
 #define HOOK_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOOK_ENV_MAX 24
+#define HOOK_ARGV_BYTES 8192           /* a command's words, with their NULs: at most */
+/* What the environment and the JSON hold of the strings from outside, once
+ * escaped, with the NUL: a longer one is cut (never inside an escape), so
+ * a user cannot make a hook's environment too big for it to start. */
+#define HOOK_COMM_MAX 256
+#define HOOK_CGROUP_MAX 2048            /* OOMGUARD_CGROUP and OOMGUARD_SCOPE each */
+#define HOOK_REASON_MAX 1024
 #define HOOK_OUTPUT_MAX 512             /* of its stdout and stderr, kept for the record */
 #define HOOK_PRE_KILL_AFTER_MS 1000     /* a pre_kill hook still running this long after its
 					 * timeout is killed (SIGKILL, its process group) */
@@ -32,7 +39,8 @@ struct worker;
 /* The environment of a hook for event ("pre_kill", "post_kill") about d:
  * PATH=HOOK_PATH and the OOMGUARD_* variables (the README's list), as
  * pointers into buf, NULL-terminated in envp. Strings from outside
- * (comm, cgroup) are escaped as in the records. The count, or -ENOSPC. */
+ * (comm, cgroup, scope, reason) are escaped as in the records and cut to
+ * HOOK_*_MAX. The count, or -ENOSPC (buf smaller than the job's). */
 int hook_env(const char *event, const struct decision *d, char *buf, size_t size,
 	     char *envp[HOOK_ENV_MAX + 1]);
 /* The same as one JSON object (one line, no newline), malloc'd; NULL on
@@ -72,9 +80,17 @@ struct hooks;
 typedef void (*hook_exited_fn)(void *userdata, uint64_t token);
 
 /* lane_pre, lane_post: worker lanes of their own. rep: where hook
- * records go (the same struct across reloads). */
+ * records go (the same struct across reloads). Allocates the one job of
+ * each kind that every hook run reuses: the kill path allocates nothing. */
 int hooks_new(struct worker *w, unsigned lane_pre, unsigned lane_post, struct reporter *rep,
 	      struct hooks **ret);
+/* After each load of the config (startup, reload): start the worker lane
+ * threads of the hooks cfg configures (worker_lane_start: the lanes stay
+ * free), so that no hook creates a thread on the kill path. 0 or -errno (then the first
+ * hook starts the thread). */
+int hooks_prepare(struct hooks *h, const struct og_config *cfg);
+/* The job of a kind (tests: the same from hooks_new on). */
+const void *hooks_job(const struct hooks *h, bool pre);
 void hooks_free(struct hooks *h);
 /* Does cfg run hooks of this kind for d (configured, d's guard listed,
  * not a dry run unless hooks.dry_run)? */
@@ -82,7 +98,9 @@ bool hooks_apply(const struct og_config *cfg, bool pre, const struct decision *d
 /* Start cfg's pre_kill hook about d (whose event/sig say what is about to
  * be sent). 0: exited(userdata, token) runs once on the loop when it has
  * ended (or was given up on); -ENOENT: no hook applies; -EBUSY: the last
- * pre_kill hook still runs, this one was skipped (and recorded); -errno.
+ * pre_kill hook still runs, this one was skipped (and recorded); -errno
+ * (recorded: exec-error). A hook that cannot start on its lane is recorded
+ * too.
  * Whatever it returns, the caller must not wait on it past
  * hooks.pre_kill_timeout. */
 int hooks_pre_kill(struct hooks *h, const struct og_config *cfg, const struct decision *d,

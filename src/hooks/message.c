@@ -44,7 +44,8 @@ int hook_env(const char *event, const struct decision *d, char *buf, size_t size
 	     char *envp[HOOK_ENV_MAX + 1])
 {
 	struct envb e = { .buf = buf, .size = size, .envp = envp };
-	char comm[256], cg[4096 * 2], reason[1024], scope[4096 * 2];
+	char comm[HOOK_COMM_MAX], cg[HOOK_CGROUP_MAX], reason[HOOK_REASON_MAX];
+	char scope[HOOK_CGROUP_MAX];
 
 	escape_untrusted(d->comm ? d->comm : "", comm, sizeof(comm));
 	escape_untrusted(d->cgroup ? d->cgroup : "", cg, sizeof(cg));
@@ -75,12 +76,13 @@ int hook_env(const char *event, const struct decision *d, char *buf, size_t size
 	return e.n;
 }
 
-static void add_s(json_object *o, const char *k, const char *v, bool untrusted)
+/* untrusted: escaped and cut to that many bytes (with the NUL), else 0 */
+static void add_s(json_object *o, const char *k, const char *v, size_t untrusted)
 {
-	char esc[4096 * 2];
+	char esc[HOOK_CGROUP_MAX];
 
 	if (untrusted) {
-		escape_untrusted(v ? v : "", esc, sizeof(esc));
+		escape_untrusted(v ? v : "", esc, MIN(untrusted, sizeof(esc)));
 		v = esc;
 	}
 	json_object_object_add(o, k, json_object_new_string(v ? v : ""));
@@ -99,18 +101,18 @@ char *hook_json(const char *event, const struct decision *d)
 
 	if (!o)
 		return NULL;
-	add_s(o, "event", event, false);
+	add_s(o, "event", event, 0);
 	add_i(o, "pid", d->pid, true);
 	add_i(o, "uid", d->uid, true);
-	add_s(o, "comm", d->comm, true);
-	add_s(o, "cgroup", d->cgroup, true);
+	add_s(o, "comm", d->comm, HOOK_COMM_MAX);
+	add_s(o, "cgroup", d->cgroup, HOOK_CGROUP_MAX);
 	json_object_object_add(o, "whole_cgroup", json_object_new_boolean(d->whole_cgroup));
-	add_s(o, "guard", d->guard, false);
-	add_s(o, "trigger", d->trigger, false);
-	add_s(o, "level", d->level, false);
-	add_s(o, "scope", d->scope ? d->scope : "system", true);
-	add_s(o, "reason", d->reason, true);
-	add_s(o, "signal", report_signame(d->sig), false);
+	add_s(o, "guard", d->guard, 0);
+	add_s(o, "trigger", d->trigger, 0);
+	add_s(o, "level", d->level, 0);
+	add_s(o, "scope", d->scope ? d->scope : "system", HOOK_CGROUP_MAX);
+	add_s(o, "reason", d->reason, HOOK_REASON_MAX);
+	add_s(o, "signal", report_signame(d->sig), 0);
 	json_object_object_add(o, "dry_run", json_object_new_boolean(d->dry_run));
 	add_i(o, "rss", (int64_t)d->rss, true);
 	add_i(o, "exit_ms", d->exit_ms, d->exit_ms >= 0);

@@ -14,6 +14,7 @@
 
 #include "core/config-walk.h"
 #include "core/guard.h"
+#include "hooks/hooks.h"
 
 static const char *hook_guard_check(const char *s)
 {
@@ -131,6 +132,10 @@ int cw_load_argv(struct cw *c, const struct key *k, yaml_node_t *v, void *base, 
 	}
 	if ((why = hook_program_check(h->argv[0])))
 		return cw_fail(c, v->start_mark, "%s: %s, got \"%.80s\"", path, why, h->argv[0]);
+	for (size_t i = 0, n = 0; i < h->argc; i++)
+		if ((n += strlen(h->argv[i]) + 1) > HOOK_ARGV_BYTES)
+			return cw_fail(c, v->start_mark, "%s: the command is too long (at most %d bytes)",
+				       path, HOOK_ARGV_BYTES);
 	h->line = (int)v->start_mark.line + 1;
 	h->col = (int)v->start_mark.column + 1;
 	return cw_mark_seen(c, h, v->start_mark);
@@ -144,11 +149,15 @@ static int check_one(const struct og_config *cfg, const struct og_hook *h, const
 		     char *err, size_t size)
 {
 	const char *file = cfg->path ? cfg->path : "<config>";
-	struct stat st;
-	const char *why = NULL;
+	char dir[4096];
+	struct stat st, dst;
+	const char *why = NULL, *slash;
 
 	if (!h->argc)
 		return 0;
+	slash = strrchr(h->argv[0], '/');       /* an absolute path: there is one */
+	snprintf(dir, sizeof(dir), "%.*s", slash == h->argv[0] ? 1 : (int)(slash - h->argv[0]),
+		 h->argv[0]);
 	if (stat(h->argv[0], &st) < 0)
 		why = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
@@ -159,6 +168,16 @@ static int check_one(const struct og_config *cfg, const struct og_hook *h, const
 		why = "owned by another user than root: whoever may write it runs code as root";
 	else if (st.st_mode & S_IWOTH)
 		why = "writable by every user: whoever may write it runs code as the daemon";
+	else if (st.st_mode & S_IWGRP)
+		why = "writable by its group: whoever may write it runs code as the daemon";
+	else if (stat(dir, &dst) < 0)
+		why = "its directory cannot be read";
+	else if (geteuid() == 0 && dst.st_uid != 0)
+		why = "its directory is owned by another user than root: whoever may write there "
+		      "may replace it";
+	else if (dst.st_mode & (S_IWGRP | S_IWOTH))
+		why = "its directory is writable by others than its owner: whoever may write there "
+		      "may replace it";
 	if (!why)
 		return 0;
 	snprintf(err, size, "%s:%d:%d: hooks.%s: %s: %s", file, h->line, h->col, name, h->argv[0],

@@ -22,7 +22,8 @@ int hook_split(const char *s, struct og_hook *h);
  * NULL. */
 const char *hook_program_check(const char *s);
 /* Each hook's program against this machine: it must exist, be a regular
- * executable file, and, when the daemon runs as root, be root's and not
- * writable by every user (whoever may write it runs code as root). Errors
+ * executable file, not writable by its group nor by every user, in a
+ * directory writable by its owner only, and, when the daemon runs as root,
+ * both root's (whoever may write them runs code as root). Errors
  * "FILE:LINE:COL: hooks.NAME: ..." in err. 0 or -EINVAL. */
 int hooks_config_check(const struct og_config *cfg, char *err, size_t size);

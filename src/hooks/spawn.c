@@ -70,7 +70,10 @@ fail:
 	_exit(127);
 }
 
-static void drain(int fd, struct hook_run *r)
+/* Read what fd holds now (it is non-blocking), keeping the first bytes.
+ * true: end of file (every writer closed it) or an error: nothing more
+ * will come, do not poll it again. */
+static bool drain(int fd, struct hook_run *r)
 {
 	char buf[4096];
 	ssize_t n;
@@ -82,10 +85,14 @@ static void drain(int fd, struct hook_run *r)
 		r->output_len += keep;
 	}
 	r->output[r->output_len] = '\0';
+	return n == 0 || (errno != EAGAIN && errno != EINTR);
 }
 
 /* Wait for pid until deadline (monotonic ms), reading out meanwhile.
- * true: it exited (not reaped yet). */
+ * true: it exited (not reaped yet). Once out is at its end (the hook
+ * closed its stdout and stderr: POLLHUP for good), it is no longer polled,
+ * else poll would return at once, again and again, spinning the lane
+ * until the hook exits: only the pidfd (or the 10 ms look) is waited on. */
 static bool wait_exit(pid_t pid, int out, uint64_t deadline, struct hook_run *r)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -101,8 +108,8 @@ static bool wait_exit(pid_t pid, int out, uint64_t deadline, struct hook_run *r)
 		/* Without pidfds (< 5.3): look every 10 ms. */
 		if (poll(pidfd >= 0 ? p : p + 1, pidfd >= 0 ? 2 : 1, wait_ms) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents)
-			drain(out, r);
+		if (p[1].revents && drain(out, r))
+			out = -1;       /* poll ignores a negative fd */
 		if (pidfd >= 0) {
 			exited = p[0].revents != 0;
 		} else {
@@ -134,8 +141,12 @@ int hook_spawn_run(struct hook_run *r)
 	r->output[0] = '\0';
 	/* stdin: the pipe holds the whole object before the hook starts (it is
 	 * far smaller than a pipe's buffer), so writing it never blocks nor
-	 * meets a reader that is gone. */
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0) {
+	 * meets a reader that is gone. Only our end of the output pipe is
+	 * non-blocking: the hook's stdout and stderr block as any pipe's do
+	 * (O_NONBLOCK is the open file's, so pipe2's flag would reach the hook
+	 * through dup2: a burst of output would fail with EAGAIN). */
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    fcntl(out[0], F_SETFL, O_NONBLOCK) < 0) {
 		ret = -errno;
 		goto out;
 	}

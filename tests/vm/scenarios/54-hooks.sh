@@ -11,8 +11,9 @@
 #    margin for TCG (1.5 s), measured between the hook's own clock at its
 #    start and the terminate record's time_ms, and is killed 1 s later
 #    (status timeout), its sleep with it.
-# 3. a reload with a hooks section that names a missing program is
-#    refused with FILE:LINE:COL and the old hooks stay.
+# 3. a reload with a hooks section that names a missing program, or one
+#    in a directory others may write (/tmp), is refused with FILE:LINE:COL
+#    and the old hooks stay (the hooks live in a root-only directory).
 # vm-memory: 1024M
 # vm-timeout: 600
 . "$OG_REPO/tests/vm/lib.sh"
@@ -20,27 +21,31 @@
 require_bin og-hog oomguard
 
 H=/tmp/hooks.log
-cat >/tmp/pre.sh <<'SH'
+# The programs in a directory only root may write (one in /tmp is refused: see 3.)
+D=/usr/local/libexec/og-hooks
+mkdir -p -m 755 "$D"
+chmod 755 /usr/local/libexec /usr/local
+cat >/usr/local/libexec/og-hooks/pre.sh <<'SH'
 #!/bin/bash
 t=$EPOCHREALTIME
 alive=0; [[ -d /proc/$OOMGUARD_PID ]] && alive=1
 json=$(cat)
 echo "pre start_ms=$((${t/./} / 1000)) pid=$OOMGUARD_PID alive=$alive signal=$OOMGUARD_SIGNAL json=$json" >>/tmp/hooks.log
 SH
-cat >/tmp/post.sh <<'SH'
+cat >/usr/local/libexec/og-hooks/post.sh <<'SH'
 #!/bin/bash
 alive=0; [[ -d /proc/$OOMGUARD_PID ]] && alive=1
 echo "post pid=$OOMGUARD_PID alive=$alive exit_ms=$OOMGUARD_EXIT_MS event=$OOMGUARD_EVENT" >>/tmp/hooks.log
 echo "post hook failing on purpose"
 exit 3
 SH
-cat >/tmp/hang.sh <<'SH'
+cat >/usr/local/libexec/og-hooks/hang.sh <<'SH'
 #!/bin/bash
 t=$EPOCHREALTIME
 echo "hang start_ms=$((${t/./} / 1000)) pid=$OOMGUARD_PID shell=$$" >>/tmp/hooks.log
 sleep 60
 SH
-chmod 755 /tmp/pre.sh /tmp/post.sh /tmp/hang.sh
+chmod 755 "$D/pre.sh" "$D/post.sh" "$D/hang.sh"
 : >"$H"
 
 cat >/tmp/hooks.yaml <<'YAML'
@@ -48,9 +53,9 @@ memory:
   grace_period: 5s
   cooldown: 1s
 hooks:
-  pre_kill: [/tmp/pre.sh]
+  pre_kill: [/usr/local/libexec/og-hooks/pre.sh]
   pre_kill_timeout: 5s      # bash starts slowly under TCG: SIGTERM waits for the hook
-  post_kill: /tmp/post.sh
+  post_kill: /usr/local/libexec/og-hooks/post.sh
 YAML
 start_guard --config /tmp/hooks.yaml
 oom0=$(oom_kill_count)
@@ -95,7 +100,7 @@ memory:
   grace_period: 5s
   cooldown: 1s
 hooks:
-  pre_kill: [/tmp/hang.sh]
+  pre_kill: [/usr/local/libexec/og-hooks/hang.sh]
   pre_kill_timeout: 300ms
 YAML
 n=$(grep -c '"event":"reload"' "$OG_REC")
@@ -137,6 +142,19 @@ wait_until "(( \$(grep -c '\"event\":\"reload-refused\"' '$OG_REC') > $n ))" 30
 msg=$(rec '[x["message"] for x in r if x["event"] == "reload-refused"][-1:]')
 info refused="$msg"
 require "[[ '$msg' == *'/tmp/hooks.yaml:2:13: hooks.pre_kill: /nonexistent/hook: No such file or directory'* ]]" "reload-refused: $msg"
+# ... and so is a program in a directory others may write (/tmp: anyone
+# may put a file of that name there first)
+cp /usr/local/libexec/og-hooks/pre.sh /tmp/pre.sh
+cat >/tmp/hooks.yaml <<'YAML'
+hooks:
+  pre_kill: /tmp/pre.sh
+YAML
+n=$(grep -c '"event":"reload-refused"' "$OG_REC")
+kill -HUP "$OG_GUARD_PID"
+wait_until "(( \$(grep -c '\"event\":\"reload-refused\"' '$OG_REC') > $n ))" 30
+msg=$(rec '[x["message"] for x in r if x["event"] == "reload-refused"][-1:]')
+info refused_tmp="$msg"
+require "[[ '$msg' == *'/tmp/hooks.yaml:2:13: hooks.pre_kill: /tmp/pre.sh: its directory is writable by others'* ]]" "reload-refused (/tmp): $msg"
 require "(($(oom_kill_count) == oom0))" "the kernel's oom_kill counter grew"
 save_out "$H"
 verdict
