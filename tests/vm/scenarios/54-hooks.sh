@@ -8,8 +8,9 @@
 #    daemon goes on;
 # 2. after a reload, a pre_kill hook that hangs (sleep 60) holds SIGTERM
 #    back no longer than hooks.pre_kill_timeout (300 ms) plus an honest
-#    margin for TCG (1.5 s), measured between the hook's own clock at its
-#    start and the terminate record's time_ms, and is killed 1 s later
+#    margin for TCG (1.5 s), measured between the daemon's start of the
+#    hook (its record's time less its duration) and the terminate record's
+#    time_ms, and is killed 1 s later
 #    (status timeout), its sleep with it.
 # 3. a reload with a hooks section that names a missing program, or one
 #    in a directory others may write (/tmp), is refused with FILE:LINE:COL
@@ -118,17 +119,19 @@ shell=$(sed -n 's/.*shell=\([0-9]*\).*/\1/p' <<<"$hang")
 hang_rec=$(rec '[x["hook"]["status"] + ":" + str(x["hook"]["duration_ms"]) for x in r if x["event"] == "hook" and x["hook"]["pid"] == '"$hog"']')
 # when the daemon started the hook: its record's time less its duration
 spawn_ms=$(rec '[x["time_ms"] - x["hook"]["duration_ms"] for x in r if x["event"] == "hook" and x["hook"]["pid"] == '"$hog"' and x["hook"]["duration_ms"] is not None][:1]')
-info waited_ms=$((term_ms - spawn_ms)) hook_own_start_to_sigterm_ms=$((term_ms - hang_ms)) \
+info waited_ms=$((term_ms - ${spawn_ms:-0})) hook_own_start_to_sigterm_ms=$((term_ms - ${hang_ms:-0})) \
 	hang_record="$hang_rec" exit_status=$st
 require "[[ $st -eq 143 ]]" "exit status $st, expected 143 (SIGTERM)"
-require "[[ -n '$hang_ms' && -n '$term_ms' && -n '$spawn_ms' ]]" "no hang hook start ($hang), hook record or terminate record for $hog"
+require "[[ -n '$term_ms' && -n '$spawn_ms' ]]" "no hook record or terminate record for $hog"
 # From the daemon's start of the hook to SIGTERM: the timeout, not 60 s,
 # nor more than 300 ms + 1.5 s (TCG on a shared host); the record's clock
 # has milliseconds, so at least 290.
 require "(( term_ms - spawn_ms >= 290 && term_ms - spawn_ms <= 1800 ))" "SIGTERM came $((term_ms - spawn_ms)) ms after the hanging hook was started (timeout 300 ms)"
-require "((hang_ms <= term_ms))" "the hanging hook started at $hang_ms, after SIGTERM at $term_ms"
+# (the hook's own first line may come after SIGTERM: bash under TCG can
+# take longer than the 300 ms to start, and the timeout is the point here;
+# phase 1 checks that a hook given the time runs before SIGTERM)
 require "[[ '$hang_rec' == timeout:* ]]" "the hanging hook's record: $hang_rec"
-require "! pid_alive '$shell'" "the hanging hook ($shell) still runs"
+[[ -n $shell ]] && require "! pid_alive '$shell'" "the hanging hook ($shell) still runs"
 require "! pgrep -f 'sleep 60' >/dev/null" "the hanging hook's sleep still runs"
 
 # 3. a broken hooks section is refused; the old hooks stay
