@@ -135,29 +135,21 @@ require "[[ '$hang_rec' == timeout:* ]]" "the hanging hook's record: $hang_rec"
 require "! pgrep -f 'sleep 60' >/dev/null" "the hanging hook's sleep still runs"
 
 # 3. a broken hooks section is refused; the old hooks stay
-cat >/tmp/hooks.yaml <<'YAML'
-hooks:
-  pre_kill: [/nonexistent/hook]
-YAML
-n=$(grep -c '"event":"reload-refused"' "$OG_REC")
-kill -HUP "$OG_GUARD_PID"
-wait_until "(( \$(grep -c '\"event\":\"reload-refused\"' '$OG_REC') > $n ))" 30
-msg=$(rec '[x["message"] for x in r if x["event"] == "reload-refused"][-1:]')
-info refused="$msg"
-require "[[ '$msg' == *'/tmp/hooks.yaml:2:13: hooks.pre_kill: /nonexistent/hook: No such file or directory'* ]]" "reload-refused: $msg"
+refused_reload() { # PROGRAM EXPECTED: a reload naming PROGRAM is refused with EXPECTED
+	local n msg
+	printf 'hooks:\n  pre_kill: %s\n' "$1" >/tmp/hooks.yaml
+	n=$(grep -c '"event":"reload-refused"' "$OG_REC")
+	kill -HUP "$OG_GUARD_PID"
+	wait_until "(( \$(grep -c '\"event\":\"reload-refused\"' '$OG_REC') > $n ))" 30
+	msg=$(rec '[x["message"] for x in r if x["event"] == "reload-refused"][-1:]')
+	info refused="$msg"
+	require "[[ '$msg' == *'$2'* ]]" "reload-refused: $msg"
+}
+refused_reload "[/nonexistent/hook]" "/tmp/hooks.yaml:2:13: hooks.pre_kill: /nonexistent/hook: No such file or directory"
 # ... and so is a program in a directory others may write (/tmp: anyone
 # may put a file of that name there first)
 cp /usr/local/libexec/og-hooks/pre.sh /tmp/pre.sh
-cat >/tmp/hooks.yaml <<'YAML'
-hooks:
-  pre_kill: /tmp/pre.sh
-YAML
-n=$(grep -c '"event":"reload-refused"' "$OG_REC")
-kill -HUP "$OG_GUARD_PID"
-wait_until "(( \$(grep -c '\"event\":\"reload-refused\"' '$OG_REC') > $n ))" 30
-msg=$(rec '[x["message"] for x in r if x["event"] == "reload-refused"][-1:]')
-info refused_tmp="$msg"
-require "[[ '$msg' == *'/tmp/hooks.yaml:2:13: hooks.pre_kill: /tmp/pre.sh: its directory is writable by others'* ]]" "reload-refused (/tmp): $msg"
+refused_reload /tmp/pre.sh "/tmp/hooks.yaml:2:13: hooks.pre_kill: /tmp/pre.sh: its directory is writable by others"
 require "(($(oom_kill_count) == oom0))" "the kernel's oom_kill counter grew"
 save_out "$H"
 verdict
