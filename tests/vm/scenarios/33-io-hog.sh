@@ -7,7 +7,7 @@
 # appends a 4 KiB record and fsyncs it every 200 ms. oomguard's io guard
 # kills the hog (the most storage bytes over the window, /proc/PID/io); the
 # light writer lives, and its fsync latency after the kill is back near the
-# device's own (reported, and asserted against the latency under the hog).
+# device's own (its median before the hog, times 1.5 plus 2 ms).
 # vm-memory: 1024M
 # vm-timeout: 300
 . "$OG_REPO/tests/vm/lib.sh"
@@ -21,7 +21,7 @@ modprobe null_blk nr_devices=1 gb=1 memory_backed=1 irqmode=2 completion_nsec=40
 	skip_all "null_blk not loadable in this guest"
 on_exit "rmmod null_blk"
 [[ -b /dev/nullb0 ]] || fail_all "null_blk loaded but no /dev/nullb0"
-mkfs.ext4 -q -F /dev/nullb0 || fail_all "mkfs.ext4 on /dev/nullb0 failed"
+mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 /dev/nullb0 || fail_all "mkfs.ext4 on /dev/nullb0 failed"
 mkdir -p /tmp/slow
 mount /dev/nullb0 /tmp/slow || fail_all "cannot mount /dev/nullb0"
 on_exit "umount -l /tmp/slow"
@@ -41,33 +41,41 @@ start_guard --config /tmp/io.yaml
 # the light writer: one line per record, "seconds_since_start fsync_ms"
 python3 "$OG_REPO/tests/vm/og-io.py" fsync /tmp/slow/journal /tmp/fsync.log &
 writer=$!
-sleep 3
+sleep 5
 w0=$(now_ms)
 python3 "$OG_REPO/tests/vm/og-io.py" hog /tmp/slow/hog &
 hog=$!
 wait_for_exit "$hog" 90 || { kill -KILL "$hog"; require false "the I/O hog lived 90 s"; }
 t1=$(now_ms)
 wait "$hog"; st=$?
-sleep 5
+sleep 7
 pid_alive "$writer"; writer_alive=$?
 kill "$writer" 2>/dev/null; wait "$writer" 2>/dev/null
-# fsync latency: median while the hog ran, and over the 4 s after its death
+# fsync latency: medians over the 5 s before the hog (from 0.5 s), while
+# it ran (from 1 s in), and over the 6 s after its death (from 1 s on)
 lat() { awk -v a="$1" -v b="$2" '$1 >= a && $1 < b { print $2 }' /tmp/fsync.log | sort -n |
 	awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 d=$(((t1 - w0) / 1000))
-under=$(lat 4 $((3 + d)))
-after=$(lat $((4 + d)) $((8 + d)))
+base=$(lat 0.5 5)
+under=$(lat 6 $((5 + d)))
+after=$(lat $((6 + d)) $((12 + d)))
 guards=$(rec '[x["guard"] for x in r if x["event"] in ("terminate", "kill")]')
-info time_to_kill_ms=$((t1 - w0)) status=$st guards="$guards" fsync_median_under_hog_ms="$under" \
+info time_to_kill_ms=$((t1 - w0)) status=$st guards="$guards" fsync_median_before_hog_ms="$base" \
+	fsync_median_under_hog_ms="$under" \
 	fsync_median_after_ms="$after" records_written="$(wc -l </tmp/fsync.log)" \
 	used_io_bytes="$(rec '[x["victim"]["used"] for x in r if x["event"] in ("terminate", "kill")]')" \
 	reason="$(rec '[x["trigger"]["reason"] for x in r if x["event"] in ("terminate", "kill")][:1]')"
 require "[[ \$(signalled_pids) == $hog ]]" "oomguard signalled $(signalled_pids), not (only) the hog $hog"
 require "[[ '$guards' == io ]]" "the victim was not the io guard's: $guards"
 require "[[ $st -eq 143 || $st -eq 137 ]]" "the hog's exit status is $st, not SIGTERM's or SIGKILL's"
-require "[[ -n '$after' && -n '$under' ]] && lt '$after' '$under'" \
-	"the writer's fsync latency did not recover: median ${under} ms under the hog, ${after} ms after"
+# back near the device's own: the median before the hog, with room for
+# TCG's timer (the hog's own effect on it varies from host to host: 26 ms
+# under it against 16 ms after on one, no difference on another)
+limit=$(awk -v b="$base" 'BEGIN { printf "%.1f", b * 1.5 + 2 }')
+require "[[ -n '$after' && -n '$base' ]] && lt '$after' '$limit'" \
+	"the writer's fsync latency is not back near the device's own: median ${after} ms after the kill, ${base} ms before the hog (limit ${limit} ms), ${under} ms under it"
 require "[[ $writer_alive -eq 0 ]]" "the light writer died"
 require "guard_alive" "oomguard died"
+save_out /tmp/fsync.log
 stop_guard
 verdict
