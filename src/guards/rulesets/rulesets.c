@@ -240,7 +240,9 @@ static void dropin_say(struct guard *g, const char *event, const char *msg)
 {
 	struct rsg *s = S(g);
 
-	snprintf(s->dropin_last, sizeof(s->dropin_last), "%s", msg);
+	/* cut to the buffer, as said (-O3 sees the longer messages) */
+	snprintf(s->dropin_last, sizeof(s->dropin_last), "%.*s", (int)sizeof(s->dropin_last) - 1,
+		 msg);
 	report_event(g->env->rep, "rulesets", event, msg);
 	if (!strcmp(event, "drop-in-refused"))
 		log_warn("rulesets: %s", msg);
