@@ -335,29 +335,46 @@ int report_disk(struct reporter *r, const struct disk_record *d)
 	return emit(r, o);
 }
 
-int report_network(struct reporter *r, const struct netrec *n)
+/* The start of a record with a message and one nested object (network,
+ * anomaly, hook): nothing when records go nowhere; without JSON, the line
+ * "GUARD: EVENT: MESSAGE", escaped; else *ret_o with time, guard, event and
+ * message, and an empty *ret_sub. 1: go on with them; else what to return. */
+static int begin_message_record(struct reporter *r, const char *guard, const char *event,
+				const char *message, json_object **ret_o, json_object **ret_sub)
 {
-	json_object *o, *d;
+	json_object *o, *sub;
 
 	if (r->out_fd < 0)
 		return 0;
 	if (!r->json) {
 		char esc[1024];
 
-		escape_untrusted(n->message ? n->message : "", esc, sizeof(esc));
-		return emit_text(r, "network: %s: %s", n->event, esc);
+		escape_untrusted(message ? message : "", esc, sizeof(esc));
+		return emit_text(r, "%s: %s: %s", guard ? guard : "-", event, esc);
 	}
 	o = json_object_new_object();
-	d = json_object_new_object();
-	if (!o || !d) {
+	sub = json_object_new_object();
+	if (!o || !sub) {
 		json_object_put(o);
-		json_object_put(d);
+		json_object_put(sub);
 		return -ENOMEM;
 	}
 	add_time(o);
-	add_str(o, "guard", "network");
-	add_str(o, "event", n->event);
-	add_str(o, "message", n->message);
+	add_str(o, "guard", guard);
+	add_str(o, "event", event);
+	add_str(o, "message", message);
+	*ret_o = o;
+	*ret_sub = sub;
+	return 1;
+}
+
+int report_network(struct reporter *r, const struct netrec *n)
+{
+	json_object *o, *d;
+	int r0 = begin_message_record(r, "network", n->event, n->message, &o, &d);
+
+	if (r0 <= 0)
+		return r0;
 	add_str(d, "interface", n->interface);
 	add_str(d, "mac", n->mac);
 	add_str(d, "seen_on", n->seen_on);
@@ -481,27 +498,11 @@ int report_rebalance(struct reporter *r, const struct rebalance_rec *b)
 int report_anomaly(struct reporter *r, const struct anomaly_rec *a)
 {
 	json_object *o, *x;
+	int r0;
 
 	tap(r, "ebpf", a->event, NULL, NULL, a);
-	if (r->out_fd < 0)
-		return 0;
-	if (!r->json) {
-		char esc[1024];
-
-		escape_untrusted(a->message ? a->message : "", esc, sizeof(esc));
-		return emit_text(r, "ebpf: %s: %s", a->event, esc);
-	}
-	o = json_object_new_object();
-	x = json_object_new_object();
-	if (!o || !x) {
-		json_object_put(o);
-		json_object_put(x);
-		return -ENOMEM;
-	}
-	add_time(o);
-	add_str(o, "guard", "ebpf");
-	add_str(o, "event", a->event);
-	add_str(o, "message", a->message);
+	if ((r0 = begin_message_record(r, "ebpf", a->event, a->message, &o, &x)) <= 0)
+		return r0;
 	add_int(x, "pid", a->pid);
 	add_str(x, "comm", a->comm);
 	add_str(x, "cgroup", a->cgroup);
@@ -516,27 +517,12 @@ int report_anomaly(struct reporter *r, const struct anomaly_rec *a)
 int report_hook(struct reporter *r, const struct hook_rec *h)
 {
 	json_object *o, *x;
+	int r0;
 
 	tap(r, h->guard, "hook", NULL, h->message ? h->message : "", NULL);
-	if (r->out_fd < 0)
-		return 0;
-	if (!r->json) {
-		char esc[1024];
-
-		escape_untrusted(h->message ? h->message : "", esc, sizeof(esc));
-		return emit_text(r, "%s: hook: %s", h->guard ? h->guard : "-", esc);
-	}
-	o = json_object_new_object();
-	x = json_object_new_object();
-	if (!o || !x) {
-		json_object_put(o);
-		json_object_put(x);
-		return -ENOMEM;
-	}
-	add_time(o);
-	add_str(o, "guard", h->guard);
-	add_str(o, "event", "hook");
-	add_str(o, "message", h->message ? h->message : "");
+	r0 = begin_message_record(r, h->guard, "hook", h->message ? h->message : "", &o, &x);
+	if (r0 <= 0)
+		return r0;
 	json_object_object_add(o, "dry_run", json_object_new_boolean(h->dry_run));
 	add_str(x, "name", h->name);
 	add_str(x, "command", h->command);
