@@ -101,8 +101,10 @@ int parse_vmstat(const char *buf, struct vmstat *ret)
 {
 	static const char *const keys[] = {
 		"workingset_refault_file", "workingset_refault", "nr_active_file", "nr_inactive_file",
+		"pgscan_kswapd",
 	};
-	uint64_t v[ARRAY_SIZE(keys)] = { 0 };
+	uint64_t v[ARRAY_SIZE(keys)] = { 0 }, stalls = 0, n;
+	bool has_stall = false;
 	unsigned seen = 0;
 	const char *p = buf, *eol, *sp;
 	char tmp[32];
@@ -110,18 +112,28 @@ int parse_vmstat(const char *buf, struct vmstat *ret)
 	if (!buf)
 		return -EINVAL;
 	for (; *p; p = *eol ? eol + 1 : eol) {
+		size_t klen, i;
+		bool stall;
+
 		eol = strchrnul(p, '\n');
 		sp = memchr(p, ' ', (size_t)(eol - p));
 		if (!sp || (size_t)(eol - sp - 1) >= sizeof(tmp))
 			continue;
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-			if ((size_t)(sp - p) != strlen(keys[i]) || memcmp(p, keys[i], (size_t)(sp - p)) ||
-			    (seen & (1u << i)))
-				continue;
-			memcpy(tmp, sp + 1, (size_t)(eol - sp - 1));
-			tmp[eol - sp - 1] = '\0';
-			if (parse_u64(tmp, &v[i]) < 0)
-				return -EINVAL;
+		klen = (size_t)(sp - p);
+		stall = klen > 11 && !memcmp(p, "allocstall_", 11);
+		for (i = 0; !stall && i < ARRAY_SIZE(keys); i++)
+			if (klen == strlen(keys[i]) && !memcmp(p, keys[i], klen) && !(seen & (1u << i)))
+				break;
+		if (!stall && i == ARRAY_SIZE(keys))
+			continue;
+		memcpy(tmp, sp + 1, (size_t)(eol - sp - 1));
+		tmp[eol - sp - 1] = '\0';
+		if (parse_u64(tmp, stall ? &n : &v[i]) < 0)
+			return -EINVAL;
+		if (stall) {
+			stalls += n;
+			has_stall = true;
+		} else {
 			seen |= 1u << i;
 		}
 	}
@@ -131,6 +143,8 @@ int parse_vmstat(const char *buf, struct vmstat *ret)
 	 * plain name is gone (there are _anon and _file). */
 	ret->refault_file = (seen & 1u) ? v[0] : v[1];
 	ret->file_lru = v[2] + v[3];
+	ret->has_reclaim = has_stall && (seen & 16u);
+	ret->reclaim = ret->has_reclaim ? v[4] + stalls : 0;
 	return 0;
 }
 

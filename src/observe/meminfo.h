@@ -20,10 +20,17 @@ struct meminfo {            /* all in bytes */
 	bool has_vmstat;
 	uint64_t refault_file;  /* workingset_refault_file (or _refault before 5.9) */
 	uint64_t file_lru;      /* nr_active_file + nr_inactive_file */
+	/* Global reclaim: pages kswapd scanned + entries into direct reclaim
+	 * by the page allocator (allocstall_*). A cgroup reclaiming for its
+	 * own limit counts in neither. has_reclaim: both counters known. */
+	bool has_reclaim;
+	uint64_t reclaim;
 };
 
 struct vmstat {                 /* in pages */
 	uint64_t refault_file, file_lru;
+	bool has_reclaim;
+	uint64_t reclaim;       /* pgscan_kswapd + allocstall_* */
 };
 
 /* Parse the text of /proc/meminfo. MemTotal and MemAvailable are required
@@ -34,7 +41,8 @@ int parse_meminfo(const char *buf, struct meminfo *ret);
 int meminfo_read_fd(int fd, struct meminfo *ret);
 
 /* Parse the text of /proc/vmstat ("key value" lines, in pages): the file
- * refault counter and the file LRU size. -EINVAL without a refault counter
- * or without both LRU lines. */
+ * refault counter, the file LRU size and the global reclaim counters
+ * (pgscan_kswapd + allocstall_*; has_reclaim when both are there). -EINVAL
+ * without a refault counter or without both LRU lines. */
 int parse_vmstat(const char *buf, struct vmstat *ret);
 int vmstat_read_fd(int fd, struct vmstat *ret);

@@ -139,6 +139,19 @@ static void test_parse_vmstat(void **state)
 				      "workingset_refault_anon 9\nworkingset_refault_file 4242\n", &v), 0);
 	assert_int_equal(v.refault_file, 4242);
 	assert_int_equal(v.file_lru, 1000);
+	assert_false(v.has_reclaim);    /* no kswapd or allocstall lines */
+	/* Global reclaim: kswapd's scans plus every zone's direct-reclaim
+	 * entries; pgscan_direct (a cgroup's own reclaim counts there) not. */
+	assert_int_equal(parse_vmstat("nr_inactive_file 1\nnr_active_file 2\nworkingset_refault_file 5\n"
+				      "allocstall_dma 1\nallocstall_dma32 20\nallocstall_normal 300\n"
+				      "allocstall_movable 4000\npgscan_kswapd 50000\npgscan_direct 77\n", &v), 0);
+	assert_true(v.has_reclaim);
+	assert_int_equal(v.reclaim, 54321);
+	assert_int_equal(parse_vmstat("nr_inactive_file 1\nnr_active_file 2\nworkingset_refault_file 5\n"
+				      "pgscan_kswapd 50000\n", &v), 0);
+	assert_false(v.has_reclaim);
+	assert_int_equal(parse_vmstat("nr_inactive_file 1\nnr_active_file 2\nworkingset_refault_file 5\n"
+				      "pgscan_kswapd 1\nallocstall_normal x\n", &v), -EINVAL);
 	/* Before 5.9 one counter, file pages only; no trailing newline. */
 	assert_int_equal(parse_vmstat("nr_inactive_file 1\nnr_active_file 2\nworkingset_refault 77", &v), 0);
 	assert_int_equal(v.refault_file, 77);
@@ -169,6 +182,8 @@ static void test_real_proc_vmstat(void **state)
 	assert_int_equal(vmstat_read_fd(fd, &b), 0);
 	close(fd);
 	assert_true(b.refault_file >= a.refault_file);
+	assert_true(a.has_reclaim && b.has_reclaim);    /* since 4.8 */
+	assert_true(b.reclaim >= a.reclaim);
 	assert_true(a.file_lru > 0);
 	assert_true(a.file_lru < (uint64_t)sysconf(_SC_PHYS_PAGES));
 }

@@ -205,6 +205,8 @@ static void test_psi_sustained(void **state)
 	}
 }
 
+static uint64_t thrash_reclaim;         /* global reclaim counter's step per sample */
+
 /* Feed policy_eval `ms` of samples every 100 ms from a fresh state: full
  * stall at `full_pct`, `refault_mib` of file pages refaulted per sample.
  * Returns when the verdict first is not OK (or at the end) and its time. */
@@ -223,6 +225,7 @@ static uint64_t thrash_feed(struct meminfo *mi, unsigned full_pct, unsigned refa
 			return t;
 		total += full_pct * 1000;
 		mi->refault_file += refault_mib * MiB;
+		mi->reclaim += thrash_reclaim;
 	}
 	return t;
 }
@@ -268,6 +271,28 @@ static void test_thrash(void **state)
 	thrash_feed(&mi, 25, 6, 8000, &v);
 	assert_int_equal(v.level, LEVEL_OK);
 	cfg.psi_thrash_full_percent = 15;
+
+	/* Where the kernel says whether the machine reclaims for itself: a
+	 * thrash with it (kswapd scanning) acts as before... */
+	mi.has_reclaim = true;
+	thrash_reclaim = 300;
+	assert_int_equal(thrash_feed(&mi, 25, 6, 8000, &v), cfg.psi_duration_ms);
+	assert_int_equal(v.trigger, TRIG_THRASH);
+	assert_true(v.global_reclaim);
+	/* ...one without it is a cgroup's under its own limit (VM 56): the
+	 * same stall and refaults, and even a stall over kill_full_percent,
+	 * do not act. */
+	thrash_reclaim = 0;
+	thrash_feed(&mi, 25, 6, 8000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	assert_false(v.global_reclaim);
+	thrash_feed(&mi, 70, 6, 8000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	/* Memory thresholds still act without global reclaim. */
+	mi.mem_available = 20 * MiB;
+	thrash_feed(&mi, 25, 6, 8000, &v);
+	assert_int_equal(v.trigger, TRIG_MEMORY);
+	mi.has_reclaim = false;
 }
 
 /* Never sleep longer than memory could fill to the threshold at the

@@ -57,6 +57,8 @@ int memory_sample(struct guard *g, struct meminfo *mi, struct psi *psi, bool *ha
 	mi->has_vmstat = m->has_vm;
 	mi->refault_file = m->vm.refault_file * m->page_size;
 	mi->file_lru = m->vm.file_lru * m->page_size;
+	mi->has_reclaim = m->has_vm && m->vm.has_reclaim;
+	mi->reclaim = m->vm.reclaim;
 	return 0;
 }
 

@@ -50,7 +50,7 @@ void policy_reset_psi(struct policy_state *st)
 }
 
 static void psi_push(const struct og_config *cfg, struct policy_state *st,
-		     uint64_t now_ms, uint64_t total_us, uint64_t refault)
+		     uint64_t now_ms, uint64_t total_us, const struct meminfo *mi)
 {
 	uint64_t spacing = MAX(cfg->psi_duration_ms / (PSI_RING - 16), 50);
 
@@ -62,7 +62,9 @@ static void psi_push(const struct og_config *cfg, struct policy_state *st,
 	}
 	st->ring[st->ring_head].t_ms = now_ms;
 	st->ring[st->ring_head].total_us = total_us;
-	st->ring[st->ring_head].refault = refault;
+	st->ring[st->ring_head].refault = mi->refault_file;
+	st->ring[st->ring_head].reclaim = mi->reclaim;
+	st->ring[st->ring_head].has_reclaim = mi->has_reclaim;
 	st->ring_head = (st->ring_head + 1) % PSI_RING;
 	if (st->ring_n < PSI_RING)
 		st->ring_n++;
@@ -102,7 +104,8 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		 const struct meminfo *mi, const struct psi *psi, uint64_t now_ms,
 		 struct verdict *out)
 {
-	struct verdict v = { .eta_ms = -1, .psi_full_share = -1, .refault_percent = -1 };
+	struct verdict v = { .eta_ms = -1, .psi_full_share = -1, .refault_percent = -1,
+			     .global_reclaim = true };
 	uint64_t avail = mi->mem_available, look;
 	bool swap_term, swap_kill;
 
@@ -135,15 +138,25 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 	if (psi && cfg->psi_enabled && psi->has_full) {
 		int i;
 
-		psi_push(cfg, st, now_ms, psi->full.total_us, mi->refault_file);
+		psi_push(cfg, st, now_ms, psi->full.total_us, mi);
 		i = psi_since(cfg, st, now_ms);
 		if (i >= 0) {
 			v.psi_full_share = psi_share(st->ring[i].total_us, psi->full.total_us,
 						     (now_ms - st->ring[i].t_ms) * 1000);
 			if (mi->has_vmstat && mi->file_lru && mi->refault_file >= st->ring[i].refault)
 				v.refault_percent = pct(mi->refault_file - st->ring[i].refault, mi->file_lru);
+			/* A cgroup throttled by its own memory.high or .max stalls
+			 * and refaults as a thrashing machine would, while the
+			 * machine has memory to spare: its stall is not ours to
+			 * end (the cgroups guard and the rulesets speak for
+			 * cgroups). The machine is short when the kernel reclaims
+			 * for it: kswapd, or the page allocator's direct reclaim. */
+			if (mi->has_reclaim && st->ring[i].has_reclaim && mi->reclaim <= st->ring[i].reclaim)
+				v.global_reclaim = false;
 		}
-		if (v.level == LEVEL_OK && cfg->psi_kill_full_percent > 0 &&
+		if (!v.global_reclaim) {
+			/* the pressure triggers hold back */
+		} else if (v.level == LEVEL_OK && cfg->psi_kill_full_percent > 0 &&
 		    v.psi_full_share >= cfg->psi_kill_full_percent) {
 			v.level = LEVEL_TERM;
 			v.trigger = TRIG_PSI;

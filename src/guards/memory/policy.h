@@ -28,7 +28,10 @@ struct policy_state {
 	 * the way to the terminate threshold is allocated (or reclaim starts),
 	 * so no worst-case fill rate caps the sleep. */
 	bool watched;
-	struct { uint64_t t_ms, total_us, refault; } ring[PSI_RING];
+	struct {
+		uint64_t t_ms, total_us, refault, reclaim;
+		bool has_reclaim;
+	} ring[PSI_RING];
 	size_t ring_head, ring_n;
 };
 
@@ -42,6 +45,10 @@ struct verdict {
 	double eta_ms;                  /* to the terminate threshold at this rate, -1 if not filling */
 	double psi_full_share;          /* percent over psi duration, -1 if unknown */
 	double refault_percent;         /* file pages refaulted over that time, % of the file LRU; -1 if unknown */
+	/* The machine reclaimed for itself over that time (kswapd scanned, or
+	 * an allocation entered direct reclaim); true when the kernel does not
+	 * say. A stall without it is a cgroup's, under its own limit. */
+	bool global_reclaim;
 	uint64_t term_mem, kill_mem, term_swap, kill_swap;      /* thresholds in bytes */
 };
 
