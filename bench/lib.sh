@@ -8,8 +8,10 @@
 # (how the daemon's systemd unit starts it: bench/units.py), source this and
 # call bench_all, which runs bench/scenarios/SCEN.sh for each scenario in a
 # subshell (BENCH_SCEN=SCEN). Runs inside a tests/vm guest (root, cgroup2, no
-# swap, no systemd). One boot per daemon runs every scenario asked for, each
-# in its own subshell.
+# swap, no systemd). One boot per daemon and guest size runs every scenario
+# asked for that wants that size (a scenario's "# bench-vm-memory: N" line,
+# default 1024M; bench_all refuses a scenario in a guest of another size),
+# each in its own subshell.
 #
 # Every run of one scenario uses the same layout, for every daemon:
 #   SLICE/UNIT                         the daemon under test (foreground), in
@@ -502,13 +504,36 @@ build_frag() {
 	fi
 }
 
+# bench_vm_memory_mb SCEN: the guest RAM (MiB) the scenario wants, from its
+# "# bench-vm-memory: N[M|G]" line (bench/run reads the same line to size
+# the VM); 1024 without one.
+bench_vm_memory_mb() {
+	local v
+
+	v=$(sed -n -E 's/^#[[:space:]]*bench-vm-memory:[[:space:]]*([0-9]+[MG]?).*/\1/p' \
+		"$OG_REPO/bench/scenarios/$1.sh" | head -n 1)
+	v=${v:-1024M}
+	case $v in
+	*G) echo $((${v%G} * 1024)) ;;
+	*) echo "${v%M}" ;;
+	esac
+}
+
 # bench_all: the wrapper's entry point: every scenario of BENCH_SCENS, each
-# in a subshell (own functions, traps and jobs), appending to runs.jsonl.
+# in a subshell (own functions, traps and jobs), appending to runs.jsonl. A
+# scenario whose guest size (bench_vm_memory_mb) this guest does not have
+# (MemTotal between 3/4 of it and all of it) fails without running.
 bench_all() {
-	local s
+	local s want have
 
 	build_frag
+	have=$(($(meminfo_kb MemTotal) / 1024))
 	for s in $BENCH_SCENS; do
+		want=$(bench_vm_memory_mb "$s")
+		if ((have > want || have * 4 < want * 3)); then
+			fail "bench-$s-$BENCH_DAEMON" "wants a ${want} MiB guest, this one has MemTotal ${have} MiB"
+			continue
+		fi
 		(
 			BENCH_SCEN=$s
 			. "$OG_REPO/bench/scenarios/$s.sh"
