@@ -61,12 +61,23 @@ SCENARIOS = [
      "One `og-hog --step-mb 4 --period-ms 40` (4 MB every 40 ms) in "
      "`system.slice/bench-limited.service` with `memory.max=256M`. Right victim: the hog. "
      "The kernel's kills here are the cgroup OOM killer's."),
+    ("fast2g", "Fast runaway, 2 GiB guest",
+     "The fast runaway, unchanged (one `og-hog --step-mb 16 --period-ms 0` in "
+     "`system.slice/bench-hog.service`; right victim: the hog), in a guest of 2 GiB RAM instead of "
+     "1 GiB: same kernel, 2 vCPUs, one boot per daemon for this size. With the 1 GiB and 4 GiB "
+     "tables it measures how each daemon's kill point moves with the machine's size (see *Scale* "
+     "below)."),
+    ("fast4g", "Fast runaway, 4 GiB guest",
+     "The same fast runaway in a guest of 4 GiB RAM (same kernel, 2 vCPUs, one boot per daemon "
+     "for this size)."),
 ]
+# The fast runaway at each guest size, for the Scale table: (scenario, size).
+SCALE = [("fast", "1 GiB"), ("fast2g", "2 GiB"), ("fast4g", "4 GiB")]
 DAEMONS = ["none", "earlyoom", "oomd", "nohang", "oomguard"]
 DAEMON_LABEL = {"none": "kernel only", "earlyoom": "earlyoom", "oomd": "oomd",
                 "nohang": "nohang", "oomguard": "**oomguard**"}
 # Scenarios where a kill is the right outcome (time to first kill matters).
-KILL_WANTED = {"fast", "slow", "storm", "thrash", "cgroup"}
+KILL_WANTED = {"fast", "slow", "storm", "thrash", "cgroup", "fast2g", "fast4g"}
 README_BEGIN = "<!-- bench/run: generated block begin (from docs/benchmarks.md's data; edits here are overwritten) -->"
 README_END = "<!-- bench/run: generated block end -->"
 
@@ -634,6 +645,95 @@ def losses(all_rows, cost_rows):
     return lines
 
 
+def big_chosen(chosen_by_scen, big):
+    """The chosen passes of the scenarios in big (those of guests other
+    than 1 GiB)."""
+    return [c for s, c in chosen_by_scen.items() if s in big]
+
+
+def memory_thresholds(explain):
+    """oomguard's memory thresholds as `oomguard explain` put them in that
+    guest ("terminate at MemAvailable <= 392 MiB (10.0%) ..."), or []."""
+    return [re.sub(r"\s+", " ", m.group(0).strip()) for m in
+            re.finditer(r"^\s*(?:terminate|kill)\s+at\b.*$", explain or "", flags=re.M)]
+
+
+def memtotal_mb(rows):
+    """Median MemTotal (MB) the guests of a table's runs reported."""
+    mt = [x.get("memtotal_kb") for r in rows for x in r["runs"] if x.get("memtotal_kb")]
+    return statistics.median(mt) / 1024.0 if mt else None
+
+
+def scale_section(all_rows, chosen_by_scen):
+    """The fast runaway at 1, 2 and 4 GiB side by side: per daemon, the hog
+    MB at the first kill as a share of the guest's MemTotal, each size from
+    the pass its own table shows. Absent sizes are left out; fewer than two:
+    one sentence."""
+    o = []
+    w = o.append
+    have = [(scen, size) for scen, size in SCALE if all_rows.get(scen)]
+    w("## Scale: the fast runaway at 1, 2 and 4 GiB")
+    w("")
+    if len(have) < 2:
+        w("(needs the fast runaway at two guest sizes or more; this file has "
+          + (", ".join(size for _, size in have) or "none") + ")")
+        w("")
+        return o
+    mts = {scen: memtotal_mb(all_rows[scen]) for scen, _ in have}
+    w("Hog MB at the first kill (by anyone) as a share of the guest's MemTotal, median over the runs "
+      "(min–max), and the median MB of MemTotal the hog had not taken then (*left*). Each column "
+      "is computed from its own table above (one pass each); a cell marked *no kill* is the most the "
+      "hog reached.")
+    w("")
+    w("| daemon | " + " | ".join(f"{size} (MemTotal {fmt(mts[scen])} MB)" for scen, size in have) + " |")
+    w("|---|" + "---|" * len(have))
+    for d in DAEMONS:
+        cells = []
+        for scen, _ in have:
+            r = next((x for x in all_rows[scen] if x["daemon"] == d), None)
+            if r is None:
+                cells.append("–")
+                continue
+            share, left, nokill = [], [], 0
+            for x in r["runs"]:
+                if x.get("peak_mb") is None or not x.get("memtotal_kb"):
+                    continue
+                mt = x["memtotal_kb"] / 1024.0
+                share.append(100.0 * x["peak_mb"] / mt)
+                left.append(mt - x["peak_mb"])
+                nokill += x.get("t_first_kill_ms") is None
+            c = "–"
+            if share:
+                c = f"{fmt(med(share), 1)}%"
+                if len(share) > 1:
+                    c += f" ({fmt(min(share), 1)}–{fmt(max(share), 1)}%)"
+                c += f", {fmt(med(left))} MB left"
+            if nokill:
+                c += f" [no kill in {nokill} of {len(share)}]"
+            cells.append(c)
+        if any(c != "–" for c in cells):
+            w(f"| {DAEMON_LABEL[d]} | " + " | ".join(cells) + " |")
+    w("")
+    th = []
+    for scen, size in have:
+        ex = next((dd.get("explain") for d, dd in chosen_by_scen[scen]["dirs"].items()
+                   if d == "oomguard" and dd.get("explain")), None)
+        lines = memory_thresholds(ex)
+        if lines:
+            th.append(f"{size}: " + "; ".join(f"“{x}”" for x in lines))
+    if th:
+        w("oomguard's memory thresholds in each guest (`oomguard explain` at the start of that column's "
+          "boot): " + "; ".join(th) + ".")
+        w("")
+    passes = {scen: chosen_by_scen[scen]["build"] for scen, _ in have}
+    keys = {build_key(b) for b in passes.values()}
+    w("Columns from " + "; ".join(f"{size}: pass `{passes[scen]['pass']}`" for scen, size in have) + "."
+      + (f" **They come from {len(keys)} different builds: a column's change may be the build's, "
+         "not the size's.**" if len(keys) > 1 else " One build for all of them."))
+    w("")
+    return o
+
+
 def provenance(chosen):
     b = chosen["build"]
     rs = [r for v in chosen["by_daemon"].values() for r in v]
@@ -837,8 +937,10 @@ def main():
     w("## Setup")
     w("")
     w("- Every episode runs in a `tests/vm` guest: Debian's kernel under QEMU TCG (no KVM), "
-      "1 GiB RAM, 2 vCPUs, no swap, cgroup v2, PSI on, the host's root shared read-only over 9p. "
-      "One boot per daemon and pass runs every scenario of the pass (cost first, in the idle guest), "
+      "1 GiB RAM (2 and 4 GiB for the fast runaway's scale variants, *fast2g* and *fast4g*), 2 vCPUs, "
+      "no swap, cgroup v2, PSI on, the host's root shared read-only over 9p. "
+      "One boot per daemon, guest size and pass runs every scenario of the pass that wants that size "
+      "(cost first, in the idle 1 GiB guest), "
       "and before each run the guest is put back to the same state for every daemon: `sync`, "
       "`drop_caches`, `dmesg -C`, a freshly started daemon, a fresh heartbeat; after it the workload "
       "cgroups are emptied with `cgroup.kill` and the daemon is stopped.")
@@ -909,11 +1011,15 @@ def main():
                     pol += (f". Shortest `duration` of its pressure detectors: {shortest:.0f} s; "
                             f"longest episode in this file: {max(eps):.0f} s")
         elif d == "oomguard":
-            ex = next((dd.get("explain") for c in used for dd2, dd in c["dirs"].items()
+            # The 1 GiB guest's (its thresholds scale with MemTotal: the
+            # bigger guests' are in the Scale section).
+            big = {scen for scen, _ in SCALE[1:]}
+            ex = next((dd.get("explain") for c in sorted(used, key=lambda c: any(c is b for b in big_chosen(chosen_by_scen, big)))
+                       for dd2, dd in c["dirs"].items()
                        if dd2 == "oomguard" and dd.get("explain")), None)
             lines = oomguard_policy(ex)
             if lines:
-                pol = "`oomguard explain` in the guest: " + "; ".join(f"“{x}”" for x in lines)
+                pol = "`oomguard explain` in the 1 GiB guest: " + "; ".join(f"“{x}”" for x in lines)
         if pol:
             w(f"    Policy ({pol}).")
     w("- To let oomd's shipped config (which kills only in `system.slice/*` and user sessions) see "
@@ -1000,6 +1106,12 @@ def main():
             w(f"| {DAEMON_LABEL[r['daemon']]} | {r['n']} | {r['tfk']} | {r['peak']} | {r['some']} | "
               f"{r['full']} | {r['hb']} | {r['right']} | {r['dkills']} | {r['kern']} |")
         w("")
+        if scen in dict(SCALE):
+            mt = memtotal_mb(rows)
+            if mt is not None:
+                w(f"MemTotal in the guest: {mt:.0f} MB ({dict(SCALE)[scen]} of RAM, less what the kernel "
+                  "keeps for itself).")
+                w("")
         if scen == "slow":
             parts = [f"{r['daemon']} {spread([x['extra'].get('leak_mb') for x in r['runs']])}" for r in rows]
             w("Leak size (MB) at its death, or at the end: " + ", ".join(parts) + "; the ballast holds 300 MB.")
@@ -1062,6 +1174,9 @@ def main():
             w("Daemon log missing (kills by the daemon could not be counted): "
               + ", ".join(f"{d} run {n}" for d, n in miss) + ".")
             w("")
+
+    # ---- scale
+    o.extend(scale_section(all_rows, chosen_by_scen))
 
     # ---- plot
     w("## The fast runaway over time")
