@@ -45,7 +45,7 @@ def run(hooks_yaml, seconds=3.5, cooldown="1s"):
         # Always at the terminate level, never at the kill level: dry
         # decisions every cooldown.
         f.write(f"logging: {{kmsg: false, record_path: {recs}}}\n"
-                "memory:\n  terminate: {mem_available_percent: 100, swap_free_percent: 100}\n"
+                "memory:\n  policy: fixed\n  terminate: {mem_available_percent: 100, swap_free_percent: 100}\n"
                 "  kill: {mem_available_percent: 0, swap_free_percent: 0}\n"
                 f"  cooldown: {cooldown}\n"
                 "psi: {enabled: false}\ncgroups: {enabled: false}\n" + hooks_yaml)

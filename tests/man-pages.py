@@ -83,7 +83,7 @@ for k in walked:
     m = re.search(r"^\.TP\n\.B %s\n.*\n(Default: [^\n]*)" % re.escape(k.replace("-", "\\-")), text, re.M)
     if not m:
         fail("%s has no Default: line" % k)
-for k, d in [("memory.grace_period", "2s"), ("memory.margin", "64MiB"), ("psi.stall", "150ms"),
+for k, d in [("memory.grace_period", "2s"), ("memory.margin", "0"), ("memory.policy", "adaptive"), ("memory.ceiling", "4GiB"), ("psi.stall", "150ms"),
              ("cgroup_settings.name", "oom_protector.slice"), ("logging.record_path", "unset"),
              ("values.default", "1"), ("memory.badness", "oom_score")]:
     if not re.search(r"^\.B %s\n.*\nDefault: %s\.$" % (re.escape(k), re.escape(d)), text, re.M):

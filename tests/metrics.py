@@ -83,7 +83,7 @@ def check_parsers(text):
 
 with open(cfg, "w") as f:
     f.write(f"logging: {{kmsg: false, record_path: {recs}}}\n"
-            "memory:\n  terminate: {mem_available_percent: 99.9, swap_free_percent: 100}\n"
+            "memory:\n  policy: fixed\n  terminate: {mem_available_percent: 99.9, swap_free_percent: 100}\n"
             "  cooldown: 60s\n"
             f"metrics:\n  textfile: {prom}\n  interval: 1s\n")
 

@@ -137,6 +137,9 @@ void config_default(struct og_config *cfg)
 	cfg->memory_enabled = true;
 	cfg->term_mem = cfg->term_swap = (struct og_threshold){ .percent = 10 };
 	cfg->kill_mem = cfg->kill_swap = (struct og_threshold){ .percent = 5 };
+	cfg->mem_policy = MEM_POLICY_ADAPTIVE;
+	cfg->ceiling_bytes = 4ull << 30;
+	cfg->psi_onset_some_percent = 10;
 	cfg->grace_ms = 2000;
 	cfg->cooldown_ms = 1000;
 	cfg->interval_max_ms = 1000;
@@ -144,7 +147,7 @@ void config_default(struct og_config *cfg)
 	cfg->interval_min_ms = 20;
 	cfg->badness = BADNESS_OOM_SCORE;
 	cfg->kill_unit = KILL_UNIT_PROCESS;
-	cfg->margin_bytes = 64ull << 20;
+	cfg->margin_bytes = 0;          /* auto: the adaptive floor, or 64 MiB (policy_margin) */
 	cfg->max_fill_rate = 6ull << 30;
 
 	cfg->psi_enabled = true;
@@ -327,6 +330,11 @@ void config_describe(const struct og_config *cfg, void *file)
 	fprintf(f, "config: %s%s\n", cfg->path ? cfg->path : "built-in defaults",
 		cfg->dry_run ? " (dry run: no signals are sent)" : "");
 	if (cfg->memory_enabled) {
+		if (cfg->mem_policy == MEM_POLICY_ADAPTIVE)
+			fprintf(f, "memory: adaptive policy: floor %s, ceiling %" PRIu64 " MiB and the thresholds below as ceilings; onset at some >= %g%%\n",
+				cfg->floor_bytes ? (snprintf(a, sizeof(a), "%" PRIu64 " MiB", cfg->floor_bytes >> 20), a) :
+				"MemTotal/256 in [8, 256] MiB", cfg->ceiling_bytes >> 20,
+				cfg->psi_onset_some_percent);
 		fprintf(f, "memory: SIGTERM when available memory < %s and free swap < %s\n",
 			fmt_threshold(&cfg->term_mem, a, sizeof(a)),
 			fmt_threshold(&cfg->term_swap, b, sizeof(b)));
@@ -334,10 +342,10 @@ void config_describe(const struct og_config *cfg, void *file)
 			fmt_threshold(&cfg->kill_mem, a, sizeof(a)),
 			fmt_threshold(&cfg->kill_swap, b, sizeof(b)));
 		fprintf(f, "memory: grace %" PRIu64 " ms, cooldown %" PRIu64 " ms, poll every %"
-			PRIu64 "..%" PRIu64 " ms, badness %s, kill unit %s, margin %" PRIu64 " MiB\n",
+			PRIu64 "..%" PRIu64 " ms, badness %s, kill unit %s, margin %" PRIu64 " MiB%s\n",
 			cfg->grace_ms, cfg->cooldown_ms, cfg->interval_min_ms, cfg->interval_max_ms,
 			config_badness_names[cfg->badness], config_kill_unit_names[cfg->kill_unit],
-			cfg->margin_bytes >> 20);
+			cfg->margin_bytes >> 20, cfg->margin_bytes ? "" : " (auto: the floor, or 64 MiB)");
 	} else {
 		fprintf(f, "memory: disabled\n");
 	}

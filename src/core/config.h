@@ -84,6 +84,7 @@ struct og_hook {
 	int line, col;                          /* of its value, for the checks */
 };
 enum og_kill_unit { KILL_UNIT_PROCESS, KILL_UNIT_CGROUP };
+enum og_mem_policy { MEM_POLICY_ADAPTIVE, MEM_POLICY_FIXED };
 
 struct og_config {
 	char *path;             /* file it came from, NULL for the built-in */
@@ -92,6 +93,13 @@ struct og_config {
 	bool memory_enabled;
 	struct og_threshold term_mem, term_swap;  /* SIGTERM level */
 	struct og_threshold kill_mem, kill_swap;  /* SIGKILL level */
+	/* adaptive (default): act where the fill would reach the floor before
+	 * the next look and the kill land; the thresholds above then cap the
+	 * levels (ceilings). fixed: the thresholds are the levels. */
+	enum og_mem_policy mem_policy;
+	uint64_t floor_bytes;   /* always act below; 0 = MemTotal/256 in [8, 256] MiB */
+	uint64_t ceiling_bytes; /* never act on MemAvailable above (adaptive) */
+	double psi_onset_some_percent;  /* adaptive: some stall over 1 s while filling; <=0 off */
 	uint64_t grace_ms;      /* SIGTERM -> SIGKILL */
 	uint64_t cooldown_ms;   /* after a victim exits */
 	uint64_t interval_max_ms;       /* idle polling period */
@@ -99,7 +107,7 @@ struct og_config {
 	uint64_t interval_min_ms;       /* near a threshold */
 	enum og_badness badness;
 	enum og_kill_unit kill_unit;
-	uint64_t margin_bytes;  /* freed beyond the threshold (knapsack) */
+	uint64_t margin_bytes;  /* freed beyond the threshold (knapsack); 0 = policy_margin's */
 	uint64_t max_fill_rate; /* bytes/s memory can fill at worst: bounds the sleep */
 
 	/* psi: memory pressure */

@@ -217,7 +217,7 @@ static int run(const struct og_opts *o, bool victims)
 	hypo = mv->level != LEVEL_OK ? *mv : cg->found ? cg->v : *mv;
 	if (hypo.level == LEVEL_OK) {
 		hypo.level = LEVEL_TERM;
-		hypo.need_bytes = c.cfg.margin_bytes + (hypo.term_mem > mi->mem_available ?
+		hypo.need_bytes = policy_margin(&c.cfg, &hypo) + (hypo.term_mem > mi->mem_available ?
 							hypo.term_mem - mi->mem_available : 0);
 	}
 	have_plan = plan_choose(c.cands, (size_t)eligible, hypo.need_bytes,

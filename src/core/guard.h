@@ -90,3 +90,5 @@ struct guard *guard_find(struct guard *g, const char *name);
  * pipeline wakes the guard through g->tick unless rq names its own wake. */
 enum vp_result guard_ask(struct guard *g, struct vp_request *rq, uint64_t now,
 			 uint64_t *ret_next_ms);
+/* A decision is near: rank ahead (vp_prepare). */
+void guard_prepare(struct guard *g, const struct vp_request *rq, uint64_t now);

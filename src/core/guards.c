@@ -133,6 +133,12 @@ static enum vp_result ask(struct guard *g, struct vp_request *rq, uint64_t now,
 	return vp_request(g->env->vp, rq, now, ret_next_ms);
 }
 
+void guard_prepare(struct guard *g, const struct vp_request *rq, uint64_t now)
+{
+	if (g->env->vp)
+		vp_prepare(g->env->vp, rq, now);
+}
+
 enum vp_result guard_ask(struct guard *g, struct vp_request *rq, uint64_t now,
 			 uint64_t *ret_next_ms)
 {

@@ -112,7 +112,7 @@ struct vpipe {
 	size_t stuck_next;
 	/* The last system-wide ranking (c->cands), for the next victim at the
 	 * kill level; any other ranking invalidates it. */
-	struct { uint64_t ms; int eligible; size_t n, next; } rank;
+	struct { uint64_t ms; int eligible; size_t n, next; bool prepared; } rank;
 	/* Whole-cgroup checks rank the members apart from c->cands. */
 	struct proc_list members;
 	struct candidate *mcands;
@@ -239,15 +239,19 @@ static bool whole_cgroup_ok(struct vpipe *p, const struct candidate *c, const st
  * OOM killer is moments away. A system-wide ranking under RANK_REUSE_MS old
  * is good enough for the next victim: its next candidate that still runs
  * under the same comm (pid and start time are checked again on open).
- * Never with values in play: those sets come from the knapsack. */
+ * At the terminate level only the first of a ranking made ahead (vp_prepare)
+ * and under VP_PREPARED_MS old: later victims are ranked afresh. Never with
+ * values in play: those sets come from the knapsack. */
 static bool reuse_ranking(struct vpipe *p, const struct vp_request *rq, const struct slot *s,
 			  uint64_t now)
 {
 	char path[32], comm[64];
 	ssize_t k;
 
-	if (rq->v->level != LEVEL_KILL || rq->scope || rq->usage || p->c->cfg.dry_run || queued(s) ||
-	    !p->rank.ms || now - p->rank.ms >= RANK_REUSE_MS)
+	bool ahead = p->rank.prepared && !p->rank.next && now - p->rank.ms < VP_PREPARED_MS;
+
+	if ((rq->v->level != LEVEL_KILL && !ahead) || rq->scope || rq->usage || rq->domain ||
+	    p->c->cfg.dry_run || queued(s) || !p->rank.ms || now - p->rank.ms >= RANK_REUSE_MS)
 		return false;
 	for (; p->rank.next < (size_t)p->rank.eligible; p->rank.next++) {
 		const struct proc_info *q = p->c->cands[p->rank.next].p;
@@ -276,6 +280,7 @@ static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, 
 	memset(plan, 0, sizeof(*plan));
 	*reused = false;
 	if (reuse_ranking(p, rq, s, now)) {
+		p->rank.prepared = false;
 		plan->n = 1;
 		plan->idx[0] = p->rank.next;
 		plan->freed = c->cands[p->rank.next].freed;
@@ -288,6 +293,7 @@ static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, 
 			       rq->usage_data, rq->usage_frees, rq->usage ? rq->pids : NULL,
 			       rq->npids, &n);
 	p->rank.ms = 0;
+	p->rank.prepared = false;
 	if (eligible < 0) {
 		skip_log(p, rq->guard, rq->scope, strerror(-eligible), now);
 		return VP_NOBODY;
@@ -806,6 +812,31 @@ bool vp_busy(const struct vpipe *p)
 }
 
 void vp_forget_ranking(struct vpipe *p) { p->rank.ms = 0; }
+
+void vp_prepare(struct vpipe *p, const struct vp_request *rq, uint64_t now)
+{
+	struct og_ctx *c = p->c;
+	size_t n = 0;
+	int eligible;
+
+	if (rq->scope || rq->usage || rq->domain || vp_busy(p) ||
+	    (p->rank.ms && now - p->rank.ms < VP_PREPARE_EVERY_MS))
+		return;
+	eligible = ctx_rank_by(c, NULL, rq->mi->mem_total, rq->mi->swap_total, NULL, NULL, false,
+			       NULL, 0, &n);
+	p->rank.ms = 0;
+	p->rank.prepared = false;
+	if (eligible <= 0)
+		return;
+	eligible = drop_stuck(p, c->cands, eligible);
+	if (ctx_priority_mode(c, (size_t)eligible))
+		return;
+	p->rank.ms = now;
+	p->rank.eligible = eligible;
+	p->rank.n = n;
+	p->rank.next = 0;
+	p->rank.prepared = true;
+}
 
 void vp_set_stale_ms(struct vpipe *p, uint64_t ms) { p->stale_ms = ms; }
 

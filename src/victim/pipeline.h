@@ -125,6 +125,14 @@ bool vp_busy(const struct vpipe *p);
 /* The ranking kept for the next victim at the kill level was made under
  * the old rules: forget it (config reload). */
 void vp_forget_ranking(struct vpipe *p);
+/* Rank ahead: a system-wide ranking made now, while memory is still there,
+ * so that the decision the fill is about to ask for signals its first
+ * victim without a /proc scan (VP_PREPARED_MS). At most one every
+ * VP_PREPARE_EVERY_MS; none while a victim is in flight or for a scoped,
+ * usage or value-based request. */
+#define VP_PREPARED_MS 300
+#define VP_PREPARE_EVERY_MS 200
+void vp_prepare(struct vpipe *p, const struct vp_request *rq, uint64_t now);
 /* Test hooks: when a choice counts as slow (default VP_STALE_MS); the
  * victim of the slot in flight exited / its timer fired. */
 void vp_set_stale_ms(struct vpipe *p, uint64_t ms);

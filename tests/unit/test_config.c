@@ -98,7 +98,10 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.interval_min_ms, 20);
 	assert_int_equal(cfg.badness, BADNESS_OOM_SCORE);
 	assert_int_equal(cfg.kill_unit, KILL_UNIT_PROCESS);
-	assert_int_equal(cfg.margin_bytes, 64 * MiB);
+	assert_int_equal(cfg.margin_bytes, 0);      /* auto: policy_margin */
+	assert_int_equal(cfg.mem_policy, MEM_POLICY_ADAPTIVE);
+	assert_int_equal(cfg.floor_bytes, 0);
+	assert_int_equal(cfg.ceiling_bytes, 4 * GiB);
 	assert_true(cfg.psi_enabled);
 	assert_int_equal(cfg.psi_mode, PSI_MODE_AUTO);
 	assert_false(cfg.psi_full);

@@ -410,6 +410,65 @@ static void test_stuck_not_chosen_again(void **state)
 	world_free(w);
 }
 
+/* ---- ranking ahead ----------------------------------------------------------- */
+
+/* The memory guard ranks ahead when its level is near (vp_prepare): the
+ * terminate-level decision then signals that ranking's first candidate
+ * without a /proc scan, if the ranking is under VP_PREPARED_MS old. Later
+ * victims, and any decision after that, are ranked afresh: a process that
+ * grew past the first since (here: appears) is seen then. */
+static void test_prepared_ranking(void **state)
+{
+	struct world *w = world_new();
+	struct verdict v = { .level = LEVEL_OK, .trigger = TRIG_PREDICTED };
+	struct vp_request rq = { .guard = "memory", .v = &v };
+	uint64_t t = now_ms() + 100000;
+
+	(void)state;
+	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
+	world_open(w, NULL);
+	rq.mi = &w->mi;
+	vp_prepare(w->vp, &rq, t);
+	proc(w, 302, "bigger", "/", 2000000, 2000, 0, 700);
+	v.level = LEVEL_TERM;
+	snprintf(v.reason, sizeof(v.reason), "test");
+	assert_int_equal(vp_request(w->vp, &rq, t + 100, NULL), VP_ACTED);
+	assert_int_equal(sent_to(300, SIGTERM), 1);     /* the prepared first */
+	assert_int_equal(sent_to(302, SIGTERM), 0);
+	vp_on_exit_fd(w->vp, fd_of(300));
+	/* The next victim, still within VP_PREPARED_MS: ranked afresh. */
+	assert_int_equal(vp_request(w->vp, &rq, t + 200, NULL), VP_ACTED);
+	assert_int_equal(sent_to(302, SIGTERM), 1);
+	world_free(w);
+
+	/* A ranking made ahead that is too old by the decision: afresh. */
+	w = world_new();
+	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
+	world_open(w, NULL);
+	rq.mi = &w->mi;
+	v.level = LEVEL_OK;
+	vp_prepare(w->vp, &rq, t);
+	proc(w, 302, "bigger", "/", 2000000, 2000, 0, 700);
+	v.level = LEVEL_TERM;
+	assert_int_equal(vp_request(w->vp, &rq, t + VP_PREPARED_MS, NULL), VP_ACTED);
+	assert_int_equal(sent_to(302, SIGTERM), 1);
+	assert_int_equal(sent_to(300, SIGTERM), 0);
+	world_free(w);
+
+	/* Never for a scoped request. */
+	w = world_new();
+	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
+	world_open(w, NULL);
+	rq.mi = &w->mi;
+	rq.scope = "/app";
+	vp_prepare(w->vp, &rq, t);
+	rq.scope = NULL;
+	proc(w, 302, "bigger", "/", 2000000, 2000, 0, 700);
+	assert_int_equal(vp_request(w->vp, &rq, t + 100, NULL), VP_ACTED);
+	assert_int_equal(sent_to(302, SIGTERM), 1);
+	world_free(w);
+}
+
 /* ---- priority sets ---------------------------------------------------------------- */
 
 static struct world *set_world(void)
@@ -857,6 +916,7 @@ int main(void)
 		cmocka_unit_test(test_cgroup_kill_enoent_learnt),
 		cmocka_unit_test(test_mrelease_enosys_once),
 		cmocka_unit_test(test_stuck_not_chosen_again),
+		cmocka_unit_test(test_prepared_ranking),
 		cmocka_unit_test(test_set_stops_when_relieved),
 		cmocka_unit_test(test_set_counts_own_memory),
 		cmocka_unit_test(test_failed_escalation_not_recorded),

@@ -18,6 +18,9 @@ static int setup(void **state)
 	config_default(&cfg);
 	/* The worst-case fill bound has a test of its own. */
 	cfg.max_fill_rate = 0;
+	/* The thresholds' tests are the fixed policy's; the pressure tests and
+	 * the adaptive ones switch to the default, adaptive. */
+	cfg.mem_policy = MEM_POLICY_FIXED;
 	return 0;
 }
 
@@ -70,7 +73,7 @@ static void test_levels_without_swap(void **state)
 	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
 	assert_int_equal(v.level, LEVEL_TERM);
 	assert_int_equal(v.trigger, TRIG_MEMORY);
-	assert_true(v.need_bytes >= (uint64_t)(GiB / 10 - 90 * MiB) + cfg.margin_bytes - MiB);
+	assert_true(v.need_bytes >= (uint64_t)(GiB / 10 - 90 * MiB) + MARGIN_FIXED - MiB);
 	assert_int_equal(v.next_ms, cfg.interval_min_ms);
 	assert_non_null(strstr(v.reason, "MemAvailable 90 MiB"));
 
@@ -173,6 +176,7 @@ static void test_psi_sustained(void **state)
 	uint64_t t, total = 0;
 
 	(void)state;
+	cfg.mem_policy = MEM_POLICY_ADAPTIVE;   /* the default; no fill, so no onset */
 	policy_init(&st);
 	/* 50% full stall for 6 s, sampled every 100 ms. */
 	for (t = 0; t <= 6000; t += 100) {
@@ -186,7 +190,8 @@ static void test_psi_sustained(void **state)
 	assert_int_equal(v.trigger, TRIG_PSI);
 	assert_true(v.psi_full_share > 45 && v.psi_full_share < 55);
 	assert_int_equal(v.next_ms, cfg.interval_min_ms);
-	assert_true(v.need_bytes >= cfg.margin_bytes);
+	assert_true(v.need_bytes >= v.floor);   /* adaptive: the floor, not the 64 MiB margin */
+	assert_true(v.need_bytes < MARGIN_FIXED);
 
 	/* After a kill the history is forgotten. */
 	policy_reset_psi(&st);
@@ -203,6 +208,7 @@ static void test_psi_sustained(void **state)
 		assert_int_equal(v.level, LEVEL_OK);
 		total += t < 2000 ? 80 * 1000 : 1000;
 	}
+	cfg.mem_policy = MEM_POLICY_FIXED;
 }
 
 static uint64_t thrash_reclaim;         /* global reclaim counter's step per sample */
@@ -238,6 +244,7 @@ static void test_thrash(void **state)
 	struct meminfo mi = mem(GiB, 250 * MiB, 0, 0);
 
 	(void)state;
+	cfg.mem_policy = MEM_POLICY_ADAPTIVE;
 	mi.has_vmstat = true;
 	mi.file_lru = 200 * MiB;
 	/* 25% full stall with 6 MiB refaulted per 100 ms: 150% of the cache
@@ -247,7 +254,7 @@ static void test_thrash(void **state)
 	assert_int_equal(v.trigger, TRIG_THRASH);
 	assert_true(v.refault_percent > 140 && v.refault_percent < 160);
 	assert_non_null(strstr(v.reason, "page-cache thrash"));
-	assert_true(v.need_bytes >= cfg.margin_bytes);
+	assert_true(v.need_bytes >= v.floor);
 
 	/* The same stalls with few refaults (not the cache: e.g. reclaim of
 	 * anon memory under a limit) are left to kill_full_percent. */
@@ -289,10 +296,11 @@ static void test_thrash(void **state)
 	thrash_feed(&mi, 70, 6, 8000, &v);
 	assert_int_equal(v.level, LEVEL_OK);
 	/* Memory thresholds still act without global reclaim. */
-	mi.mem_available = 20 * MiB;
+	mi.mem_available = 6 * MiB;     /* under the adaptive floor (8 MiB) */
 	thrash_feed(&mi, 25, 6, 8000, &v);
 	assert_int_equal(v.trigger, TRIG_MEMORY);
 	mi.has_reclaim = false;
+	cfg.mem_policy = MEM_POLICY_FIXED;
 }
 
 /* Never sleep longer than memory could fill to the threshold at the
@@ -391,6 +399,219 @@ static void test_cgroup_headroom(void **state)
 	assert_int_equal(v.level, LEVEL_TERM);
 }
 
+/* The adaptive policy across machine sizes (512 MiB to 1 TiB): the floor
+ * is MemTotal/256 within [8, 256] MiB, the ceiling the 10 % terminate
+ * threshold within memory.ceiling (4 GiB); with nothing filling, the level
+ * is the floor and half of it kills. */
+static void test_adaptive_scale(void **state)
+{
+	static const struct { uint64_t total, floor, ceiling; } m[] = {
+		{ 512 * MiB, 8 * MiB, 512 * MiB / 10 },
+		{ GiB, 8 * MiB, GiB / 10 },
+		{ 2 * GiB, 8 * MiB, 2 * GiB / 10 },
+		{ 4 * GiB, 16 * MiB, 4 * GiB / 10 },
+		{ 16 * GiB, 64 * MiB, 16 * GiB / 10 },
+		{ 64 * GiB, 256 * MiB, 4 * GiB },
+		{ 1024 * GiB, 256 * MiB, 4 * GiB },
+	};
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi;
+
+	(void)state;
+	cfg.mem_policy = MEM_POLICY_ADAPTIVE;
+	for (size_t i = 0; i < ARRAY_SIZE(m); i++) {
+		assert_int_equal(policy_floor(&cfg, m[i].total), m[i].floor);
+		assert_int_equal(policy_ceiling(&cfg, m[i].total), m[i].ceiling);
+		/* Steady at 6 % (a fixed 10 % would kill): nothing to do. */
+		policy_init(&st);
+		mi = mem(m[i].total, m[i].total * 6 / 100, 0, 0);
+		policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+		policy_eval(&cfg, &st, &mi, NULL, 2000, &v);
+		assert_int_equal(v.level, LEVEL_OK);
+		assert_int_equal(v.term_mem, m[i].floor);
+		assert_int_equal(v.kill_mem, m[i].floor / 2);
+		/* Just under the floor: terminate; under half: kill. */
+		policy_init(&st);
+		mi.mem_available = m[i].floor - MiB;
+		policy_eval(&cfg, &st, &mi, NULL, 60000, &v);
+		assert_int_equal(v.level, LEVEL_TERM);
+		assert_int_equal(v.trigger, TRIG_MEMORY);
+		assert_non_null(strstr(v.reason, "<= floor"));
+		/* What is needed, no more: back to the floor, and a floor beyond. */
+		assert_int_equal(v.need_bytes, MiB + m[i].floor);
+		mi.mem_available = m[i].floor / 2 - MiB;
+		policy_eval(&cfg, &st, &mi, NULL, 120000, &v);
+		assert_int_equal(v.level, LEVEL_KILL);
+	}
+	/* memory.margin, where set, is what is freed beyond the level (the
+	 * knapsack scenario, VM 19, asks for 480 MiB). */
+	cfg.margin_bytes = 480 * MiB;
+	policy_init(&st);
+	mi = mem(GiB, 6 * MiB, 0, 0);
+	policy_eval(&cfg, &st, &mi, NULL, 1000, &v);
+	assert_int_equal(v.need_bytes, 2 * MiB + 480 * MiB);
+	cfg.margin_bytes = 0;
+	/* memory.floor and memory.ceiling as set; the terminate threshold
+	 * still caps the ceiling. */
+	cfg.floor_bytes = 100 * MiB;
+	cfg.ceiling_bytes = 2 * GiB;
+	assert_int_equal(policy_floor(&cfg, 1024 * GiB), 100 * MiB);
+	assert_int_equal(policy_ceiling(&cfg, 1024 * GiB), 2 * GiB);
+	assert_int_equal(policy_ceiling(&cfg, 8 * GiB), 8 * GiB / 10);
+	cfg.term_mem.percent = -1;      /* no terminate threshold: the ceiling alone */
+	assert_int_equal(policy_ceiling(&cfg, 8 * GiB), 2 * GiB);
+	cfg.term_mem.percent = 10;
+	cfg.floor_bytes = 0;
+	cfg.ceiling_bytes = 4 * GiB;
+	cfg.mem_policy = MEM_POLICY_FIXED;
+}
+
+/* A fast fill raises the level by what the fill takes during one look and
+ * one choice: at 1 GiB/s, 20 ms between looks and 20 ms to choose, 40 MiB
+ * above the floor (8 MiB); with the eBPF guard watching (a wake-up within 5 ms) and
+ * a choice measured at 5 ms, 10 MiB. The ceiling caps it. */
+static void test_adaptive_fast_fill(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi = mem(GiB, 400 * MiB, 0, 0);
+	uint64_t t = 1000;
+
+	(void)state;
+	cfg.mem_policy = MEM_POLICY_ADAPTIVE;
+	policy_init(&st);
+	for (; mi.mem_available > 100 * MiB; t += 20) {
+		policy_eval(&cfg, &st, &mi, NULL, t, &v);
+		mi.mem_available -= 20 * MiB;   /* 1 GiB/s, give or take the ms */
+	}
+	assert_int_equal(v.level, LEVEL_OK);
+	assert_true(v.lookahead_ms == cfg.interval_min_ms + ACT_MS_INIT);
+	assert_true(v.term_mem > 8 * MiB + 38 * MiB && v.term_mem < 8 * MiB + 42 * MiB);
+	while (v.level == LEVEL_OK) {
+		mi.mem_available -= 20 * MiB;
+		t += 20;
+		policy_eval(&cfg, &st, &mi, NULL, t, &v);
+	}
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.trigger, TRIG_PREDICTED);
+	assert_true(mi.mem_available <= v.term_mem && mi.mem_available > v.floor);
+	assert_non_null(strstr(v.reason, "adaptive level"));
+	/* Watched, and a choice that took 5 ms: the level comes down. */
+	st.watched = true;
+	policy_note_act(&st, 5);
+	mi.mem_available -= 20 * MiB;
+	policy_eval(&cfg, &st, &mi, NULL, t + 20, &v);
+	assert_true(v.lookahead_ms == WAKE_MS + 5);
+	assert_true(v.term_mem > 8 * MiB + 9 * MiB && v.term_mem < 8 * MiB + 11 * MiB);
+	/* A fill of 10 GiB/s: the level stops at the ceiling (10 %). */
+	policy_init(&st);
+	mi.mem_available = 800 * MiB;
+	policy_eval(&cfg, &st, &mi, NULL, t + 40, &v);
+	mi.mem_available = 600 * MiB;
+	policy_eval(&cfg, &st, &mi, NULL, t + 60, &v);
+	assert_int_equal(v.term_mem, policy_ceiling(&cfg, GiB));
+	/* The fill stops at 6 % (the storm's survivors hold their memory):
+	 * the level falls back to the floor; nobody else is killed. */
+	mi.mem_available = 60 * MiB;
+	policy_eval(&cfg, &st, &mi, NULL, t + 80, &v);
+	policy_eval(&cfg, &st, &mi, NULL, t + 6000, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	assert_int_equal(v.term_mem, 8 * MiB);
+	cfg.mem_policy = MEM_POLICY_FIXED;
+}
+
+/* Reclaim no longer cheap: some stall over the last second while memory
+ * still fills and MemAvailable is under the ceiling (the working set is
+ * page cache that MemAvailable counts as free). */
+static void test_adaptive_onset(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi = mem(GiB, 90 * MiB, 0, 0);
+	struct psi p;
+	uint64_t t, some = 0;
+
+	(void)state;
+	cfg.mem_policy = MEM_POLICY_ADAPTIVE;
+	policy_init(&st);
+	for (t = 0; t <= 1500; t += 100) {
+		p = psi_at(0, 1);
+		p.some.total_us = some;
+		policy_eval(&cfg, &st, &mi, &p, 10000 + t, &v);
+		if (v.level != LEVEL_OK)
+			break;
+		some += 20 * 1000;              /* 20 % some */
+		mi.mem_available -= MiB;        /* 10 MiB/s */
+	}
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.trigger, TRIG_PSI);
+	assert_true(v.onset);
+	assert_true(t >= ONSET_MS);
+	assert_non_null(strstr(v.reason, "onset"));
+	/* The same stall with nothing filling, or above the ceiling: no. */
+	policy_init(&st);
+	mi.mem_available = 90 * MiB;
+	for (t = 0, some = 0; t <= 1500; t += 100, some += 20 * 1000) {
+		p = psi_at(0, 1);
+		p.some.total_us = some;
+		policy_eval(&cfg, &st, &mi, &p, 20000 + t, &v);
+		assert_int_equal(v.level, LEVEL_OK);
+	}
+	policy_init(&st);
+	mi.mem_available = 300 * MiB;
+	for (t = 0, some = 0; t <= 1500; t += 100, some += 20 * 1000) {
+		p = psi_at(0, 1);
+		p.some.total_us = some;
+		mi.mem_available -= MiB;
+		policy_eval(&cfg, &st, &mi, &p, 30000 + t, &v);
+		assert_int_equal(v.level, LEVEL_OK);
+	}
+	cfg.mem_policy = MEM_POLICY_FIXED;
+}
+
+/* Neither filling nor stalling (the storm's survivors hold their memory,
+ * MemAvailable just under the floor, PSI quiet for a second): only the kill
+ * level holds. A stall, or memory still filling, brings the floor back. */
+static void test_adaptive_steady(void **state)
+{
+	struct policy_state st;
+	struct verdict v;
+	struct meminfo mi = mem(GiB, 7 * MiB, 0, 0);
+	struct psi p;
+	uint64_t t, some = 0;
+
+	(void)state;
+	cfg.mem_policy = MEM_POLICY_ADAPTIVE;
+	policy_init(&st);
+	for (t = 0; t <= 1500; t += 100) {
+		p = psi_at(0, 0);
+		p.some.total_us = some;
+		policy_eval(&cfg, &st, &mi, &p, 10000 + t, &v);
+		if (t < ONSET_MS)
+			assert_int_equal(v.level, LEVEL_TERM);  /* no history yet: the floor */
+		some += 100;                            /* 0.1 % some: quiet */
+	}
+	assert_int_equal(v.level, LEVEL_OK);
+	assert_int_equal(v.term_mem, v.kill_mem);
+	assert_int_equal(v.kill_mem, 4 * MiB);
+	/* Some stall (2 %): the floor again. */
+	for (; t <= 3000; t += 100) {
+		p = psi_at(0, 0);
+		p.some.total_us = some;
+		policy_eval(&cfg, &st, &mi, &p, 10000 + t, &v);
+		some += 2000;
+	}
+	assert_int_equal(v.level, LEVEL_TERM);
+	assert_int_equal(v.term_mem, 8 * MiB);
+	/* Under the kill level, always. */
+	mi.mem_available = 3 * MiB;
+	p.some.total_us = some;
+	policy_eval(&cfg, &st, &mi, &p, 10000 + t, &v);
+	assert_int_equal(v.level, LEVEL_KILL);
+	cfg.mem_policy = MEM_POLICY_FIXED;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +625,10 @@ int main(void)
 		cmocka_unit_test(test_worst_case_fill_bound),
 		cmocka_unit_test(test_psi_event_polls_fast),
 		cmocka_unit_test(test_cgroup_headroom),
+		cmocka_unit_test(test_adaptive_scale),
+		cmocka_unit_test(test_adaptive_fast_fill),
+		cmocka_unit_test(test_adaptive_onset),
+		cmocka_unit_test(test_adaptive_steady),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

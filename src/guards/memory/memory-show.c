@@ -54,7 +54,18 @@ void memory_describe(struct guard *g, struct describe *d)
 			  (double)mi->file_lru / MiB, (double)mi->refault_file / MiB,
 			  cfg->psi_thrash_full_percent, (unsigned long long)cfg->psi_duration_ms,
 			  (unsigned long long)cfg->psi_thrash_refault_percent);
-	desc_line(d, "Thresholds (memory thresholds %s):", cfg->memory_enabled ? "on" : "off");
+	if (cfg->mem_policy == MEM_POLICY_ADAPTIVE) {
+		desc_line(d, "Policy: adaptive (memory %s): floor %.0f MiB, ceiling %.0f MiB; terminate at the floor plus what %.0f MiB/s fills in %.0f ms (a look and a choice), kill at half the floor; onset when some >= %.0f%% over %d ms while filling",
+			  cfg->memory_enabled ? "on" : "off", (double)v->floor / MiB,
+			  (double)v->ceiling / MiB, v->rate > 0 ? v->rate / MiB : 0.0, v->lookahead_ms,
+			  cfg->psi_onset_some_percent, ONSET_MS);
+		desc_int(d, "floor", (int64_t)v->floor);
+		desc_int(d, "ceiling", (int64_t)v->ceiling);
+		desc_num(d, "lookahead_ms", v->lookahead_ms);
+	} else {
+		desc_line(d, "Policy: fixed thresholds (memory %s):", cfg->memory_enabled ? "on" : "off");
+	}
+	desc_str(d, "policy", cfg->mem_policy == MEM_POLICY_ADAPTIVE ? "adaptive" : "fixed");
 	threshold(d, "terminate", v->term_mem, v->term_swap, mi);
 	threshold(d, "kill", v->kill_mem, v->kill_swap, mi);
 	desc_int(d, "terminate_mem_available", (int64_t)v->term_mem);

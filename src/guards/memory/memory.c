@@ -87,10 +87,12 @@ static void on_ebpf_wake(void *data, int kind)
 static bool watch(struct guard *g, const struct meminfo *mi)
 {
 	struct memory_guard *m = M(g);
-	uint64_t term = threshold_bytes(&g->env->c->cfg.term_mem, mi->mem_total);
+	uint64_t term = m->v.term_mem ? m->v.term_mem :
+		threshold_bytes(&g->env->c->cfg.term_mem, mi->mem_total);
 
 	if (!m->ebpf && g->env->guards)
 		m->ebpf = guard_find(g->env->guards, "ebpf");
+	m->pol.charges = m->ebpf && m->ebpf->active;
 	if (!m->ebpf || !m->ebpf->active || mi->mem_available <= term)
 		return false;
 	if (!m->ebpf_hooked) {
@@ -133,8 +135,16 @@ static void tick(struct guard *g)
 	next = m->v.next_ms;
 	if (m->v.level != LEVEL_OK)
 		say_fastest(g, &m->v);
+	else if (cfg->mem_policy == MEM_POLICY_ADAPTIVE && m->v.eta_ms >= 0 &&
+		 m->v.eta_ms < PREPARE_AHEAD_MS)
+		guard_prepare(g, &rq, now);     /* the decision is near: rank now */
 	switch (guard_ask(g, &rq, now, &next)) {
 	case VP_ACTED:
+		/* From the sample to the signal: what the adaptive level must
+		 * look ahead by (a /proc scan under pressure is the most of it). */
+		policy_note_act(&m->pol, now_ms() - now);
+		log_info("memory: %llu ms from the sample to the signal (look-ahead now %.0f ms)",
+			 (unsigned long long)(now_ms() - now), m->pol.act_ms);
 		policy_reset_psi(&m->pol);
 		break;
 	default:

@@ -39,6 +39,39 @@ void policy_init(struct policy_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
+/* MemAvailable already leaves out the kernel's own reserve (the zones' high
+ * watermarks) and counts only the page cache reclaim can drop; the floor is
+ * the error of that estimate and of the fill between two looks. */
+uint64_t policy_floor(const struct og_config *cfg, uint64_t total)
+{
+	if (cfg->floor_bytes)
+		return cfg->floor_bytes;
+	return MIN(MAX(total / 256, FLOOR_MIN), FLOOR_MAX);
+}
+
+/* The terminate threshold (10 % by default) and memory.ceiling cap the
+ * adaptive level: however fast memory fills, never act above them. */
+uint64_t policy_ceiling(const struct og_config *cfg, uint64_t total)
+{
+	uint64_t t = threshold_bytes(&cfg->term_mem, total), c = cfg->ceiling_bytes;
+
+	if (!c || (t && t < c))
+		c = t;
+	return c ? c : UINT64_MAX;
+}
+
+uint64_t policy_margin(const struct og_config *cfg, const struct verdict *v)
+{
+	return cfg->margin_bytes ? cfg->margin_bytes : v->floor ? v->floor : MARGIN_FIXED;
+}
+
+void policy_note_act(struct policy_state *st, uint64_t ms)
+{
+	double x = (double)MIN(ms, 1000);
+
+	st->act_ms = st->act_ms > 0 ? 0.7 * st->act_ms + 0.3 * x : x;
+}
+
 void policy_note_psi_event(struct policy_state *st, uint64_t now_ms)
 {
 	st->psi_event_ms = now_ms ? now_ms : 1;
@@ -50,7 +83,7 @@ void policy_reset_psi(struct policy_state *st)
 }
 
 static void psi_push(const struct og_config *cfg, struct policy_state *st,
-		     uint64_t now_ms, uint64_t total_us, const struct meminfo *mi)
+		     uint64_t now_ms, uint64_t total_us, uint64_t some_us, const struct meminfo *mi)
 {
 	uint64_t spacing = MAX(cfg->psi_duration_ms / (PSI_RING - 16), 50);
 
@@ -62,6 +95,7 @@ static void psi_push(const struct og_config *cfg, struct policy_state *st,
 	}
 	st->ring[st->ring_head].t_ms = now_ms;
 	st->ring[st->ring_head].total_us = total_us;
+	st->ring[st->ring_head].some_us = some_us;
 	st->ring[st->ring_head].refault = mi->refault_file;
 	st->ring[st->ring_head].reclaim = mi->reclaim;
 	st->ring[st->ring_head].has_reclaim = mi->has_reclaim;
@@ -70,14 +104,14 @@ static void psi_push(const struct og_config *cfg, struct policy_state *st,
 		st->ring_n++;
 }
 
-/* The newest sample at least `duration` old; -1 when the history is not
- * that long yet. */
-static int psi_since(const struct og_config *cfg, const struct policy_state *st, uint64_t now_ms)
+/* The newest sample at least `ms` old; -1 when the history is not that
+ * long yet. */
+static int psi_since(const struct policy_state *st, uint64_t now_ms, uint64_t ms)
 {
 	for (size_t k = 0; k < st->ring_n; k++) {
 		size_t i = (st->ring_head + PSI_RING - 1 - k) % PSI_RING;
 
-		if (now_ms - st->ring[i].t_ms >= cfg->psi_duration_ms)
+		if (now_ms - st->ring[i].t_ms >= ms)
 			return (int)i;
 	}
 	return -1;
@@ -97,6 +131,35 @@ static void update_rate(struct policy_state *st, uint64_t now_ms, uint64_t avail
 	st->prev_avail = avail;
 }
 
+/* The adaptive levels: terminate where memory, consumed at the current
+ * rate, would reach the floor within one look and one choice (the eBPF
+ * guard's wake-up or interval_min, plus the measured verdict-to-signal
+ * time), capped by the ceiling; kill at half the floor. A machine that
+ * neither fills nor stalls (the storm's survivors holding what they got)
+ * has nothing for the floor to cover: only the kill level holds then. */
+static void adaptive_levels(const struct og_config *cfg, const struct policy_state *st,
+			    uint64_t total, bool steady, struct verdict *v)
+{
+	double act = st->act_ms > 0 ? st->act_ms : ACT_MS_INIT, ahead;
+
+	v->floor = policy_floor(cfg, total);
+	v->ceiling = policy_ceiling(cfg, total);
+	v->lookahead_ms = (st->watched || st->charges ? WAKE_MS : (double)cfg->interval_min_ms) + act;
+	ahead = st->rate > 0 ? st->rate * v->lookahead_ms / 1000.0 : 0;
+	v->term_mem = MIN(v->floor + (uint64_t)ahead, v->ceiling);
+	v->kill_mem = v->kill_mem ? MIN(v->kill_mem, v->floor / 2) : v->floor / 2;
+	if (steady && st->rate <= 0)
+		v->term_mem = v->kill_mem;
+}
+
+/* No memory stall over the last ONSET_MS (known only with that much history). */
+static bool psi_quiet(const struct policy_state *st, const struct psi *psi, uint64_t now_ms)
+{
+	int i = psi_since(st, now_ms, ONSET_MS);
+
+	return i >= 0 && psi->some.total_us - st->ring[i].some_us < QUIET_STALL_US;
+}
+
 static bool below(uint64_t avail, uint64_t thr) { return thr && avail <= thr; }
 static double pct(uint64_t part, uint64_t total) { return total ? 100.0 * (double)part / (double)total : 0; }
 
@@ -105,20 +168,22 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		 struct verdict *out)
 {
 	struct verdict v = { .eta_ms = -1, .psi_full_share = -1, .refault_percent = -1,
-			     .global_reclaim = true };
+			     .global_reclaim = true, .some_share = -1 };
 	uint64_t avail = mi->mem_available, look;
-	bool swap_term, swap_kill;
+	bool swap_term, swap_kill, adaptive = cfg->mem_policy == MEM_POLICY_ADAPTIVE;
 
+	update_rate(st, now_ms, avail);
+	v.rate = st->rate;
 	v.term_mem = threshold_bytes(&cfg->term_mem, mi->mem_total);
 	v.kill_mem = threshold_bytes(&cfg->kill_mem, mi->mem_total);
+	if (adaptive)
+		adaptive_levels(cfg, st, mi->mem_total, psi && psi_quiet(st, psi, now_ms), &v);
 	v.term_swap = threshold_bytes(&cfg->term_swap, mi->swap_total);
 	v.kill_swap = threshold_bytes(&cfg->kill_swap, mi->swap_total);
 	/* Without swap, the swap half of a threshold always holds. */
 	swap_term = !mi->swap_total || mi->swap_free <= v.term_swap;
 	swap_kill = !mi->swap_total || mi->swap_free <= v.kill_swap;
 
-	update_rate(st, now_ms, avail);
-	v.rate = st->rate;
 	if (st->rate > 0 && avail > v.term_mem)
 		v.eta_ms = (double)(avail - v.term_mem) / st->rate * 1000.0;
 
@@ -127,8 +192,9 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		v.trigger = TRIG_MEMORY;
 	} else if (cfg->memory_enabled && below(avail, v.term_mem) && swap_term) {
 		v.level = LEVEL_TERM;
-		v.trigger = TRIG_MEMORY;
-	} else if (cfg->memory_enabled && swap_term && v.eta_ms >= 0 &&
+		/* adaptive: above the floor, it is the fill that will reach it */
+		v.trigger = adaptive && avail > v.floor ? TRIG_PREDICTED : TRIG_MEMORY;
+	} else if (!adaptive && cfg->memory_enabled && swap_term && v.eta_ms >= 0 &&
 		   v.eta_ms < (double)cfg->interval_min_ms) {
 		/* Would cross before the next look: act now. */
 		v.level = LEVEL_TERM;
@@ -138,8 +204,12 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 	if (psi && cfg->psi_enabled && psi->has_full) {
 		int i;
 
-		psi_push(cfg, st, now_ms, psi->full.total_us, mi);
-		i = psi_since(cfg, st, now_ms);
+		psi_push(cfg, st, now_ms, psi->full.total_us, psi->some.total_us, mi);
+		i = psi_since(st, now_ms, ONSET_MS);
+		if (i >= 0)
+			v.some_share = psi_share(st->ring[i].some_us, psi->some.total_us,
+						 (now_ms - st->ring[i].t_ms) * 1000);
+		i = psi_since(st, now_ms, cfg->psi_duration_ms);
 		if (i >= 0) {
 			v.psi_full_share = psi_share(st->ring[i].total_us, psi->full.total_us,
 						     (now_ms - st->ring[i].t_ms) * 1000);
@@ -168,10 +238,47 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 			 * working set, and tasks wait on it. */
 			v.level = LEVEL_TERM;
 			v.trigger = TRIG_THRASH;
+		} else if (v.level == LEVEL_OK && adaptive && cfg->memory_enabled &&
+			   cfg->psi_onset_some_percent > 0 &&
+			   v.some_share >= cfg->psi_onset_some_percent && st->rate > 0 &&
+			   avail <= v.ceiling && swap_term) {
+			/* Still filling, and reclaim is no longer cheap: tasks
+			 * wait on memory while MemAvailable still shows some
+			 * (page cache that is the working set). */
+			v.level = LEVEL_TERM;
+			v.trigger = TRIG_PSI;
+			v.onset = true;
 		}
 	}
 
-	switch (v.trigger) {
+	switch (adaptive ? v.trigger : TRIG_NONE) {
+	case TRIG_MEMORY:
+		snprintf(v.reason, sizeof(v.reason),
+			 "MemAvailable %.0f MiB (%.1f%%) <= %s %.0f MiB, SwapFree %.0f MiB (%.1f%%), consumed at %.0f MiB/s",
+			 (double)avail / MiB, pct(avail, mi->mem_total),
+			 v.level == LEVEL_KILL ? "kill level (half the floor)" : "floor",
+			 (double)(v.level == LEVEL_KILL ? v.kill_mem : v.floor) / MiB,
+			 (double)mi->swap_free / MiB, pct(mi->swap_free, mi->swap_total),
+			 st->rate > 0 ? st->rate / MiB : 0.0);
+		break;
+	case TRIG_PREDICTED:
+		snprintf(v.reason, sizeof(v.reason),
+			 "predicted: MemAvailable %.0f MiB (%.1f%%) <= adaptive level %.0f MiB: consumed at %.0f MiB/s, it reaches the floor %.0f MiB within the %.0f ms a look and a kill take",
+			 (double)avail / MiB, pct(avail, mi->mem_total), (double)v.term_mem / MiB,
+			 st->rate > 0 ? st->rate / MiB : 0.0, (double)v.floor / MiB, v.lookahead_ms);
+		break;
+	case TRIG_PSI:
+		if (!v.onset)
+			break;
+		snprintf(v.reason, sizeof(v.reason),
+			 "memory pressure onset: some stall %.1f%% over %d ms >= %.1f%% while MemAvailable %.0f MiB (%.1f%%) <= ceiling %.0f MiB falls at %.0f MiB/s",
+			 v.some_share, ONSET_MS, cfg->psi_onset_some_percent, (double)avail / MiB,
+			 pct(avail, mi->mem_total), (double)v.ceiling / MiB, st->rate / MiB);
+		break;
+	default:
+		break;
+	}
+	switch (*v.reason ? TRIG_NONE : v.trigger) {
 	case TRIG_MEMORY:
 	case TRIG_PREDICTED:
 		snprintf(v.reason, sizeof(v.reason),
@@ -200,8 +307,11 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 	default:
 		break;  /* no text: formatting it on every idle tick costs more than the rest */
 	}
+	/* Adaptive: back to the level, and a floor beyond it (the margin, if
+	 * smaller): what is needed, no more. */
 	if (v.level != LEVEL_OK)
-		v.need_bytes = (v.term_mem > avail ? v.term_mem - avail : 0) + cfg->margin_bytes;
+		v.need_bytes = (v.term_mem > avail ? v.term_mem - avail : 0) +
+			policy_margin(cfg, &v);
 
 	/* The adaptive interval: while the eBPF guard watches the charges (it
 	 * wakes us half the way to the threshold), up to interval_watched. */
@@ -249,7 +359,7 @@ void policy_cgroup(const struct og_config *cfg, const struct cg_mem *m,
 		v.level = LEVEL_TERM;
 	if (v.level != LEVEL_OK) {
 		v.trigger = TRIG_CGROUP;
-		v.need_bytes = v.term_mem - MIN(head, v.term_mem) + cfg->margin_bytes / 4;
+		v.need_bytes = v.term_mem - MIN(head, v.term_mem) + policy_margin(cfg, &v) / 4;
 		snprintf(v.reason, sizeof(v.reason),
 			 "cgroup headroom %.1f MiB of memory.max %.0f MiB (%.1f%%) <= %s threshold %.1f%%, full pressure avg10 %.1f%%",
 			 (double)head / MiB, (double)m->max / MiB, pct(head, m->max), level_name(v.level),

@@ -18,6 +18,14 @@ enum og_trigger { TRIG_NONE, TRIG_MEMORY, TRIG_PREDICTED, TRIG_PSI, TRIG_CGROUP,
 #define PSI_EVENT_FAST_MS 1000  /* poll faster this long after a PSI event */
 #define PSI_EVENT_INTERVAL_MS 100
 #define CG_LOOK_MIN_MS 100      /* a limited cgroup far from its limit: at most 10 looks a second */
+#define FLOOR_MIN (8ull << 20)  /* the adaptive floor's bounds (memory.floor unset) */
+#define FLOOR_MAX (256ull << 20)
+#define WAKE_MS 5               /* how late the eBPF guard's wake-up may come */
+#define ACT_MS_INIT 20          /* a choice's cost until one is measured */
+#define ONSET_MS 1000           /* the window of the PSI some onset */
+#define PREPARE_AHEAD_MS 250    /* rank ahead when the level is this near */
+#define MARGIN_FIXED (64ull << 20)
+#define QUIET_STALL_US 5000     /* some stall per ONSET_MS that still counts as none */
 
 struct policy_state {
 	bool have_prev, have_rate;
@@ -28,8 +36,10 @@ struct policy_state {
 	 * the way to the terminate threshold is allocated (or reclaim starts),
 	 * so no worst-case fill rate caps the sleep. */
 	bool watched;
+	bool charges;                   /* the eBPF guard is on: it wakes us within WAKE_MS of a charge */
+	double act_ms;                  /* verdict to signal, measured (EMA); 0 = not yet */
 	struct {
-		uint64_t t_ms, total_us, refault, reclaim;
+		uint64_t t_ms, total_us, some_us, refault, reclaim;
 		bool has_reclaim;
 	} ring[PSI_RING];
 	size_t ring_head, ring_n;
@@ -50,6 +60,11 @@ struct verdict {
 	 * say. A stall without it is a cgroup's, under its own limit. */
 	bool global_reclaim;
 	uint64_t term_mem, kill_mem, term_swap, kill_swap;      /* thresholds in bytes */
+	/* adaptive: term_mem = floor + rate x lookahead, capped by ceiling */
+	uint64_t floor, ceiling;
+	double lookahead_ms;
+	double some_share;              /* PSI some over the last ONSET_MS, percent; -1 unknown */
+	bool onset;                     /* the TRIG_PSI is the adaptive onset, not the sustained stall */
 };
 
 /* Bytes for a threshold: the lower of percent-of-total and size, where set;
@@ -57,6 +72,14 @@ struct verdict {
 uint64_t threshold_bytes(const struct og_threshold *t, uint64_t total);
 
 void policy_init(struct policy_state *st);
+/* The adaptive floor and ceiling for a machine of `total` bytes. */
+uint64_t policy_floor(const struct og_config *cfg, uint64_t total);
+uint64_t policy_ceiling(const struct og_config *cfg, uint64_t total);
+/* What to free beyond the level: memory.margin where set, else the
+ * adaptive floor (what is needed, no more), else MARGIN_FIXED. */
+uint64_t policy_margin(const struct og_config *cfg, const struct verdict *v);
+/* A choice took this long, from the verdict to the signal. */
+void policy_note_act(struct policy_state *st, uint64_t ms);
 void policy_note_psi_event(struct policy_state *st, uint64_t now_ms);
 /* Forget pressure history (after a kill, so a new episode must build up). */
 void policy_reset_psi(struct policy_state *st);

@@ -6,6 +6,7 @@ const char *const config_badness_names[] = { "oom_score", "anon_swap", NULL };
 const char *const config_kill_unit_names[] = { "process", "cgroup", NULL };
 const char *const config_psi_mode_names[] = { "auto", "trigger", "poll", NULL };
 static const char *const psi_trigger_names[] = { "some", "full", NULL };
+static const char *const mem_policy_names[] = { "adaptive", "fixed", NULL };
 
 #define THRESHOLD_KEYS(lvl)                                                     \
 	K("mem_available_percent", T_PERCENT, OFF(lvl##_mem.percent), .nullable = true), \
@@ -21,6 +22,9 @@ const struct key memory_schema[] = {
 	K("enabled", T_BOOL, OFF(memory_enabled)),
 	SECTION("terminate", term_keys, 0),
 	SECTION("kill", kill_keys, 0),
+	K("policy", T_ENUM, OFF(mem_policy), .names = mem_policy_names),
+	K("floor", T_SIZE, OFF(floor_bytes)),
+	K("ceiling", T_SIZE, OFF(ceiling_bytes)),
 	K("grace_period", T_MS, OFF(grace_ms), .lo = 0, .hi = MS(600)),
 	K("cooldown", T_MS, OFF(cooldown_ms), .lo = 0, .hi = MS(600)),
 	K("interval_max", T_MS, OFF(interval_max_ms), .lo = 1, .hi = MS(60)),
@@ -43,5 +47,6 @@ const struct key psi_schema[] = {
 	K("duration", T_MS, OFF(psi_duration_ms), .lo = 1, .hi = MS(600)),
 	K("thrash_full_percent", T_PERCENT, OFF(psi_thrash_full_percent)),
 	K("thrash_refault_percent", T_UINT, OFF(psi_thrash_refault_percent), .lo = 1, .hi = 10000),
+	K("onset_some_percent", T_PERCENT, OFF(psi_onset_some_percent)),
 	{ 0 }
 };

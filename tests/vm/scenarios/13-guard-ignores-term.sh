@@ -11,6 +11,7 @@ require_bin og-hog oomguard
 
 cat >/tmp/grace.yaml <<'YAML'
 memory:
+  policy: fixed             # the fixed 10 % and 5 % levels: the hog stops between them
   grace_period: 1500ms
 YAML
 start_guard --config /tmp/grace.yaml

@@ -35,7 +35,8 @@ sys.exit(0 if lines and re.match(want, lines[0]) else 1)
 ' "$OG_REC"
 }
 
-start_guard --dry-run
+printf 'memory:\n  policy: fixed\n' >/tmp/fixed.yaml   # the hog stops between 10 % and 5 %
+start_guard --dry-run --config /tmp/fixed.yaml
 cap=$(($(mem_avail_mb) - $(mem_total_mb) * 75 / 1000))
 "$(og_bin og-hog)" --step-mb 16 --cap-mb "$cap" --name spared --report /tmp/hog.mb &
 hog=$!

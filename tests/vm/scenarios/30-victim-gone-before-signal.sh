@@ -21,7 +21,8 @@ require_cgroup2 memory
 [[ -w /proc/sys/kernel/ns_last_pid ]] || skip_all "no writable /proc/sys/kernel/ns_last_pid"
 
 hog=$(og_bin og-hog)
-OOMGUARD_TEST_DELAY_SIGNAL_MS=2500 start_guard
+printf 'memory:\n  policy: fixed\n' >/tmp/fixed.yaml   # hogs stop between 10 % and 5 %
+OOMGUARD_TEST_DELAY_SIGNAL_MS=2500 start_guard --config /tmp/fixed.yaml
 grep -q 'test fault injection on' "$OG_ERR" || fail_all "the daemon did not take OOMGUARD_TEST_DELAY_SIGNAL_MS"
 oom0=$(oom_kill_count)
 

@@ -51,6 +51,7 @@ chmod 755 "$D/pre.sh" "$D/post.sh" "$D/hang.sh"
 
 cat >/tmp/hooks.yaml <<'YAML'
 memory:
+  policy: fixed             # the hog stops between the 10 % and 5 % levels
   grace_period: 5s
   cooldown: 1s
 hooks:
@@ -98,6 +99,7 @@ require guard_alive "the daemon died after a failing hook"
 # 2. a hanging pre_kill hook: SIGTERM waits 300 ms, not 60 s
 cat >/tmp/hooks.yaml <<'YAML'
 memory:
+  policy: fixed             # the hog stops between the 10 % and 5 % levels
   grace_period: 5s
   cooldown: 1s
 hooks:
