@@ -417,21 +417,31 @@ static void test_stuck_not_chosen_again(void **state)
  * without a /proc scan, if the ranking is under VP_PREPARED_MS old. Later
  * victims, and any decision after that, are ranked afresh: a process that
  * grew past the first since (here: appears) is seen then. */
-static void test_prepared_ranking(void **state)
+/* A world with the hog ranked ahead at t (for rq's scope), and then a
+ * bigger process appearing. */
+static struct world *prepared_world(struct vp_request *rq, struct verdict *v, uint64_t t)
 {
 	struct world *w = world_new();
-	struct verdict v = { .level = LEVEL_OK, .trigger = TRIG_PREDICTED };
-	struct vp_request rq = { .guard = "memory", .v = &v };
-	uint64_t t = now_ms() + 100000;
 
-	(void)state;
 	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
 	world_open(w, NULL);
-	rq.mi = &w->mi;
-	vp_prepare(w->vp, &rq, t);
+	rq->mi = &w->mi;
+	v->level = LEVEL_OK;
+	vp_prepare(w->vp, rq, t);
 	proc(w, 302, "bigger", "/", 2000000, 2000, 0, 700);
-	v.level = LEVEL_TERM;
-	snprintf(v.reason, sizeof(v.reason), "test");
+	v->level = LEVEL_TERM;
+	snprintf(v->reason, sizeof(v->reason), "test");
+	return w;
+}
+
+static void test_prepared_ranking(void **state)
+{
+	struct verdict v = { .trigger = TRIG_PREDICTED };
+	struct vp_request rq = { .guard = "memory", .v = &v };
+	uint64_t t = now_ms() + 100000;
+	struct world *w = prepared_world(&rq, &v, t);
+
+	(void)state;
 	assert_int_equal(vp_request(w->vp, &rq, t + 100, NULL), VP_ACTED);
 	assert_int_equal(sent_to(300, SIGTERM), 1);     /* the prepared first */
 	assert_int_equal(sent_to(302, SIGTERM), 0);
@@ -442,28 +452,16 @@ static void test_prepared_ranking(void **state)
 	world_free(w);
 
 	/* A ranking made ahead that is too old by the decision: afresh. */
-	w = world_new();
-	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
-	world_open(w, NULL);
-	rq.mi = &w->mi;
-	v.level = LEVEL_OK;
-	vp_prepare(w->vp, &rq, t);
-	proc(w, 302, "bigger", "/", 2000000, 2000, 0, 700);
-	v.level = LEVEL_TERM;
+	w = prepared_world(&rq, &v, t);
 	assert_int_equal(vp_request(w->vp, &rq, t + VP_PREPARED_MS, NULL), VP_ACTED);
 	assert_int_equal(sent_to(302, SIGTERM), 1);
 	assert_int_equal(sent_to(300, SIGTERM), 0);
 	world_free(w);
 
 	/* Never for a scoped request. */
-	w = world_new();
-	proc(w, 300, "hog", "/", 900000, 900, 0, 500);
-	world_open(w, NULL);
-	rq.mi = &w->mi;
 	rq.scope = "/app";
-	vp_prepare(w->vp, &rq, t);
+	w = prepared_world(&rq, &v, t);
 	rq.scope = NULL;
-	proc(w, 302, "bigger", "/", 2000000, 2000, 0, 700);
 	assert_int_equal(vp_request(w->vp, &rq, t + 100, NULL), VP_ACTED);
 	assert_int_equal(sent_to(302, SIGTERM), 1);
 	world_free(w);

@@ -212,6 +212,8 @@ static void test_psi_sustained(void **state)
 }
 
 static uint64_t thrash_reclaim;         /* global reclaim counter's step per sample */
+static unsigned feed_some_pct;          /* PSI some per sample, percent; 0: as full */
+static uint64_t feed_fall;              /* MemAvailable's fall per sample */
 
 /* Feed policy_eval `ms` of samples every 100 ms from a fresh state: full
  * stall at `full_pct`, `refault_mib` of file pages refaulted per sample.
@@ -221,17 +223,20 @@ static uint64_t thrash_feed(struct meminfo *mi, unsigned full_pct, unsigned refa
 {
 	struct policy_state st;
 	struct psi p;
-	uint64_t t, total = 0;
+	uint64_t t, total = 0, some = 0;
 
 	policy_init(&st);
 	for (t = 0; t <= ms; t += 100) {
 		p = psi_at(total, 40);
+		p.some.total_us = feed_some_pct ? some : total;
 		policy_eval(&cfg, &st, mi, &p, 10000 + t, v);
 		if (v->level != LEVEL_OK)
 			return t;
 		total += full_pct * 1000;
+		some += feed_some_pct * 1000;
 		mi->refault_file += refault_mib * MiB;
 		mi->reclaim += thrash_reclaim;
+		mi->mem_available -= feed_fall;
 	}
 	return t;
 }
@@ -524,49 +529,40 @@ static void test_adaptive_fast_fill(void **state)
 /* Reclaim no longer cheap: some stall over the last second while memory
  * still fills and MemAvailable is under the ceiling (the working set is
  * page cache that MemAvailable counts as free). */
+/* 1.5 s from MemAvailable `avail` falling `fall` per sample, PSI some at
+ * `some_pct` and no full stall. */
+static uint64_t some_feed(struct meminfo *mi, uint64_t avail, unsigned some_pct, uint64_t fall,
+			  struct verdict *v)
+{
+	uint64_t t;
+
+	mi->mem_available = avail;
+	feed_some_pct = some_pct;
+	feed_fall = fall;
+	t = thrash_feed(mi, 0, 0, 1500, v);
+	feed_some_pct = 0;
+	feed_fall = 0;
+	return t;
+}
+
 static void test_adaptive_onset(void **state)
 {
-	struct policy_state st;
 	struct verdict v;
 	struct meminfo mi = mem(GiB, 90 * MiB, 0, 0);
-	struct psi p;
-	uint64_t t, some = 0;
 
 	(void)state;
 	cfg.mem_policy = MEM_POLICY_ADAPTIVE;
-	policy_init(&st);
-	for (t = 0; t <= 1500; t += 100) {
-		p = psi_at(0, 1);
-		p.some.total_us = some;
-		policy_eval(&cfg, &st, &mi, &p, 10000 + t, &v);
-		if (v.level != LEVEL_OK)
-			break;
-		some += 20 * 1000;              /* 20 % some */
-		mi.mem_available -= MiB;        /* 10 MiB/s */
-	}
+	/* 20 % some while 10 MiB/s fill, under the 102 MiB ceiling. */
+	assert_true(some_feed(&mi, 90 * MiB, 20, MiB, &v) >= ONSET_MS);
 	assert_int_equal(v.level, LEVEL_TERM);
 	assert_int_equal(v.trigger, TRIG_PSI);
 	assert_true(v.onset);
-	assert_true(t >= ONSET_MS);
 	assert_non_null(strstr(v.reason, "onset"));
 	/* The same stall with nothing filling, or above the ceiling: no. */
-	policy_init(&st);
-	mi.mem_available = 90 * MiB;
-	for (t = 0, some = 0; t <= 1500; t += 100, some += 20 * 1000) {
-		p = psi_at(0, 1);
-		p.some.total_us = some;
-		policy_eval(&cfg, &st, &mi, &p, 20000 + t, &v);
-		assert_int_equal(v.level, LEVEL_OK);
-	}
-	policy_init(&st);
-	mi.mem_available = 300 * MiB;
-	for (t = 0, some = 0; t <= 1500; t += 100, some += 20 * 1000) {
-		p = psi_at(0, 1);
-		p.some.total_us = some;
-		mi.mem_available -= MiB;
-		policy_eval(&cfg, &st, &mi, &p, 30000 + t, &v);
-		assert_int_equal(v.level, LEVEL_OK);
-	}
+	some_feed(&mi, 90 * MiB, 20, 0, &v);
+	assert_int_equal(v.level, LEVEL_OK);
+	some_feed(&mi, 300 * MiB, 20, MiB, &v);
+	assert_int_equal(v.level, LEVEL_OK);
 	cfg.mem_policy = MEM_POLICY_FIXED;
 }
 

@@ -163,6 +163,64 @@ static bool psi_quiet(const struct policy_state *st, const struct psi *psi, uint
 static bool below(uint64_t avail, uint64_t thr) { return thr && avail <= thr; }
 static double pct(uint64_t part, uint64_t total) { return total ? 100.0 * (double)part / (double)total : 0; }
 
+/* The verdict's reason, for the records; none on an idle tick (formatting
+ * it every time costs more than the rest). */
+static void say_reason(const struct og_config *cfg, const struct policy_state *st,
+		       const struct meminfo *mi, bool adaptive, struct verdict *v)
+{
+	uint64_t avail = mi->mem_available;
+	bool kill = v->level == LEVEL_KILL;
+	double rate = st->rate > 0 ? st->rate / MiB : 0.0;
+	char name[48];
+
+	switch (v->trigger) {
+	case TRIG_PREDICTED:
+		if (adaptive) {
+			snprintf(v->reason, sizeof(v->reason),
+				 "predicted: MemAvailable %.0f MiB (%.1f%%) <= adaptive level %.0f MiB: consumed at %.0f MiB/s, it reaches the floor %.0f MiB within the %.0f ms a look and a kill take",
+				 (double)avail / MiB, pct(avail, mi->mem_total), (double)v->term_mem / MiB,
+				 rate, (double)v->floor / MiB, v->lookahead_ms);
+			break;
+		}
+		/* fall through */
+	case TRIG_MEMORY:
+		if (adaptive)
+			snprintf(name, sizeof(name), "%s", kill ? "kill level (half the floor)" : "floor");
+		else
+			snprintf(name, sizeof(name), "%s threshold", level_name(v->level));
+		snprintf(v->reason, sizeof(v->reason),
+			 "%sMemAvailable %.0f MiB (%.1f%%) %s %s %.0f MiB, SwapFree %.0f MiB (%.1f%%), consumed at %.0f MiB/s",
+			 v->trigger == TRIG_PREDICTED ? "predicted: " : "",
+			 (double)avail / MiB, pct(avail, mi->mem_total),
+			 v->trigger == TRIG_PREDICTED ? "falls to" : "<=", name,
+			 (double)(kill ? v->kill_mem : adaptive ? v->floor : v->term_mem) / MiB,
+			 (double)mi->swap_free / MiB, pct(mi->swap_free, mi->swap_total), rate);
+		break;
+	case TRIG_PSI:
+		if (v->onset)
+			snprintf(v->reason, sizeof(v->reason),
+				 "memory pressure onset: some stall %.1f%% over %d ms >= %.1f%% while MemAvailable %.0f MiB (%.1f%%) <= ceiling %.0f MiB falls at %.0f MiB/s",
+				 v->some_share, ONSET_MS, cfg->psi_onset_some_percent, (double)avail / MiB,
+				 pct(avail, mi->mem_total), (double)v->ceiling / MiB, rate);
+		else
+			snprintf(v->reason, sizeof(v->reason),
+				 "memory pressure: full stall %.1f%% over %llu ms >= %.1f%% (MemAvailable %.0f MiB)",
+				 v->psi_full_share, (unsigned long long)cfg->psi_duration_ms,
+				 cfg->psi_kill_full_percent, (double)avail / MiB);
+		break;
+	case TRIG_THRASH:
+		snprintf(v->reason, sizeof(v->reason),
+			 "page-cache thrash: full stall %.1f%% over %llu ms >= %.1f%%, refaults %.0f%% of the %.0f MiB file cache >= %llu%% (MemAvailable %.0f MiB)",
+			 v->psi_full_share, (unsigned long long)cfg->psi_duration_ms,
+			 cfg->psi_thrash_full_percent, v->refault_percent,
+			 (double)mi->file_lru / MiB, (unsigned long long)cfg->psi_thrash_refault_percent,
+			 (double)avail / MiB);
+		break;
+	default:
+		break;
+	}
+}
+
 void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		 const struct meminfo *mi, const struct psi *psi, uint64_t now_ms,
 		 struct verdict *out)
@@ -251,62 +309,7 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 		}
 	}
 
-	switch (adaptive ? v.trigger : TRIG_NONE) {
-	case TRIG_MEMORY:
-		snprintf(v.reason, sizeof(v.reason),
-			 "MemAvailable %.0f MiB (%.1f%%) <= %s %.0f MiB, SwapFree %.0f MiB (%.1f%%), consumed at %.0f MiB/s",
-			 (double)avail / MiB, pct(avail, mi->mem_total),
-			 v.level == LEVEL_KILL ? "kill level (half the floor)" : "floor",
-			 (double)(v.level == LEVEL_KILL ? v.kill_mem : v.floor) / MiB,
-			 (double)mi->swap_free / MiB, pct(mi->swap_free, mi->swap_total),
-			 st->rate > 0 ? st->rate / MiB : 0.0);
-		break;
-	case TRIG_PREDICTED:
-		snprintf(v.reason, sizeof(v.reason),
-			 "predicted: MemAvailable %.0f MiB (%.1f%%) <= adaptive level %.0f MiB: consumed at %.0f MiB/s, it reaches the floor %.0f MiB within the %.0f ms a look and a kill take",
-			 (double)avail / MiB, pct(avail, mi->mem_total), (double)v.term_mem / MiB,
-			 st->rate > 0 ? st->rate / MiB : 0.0, (double)v.floor / MiB, v.lookahead_ms);
-		break;
-	case TRIG_PSI:
-		if (!v.onset)
-			break;
-		snprintf(v.reason, sizeof(v.reason),
-			 "memory pressure onset: some stall %.1f%% over %d ms >= %.1f%% while MemAvailable %.0f MiB (%.1f%%) <= ceiling %.0f MiB falls at %.0f MiB/s",
-			 v.some_share, ONSET_MS, cfg->psi_onset_some_percent, (double)avail / MiB,
-			 pct(avail, mi->mem_total), (double)v.ceiling / MiB, st->rate / MiB);
-		break;
-	default:
-		break;
-	}
-	switch (*v.reason ? TRIG_NONE : v.trigger) {
-	case TRIG_MEMORY:
-	case TRIG_PREDICTED:
-		snprintf(v.reason, sizeof(v.reason),
-			 "%sMemAvailable %.0f MiB (%.1f%%) %s %s threshold %.0f MiB, SwapFree %.0f MiB (%.1f%%), consumed at %.0f MiB/s",
-			 v.trigger == TRIG_PREDICTED ? "predicted: " : "",
-			 (double)avail / MiB, pct(avail, mi->mem_total),
-			 v.trigger == TRIG_PREDICTED ? "falls to" : "<=",
-			 level_name(v.level),
-			 (double)(v.level == LEVEL_KILL ? v.kill_mem : v.term_mem) / MiB,
-			 (double)mi->swap_free / MiB, pct(mi->swap_free, mi->swap_total),
-			 st->rate > 0 ? st->rate / MiB : 0.0);
-		break;
-	case TRIG_PSI:
-		snprintf(v.reason, sizeof(v.reason),
-			 "memory pressure: full stall %.1f%% over %llu ms >= %.1f%% (MemAvailable %.0f MiB)",
-			 v.psi_full_share, (unsigned long long)cfg->psi_duration_ms,
-			 cfg->psi_kill_full_percent, (double)avail / MiB);
-		break;
-	case TRIG_THRASH:
-		snprintf(v.reason, sizeof(v.reason),
-			 "page-cache thrash: full stall %.1f%% over %llu ms >= %.1f%%, refaults %.0f%% of the %.0f MiB file cache >= %llu%% (MemAvailable %.0f MiB)",
-			 v.psi_full_share, (unsigned long long)cfg->psi_duration_ms,
-			 cfg->psi_thrash_full_percent, v.refault_percent,
-			 (double)mi->file_lru / MiB, (unsigned long long)cfg->psi_thrash_refault_percent, (double)avail / MiB);
-		break;
-	default:
-		break;  /* no text: formatting it on every idle tick costs more than the rest */
-	}
+	say_reason(cfg, st, mi, adaptive, &v);
 	/* Adaptive: back to the level, and a floor beyond it (the margin, if
 	 * smaller): what is needed, no more. */
 	if (v.level != LEVEL_OK)
