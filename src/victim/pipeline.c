@@ -119,6 +119,7 @@ struct vpipe {
 	size_t mcap;
 	uint64_t last_skip_ms;
 	uint64_t stale_ms;              /* a choice this slow asks rq->still */
+	uint64_t signal_ms;             /* when the last signal was sent (now_ms), 0 = none */
 	struct hooks *hooks;            /* NULL: none (explain, tests) */
 	uint64_t hook_seq;
 };
@@ -568,6 +569,8 @@ static enum vp_result act(struct vpipe *p, struct slot *s, const struct vp_reque
 	}
 	if (r == 0)
 		r = whole ? signal_cgroup(p, s->cgroup, d->sig) : p->k->send(pidfd, d->sig);
+	if (r == 0)
+		p->signal_ms = now_ms();        /* before mrelease and the records */
 	if (r == 0 && d->sig == SIGKILL)
 		mrelease(p, pidfd);
 	if (r < 0) {
@@ -812,6 +815,8 @@ bool vp_busy(const struct vpipe *p)
 }
 
 void vp_forget_ranking(struct vpipe *p) { p->rank.ms = 0; }
+
+uint64_t vp_signal_ms(const struct vpipe *p) { return p->signal_ms; }
 
 void vp_prepare(struct vpipe *p, const struct vp_request *rq, uint64_t now)
 {

@@ -125,6 +125,9 @@ bool vp_busy(const struct vpipe *p);
 /* The ranking kept for the next victim at the kill level was made under
  * the old rules: forget it (config reload). */
 void vp_forget_ranking(struct vpipe *p);
+/* When the last signal was sent (now_ms()), 0 if none yet: the records and
+ * process_mrelease come after it. */
+uint64_t vp_signal_ms(const struct vpipe *p);
 /* Rank ahead: a system-wide ranking made now, while memory is still there,
  * so that the decision the fill is about to ask for signals its first
  * victim without a /proc scan (VP_PREPARED_MS). At most one every

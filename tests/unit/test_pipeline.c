@@ -442,8 +442,12 @@ static void test_prepared_ranking(void **state)
 	struct world *w = prepared_world(&rq, &v, t);
 
 	(void)state;
+	assert_int_equal(vp_signal_ms(w->vp), 0);
 	assert_int_equal(vp_request(w->vp, &rq, t + 100, NULL), VP_ACTED);
 	assert_int_equal(sent_to(300, SIGTERM), 1);     /* the prepared first */
+	/* When it was sent (the memory guard's look-ahead ends there, not
+	 * after the records). */
+	assert_true(vp_signal_ms(w->vp) > 0 && vp_signal_ms(w->vp) <= now_ms());
 	assert_int_equal(sent_to(302, SIGTERM), 0);
 	vp_on_exit_fd(w->vp, fd_of(300));
 	/* The next victim, still within VP_PREPARED_MS: ranked afresh. */
