@@ -269,6 +269,18 @@ static bool reuse_ranking(struct vpipe *p, const struct vp_request *rq, const st
 	return false;
 }
 
+/* Keep a system-wide ranking just made (c->cands) for the next victims;
+ * never one with values in play: those sets come from the knapsack. */
+static bool keep_ranking(struct vpipe *p, int eligible, size_t n, uint64_t now)
+{
+	if (ctx_priority_mode(p->c, (size_t)eligible))
+		return false;
+	p->rank.ms = now;
+	p->rank.eligible = eligible;
+	p->rank.n = n;
+	return true;
+}
+
 /* The plan for this request: the next of a queued set, a reused ranking,
  * or a fresh ranking and choice. 0, or a vp_result to return. */
 static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, uint64_t now,
@@ -293,18 +305,14 @@ static int choose(struct vpipe *p, struct slot *s, const struct vp_request *rq, 
 	eligible = ctx_rank_by(c, rq->scope, rq->mi->mem_total, rq->mi->swap_total, rq->usage,
 			       rq->usage_data, rq->usage_frees, rq->usage ? rq->pids : NULL,
 			       rq->npids, &n);
-	p->rank.ms = 0;
-	p->rank.prepared = false;
+	vp_forget_ranking(p);
 	if (eligible < 0) {
 		skip_log(p, rq->guard, rq->scope, strerror(-eligible), now);
 		return VP_NOBODY;
 	}
 	eligible = drop_stuck(p, c->cands, eligible);
-	if (!rq->scope && !rq->usage && !rq->domain && !ctx_priority_mode(c, (size_t)eligible)) {
-		p->rank.ms = now;
-		p->rank.eligible = eligible;
-		p->rank.n = n;
-	}
+	if (!rq->scope && !rq->usage && !rq->domain)
+		keep_ranking(p, eligible, n, now);
 	if (queued(s)) {
 		/* The next member of the set chosen earlier, if still eligible. */
 		size_t i = 0, k = s->queue.next++;
@@ -814,7 +822,11 @@ bool vp_busy(const struct vpipe *p)
 	return false;
 }
 
-void vp_forget_ranking(struct vpipe *p) { p->rank.ms = 0; }
+void vp_forget_ranking(struct vpipe *p)
+{
+	p->rank.ms = 0;
+	p->rank.prepared = false;
+}
 
 uint64_t vp_signal_ms(const struct vpipe *p) { return p->signal_ms; }
 
@@ -829,18 +841,14 @@ void vp_prepare(struct vpipe *p, const struct vp_request *rq, uint64_t now)
 		return;
 	eligible = ctx_rank_by(c, NULL, rq->mi->mem_total, rq->mi->swap_total, NULL, NULL, false,
 			       NULL, 0, &n);
-	p->rank.ms = 0;
-	p->rank.prepared = false;
+	vp_forget_ranking(p);
 	if (eligible <= 0)
 		return;
 	eligible = drop_stuck(p, c->cands, eligible);
-	if (ctx_priority_mode(c, (size_t)eligible))
-		return;
-	p->rank.ms = now;
-	p->rank.eligible = eligible;
-	p->rank.n = n;
-	p->rank.next = 0;
-	p->rank.prepared = true;
+	if (keep_ranking(p, eligible, n, now)) {
+		p->rank.next = 0;
+		p->rank.prepared = true;
+	}
 }
 
 void vp_set_stale_ms(struct vpipe *p, uint64_t ms) { p->stale_ms = ms; }

@@ -121,7 +121,7 @@ static void tick(struct guard *g)
 {
 	struct memory_guard *m = M(g);
 	const struct og_config *cfg = &g->env->c->cfg;
-	uint64_t now = now_ms(), next;
+	uint64_t now = now_ms(), next, sent;
 	struct vp_request rq = { .v = &m->v, .mi = &m->mi, .still = still };
 
 	if (memory_sample(g, &m->mi, &m->psi, &m->have_psi) < 0) {
@@ -143,10 +143,11 @@ static void tick(struct guard *g)
 		/* From the sample to the signal, not to the records written
 		 * after it (1-19 ms under pressure in the 1 GiB guest): what
 		 * the adaptive level must look ahead by. */
-		if (vp_signal_ms(g->env->vp) >= now) {
-			policy_note_act(&m->pol, vp_signal_ms(g->env->vp) - now);
+		sent = vp_signal_ms(g->env->vp);
+		if (sent >= now) {
+			policy_note_act(&m->pol, sent - now);
 			log_info("memory: %llu ms from the sample to the signal (look-ahead now %.0f ms)",
-				 (unsigned long long)(vp_signal_ms(g->env->vp) - now), m->pol.act_ms);
+				 (unsigned long long)(sent - now), m->pol.act_ms);
 		}
 		policy_reset_psi(&m->pol);
 		break;

@@ -152,14 +152,6 @@ static void adaptive_levels(const struct og_config *cfg, const struct policy_sta
 		v->term_mem = v->kill_mem;
 }
 
-/* No memory stall over the last ONSET_MS (known only with that much history). */
-static bool psi_quiet(const struct policy_state *st, const struct psi *psi, uint64_t now_ms)
-{
-	int i = psi_since(st, now_ms, ONSET_MS);
-
-	return i >= 0 && psi->some.total_us - st->ring[i].some_us < QUIET_STALL_US;
-}
-
 static bool below(uint64_t avail, uint64_t thr) { return thr && avail <= thr; }
 static double pct(uint64_t part, uint64_t total) { return total ? 100.0 * (double)part / (double)total : 0; }
 
@@ -228,14 +220,23 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 	struct verdict v = { .eta_ms = -1, .psi_full_share = -1, .refault_percent = -1,
 			     .global_reclaim = true, .some_share = -1 };
 	uint64_t avail = mi->mem_available, look;
-	bool swap_term, swap_kill, adaptive = cfg->mem_policy == MEM_POLICY_ADAPTIVE;
+	bool swap_term, swap_kill, adaptive = cfg->mem_policy == MEM_POLICY_ADAPTIVE, quiet = false;
+	/* PSI some over the last ONSET_MS (the ring holds samples only where
+	 * PSI is read; the sample pushed below is too new to be this one). */
+	int i = psi ? psi_since(st, now_ms, ONSET_MS) : -1;
 
+	if (i >= 0) {
+		v.some_share = psi_share(st->ring[i].some_us, psi->some.total_us,
+					 (now_ms - st->ring[i].t_ms) * 1000);
+		/* no memory stall: known only with that much history */
+		quiet = psi->some.total_us - st->ring[i].some_us < QUIET_STALL_US;
+	}
 	update_rate(st, now_ms, avail);
 	v.rate = st->rate;
 	v.term_mem = threshold_bytes(&cfg->term_mem, mi->mem_total);
 	v.kill_mem = threshold_bytes(&cfg->kill_mem, mi->mem_total);
 	if (adaptive)
-		adaptive_levels(cfg, st, mi->mem_total, psi && psi_quiet(st, psi, now_ms), &v);
+		adaptive_levels(cfg, st, mi->mem_total, quiet, &v);
 	v.term_swap = threshold_bytes(&cfg->term_swap, mi->swap_total);
 	v.kill_swap = threshold_bytes(&cfg->kill_swap, mi->swap_total);
 	/* Without swap, the swap half of a threshold always holds. */
@@ -260,13 +261,7 @@ void policy_eval(const struct og_config *cfg, struct policy_state *st,
 	}
 
 	if (psi && cfg->psi_enabled && psi->has_full) {
-		int i;
-
 		psi_push(cfg, st, now_ms, psi->full.total_us, psi->some.total_us, mi);
-		i = psi_since(st, now_ms, ONSET_MS);
-		if (i >= 0)
-			v.some_share = psi_share(st->ring[i].some_us, psi->some.total_us,
-						 (now_ms - st->ring[i].t_ms) * 1000);
 		i = psi_since(st, now_ms, cfg->psi_duration_ms);
 		if (i >= 0) {
 			v.psi_full_share = psi_share(st->ring[i].total_us, psi->full.total_us,
